@@ -1,0 +1,146 @@
+"""Entity mentions resolved to canonical ids through alias lexicons.
+
+Lexicons are data: ``configs/entities/*.toml``, one table per entity::
+
+    [entity."place:russia"]
+    type = "place"                       # person | organisation | place | equipment | ...
+    name = "Russia"                      # canonical display name (Latin script)
+    aliases = ["Russia", "Russian", "Nga", "روسیه", "Россия"]
+
+Matching is case-insensitive, longest alias first. Latin and Cyrillic aliases
+need a word boundary on both sides; Arabic-script aliases only on the left,
+because Persian and Arabic attach suffixes (روسیه‌ای, روسیه‌ها) to the stem.
+The text given should be the digit-normalised text (same length as the
+stored text), so spans index the stored text as well.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity_id: str
+    type: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    start: int
+    end: int
+    entity_id: str
+    type: str
+    text: str
+
+
+def _is_acronym(alias: str) -> bool:
+    letters = [ch for ch in alias if ch.isalpha()]
+    return 0 < len(letters) <= 5 and all(ch.isupper() for ch in letters) and alias.isascii()
+
+
+def _is_arabic_script(s: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in s)
+
+
+def _fold(s: str) -> str:
+    """Case- and width-fold an alias or text for matching, keeping length."""
+    out = []
+    for ch in s:
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+        # Arabic yeh/kaf and Persian yeh/keheh are the same letter to a reader.
+    return "".join(out).translate(_ARABIC_FOLD)
+
+
+_ARABIC_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " "})
+
+
+class EntityLexicon:
+    """All entities of some lexicon files, with a matcher compiled once."""
+
+    def __init__(self, entities: Iterable[Entity]):
+        self.entities: dict[str, Entity] = {}
+        alias_to_id: dict[str, str] = {}
+        acronym_to_id: dict[str, str] = {}
+        for ent in sorted(entities, key=lambda e: e.entity_id):
+            self.entities[ent.entity_id] = ent
+            for alias in ent.aliases:
+                alias = unicodedata.normalize("NFC", alias.strip())
+                if _is_acronym(alias):
+                    # "US", "CNN": case matters, or "help us" would be the United States.
+                    acronym_to_id.setdefault(alias, ent.entity_id)
+                elif alias:
+                    # First entity (by id) wins an ambiguous alias: deterministic.
+                    alias_to_id.setdefault(_fold(alias), ent.entity_id)
+        self.alias_to_id = alias_to_id
+        self.acronym_to_id = acronym_to_id
+        latin = sorted((a for a in alias_to_id if not _is_arabic_script(a)), key=lambda a: (-len(a), a))
+        arabic = sorted((a for a in alias_to_id if _is_arabic_script(a)), key=lambda a: (-len(a), a))
+        parts = []
+        if latin:
+            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, latin)) + r")(?!\w)")
+        if arabic:
+            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, arabic)) + r")")
+        self._pattern = re.compile("|".join(parts)) if parts else None
+        acronyms = sorted(acronym_to_id, key=lambda a: (-len(a), a))
+        self._acronyms = (
+            re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, acronyms)) + r")(?![\w])") if acronyms else None
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Mapping[str, object]]) -> "EntityLexicon":
+        ents = []
+        for eid, spec in data.items():
+            aliases = tuple(str(a) for a in spec.get("aliases", ()))  # type: ignore[union-attr]
+            name = str(spec.get("name", aliases[0] if aliases else eid))
+            ents.append(Entity(eid, str(spec.get("type", eid.split(":", 1)[0])), name, aliases + (name,)))
+        return cls(ents)
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> "EntityLexicon":
+        merged: dict[str, dict[str, object]] = {}
+        for path in sorted(paths):
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+            for eid, spec in data.get("entity", {}).items():
+                if eid in merged:
+                    old = merged[eid]
+                    old["aliases"] = list(old.get("aliases", [])) + list(spec.get("aliases", []))  # type: ignore[arg-type]
+                else:
+                    merged[eid] = dict(spec)
+        return cls.from_mapping(merged)
+
+    @classmethod
+    def load_dir(cls, folder: Path) -> "EntityLexicon":
+        return cls.load(sorted(Path(folder).glob("*.toml")))
+
+    def find(self, text: str) -> list[EntityMention]:
+        """Non-overlapping mentions, left to right, longest alias first."""
+        if not text:
+            return []
+        found: list[tuple[int, int, str]] = []
+        if self._pattern is not None:
+            for m in self._pattern.finditer(_fold(text)):
+                eid = self.alias_to_id.get(m.group(0))
+                if eid is not None:
+                    found.append((m.start(), m.end(), eid))
+        if self._acronyms is not None:
+            for m in self._acronyms.finditer(text):
+                found.append((m.start(), m.end(), self.acronym_to_id[m.group(0)]))
+        found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+        out: list[EntityMention] = []
+        last_end = -1
+        for start, end, eid in found:
+            if start < last_end:
+                continue
+            ent = self.entities[eid]
+            out.append(EntityMention(start, end, eid, ent.type, text[start:end]))
+            last_end = end
+        return out

@@ -1,0 +1,124 @@
+"""Records that flow between stages.
+
+Plain frozen dataclasses: picklable for any Beam runner, comparable in tests,
+and free of Beam so the core stays pure. Every stage turns one record into
+its output record(s) or into a :class:`Failure` with a stable reason code.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+
+class Reason(str, enum.Enum):
+    """Stable reason codes for ``failures.reason``. Values are persisted: never rename."""
+
+    UNREADABLE = "unreadable"             # OS error reading a file
+    EMPTY = "empty"                       # nothing (or only whitespace) in the input
+    BINARY = "binary"                     # not text (NUL bytes, undecodable, known binary magic)
+    UNSUPPORTED = "unsupported_format"    # a file type we do not read
+    BAD_GZIP = "bad_gzip"                 # truncated or corrupt gzip
+    BAD_JSON = "bad_json"                 # a JSON line that does not parse or is not an object
+    MISSING_FIELD = "missing_field"       # a JSON-lines record without url or html/text
+    BAD_FIELD = "bad_field"               # a field of the wrong type or an unusable value
+    TOO_LARGE = "too_large"               # over a size limit (the limit is named in detail)
+    NO_TEXT = "no_text"                   # extraction found no main text
+    EXTRACT_ERROR = "extract_error"       # the extractor raised
+    EXTRACT_TIMEOUT = "extract_timeout"   # the extractor ran past its time limit
+    LANG_UNKNOWN = "lang_unknown"         # language could not be detected
+    CLAIMS_ERROR = "claims_error"         # the claim extractor raised on a document
+    BAD_WARC = "bad_warc"                 # a WARC file or record that cannot be read
+
+
+class Stage(str, enum.Enum):
+    READ = "read"
+    FETCH = "fetch"
+    EXTRACT = "extract"
+    LANGUAGE = "language"
+    DEDUP = "dedup"
+    STORIES = "stories"
+    CLAIMS = "claims"
+    SINK = "sink"
+
+
+@dataclass(frozen=True)
+class Failure:
+    stage: str
+    reason: str
+    input: str          # URL, file path, or path:line
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One input document before extraction, with its provenance."""
+
+    doc_id: str                      # stable: hash of url and raw content
+    input: str                       # where it came from: path, path:line, or URL
+    url: str                         # record url, or the file's file:// URI
+    format: str                      # "html" or "text"
+    body: str                        # decoded HTML or plain text
+    title: Optional[str] = None
+    published: Optional[str] = None  # raw date hint (seed header line, record field, HTTP)
+    source: Optional[str] = None     # outlet, when the input says
+    lang: Optional[str] = None       # language, when the input says
+    warc_file: Optional[str] = None
+    warc_offset: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An extracted article. ``text`` is what claims' offsets index into."""
+
+    article_id: str
+    input: str
+    url: str
+    source: str
+    title: str
+    text: str
+    lang: str = ""
+    lang_prob: float = 0.0
+    published_at: Optional[datetime] = None    # timezone-aware UTC, or None
+    date_source: str = ""                      # header | record | html | text | ""
+    content_hash: str = ""
+    dup_of: Optional[str] = None
+    story_id: str = ""
+    extractor: str = ""
+    warc_file: Optional[str] = None
+    warc_offset: Optional[int] = None
+
+    def replace(self, **changes: object) -> "Article":
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim with its evidence span ``text[char_start:char_end]`` of its article."""
+
+    claim_id: str
+    article_id: str
+    kind: str                          # quote | reported | quantity
+    char_start: int
+    char_end: int
+    confidence: float
+    claim_key: str
+    lang: str = ""
+    story_id: str = ""
+    claimant: Optional[str] = None
+    claimant_type: Optional[str] = None   # named | unnamed | organisation | document | ...
+    cue: Optional[str] = None
+    statement: Optional[str] = None
+    value: Optional[float] = None
+    value_max: Optional[float] = None     # upper bound of a range
+    unit: Optional[str] = None            # normalised concept: death, missile, km, percent, USD
+    modifier: Optional[str] = None        # at_least | about | more_than | up_to | less_than
+    claimant_start: Optional[int] = None
+    claimant_end: Optional[int] = None
+    cue_start: Optional[int] = None
+    cue_end: Optional[int] = None
+    statement_start: Optional[int] = None
+    statement_end: Optional[int] = None
+    entities: tuple[str, ...] = field(default_factory=tuple)   # canonical entity ids
