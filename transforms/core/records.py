@@ -31,6 +31,19 @@ class Reason(str, enum.Enum):
     LANG_UNKNOWN = "lang_unknown"         # language could not be detected
     CLAIMS_ERROR = "claims_error"         # the claim extractor raised on a document
     BAD_WARC = "bad_warc"                 # a WARC file or record that cannot be read
+    # fetch (live runs); HTTP statuses that end a fetch are "http_<status>" (http_404, http_503)
+    TIMEOUT = "timeout"                   # a request ran past its connect/read/wall-clock limit
+    ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids the URL for our user agent
+    PRIVATE_ADDRESS = "private_address"   # host resolves to loopback/private/reserved address
+    BAD_SCHEME = "bad_scheme"             # not http(s), also after a redirect
+    BAD_URL = "bad_url"                   # a URL that cannot be parsed or has no host
+    REDIRECT_LOOP = "redirect_loop"       # a redirect back to a URL already visited
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    DECOMPRESSION_LIMIT = "decompression_limit"  # decoded body over the size cap (gzip bomb)
+    BAD_ENCODING = "bad_content_encoding" # unknown or corrupt Content-Encoding
+    BAD_FEED = "bad_feed"                 # a feed with no usable entries
+    DNS_ERROR = "dns_error"               # host name does not resolve
+    CONNECTION_ERROR = "connection_error" # refused, reset, TLS or protocol error
 
 
 class Stage(str, enum.Enum):
@@ -67,6 +80,7 @@ class RawDocument:
     lang: Optional[str] = None       # language, when the input says
     warc_file: Optional[str] = None
     warc_offset: Optional[int] = None
+    charset: Optional[str] = None    # codec and what decided it: "utf-8 (http)", "cp1252 (meta)"
 
 
 @dataclass(frozen=True)
@@ -122,3 +136,20 @@ class Claim:
     statement_start: Optional[int] = None
     statement_end: Optional[int] = None
     entities: tuple[str, ...] = field(default_factory=tuple)   # canonical entity ids
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What story-level aggregation needs of an article: no text."""
+
+    article_id: str
+    source: str
+    lang: str
+    published_at: Optional[datetime]
+    story_id: str = ""
+    dup_of: Optional[str] = None
+    title: str = ""
+
+    @classmethod
+    def of(cls, a: "Article") -> "ArticleMeta":
+        return cls(a.article_id, a.source, a.lang, a.published_at, a.story_id, a.dup_of, a.title)

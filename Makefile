@@ -1,0 +1,31 @@
+# claimwire: `make run` replays seeds/ into output/; `make test` runs the suite; `make bench` the benchmark.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.claimwire-installed
+OUTPUT ?= output
+
+.PHONY: run test bench clean install
+
+install: $(STAMP)
+
+# A fresh machine has nothing: create the venv, upgrade pip (the bundled pip 23 skips
+# lxml_html_clean, without which trafilatura does not import), install the project.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/claimwire replay seeds --output $(OUTPUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m tests.benchmarks.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(OUTPUT) build *.egg-info

@@ -1,0 +1,87 @@
+"""The ``claimwire`` command line: replay, fetch, query (and more as they land).
+
+Unknown ``--flags`` are Beam pipeline options and pass through unchanged
+(``--runner``, ``--direct_num_workers``, ``--direct_running_mode``, Dataflow and
+Flink flags). Exit status: 0 when the run completed, whatever failed record by
+record (see the ``failures`` dataset); 2 with a one-line reason otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from transforms.core.config import ConfigError, load_config
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", default="output", help="folder of the datasets (default: output/)")
+    p.add_argument("--config", default=None, help="TOML file overlaying configs/defaults.toml")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one config key (repeatable)")
+    p.add_argument("--state", default=None, help="state kept between runs (default: OUTPUT/.state)")
+    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--quiet", action="store_true", help="no summary at the end")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="claimwire", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    rp = sub.add_parser("replay", help="replay local files and folders (.txt .html[.gz] .jsonl .warc[.gz])")
+    rp.add_argument("paths", nargs="+", metavar="PATH")
+    _common(rp)
+    qp = sub.add_parser("query", help="DuckDB SQL over views named after the datasets")
+    qp.add_argument("sql")
+    qp.add_argument("--output", default="output")
+    qp.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    sp = sub.add_parser("summary", help="counts, languages, stories and the most repeated claims")
+    sp.add_argument("--output", default="output")
+    return ap
+
+
+def _logging(level: str) -> None:
+    # apache_beam installs a root handler on import: force ours.
+    logging.basicConfig(level=getattr(logging, level), force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, beam_args = parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if args.command == "query":
+            from pipelines.query import run_query
+            print(run_query(Path(args.output), args.sql, args.format))
+            return 0
+        if args.command == "summary":
+            from pipelines.query import summary
+            print(summary(Path(args.output)))
+            return 0
+        _logging(args.log_level)
+        bad = [a for a in beam_args if not a.startswith("--")]
+        if bad:
+            raise ConfigError(f"unexpected argument {bad[0]!r}")
+        if args.command == "replay":
+            from pipelines.replay import replay
+            result = replay(args, beam_args)
+        else:  # pragma: no cover - argparse rejects unknown commands
+            raise ConfigError(f"unknown command {args.command}")
+        if not args.quiet:
+            from pipelines.query import summary
+            print(f"run {result.run_id} published to {result.output}\n")
+            print(summary(result.output))
+        return 0
+    except ConfigError as exc:
+        print(f"claimwire: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from pipelines.runner import RunError
+        if isinstance(exc, RunError):
+            print(f"claimwire: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, OSError):
+            print(f"claimwire: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "),
+                  file=sys.stderr)
+            return 2
+        raise

@@ -1,0 +1,23 @@
+"""``claimwire replay``: local files, folders and WARC archives, never the network."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Sequence
+
+from pipelines.runner import RunResult, execute, replay_run_id, run_lock
+from pipelines.settings import settings_from_config
+from transforms.core.config import load_config
+from transforms.read import ReadSources
+
+
+def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
+    config = load_config(args.config, args.sets)
+    output = Path(args.output).absolute()
+    state = Path(args.state).absolute() if args.state else output / ".state"
+    settings = settings_from_config(config, state_dir=str(state))
+    with run_lock(state):
+        sources = ReadSources(args.paths, settings.limits)
+        run_id = replay_run_id(config.hash, [f.path for f in sources.files], "replay")
+        return execute(settings, sources, output=output, run_id=run_id, command="replay",
+                       beam_args=beam_args)

@@ -1,0 +1,170 @@
+"""Running a built graph: options, the run lock, metrics, the runs row and publishing.
+
+Shared by ``replay`` and ``fetch``: both build a source, then hand over here.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import platform
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import apache_beam as beam
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines.build import build
+from pipelines.settings import Settings
+from transforms.common import METRICS_NAMESPACE
+from transforms.core.schemas import RUNS
+from transforms.core.sink import SinkError, Store, table_for, write_table
+
+log = logging.getLogger("claimwire")
+
+
+class RunError(RuntimeError):
+    """The run could not complete; the message is the one line the user sees."""
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    output: Path
+    manifest: dict
+    stage_counts: dict[str, int] = field(default_factory=dict)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def pipeline_options(beam_args: Sequence[str], default_runner: str) -> PipelineOptions:
+    options = PipelineOptions(list(beam_args))
+    std = options.view_as(StandardOptions)
+    if not std.runner:
+        # The DirectRunner's default tries Prism, which downloads a binary at run time.
+        std.runner = default_runner
+    return options
+
+
+@contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """One run per state at a time; the lock dies with its process (flock), so kill -9 never blocks."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "run.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = ""
+            try:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            except OSError:
+                pass
+            raise RunError(f"another claimwire run holds the state {state_dir} ({holder or 'pid unknown'}); "
+                           "wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {platform.node()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def replay_run_id(config_hash: str, files: Sequence[str], command: str) -> str:
+    """Same inputs and config -> same run id, so a rerun rewrites the same files and adds no rows."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{command}\x00{config_hash}\x00".encode())
+    for path in sorted(files):
+        h.update(path.encode("utf-8", "surrogateescape") + b"\x00")
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError as exc:
+            h.update(f"unreadable:{exc.errno}".encode())
+    return h.hexdigest()
+
+
+def stage_counts(result) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    try:
+        query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
+    except Exception as exc:  # some runners report no metrics; the run itself still completed
+        log.warning("metrics unavailable from this runner: %s", exc)
+        return counts
+    for c in query["counters"]:
+        value = c.committed if c.committed is not None else c.attempted
+        counts[c.key.metric.name] = counts.get(c.key.metric.name, 0) + int(value or 0)
+    return dict(sorted(counts.items()))
+
+
+def versions() -> str:
+    import apache_beam
+    import pyarrow
+    import trafilatura
+    return json.dumps({"claimwire": _claimwire_version(), "apache_beam": apache_beam.__version__,
+                       "trafilatura": trafilatura.__version__, "pyarrow": pyarrow.__version__,
+                       "python": platform.python_version()}, sort_keys=True)
+
+
+def _claimwire_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("claimwire")
+    except Exception:
+        return "0+unknown"
+
+
+def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_id: str, command: str,
+            beam_args: Sequence[str]) -> RunResult:
+    """Build, run and publish; the previous published state stays intact on any failure."""
+    store = Store(output)
+    output.mkdir(parents=True, exist_ok=True)
+    for leftover in store.cleanup():
+        log.info("removed what an earlier run left: %s", leftover)
+    staging = store.staging_dir(run_id)
+    staging.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    options = pipeline_options(beam_args, settings.config.get("run.runner"))
+    published = [str(f) for f in store.files("articles")]
+    p = beam.Pipeline(options=options)
+    build(p, settings, sources, run_id, str(staging), published)
+    result = p.run()
+    result.wait_until_finish()
+    counts = stage_counts(result)
+    finished = datetime.now(timezone.utc)
+    runs_row = {
+        "run_id": run_id, "command": command, "started_at": started, "finished_at": finished,
+        "status": "completed", "config_hash": settings.config.hash, "versions": versions(),
+        "inputs": counts.get("read.in", 0), "articles": counts.get("extract.out", 0),
+        "claims": counts.get("claims.claims", 0), "stories": None,
+        "failures": sum(v for k, v in counts.items() if k.endswith(".failed")),
+        "stage_counts": [{"stage": k.split(".", 1)[0], "outcome": k.split(".", 1)[1], "count": v}
+                         for k, v in counts.items()],
+    }
+    write_table(table_for(RUNS, [runs_row]), staging / "runs" / f"part-{run_id}-0000.parquet")
+    try:
+        manifest = store.publish(staging, run_id, replace_keys=_replaced_stories(staging))
+    except OSError as exc:
+        raise RunError(f"could not publish to {output}: {exc.strerror or exc}") from None
+    return RunResult(run_id, output, manifest, counts, started, finished)
+
+
+def _replaced_stories(staging: Path) -> dict[str, set[str]]:
+    """Stories (and their claims) recomputed by this run replace their published versions."""
+    import pyarrow.parquet as pq
+    keys: set[str] = set()
+    for name in ("stories", "story_claims"):
+        for f in sorted((staging / name).rglob("*.parquet")) if (staging / name).is_dir() else []:
+            keys.update(pq.read_table(f, columns=["story_id"])["story_id"].to_pylist())
+    return {"stories": keys, "story_claims": keys}
+
+
+__all__ = ["RunError", "RunResult", "SinkError", "execute", "replay_run_id", "run_lock", "sys"]

@@ -1,0 +1,76 @@
+"""Typed settings for one run, validated from the Config before the graph is built.
+
+Everything a worker needs (lexicons, compiled rules, parameters) is loaded
+here, in the driver, and shipped pickled inside the DoFns: workers on a
+cluster never read ``configs/`` from a local path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transforms.core.articles import ArticleSettings
+from transforms.core.config import Config, ConfigError
+from transforms.core.extract import ExtractSettings
+from transforms.core.language import LanguageSettings
+from transforms.core.sources import ReadLimits
+from transforms.core.textclean import DebrisLexicon
+
+
+@dataclass
+class Settings:
+    config: Config
+    limits: ReadLimits
+    articles: ArticleSettings
+    language: LanguageSettings
+    isolate_extraction: bool
+    claim_knowledge: Any
+    dedup: Any = None
+    stories: Any = None
+    entities: Any = None
+    state_dir: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def fold_duplicates(self):
+        from transforms.dedup import FoldDuplicates
+        return FoldDuplicates(self.dedup, prior_index=self.extra.get("prior_index"))
+
+    def cluster_stories(self):
+        from transforms.stories import ClusterStories
+        return ClusterStories(self.stories, self.entities, prior_index=self.extra.get("prior_index"))
+
+
+def _typed(section: str, factory, data: dict):
+    try:
+        return factory(data)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"[{section}] {exc}") from None
+
+
+def settings_from_config(config: Config, state_dir: str | None = None) -> Settings:
+    configs = Path(config.configs_dir)
+    limits_cfg = config.section("limits")
+    limits = ReadLimits(max_document_bytes=int(limits_cfg["max_document_bytes"]),
+                        max_file_bytes=int(limits_cfg["max_file_bytes"]))
+    extract_cfg = config.section("extract")
+    isolate = bool(extract_cfg.pop("isolate", False))
+    extract = _typed("extract", ExtractSettings.from_mapping, extract_cfg)
+    lang_cfg = config.section("language")
+    language = LanguageSettings(min_probability=float(lang_cfg["min_probability"]),
+                                min_letters=int(lang_cfg["min_letters"]), seed=int(config.get("run.seed")))
+    debris = DebrisLexicon.load(configs / "debris.toml")
+    articles = ArticleSettings(extract=extract, debris=debris, min_text_chars=extract.min_text_chars)
+    from transforms.core.claims import ClaimKnowledge
+    from transforms.core.dedup import DedupConfig
+    from transforms.core.entities import EntityLexicon
+    from transforms.core.stories import StoryConfig
+    kb = ClaimKnowledge.load(configs)
+    return Settings(
+        config=config, limits=limits, articles=articles, language=language, isolate_extraction=isolate,
+        claim_knowledge=kb,
+        dedup=_typed("dedup", DedupConfig.from_mapping, config.section("dedup")),
+        stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),
+        entities=EntityLexicon.load_dir(configs / "entities"),
+        state_dir=state_dir,
+    )

@@ -1,0 +1,188 @@
+"""Explicit, versioned pyarrow schemas of the output datasets, and record -> row conversion.
+
+The schema version of each dataset is written into every Parquet file's
+key-value metadata (``claimwire.schema``); bump it on any change of columns.
+Partition columns are not stored inside the files: they live in the
+``key=value`` folder names, which Hive-aware readers turn back into columns.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+import pyarrow as pa
+
+from transforms.core.records import Article, Claim, Failure
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    version: str                     # "articles.v1"
+    schema: pa.Schema                # columns stored in the files (partition columns excluded)
+    partition_by: tuple[str, ...]    # Hive partition keys, in folder order
+    sort_by: tuple[str, ...]         # order of rows within a file
+    replace_by: str | None = None    # rows with the same key replace older versions (stories)
+
+
+ARTICLES = DatasetSpec(
+    "articles", "articles.v1",
+    pa.schema([
+        ("article_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
+        ("title", pa.string()), ("text", pa.string()), ("lang_prob", pa.float64()),
+        ("published_at", TS), ("date_source", pa.string()), ("content_hash", pa.string()),
+        ("dup_of", pa.string()), ("story_id", pa.string()), ("run_id", pa.string()),
+        ("input", pa.string()), ("extractor", pa.string()), ("char_count", pa.int64()),
+        ("warc_file", pa.string()), ("warc_offset", pa.int64()),
+    ]),
+    partition_by=("published_date", "lang"),
+    sort_by=("article_id",),
+)
+
+CLAIMS = DatasetSpec(
+    "claims", "claims.v1",
+    pa.schema([
+        ("claim_id", pa.string()), ("article_id", pa.string()), ("story_id", pa.string()),
+        ("kind", pa.string()), ("claimant", pa.string()), ("claimant_type", pa.string()),
+        ("cue", pa.string()), ("statement", pa.string()), ("value", pa.float64()),
+        ("value_max", pa.float64()), ("unit", pa.string()), ("modifier", pa.string()),
+        ("char_start", pa.int64()), ("char_end", pa.int64()), ("evidence", pa.string()),
+        ("claimant_start", pa.int64()), ("claimant_end", pa.int64()),
+        ("cue_start", pa.int64()), ("cue_end", pa.int64()),
+        ("statement_start", pa.int64()), ("statement_end", pa.int64()),
+        ("confidence", pa.float64()), ("claim_key", pa.string()), ("entities", pa.list_(pa.string())),
+        ("published_at", TS), ("source", pa.string()), ("run_id", pa.string()),
+    ]),
+    partition_by=("published_date", "lang"),
+    sort_by=("article_id", "char_start", "char_end", "claim_id"),
+)
+
+STORIES = DatasetSpec(
+    "stories", "stories.v1",
+    pa.schema([
+        ("story_id", pa.string()), ("article_count", pa.int64()), ("source_count", pa.int64()),
+        ("languages", pa.list_(pa.string())), ("first_published_at", TS),
+        ("last_published_at", TS), ("representative_article_id", pa.string()),
+        ("title", pa.string()), ("run_id", pa.string()),
+    ]),
+    partition_by=(),
+    sort_by=("story_id",),
+    replace_by="story_id",
+)
+
+STORY_CLAIMS = DatasetSpec(
+    "story_claims", "story_claims.v1",
+    pa.schema([
+        ("story_id", pa.string()), ("claim_key", pa.string()), ("kind", pa.string()),
+        ("unit", pa.string()), ("article_count", pa.int64()), ("source_count", pa.int64()),
+        ("languages", pa.list_(pa.string())), ("first_published_at", TS),
+        ("first_article_id", pa.string()), ("values", pa.list_(pa.string())),
+        ("disputed", pa.bool_()), ("dispute_detail", pa.string()), ("example", pa.string()),
+        ("run_id", pa.string()),
+    ]),
+    partition_by=(),
+    sort_by=("story_id", "claim_key"),
+    replace_by="story_id",
+)
+
+FAILURES = DatasetSpec(
+    "failures", "failures.v1",
+    pa.schema([
+        ("run_id", pa.string()), ("reason", pa.string()), ("input", pa.string()), ("detail", pa.string()),
+    ]),
+    partition_by=("stage",),
+    sort_by=("input", "reason", "detail"),
+)
+
+RUNS = DatasetSpec(
+    "runs", "runs.v1",
+    pa.schema([
+        ("run_id", pa.string()), ("command", pa.string()), ("started_at", TS), ("finished_at", TS),
+        ("status", pa.string()), ("config_hash", pa.string()), ("versions", pa.string()),
+        ("inputs", pa.int64()), ("articles", pa.int64()), ("claims", pa.int64()),
+        ("stories", pa.int64()), ("failures", pa.int64()),
+        ("stage_counts", pa.list_(pa.struct([("stage", pa.string()), ("outcome", pa.string()),
+                                             ("count", pa.int64())]))),
+    ]),
+    partition_by=(),
+    sort_by=("run_id",),
+)
+
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS)}
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def partition_value(value: Any) -> str:
+    """A folder-safe partition value: nothing from input can steer a path.
+
+    Only [A-Za-z0-9_.-] survive, leading dots are removed (no '..'), length is
+    capped; an empty result becomes the Hive null marker.
+    """
+    text = "" if value is None else str(value)
+    text = _SAFE.sub("_", text).lstrip(".")[:64]
+    return text or "__HIVE_DEFAULT_PARTITION__"
+
+
+def published_date(ts: datetime | None) -> str | None:
+    """The day partition; None (Hive's default partition, read back as NULL) when unknown."""
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%d") if ts else None
+
+
+def article_row(a: Article, run_id: str) -> dict[str, Any]:
+    return {
+        "article_id": a.article_id, "url": a.url, "source": a.source, "title": a.title, "text": a.text,
+        "lang_prob": a.lang_prob, "published_at": a.published_at, "date_source": a.date_source,
+        "content_hash": a.content_hash, "dup_of": a.dup_of, "story_id": a.story_id, "run_id": run_id,
+        "input": a.input, "extractor": a.extractor, "char_count": len(a.text),
+        "warc_file": a.warc_file, "warc_offset": a.warc_offset,
+        "published_date": published_date(a.published_at), "lang": a.lang or "und",
+    }
+
+
+def claim_row(c: Claim, article: Article, run_id: str) -> dict[str, Any]:
+    return {
+        "claim_id": c.claim_id, "article_id": c.article_id, "story_id": article.story_id or c.story_id,
+        "kind": c.kind, "claimant": c.claimant, "claimant_type": c.claimant_type, "cue": c.cue,
+        "statement": c.statement, "value": c.value, "value_max": c.value_max, "unit": c.unit,
+        "modifier": c.modifier, "char_start": c.char_start, "char_end": c.char_end,
+        "evidence": article.text[c.char_start:c.char_end],
+        "claimant_start": c.claimant_start, "claimant_end": c.claimant_end,
+        "cue_start": c.cue_start, "cue_end": c.cue_end,
+        "statement_start": c.statement_start, "statement_end": c.statement_end,
+        "confidence": c.confidence, "claim_key": c.claim_key, "entities": list(c.entities),
+        "published_at": article.published_at, "source": article.source, "run_id": run_id,
+        "published_date": published_date(article.published_at), "lang": c.lang or article.lang or "und",
+    }
+
+
+def failure_row(f: Failure, run_id: str) -> dict[str, Any]:
+    return {"run_id": run_id, "stage": f.stage, "reason": f.reason, "input": f.input, "detail": f.detail}
+
+
+def partition_path(spec: DatasetSpec, row: Mapping[str, Any]) -> str:
+    return "/".join(f"{k}={partition_value(row.get(k))}" for k in spec.partition_by)
+
+
+def sort_key(spec: DatasetSpec) -> Callable[[Mapping[str, Any]], tuple]:
+    def key(row: Mapping[str, Any]) -> tuple:
+        return tuple((row.get(k) is None, "" if row.get(k) is None else row.get(k)) for k in spec.sort_by)
+    return key
+
+
+def story_claim_row(sc: Any, run_id: str) -> dict[str, Any]:
+    """A ``story_claims`` row from a StoryClaim (claims.story); values kept as text (numbers or names)."""
+    values = [v if isinstance(v, str) else (f"{v:g}" if isinstance(v, float) else str(v))
+              for v in getattr(sc, "values", ())]
+    return {
+        "story_id": sc.story_id, "claim_key": sc.claim_key, "kind": getattr(sc, "kind", None),
+        "unit": getattr(sc, "unit", None), "article_count": sc.article_count, "source_count": sc.source_count,
+        "languages": sorted(sc.languages), "first_published_at": sc.first_published_at,
+        "first_article_id": sc.first_article_id, "values": values, "disputed": bool(sc.disputed),
+        "dispute_detail": getattr(sc, "dispute_detail", None), "example": getattr(sc, "example", None),
+        "run_id": run_id,
+    }

@@ -1,0 +1,301 @@
+"""Reading local inputs into :class:`RawDocument` records, or :class:`Failure` rows.
+
+Recognised: ``*.txt``, ``*.html``/``*.htm`` (optionally ``.gz``), ``*.jsonl``
+(optionally ``.gz``) and ``*.warc``/``*.warc.gz``. Everything else found in
+a folder is reported as ``unsupported_format``, never skipped silently.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import stat
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from charset_normalizer import from_bytes
+
+from transforms.core.records import Failure, RawDocument, Reason, Stage
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+_JSON_FIELDS_STR = ("id", "title", "published", "source", "lang")
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"BZh", b"\xfd7zXZ")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_document_bytes: int = 5 * 1024 * 1024
+    max_file_bytes: int = 1024 * 1024 * 1024
+    max_line_bytes: int = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str           # as given or found, made absolute
+    kind: str           # text | html | jsonl | warc
+
+
+def kind_of(path: str) -> str | None:
+    name = path.lower()
+    for kind, suffixes in (("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES),
+                           ("warc", WARC_SUFFIXES), ("text", TEXT_SUFFIXES)):
+        if name.endswith(suffixes):
+            return kind
+    return None
+
+
+def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
+    """Expand files and folders (recursively, symlinked folders not followed) into inputs.
+
+    Returns the recognised files, sorted, and a failure for each path that is missing,
+    unreadable or of an unsupported type, so the caller can account for every one.
+    """
+    found: dict[str, InputFile] = {}
+    failures: list[Failure] = []
+
+    def consider(p: Path) -> None:
+        ap = str(p.absolute())
+        try:
+            st = p.stat()   # follows a symlinked file; a dangling or looping link fails here
+        except OSError as exc:
+            failures.append(Failure(Stage.READ.value, Reason.UNREADABLE.value, ap, _os_reason(exc)))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value, ap, "not a regular file"))
+            return
+        kind = kind_of(ap)
+        if kind is None:
+            failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value, ap,
+                                    f"unrecognised file type {p.suffix or '(none)'}"))
+            return
+        found[ap] = InputFile(ap, kind)
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, files in os.walk(p, followlinks=False, onerror=lambda e: failures.append(
+                    Failure(Stage.READ.value, Reason.UNREADABLE.value, str(Path(e.filename or raw).absolute()),
+                            _os_reason(e)))):
+                dirs.sort()
+                for d in dirs:
+                    if (Path(root) / d).is_symlink():
+                        failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value,
+                                                str((Path(root) / d).absolute()), "symlinked folder not followed"))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    consider(Path(root) / name)
+        else:
+            consider(p)
+    return sorted(found.values(), key=lambda f: f.path), sorted(failures, key=lambda f: (f.input, f.reason))
+
+
+def _os_reason(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
+
+
+def doc_id_for(url: str, body: str) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    h.update(url.encode("utf-8", "surrogatepass"))
+    h.update(b"\x00")
+    h.update(body.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _read_bounded(path: str, limit: int) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge(f"file larger than {limit} bytes")
+    return data
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """Decompress gzip, refusing more than ``limit`` bytes of output (gzip bombs)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit or d.unconsumed_tail:
+        raise _TooLarge(f"decompressed size over {limit} bytes")
+    if not d.eof:
+        raise zlib.error("truncated gzip stream")
+    return out
+
+
+def decode_text(data: bytes) -> tuple[str | None, str]:
+    """Decode bytes of a text document: BOM, UTF-8, then charset-normalizer.
+
+    Returns (text, how) or (None, reason detail) when the bytes are not text.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace"), "bom"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace"), "bom"
+    if data.startswith(_BINARY_MAGIC):
+        return None, "binary file signature " + repr(data[:4])
+    try:
+        text = data.decode("utf-8")
+        how = "utf-8"
+    except UnicodeDecodeError:
+        best = from_bytes(data[:200_000]).best()
+        if best is None:
+            return None, "not decodable as text"
+        text = data.decode(best.encoding, "replace")
+        how = f"detected:{best.encoding}"
+    if "\x00" in text:
+        # UTF-16 without a BOM decodes as UTF-8 full of NULs; detect it properly.
+        best = from_bytes(data[:200_000]).best()
+        if best is not None and best.encoding.startswith("utf_16"):
+            text = data.decode(best.encoding, "replace")
+            how = f"detected:{best.encoding}"
+        if text.count("\x00") > max(8, len(text) // 100):
+            return None, "NUL bytes: binary content"
+        text = text.replace("\x00", "")
+    return text, how
+
+
+def _file_uri(path: str) -> str:
+    return Path(path).absolute().as_uri()
+
+
+def read_input(item: InputFile, limits: ReadLimits) -> Iterator[RawDocument | Failure]:
+    """All documents of one input file, and a Failure for each unusable part of it."""
+    if item.kind == "jsonl":
+        yield from _read_jsonl(item.path, limits)
+        return
+    if item.kind == "warc":
+        # Imported lazily: WARC support lives with fetching.
+        from transforms.core.fetch.warc import iter_warc_documents
+        yield from iter_warc_documents(item.path, max_bytes=limits.max_document_bytes)
+        return
+    try:
+        data = _read_bounded(item.path, limits.max_file_bytes)
+        if item.path.lower().endswith(".gz"):
+            data = _gunzip_bounded(data, limits.max_document_bytes)
+    except _TooLarge as exc:
+        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, item.path, f"limits.max_document_bytes: {exc}")
+        return
+    except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
+        yield Failure(Stage.READ.value, Reason.BAD_GZIP.value, item.path, str(exc)[:200])
+        return
+    except OSError as exc:
+        yield Failure(Stage.READ.value, Reason.UNREADABLE.value, item.path, _os_reason(exc))
+        return
+    if len(data) > limits.max_document_bytes:
+        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, item.path,
+                      f"limits.max_document_bytes: {len(data)} > {limits.max_document_bytes}")
+        return
+    if not data.strip():
+        yield Failure(Stage.READ.value, Reason.EMPTY.value, item.path, "no content")
+        return
+    if item.kind == "html":
+        from transforms.core.extract import _MAX_BINARY_RATIO, binary_kind, binary_ratio, decode_html
+        magic = binary_kind(data)
+        if magic:
+            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path, f"{magic} magic bytes")
+            return
+        text, how = decode_html(data)
+        ratio = binary_ratio(text)
+        if ratio > _MAX_BINARY_RATIO:
+            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path,
+                          f"{ratio:.0%} control or undecodable characters ({how})")
+            return
+    else:
+        text, how = decode_text(data)
+        if text is None:
+            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path, how)
+            return
+    if not text.strip():
+        yield Failure(Stage.READ.value, Reason.EMPTY.value, item.path, "only whitespace")
+        return
+    url = _file_uri(item.path)
+    yield RawDocument(doc_id=doc_id_for(url, text), input=item.path, url=url,
+                      format="html" if item.kind == "html" else "text", body=text)
+
+
+def _iter_lines(path: str, limits: ReadLimits) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) with ``None`` for a line over the limit; bounded memory."""
+    opener: Any = gzip.open if path.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        n = 0
+        while True:
+            line = fh.readline(limits.max_line_bytes + 1)
+            if not line:
+                return
+            n += 1
+            if len(line) > limits.max_line_bytes and not line.endswith(b"\n"):
+                # Skip the rest of the over-long line without holding it.
+                while True:
+                    more = fh.readline(1024 * 1024)
+                    if not more or more.endswith(b"\n"):
+                        break
+                yield n, None
+                continue
+            yield n, line
+
+
+def _read_jsonl(path: str, limits: ReadLimits) -> Iterator[RawDocument | Failure]:
+    try:
+        for n, line in _iter_lines(path, limits):
+            where = f"{path}:{n}"
+            if line is None:
+                yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, where,
+                              f"limits.max_line_bytes: line over {limits.max_line_bytes} bytes")
+                continue
+            if not line.strip():
+                continue   # blank lines separate nothing; not records
+            yield parse_jsonl_record(line, where, limits)
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = Reason.BAD_GZIP if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) else Reason.UNREADABLE
+        yield Failure(Stage.READ.value, reason.value, path, str(exc)[:200])
+
+
+def parse_jsonl_record(line: bytes, where: str, limits: ReadLimits) -> RawDocument | Failure:
+    """One JSON-lines record: ``url`` and ``html`` or ``text`` required."""
+    try:
+        rec = json.loads(line)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return Failure(Stage.READ.value, Reason.BAD_JSON.value, where, str(exc)[:200])
+    if not isinstance(rec, dict):
+        return Failure(Stage.READ.value, Reason.BAD_JSON.value, where, f"expected an object, got {type(rec).__name__}")
+    url = rec.get("url")
+    if not isinstance(url, str) or not url.strip():
+        return Failure(Stage.READ.value, Reason.MISSING_FIELD.value, where,
+                       "url missing" if url is None else "url must be a non-empty string")
+    body, fmt = None, ""
+    for key, f in (("html", "html"), ("text", "text")):
+        val = rec.get(key)
+        if isinstance(val, str) and val.strip():
+            body, fmt = val, f
+            break
+        if val is not None and not isinstance(val, str):
+            return Failure(Stage.READ.value, Reason.BAD_FIELD.value, where, f"{key} must be a string")
+    if body is None:
+        return Failure(Stage.READ.value, Reason.MISSING_FIELD.value, where, "html or text missing or empty")
+    if len(body.encode("utf-8", "surrogatepass")) > limits.max_document_bytes:
+        return Failure(Stage.READ.value, Reason.TOO_LARGE.value, where,
+                       f"limits.max_document_bytes: record over {limits.max_document_bytes} bytes")
+    hints: dict[str, str | None] = {}
+    for key in _JSON_FIELDS_STR:
+        val = rec.get(key)
+        if val is None:
+            hints[key] = None
+        elif isinstance(val, (str, int, float)) and not isinstance(val, bool):
+            hints[key] = str(val).strip() or None
+        else:
+            return Failure(Stage.READ.value, Reason.BAD_FIELD.value, where, f"{key} must be a string")
+    body = body.replace("\x00", "")
+    url = url.strip()
+    return RawDocument(doc_id=doc_id_for(url, body), input=where, url=url, format=fmt, body=body,
+                       title=hints["title"], published=hints["published"], source=hints["source"],
+                       lang=hints["lang"])
