@@ -52,6 +52,11 @@ def skip_published(articles, published_files: Sequence[str]):
             | "SkipPublished" >> beam.ParDo(_SkipPublishedFn()))
 
 
+def _claim_row(pair, run_id: str) -> dict:
+    article, claim = pair
+    return claim_row(claim, article, run_id)
+
+
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, staging: str,
           published_files: Sequence[str] = ()) -> BuiltGraph:
     read = p | "ReadSources" >> sources
@@ -68,7 +73,7 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
                  stories[FAILURES], claims[FAILURES]) | "AllFailures" >> beam.Flatten())
     rows = {
         "articles": articles | "ArticleRows" >> beam.Map(article_row, run_id),
-        "claims": claims[MAIN] | "ClaimRows" >> beam.MapTuple(lambda a, c, r: claim_row(c, a, r), run_id),
+        "claims": claims[MAIN] | "ClaimRows" >> beam.Map(_claim_row, run_id),
         "stories": summary["stories"],
         "story_claims": summary["story_claims"] | "StoryClaimRows" >> beam.Map(story_claim_row, run_id),
         "failures": failures | "FailureRows" >> beam.Map(failure_row, run_id),

@@ -40,9 +40,10 @@ class StageFn(beam.DoFn):
     output, Failures to ``failures``; every element and outcome is counted.
     """
 
-    def __init__(self, stage: str, fn: Callable[[Any], Any]):
+    def __init__(self, stage: str, fn: Callable[[Any], Any], fan_out: bool = False):
         self._stage = stage
         self._fn = fn
+        self._fan_out = fan_out
         self._counters: Counters | None = None
 
     def setup(self) -> None:
@@ -50,10 +51,14 @@ class StageFn(beam.DoFn):
 
     def process(self, element: Any) -> Iterable[Any]:
         assert self._counters is not None
-        self._counters.inc("in")
+        # A fan-out stage (one file -> many records) counts its records as "in", so that
+        # in == out + failed holds for every stage; the elements it was given are "units".
+        self._counters.inc("units" if self._fan_out else "in")
         result = self._fn(element)
         items = result if isinstance(result, (list, tuple)) or hasattr(result, "__next__") else [result]
         for item in items:
+            if self._fan_out:
+                self._counters.inc("in")
             if isinstance(item, Failure):
                 self._counters.inc("failed")
                 yield beam.pvalue.TaggedOutput(FAILURES, item)
@@ -62,6 +67,7 @@ class StageFn(beam.DoFn):
                 yield item
 
 
-def apply_stage(pcoll: beam.PCollection, label: str, stage: str, fn: Callable[[Any], Any]) -> dict:
-    outs = pcoll | label >> beam.ParDo(StageFn(stage, fn)).with_outputs(FAILURES, main=MAIN)
+def apply_stage(pcoll: beam.PCollection, label: str, stage: str, fn: Callable[[Any], Any],
+                fan_out: bool = False) -> dict:
+    outs = pcoll | label >> beam.ParDo(StageFn(stage, fn, fan_out)).with_outputs(FAILURES, main=MAIN)
     return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}

@@ -44,7 +44,7 @@ class ReadSources(beam.PTransform):
     def expand(self, pbegin):
         files = pbegin | "ListInputs" >> beam.Create(self._files, reshuffle=False)
         read = apply_stage(files | "SpreadFiles" >> beam.Reshuffle(), "ReadFiles", Stage.READ.value,
-                           partial(_read, self._limits))
+                           partial(_read, self._limits), fan_out=True)
         discovery = (pbegin | "DiscoveryFailures" >> beam.Create(self._discovery_failures, reshuffle=False)
                      | "CountDiscovery" >> beam.ParDo(_CountDiscoveryFn()))
         failures = (read[FAILURES], discovery) | "AllReadFailures" >> beam.Flatten()
