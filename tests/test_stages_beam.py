@@ -20,6 +20,16 @@ from transforms.sink import WriteDatasets
 OPTS = ["--runner=FnApiRunner"]
 
 
+def holds(predicate, what: str):
+    """An assert_that matcher that raises (a matcher returning False would never fail)."""
+    from apache_beam.testing.util import BeamAssertException
+
+    def _match(actual):
+        if not predicate(list(actual)):
+            raise BeamAssertException(f"{what}: got {list(actual)!r}")
+    return _match
+
+
 def _counters(result) -> dict:
     q = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
     out = {}
@@ -71,3 +81,56 @@ def test_write_datasets_is_independent_of_bundling(tmp_path):
         outs.append((staging / "failures" / "stage=read" / "part-r-0000.parquet").read_bytes())
     assert outs[0] == outs[1]
     assert pq.read_table(tmp_path / "s0" / "failures" / "stage=read" / "part-r-0000.parquet").num_rows == 50
+
+
+def _settings():
+    from pipelines.settings import settings_from_config
+    from transforms.core.config import load_config
+    return settings_from_config(load_config())
+
+
+def test_extract_articles_both_outputs(seeds_dir):
+    from transforms.core.records import RawDocument
+    from transforms.extract import ExtractArticles
+    s = _settings()
+    seed = (seeds_dir / "003_186ae76859dc7b7b.txt").read_text(encoding="utf-8")
+    page = ("<html><head><title>Council vote</title></head><body><nav>Home | News</nav><article>"
+            "<h1>Council vote</h1><p>The city council approved a budget of 12 million euros for new bicycle "
+            "lanes on Tuesday, the mayor said, after a debate that lasted four hours.</p>"
+            "<p>Opponents said the money should go to road repairs instead.</p></article></body></html>")
+    docs = [RawDocument("d1", "seed.txt", "file:///seed.txt", "text", seed),
+            RawDocument("d2", "page.html", "https://ex.com/a", "html", page),
+            RawDocument("d3", "tiny.txt", "file:///tiny.txt", "text", "hi"),
+            RawDocument("d4", "nav.html", "https://ex.com/b", "html", "<html><body><nav>Home</nav></body></html>")]
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
+        out = p | beam.Create(docs) | ExtractArticles(s.articles, isolate=False)
+        assert_that(out[MAIN] | beam.Map(lambda a: (a.article_id, a.title, a.source, a.date_source)),
+                    equal_to([("d1", "Venezuela đề nghị gửi khí tài quân sự", "", "header"),
+                              ("d2", "Council vote", "ex.com", "")]), label="articles")
+        assert_that(out[MAIN] | beam.Map(lambda a: "bicycle lanes" in a.text or "Theo các tài liệu" in a.text),
+                    equal_to([True, True]), label="texts")
+        assert_that(out[FAILURES] | beam.Map(lambda f: (f.input, f.stage, f.reason)),
+                    equal_to([("tiny.txt", "extract", "no_text"), ("nav.html", "extract", "no_text")]),
+                    label="failures")
+
+
+def test_extract_claims_and_story_summary():
+    from transforms.claims import ExtractClaims, SummariseStories
+    s = _settings()
+    text = ("The storm killed at least 12 people, officials said on Monday. "
+            "According to the Red Cross, more than 3,000 homes were destroyed.")
+    arts = [Article("a1", "i1", "u1", "one.com", "T", text, lang="en", story_id="s1"),
+            Article("a2", "i2", "u2", "two.com", "T", text.replace("12", "14"), lang="en", story_id="s1")]
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
+        arts_pc = p | beam.Create(arts)
+        claims = arts_pc | ExtractClaims(s.claim_knowledge)
+        assert_that(claims[FAILURES], equal_to([]), label="no failures")
+        assert_that(claims[MAIN] | beam.Map(lambda ac: ac[0].text[ac[1].char_start:ac[1].char_end] != "")
+                    , holds(lambda got: got == [True] * len(got) and len(got) >= 4, "4+ claims, all with evidence"),
+                    label="claims with evidence")
+        summary = (arts_pc, claims[MAIN]) | SummariseStories("r")
+        assert_that(summary["stories"] | beam.Map(lambda r: (r["story_id"], r["article_count"], r["source_count"])),
+                    equal_to([("s1", 2, 2)]), label="stories")
+        assert_that(summary["story_claims"] | beam.Filter(lambda sc: sc.unit == "death")
+                    | beam.Map(lambda sc: sc.disputed), holds(lambda got: True in got, "12 vs 14 dead disputed"),
+                    label="disputed")
