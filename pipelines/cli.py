@@ -32,12 +32,28 @@ def parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="replay local files and folders (.txt .html[.gz] .jsonl .warc[.gz])")
     rp.add_argument("paths", nargs="+", metavar="PATH")
     _common(rp)
+    fp = sub.add_parser("fetch", help="fetch RSS/Atom feeds and their new article pages (archived as WARC)")
+    fp.add_argument("--feed", action="append", default=[], metavar="URL", help="a feed URL (repeatable)")
+    fp.add_argument("--feeds", default=None, metavar="FILE", help="a file with one feed URL per line")
+    fp.add_argument("--delay", type=float, default=None, help="least seconds between two requests to a host (1)")
+    fp.add_argument("--timeout", type=float, default=None, help="cap on one request's wall-clock seconds (30)")
+    fp.add_argument("--allow-private-network", action="store_true",
+                    help="allow loopback/private addresses (tests on 127.0.0.1)")
+    fp.add_argument("--refetch", action="store_true", help="fetch pages again even if published before")
+    _common(fp)
     qp = sub.add_parser("query", help="DuckDB SQL over views named after the datasets")
     qp.add_argument("sql")
     qp.add_argument("--output", default="output")
     qp.add_argument("--format", default="table", choices=["table", "csv", "json"])
     sp = sub.add_parser("summary", help="counts, languages, stories and the most repeated claims")
     sp.add_argument("--output", default="output")
+    rep = sub.add_parser("report", help="write OUTPUT/report.html: one self-contained page of charts and tables")
+    rep.add_argument("--output", default="output")
+    cp = sub.add_parser("compact", help="merge the small files of past runs within each partition")
+    cp.add_argument("--output", default="output")
+    cp.add_argument("--state", default=None, help="state holding the run lock (default: OUTPUT/.state)")
+    cp.add_argument("--dataset", dest="datasets", action="append", default=None,
+                    help="compact only this dataset (repeatable; default: all)")
     return ap
 
 
@@ -58,6 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pipelines.query import summary
             print(summary(Path(args.output)))
             return 0
+        if args.command == "report":
+            from pipelines.report import write_report
+            print(write_report(Path(args.output)))
+            return 0
+        if args.command == "compact":
+            from pipelines.compact import main as compact_main
+            done = compact_main(Path(args.output), Path(args.state) if args.state else None, args.datasets)
+            if not done.changed:
+                print("nothing to compact")
+            for name, (before, after) in sorted(done.merged.items()):
+                print(f"{name}: {before} files -> {after}")
+            return 0
         _logging(args.log_level)
         bad = [a for a in beam_args if not a.startswith("--")]
         if bad:
@@ -65,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             from pipelines.replay import replay
             result = replay(args, beam_args)
+        elif args.command == "fetch":
+            from pipelines.fetch import fetch
+            result = fetch(args, beam_args)
         else:  # pragma: no cover - argparse rejects unknown commands
             raise ConfigError(f"unknown command {args.command}")
         if not args.quiet:

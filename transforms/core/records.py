@@ -31,6 +31,7 @@ class Reason(str, enum.Enum):
     LANG_UNKNOWN = "lang_unknown"         # language could not be detected
     CLAIMS_ERROR = "claims_error"         # the claim extractor raised on a document
     BAD_WARC = "bad_warc"                 # a WARC file or record that cannot be read
+    DUPLICATE_ID = "duplicate_id"         # a second article with an article_id already seen in the run
     # fetch (live runs); HTTP statuses that end a fetch are "http_<status>" (http_404, http_503)
     TIMEOUT = "timeout"                   # a request ran past its connect/read/wall-clock limit
     ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids the URL for our user agent
