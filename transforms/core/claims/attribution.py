@@ -1,0 +1,344 @@
+"""Attributions: who asserted what, read from cue words and quote marks.
+
+Three shapes cover most news prose in every language we read, so the rules are
+shapes and the words come from the lexicon:
+
+* preposition cues: "according to X, S" / "S, according to X" (theo X, به گزارش X, según X);
+* verb cues, claimant first: "X said (that) S" (X cho biết S, X گفت که S);
+* verb cues after the statement: "S, X said." / "S, said X." (S, các tài liệu nêu rõ).
+
+Direct quotes ("...", «...», „...“) become ``quote`` claims whose speaker comes
+from a cue in the same sentence or a neighbouring one.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
+
+_WORD = re.compile(r"[^\W_]+(?:[\-'’][^\W_]+)*")
+_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–]")
+_OPEN_QUOTES = "“\"«„‘「『‹"
+# A quote with no speaker in reach is kept only when long: short ones are scare quotes or titles.
+MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class Attribution:
+    kind: str
+    start: int
+    end: int
+    statement: tuple[int, int]
+    claimant: Optional[tuple[int, int]]
+    cue: Optional[tuple[int, int]]
+    confidence: float
+
+
+def _ntok(s: str) -> int:
+    return len(_WORD.findall(s))
+
+
+def _strip_span(text: str, s: int, e: int, chars: str = " \t\n,.;:،؛—–-") -> tuple[int, int]:
+    while s < e and (text[s] in chars or text[s].isspace()):
+        s += 1
+    while e > s and (text[e - 1] in chars or text[e - 1].isspace()):
+        e -= 1
+    return s, e
+
+
+def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
+    """Quote spans including their marks; a quote may run over several sentences of a paragraph."""
+    spans: list[tuple[int, int]] = []
+    for op, cl in lex.quote_pairs:
+        pos = 0
+        while True:
+            s = text.find(op, pos)
+            if s < 0:
+                break
+            if op == cl and len(op) == 1 and s + 1 < len(text) and text[s + 1] == op:
+                pos = s + 2
+                continue        # ''...'': handled by the two-character pair
+            if op in "‘'" and s > 0 and text[s - 1].isalnum():
+                pos = s + 1
+                continue        # an apostrophe, not a quote
+            e = s + len(op)
+            found = -1
+            while True:
+                e = text.find(cl, e)
+                if e < 0 or "\n\n" in text[s:e] or e - s > 3000:
+                    break
+                if cl in "’'" and e + 1 < len(text) and text[e + 1].isalpha():
+                    e += 1      # "Clinton’s": an apostrophe inside the quote
+                    continue
+                found = e
+                break
+            if found < 0:
+                pos = s + 1
+                continue
+            spans.append((s, found + len(cl)))
+            pos = found + len(cl)
+    spans.sort(key=lambda sp: (sp[0], -sp[1]))
+    out: list[tuple[int, int]] = []
+    for sp in spans:
+        if out and sp[0] < out[-1][1]:
+            continue            # nested quotes stay inside their outer quote
+        out.append(sp)
+    return out
+
+
+def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a < pos < b for a, b in spans)
+
+
+def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """Drop auxiliaries, adverbs and conjunctions at the ends of a claimant span."""
+    if span is None or not lex.claimant_trim:
+        return span
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    while words and words[-1].group(0).lower() in lex.claimant_trim:
+        words.pop()
+    while words and words[0].group(0).lower() in lex.conjunctions:
+        words.pop(0)        # leading determiners stay: "The Post" is the outlet's name
+    if not words:
+        return None
+    return words[0].start(), max(words[-1].end(), span[1] if text[words[-1].end():span[1]].strip() in (")",) else 0)
+
+
+def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """Subject before a cue: the words after the last clause boundary, at most ten."""
+    seg_start = s
+    for m in _BOUNDARY.finditer(text, s, cs):
+        seg_start = m.end()
+    a, b = _strip_span(text, seg_start, cs)
+    if a >= b:
+        return None
+    words = list(_WORD.finditer(text, a, b))
+    if not words:
+        return None
+    if lex.claimant_first:
+        # verb-final languages: the subject opens the clause; stop at its first adposition phrase
+        stops = lex.claimant_stops
+        end = b
+        for w in words[1:]:
+            if w.group(0).lower() in stops:
+                end = w.start()
+                break
+        a2, b2 = _strip_span(text, a, end)
+        return (a2, b2) if a2 < b2 else None
+    if len(words) > 10:
+        a = words[-10].start()
+    return a, b
+
+
+def _claimant_right(text: str, ce: int, e: int) -> Optional[tuple[int, int]]:
+    stop = _BOUNDARY.search(text, ce, e)
+    b = stop.start() if stop else e
+    a, b = _strip_span(text, ce, b)
+    if a >= b or _ntok(text[a:b]) > 14:
+        return None
+    return a, b
+
+
+def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon) -> int:
+    """Start of the statement after a cue: past "that"/"rằng"/"که" when it comes within a few words."""
+    window = text[ce:e]
+    low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
+    for comp in lex.complementizers:
+        m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
+        if m and _ntok(window[:m.start()]) <= 8:
+            return ce + m.end()
+    m = re.match(r"\s*:\s*", window)
+    return ce + (m.end() if m else 0)
+
+
+def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
+                    quotes: Sequence[tuple[int, int]],
+                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
+    att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues)
+    if att is None or att.claimant is None:
+        return att
+    raw = text[att.claimant[0]:att.claimant[1]].split()
+    if raw and raw[-1].lower() in lex.conjunctions:
+        # "X denied A and accused B": the subject is X, known only to the caller
+        return Attribution(att.kind, att.start, att.end, att.statement, None, att.cue, att.confidence)
+    cl = _trim_claimant(text, att.claimant, lex)
+    if cl is None:
+        return None
+    return Attribution(att.kind, att.start, att.end, att.statement, cl, att.cue, att.confidence)
+
+
+def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
+                    quotes: Sequence[tuple[int, int]],
+                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
+        cues: list[Any] = []
+        for m in all_cues[lo:]:
+            if m.s >= e:
+                break
+            if m.e <= e:
+                cues.append(m)
+    else:
+        cues = list(lex.re_cue.finditer(folded, s, e))
+    # "S, theo X" / "according to X": a preposition cue names the source unambiguously; prefer it.
+    def order(m: Any) -> tuple[bool, bool, int]:
+        prep = re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.prep_cues
+        # "S, the ministry said.": a cue near the end after a boundary is the attribution, not "expected" in S
+        post = _ntok(text[m.end():e]) <= 3 and _BOUNDARY.search(text, s, m.start()) is not None
+        return (not prep, not post, m.start())
+    cues.sort(key=order)
+    for m in cues:
+        cs, ce = m.start(), m.end()
+        if _inside(cs, quotes):
+            continue
+        cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
+        if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n"):
+            continue        # "United States", "The Post": a name, not a verb
+        prev = _WORD.findall(folded[max(s, cs - 30):cs])
+        if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
+            continue        # "its claims", "the report", "các tài liệu"
+        if cue in lex.prep_cues:
+            head = text[s:cs]
+            if _ntok(head) <= 1:
+                cl = _claimant_right(text, ce, e)
+                if cl is None:
+                    continue
+                comma = _BOUNDARY.search(text, cl[1], e)
+                st = _strip_span(text, comma.end() if comma else cl[1], e)
+            else:
+                cl = _claimant_right(text, ce, e)
+                if cl is None:
+                    continue
+                later = [c for c in cues if c.start() >= cl[1] and
+                         re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues]
+                if later:
+                    continue        # "X, citing documents, reported that S": the verb names the claimant
+                st = _strip_span(text, s, cs)
+            if st[1] - st[0] < 8 or _ntok(text[st[0]:st[1]]) < 3:
+                continue
+            return Attribution("reported", s, e, st, cl, (cs, ce), 0.8)
+        if cue not in lex.verb_cues and cue not in lex.post_cues:
+            continue
+        left = text[s:cs]
+        lstrip = left.rstrip()
+        # "S, said X." / "S," said X.
+        if lstrip and lstrip[-1] in ",”\"’»،" and cue in lex.post_cues and _ntok(lstrip) >= 3:
+            cl = _claimant_right(text, ce, e)
+            if cl is not None:
+                st = _strip_span(text, s, s + len(lstrip))
+                return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
+        # "S, X said." -- a short subject after the last boundary, a long statement before it
+        seg = None
+        for bm in _BOUNDARY.finditer(text, s, cs):
+            seg = bm
+        if seg is not None and cue in lex.post_cues | lex.verb_cues:
+            np = text[seg.end():cs]
+            tail = text[ce:e]
+            quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
+            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and _ntok(tail) <= 3 and \
+                    text[seg.start()] in ",”\"’»،—–":
+                st = _strip_span(text, s, seg.start(), " \t,.;:،")
+                cl = _strip_span(text, seg.end(), cs)
+                if cl[0] < cl[1]:
+                    return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
+        # "X said (that) S"
+        cl = _claimant_left(text, s, cs, lex)
+        if cl is None:
+            continue
+        st_start = _after_complementizer(text, ce, e, lex)
+        st = _strip_span(text, st_start, e)
+        if _ntok(text[st[0]:st[1]]) < 3:
+            continue
+        conf = 0.7 if text[ce:st[0]].strip() else 0.6
+        return Attribution("reported", s, e, st, cl, (cs, ce), conf)
+    # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
+    colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
+    if colon and 1 <= _ntok(colon.group(1)) <= 5 and colon.group(1)[0].isupper() and \
+            _ntok(text[s + colon.end():e]) >= 3 and not any(s <= m.start() < s + colon.end(1) for m in cues):
+        cl = (s + colon.start(1), s + colon.end(1))
+        st = _strip_span(text, s + colon.end(), e)
+        return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
+    return None
+
+
+def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
+                      skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
+    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1]
+    out: list[Attribution] = []
+    by_sentence: dict[int, Attribution] = {}
+    # one pass over the whole text finds every cue; sentences then take theirs by offset
+    all_cues = lex.cue_index.find(folded, 0, len(folded)) if lex.spaced else None
+    extra: list[Attribution] = []
+    for i, (s, e) in enumerate(sentences):
+        if any(a <= s < b for a, b in skip):
+            continue
+        att = _attribution_in(text, s, e, lex, folded, quotes, all_cues)
+        if att is not None:
+            by_sentence[i] = att
+            # a second attribution inside the statement ("X says S but argues T", "..., after Y said Z")
+            st = att.statement
+            inner = _attribution_in(text, st[0], st[1], lex, folded, quotes, all_cues) if _ntok(text[st[0]:st[1]]) >= 8 else None
+            if inner is not None and inner.cue is not None and (att.cue is None or inner.cue[0] > att.cue[1]):
+                cut = min(inner.cue[0], inner.claimant[0] if inner.claimant and inner.claimant[0] > st[0] else inner.cue[0])
+                if inner.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
+                    a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
+                    by_sentence[i] = Attribution(att.kind, att.start, att.end, (a2, b2), att.claimant, att.cue,
+                                                 att.confidence)
+                    extra.append(Attribution(inner.kind, inner.start, inner.end, inner.statement,
+                                             inner.claimant or att.claimant, inner.cue, inner.confidence - 0.1))
+    used_quotes: set[tuple[int, int]] = set()
+    for i, att in by_sentence.items():
+        st = att.statement
+        inner = [q for q in quotes if st[0] - 1 <= q[0] < st[1]]
+        qlen = sum(min(q[1], st[1]) - q[0] for q in inner)
+        if inner and qlen >= 0.6 * (st[1] - st[0]):
+            q0, q1 = inner[0][0], inner[-1][1]
+            used_quotes.update(inner)
+            out.append(Attribution("quote", min(att.start, q0), max(att.end, q1), (q0, q1), att.claimant, att.cue,
+                                   min(0.95, att.confidence + 0.15)))
+        else:
+            out.append(att)
+    # a quote attributed in one sentence often goes on in the next one with no cue of its own
+    for k, a in enumerate(out):
+        if a.kind != "quote":
+            continue
+        idx = next((i for i, (s, e) in enumerate(sentences) if s <= a.end - 1 < e), None)
+        if idx is None or idx + 1 >= len(sentences) or idx + 1 in by_sentence:
+            continue
+        ns, ne = sentences[idx + 1]
+        follow = [q for q in quotes if ns <= q[0] <= ns + 1 and q[1] >= ne - 1]
+        if follow:
+            used_quotes.update(follow)
+            out[k] = Attribution("quote", a.start, max(a.end, follow[-1][1]), (a.statement[0], follow[-1][1]),
+                                 a.claimant, a.cue, a.confidence)
+    # quotes whose cue sits in a neighbouring sentence ('He added: "..."' / '"..." the publication notes.')
+    for q in quotes:
+        if q in used_quotes or _ntok(text[q[0]:q[1]]) < 4:
+            continue
+        idx = next((i for i, (s, e) in enumerate(sentences) if s <= q[0] < e), None)
+        if idx is None or any(a <= q[0] < b for a, b in skip):
+            continue
+        cover = [i for i, (s, e) in enumerate(sentences) if s < q[1] and e > q[0]]
+        if any(i in by_sentence and by_sentence[i].statement[0] <= q[0] < by_sentence[i].statement[1] for i in cover):
+            continue
+        neighbour = None
+        if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
+            neighbour = by_sentence[idx - 1]
+        nxt = cover[-1] + 1
+        if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
+            neighbour = by_sentence[nxt]
+        if neighbour is not None:
+            out.append(Attribution("quote", q[0], q[1], q, neighbour.claimant, neighbour.cue, 0.7))
+        elif _ntok(text[q[0]:q[1]]) >= MIN_UNATTRIBUTED_QUOTE_TOKENS:
+            out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+    for x in extra:
+        if (x.start, x.end) in {(a.start, a.end) for a in out}:
+            # the claim id is built from the span: give the inner one its own evidence span
+            x = Attribution(x.kind, x.cue[0] if x.cue else x.start, x.statement[1], x.statement, x.claimant, x.cue,
+                            x.confidence)
+        out.append(x)
+    out.sort(key=lambda a: (a.start, a.end, a.kind))
+    return out

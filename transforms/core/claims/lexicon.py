@@ -1,0 +1,303 @@
+"""Per-language claim knowledge, read from ``configs/lexicons/<lang>.toml``.
+
+Everything a rule needs to know about a language (cue verbs, counted nouns and
+their concepts, scale words, number formats, quote marks) is data; this module
+only validates it and compiles it into regular expressions once, so that a
+``LangLexicon`` can be pickled to Beam workers and used without re-parsing.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+MODIFIERS = ("at_least", "about", "more_than", "up_to", "less_than")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that does not follow the schema: names the file and key to fix."""
+
+
+def _alternation(words: list[str], *, spaced: bool, suffix_ok: bool = False) -> str:
+    """One regex alternation, longest first, with word boundaries where the script has them."""
+    uniq = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    if not uniq:
+        return r"(?!x)x"
+    if not spaced:
+        return "(?:" + "|".join(_flex(w) for w in uniq) + ")"
+    items = []
+    for w in uniq:
+        body = _flex(w)
+        # Symbols (%, $, °) glue to digits; only words need boundaries. Persian/Arabic attach
+        # suffixes (ها, ی) to nouns, so there only the left edge is a boundary.
+        # not preceded by a letter; a digit may precede ("10km", "200lbs", "10k")
+        left = r"(?<![^\W\d_])" if re.match(r"\w", w) else ""
+        right = r"(?!\w)" if re.search(r"\w$", w) and not suffix_ok else ""
+        items.append(left + body + right)
+    return "(?:" + "|".join(items) + ")"
+
+
+def _flex(word: str) -> str:
+    """Escape a lexicon phrase; any run of spaces (or a ZWNJ) in it matches any run of them."""
+    parts = re.split(r"[\s\u200c]+", word.strip())
+    return r"[\s\u200c]*".join(re.escape(p) for p in parts) if len(parts) > 1 else re.escape(word.strip())
+
+
+_PHRASE_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    s: int
+    e: int
+    phrase: str
+
+    def start(self) -> int:
+        return self.s
+
+    def end(self) -> int:
+        return self.e
+
+    def group(self, _: int = 0) -> str:
+        return self.phrase
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Word-phrase lookup by first word: far faster than one regex of hundreds of alternatives."""
+
+    by_first: Mapping[str, tuple[tuple[str, ...], ...]]
+    prefix_ok: bool          # the last word may carry a suffix (Persian گفت -> گفته‌اند)
+
+    @classmethod
+    def build(cls, phrases: list[str], prefix_ok: bool) -> "PhraseIndex":
+        table: dict[str, list[tuple[str, ...]]] = {}
+        for ph in set(phrases):
+            words = tuple(_PHRASE_WORD.findall(ph.lower()))
+            if words:
+                table.setdefault(words[0], []).append(words)
+        return cls({k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in table.items()}, prefix_ok)
+
+    @staticmethod
+    def tokens(folded: str) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.group(0)) for m in _PHRASE_WORD.finditer(folded)]
+
+    def find(self, folded: str, start: int, end: int,
+             toks: "list[tuple[int, int, str]] | None" = None) -> list[PhraseMatch]:
+        """Phrases in ``folded[start:end]``; pass ``toks`` (from :meth:`tokens`) to tokenise a text once."""
+        if toks is None:
+            toks = [(m.start(), m.end(), m.group(0)) for m in _PHRASE_WORD.finditer(folded, start, end)]
+            i, stop = 0, len(toks)
+        else:
+            i = bisect.bisect_left(toks, (start, -1, ""))
+            stop = bisect.bisect_left(toks, (end, -1, ""))
+            while stop > i and toks[stop - 1][1] > end:
+                stop -= 1
+        out: list[PhraseMatch] = []
+        while i < stop:
+            word = toks[i][2]
+            cands = list(self.by_first.get(word, ()))
+            if self.prefix_ok:
+                for k in range(len(word) - 1, 2, -1):
+                    cands.extend(p for p in self.by_first.get(word[:k], ()) if len(p) == 1)
+            hit = None
+            for ph in cands:
+                n = len(ph)
+                if i + n > stop:
+                    continue
+                ok = all(toks[i + j][2] == ph[j] for j in range(1, n - 1)) if n > 2 else True
+                if n > 1:
+                    last = toks[i + n - 1][2]
+                    ok = ok and (last == ph[-1] or (self.prefix_ok and last.startswith(ph[-1])))
+                if ok:
+                    hit = (toks[i][0], toks[i + n - 1][1], " ".join(ph), n)
+                    break
+            if hit:
+                out.append(PhraseMatch(hit[0], hit[1], hit[2]))
+                i += hit[3]
+            else:
+                i += 1
+        return out
+
+
+@dataclass(frozen=True)
+class LangLexicon:
+    lang: str
+    spaced: bool
+    suffixing: bool
+    abbreviations: frozenset[str]
+    decimal: str
+    group: tuple[str, ...]
+    words: Mapping[str, float]
+    scales: Mapping[str, float]
+    cjk_multipliers: bool
+    unit_to_concept: Mapping[str, str]
+    prefix_unit_to_concept: Mapping[str, str]
+    classifier_set: frozenset[str]
+    context_to_concept: Mapping[str, str]
+    upgradable: frozenset[str]
+    modifier_of: Mapping[str, str]
+    rate_of: Mapping[str, str]
+    verb_cues: frozenset[str]
+    post_cues: frozenset[str]
+    prep_cues: frozenset[str]
+    claimant_head: Mapping[str, str]
+    complementizers: tuple[str, ...]
+    quote_pairs: tuple[tuple[str, str], ...]
+    claimant_first: bool
+    claimant_stops: frozenset[str]
+    noun_markers: frozenset[str]
+    claimant_trim: frozenset[str]
+    conjunctions: frozenset[str]
+    # compiled
+    re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_unit: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_prefix_unit: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_classifier: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_context: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_modifier_before: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_rate: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_months: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_range_joiner: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_cue: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_claimant_head: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    cue_index: PhraseIndex = PhraseIndex({}, False)
+    re_number_token: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    claimant_index: PhraseIndex = PhraseIndex({}, False)
+    re_unit_link: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+
+    def fold(self, s: str) -> str:
+        return s.lower().replace("\u200c", " ")
+
+
+def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -> Any:
+    val = d.get(key, default)
+    if not isinstance(val, kind):
+        raise LexiconError(f"{path}: key {key!r} must be {kind.__name__}, got {type(val).__name__}")
+    return val
+
+
+_TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numbers", "modifiers", "units",
+             "prefix_units", "context", "rates", "attribution", "claimants", "quotes"}
+
+
+def load_lexicon(path: Path) -> LangLexicon:
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise LexiconError(f"{path}: unknown keys {sorted(unknown)} (allowed: {sorted(_TOP_KEYS)})")
+    lang = _get(data, "lang", path, str, path.stem)
+    spaced = _get(data, "spaced", path, bool, True)
+    suffixing = _get(data, "suffixing", path, bool, False)
+    sent = _get(data, "sentences", path, dict, {})
+    num = _get(data, "numbers", path, dict, {})
+    mods = _get(data, "modifiers", path, dict, {})
+    for m in mods:
+        if m not in MODIFIERS:
+            raise LexiconError(f"{path}: [modifiers] {m!r} is not one of {MODIFIERS}")
+    units = _get(data, "units", path, dict, {})
+    prefix_units = _get(data, "prefix_units", path, dict, {})
+    context = _get(data, "context", path, dict, {})
+    rates = _get(data, "rates", path, dict, {})
+    attr = _get(data, "attribution", path, dict, {})
+    claimants = _get(data, "claimants", path, dict, {})
+    quotes = _get(data, "quotes", path, dict, {})
+
+    def lower(ws: list[Any]) -> list[str]:
+        return [str(w).lower().replace("\u200c", " ") for w in ws]
+
+    def invert(table: Mapping[str, Any], section: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for concept, surfaces in table.items():
+            if not isinstance(surfaces, list):
+                raise LexiconError(f"{path}: [{section}] {concept!r} must be a list of strings")
+            for s in lower(surfaces):
+                out.setdefault(s, concept)
+        return out
+
+    words = {str(k).lower(): float(v) for k, v in _get(num, "words", path, dict, {}).items()}
+    scales = {str(k).lower(): float(v) for k, v in _get(num, "scales", path, dict, {}).items()}
+    unit_to_concept = invert(units, "units")
+    prefix_unit_to_concept = {str(s).lower(): c for c, ss in prefix_units.items() for s in ss}
+    classifiers = lower(_get(num, "classifiers", path, list, []))
+    context_to_concept = invert(context, "context")
+    modifier_of = invert(mods, "modifiers")
+    rate_of = invert(rates, "rates")
+    verbs = lower(_get(attr, "verbs", path, list, []))
+    post = lower(_get(attr, "post_verbs", path, list, []))
+    preps = lower(_get(attr, "prepositions", path, list, []))
+    claimant_head = invert(claimants, "claimants")
+    comps = tuple(lower(_get(attr, "complementizers", path, list, [])))
+    pairs = tuple(tuple(p) for p in _get(quotes, "pairs", path, list, [["\u201c", "\u201d"], ['"', '"']]))
+    for p in pairs:
+        if len(p) != 2:
+            raise LexiconError(f"{path}: [quotes] pairs must be [open, close] pairs")
+    months = lower(_get(num, "months", path, list, []))
+    joiners = lower(_get(num, "range_joiners", path, list, ["-", "–"]))
+
+    sp = spaced
+    sx = suffixing
+    lex = LangLexicon(
+        lang=lang, spaced=sp, suffixing=sx,
+        abbreviations=frozenset(str(a).lower().rstrip(".") for a in _get(sent, "abbreviations", path, list, [])),
+        decimal=str(_get(num, "decimal", path, str, ".")),
+        group=tuple(_get(num, "group", path, list, [","])),
+        words=words, scales=scales,
+        cjk_multipliers=_get(num, "cjk_multipliers", path, bool, False),
+        unit_to_concept=unit_to_concept, prefix_unit_to_concept=prefix_unit_to_concept,
+        classifier_set=frozenset(classifiers), context_to_concept=context_to_concept,
+        upgradable=frozenset(_get(num, "upgradable", path, list, ["person"])),
+        modifier_of=modifier_of, rate_of=rate_of,
+        verb_cues=frozenset(verbs), post_cues=frozenset(post), prep_cues=frozenset(preps),
+        claimant_head=claimant_head, complementizers=comps, quote_pairs=pairs,  # type: ignore[arg-type]
+        claimant_first=_get(data, "claimant_first", path, bool, False),
+        claimant_stops=frozenset(lower(_get(attr, "claimant_stops", path, list, []))),
+        noun_markers=frozenset(lower(_get(attr, "noun_markers", path, list, []))),
+        claimant_trim=frozenset(lower(_get(attr, "claimant_trim", path, list, []))),
+        conjunctions=frozenset(lower(_get(attr, "conjunctions", path, list, []))),
+    )
+    ctx_words = list(context_to_concept)
+    compiled = dict(
+        re_words=re.compile(_alternation(list(words), spaced=sp)),
+        re_scale=re.compile(r"[\s\u00a0]*" + _alternation(list(scales), spaced=sp, suffix_ok=sx)),
+        re_unit=re.compile(_alternation(list(unit_to_concept) + classifiers, spaced=sp, suffix_ok=sx)),
+        re_prefix_unit=re.compile("(?:" + "|".join(re.escape(s) for s in sorted(prefix_unit_to_concept, key=lambda s: -len(s))) + r")\s?$")
+        if prefix_unit_to_concept else re.compile(r"(?!x)x"),
+        re_classifier=re.compile(_alternation(classifiers, spaced=sp, suffix_ok=sx)),
+        re_context=re.compile(_alternation(ctx_words, spaced=sp, suffix_ok=sx)),
+        re_modifier_before=re.compile(_alternation(list(modifier_of), spaced=sp) + r"[\s\u00a0]*$"),
+        re_rate=re.compile(_alternation(list(rate_of), spaced=sp, suffix_ok=sx)),
+        re_months=re.compile(_alternation(months, spaced=sp, suffix_ok=sx)),
+        re_range_joiner=re.compile(r"[\s\u00a0]*-?[\s\u00a0]*(?:" + "|".join(re.escape(j) for j in sorted(joiners, key=lambda s: -len(s))) + r")[\s\u00a0]*"),
+        re_cue=re.compile(_alternation(verbs + post + preps, spaced=sp, suffix_ok=sx), re.IGNORECASE),
+        re_claimant_head=re.compile(_alternation(list(claimant_head), spaced=sp, suffix_ok=sx), re.IGNORECASE),
+    )
+    object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps, sx))
+    object.__setattr__(lex, "claimant_index", PhraseIndex.build(list(claimant_head), sx))
+    links = lower(_get(num, "unit_links", path, list, []))
+    if links:
+        # "75 millions de dollars", "3,5 milhões de dólares": a linking word between number and unit
+        object.__setattr__(lex, "re_unit_link", re.compile(
+            r"(?:" + "|".join(re.escape(w) for w in sorted(links, key=lambda w: -len(w))) + r")(?:\s+|(?<=')|(?<=’))"))
+    # number words, scale words and the glue between them, as single tokens: the only words
+    # the written-number reader needs to see
+    toks = sorted({w for w in list(words) + list(scales) + ["and", "và", "y", "et", "und", "و"] if " " not in w},
+                  key=lambda w: (-len(w), w))
+    object.__setattr__(lex, "re_number_token", re.compile(
+        r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + r")(?!\w)" if toks else r"(?!x)x"))
+    for k, v in compiled.items():
+        object.__setattr__(lex, k, v)
+    return lex
+
+
+def load_all(folder: Path) -> dict[str, LangLexicon]:
+    out: dict[str, LangLexicon] = {}
+    for path in sorted(Path(folder).glob("*.toml")):
+        lex = load_lexicon(path)
+        out[lex.lang] = lex
+    return out

@@ -1,0 +1,347 @@
+"""Numbers and quantities: digits of any script, locale separators, scale and number words.
+
+Works on digit-normalised text (``normalize_digits``), so every span found here
+indexes the stored article text too. A number becomes a quantity claim only
+when it counts or measures something the lexicon knows (a unit or counted
+noun): bare numbers are mostly years, dates, scores and page counters, and an
+analyst cannot use "61" without knowing 61 of what.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from transforms.core.claims.lexicon import LangLexicon
+
+# Digits with optional group separators (comma, dot, space, NBSP, thin space, apostrophe) and decimals.
+_DIGITS = re.compile(r"(?:(?<![\w\-])-\s?)?(?:\d{1,3}(?:[,.'\u00a0\u202f\u2009 ]\d{3}(?!\d))+(?:[.,]\d+)?"
+                     r"|\d+(?:[.,]\d+)?|(?<![\w.,])\.\d+)")
+# Spans that look numeric but are not amounts: times, dates, phone numbers, version strings.
+_MASKS = re.compile(
+    r"(?=[\d+(])(?:\b\d{1,2}:\d{2}(?::\d{2})?\b"                       # 10:29
+    r"|\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b"              # 31/10/2025, 2025-10-31
+    r"|\+?\(?\d{2,4}\)?[\s\-]\d{3}[\s\-]\d{3,4}(?:[\s\-]\d{2,4})?\b"  # phone numbers
+    r"|\b\d+(?:\.\d+){2,}\b)"                              # 192.168.1.2, 1.2.3
+)
+_LETTER_HYPHEN = re.compile(r"[^\W\d_][\-‐–]$")
+_SUFFIX_LETTERS = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+(?:[\-'][^\W_]+)*|[%$€£¥°]", re.UNICODE)
+_CLAUSE_END = re.compile(r"[.;:!?()\[\]\n؛،,]")
+
+
+@dataclass(frozen=True)
+class NumberSpan:
+    start: int
+    end: int
+    value: float
+    written: bool          # from number words rather than digits
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    value: float
+    value_max: Optional[float]
+    unit: str
+    modifier: Optional[str]
+    confidence: float
+    counted_start: int     # span of the unit or counted noun
+    counted_end: int
+
+
+def parse_digits(s: str, lex: LangLexicon) -> Optional[float]:
+    """Value of one digit token, reading separators by the language's conventions."""
+    s = s.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").replace("'", " ")
+    seps = [c for c in s if not c.isdigit()]
+    if not seps:
+        return float(s)
+    if len(set(seps)) > 1:
+        # "1,234.5" or "1.234,5": the last separator is the decimal one.
+        dec = seps[-1]
+        intpart, _, frac = s.rpartition(dec)
+        digits = re.sub(r"\D", "", intpart)
+        return float(f"{digits}.{frac}") if digits else None
+    sep = seps[0]
+    if sep == " ":
+        return float(s.replace(" ", "")) if " " in lex.group else None
+    groups = s.split(sep)
+    if len(groups) > 2:
+        return float("".join(groups))
+    head, tail = groups
+    if len(tail) != 3:
+        return float(f"{head}.{tail}")
+    # "1.000" / "1,000": ambiguous alone; the language decides.
+    if sep == lex.decimal and sep not in lex.group:
+        return float(f"{head}.{tail}")
+    return float(head + tail)
+
+
+def _masked(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _MASKS.finditer(text)]
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _combine_words(values: list[float], cjk: bool, scales: Sequence[int] = ()) -> float:
+    """Value of a run of number words; ``scales`` are the positions of scale words (million, dozen)."""
+    total, section, digit = 0.0, 0.0, 0.0
+    for k, v in enumerate(values):
+        if cjk:
+            if v >= 10000:
+                total += (section + digit) * v
+                section = digit = 0.0
+            elif v in (10.0, 100.0, 1000.0):
+                section += max(digit, 1.0) * v
+                digit = 0.0
+            else:
+                digit = digit * 10 + v if digit else v
+        elif k in scales or v >= 1000:
+            if v >= 1000:
+                total += max(section, 1.0) * v
+                section = 0.0
+            else:
+                section = max(section, 1.0) * v
+        elif v == 100:
+            section = max(section, 1.0) * 100
+        else:
+            section += v
+    return total + section + digit
+
+
+def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[NumberSpan]:
+    """Every number in ``text`` (digits with their scale word, or number words), left to right."""
+    masks = _masked(text)
+    out: list[NumberSpan] = []
+    for m in _DIGITS.finditer(text):
+        s, e = m.start(), m.end()
+        raw = m.group(0).rstrip(" \u00a0\u202f\u2009")
+        e = s + len(raw)
+        sign = 1.0
+        if raw.startswith("-"):
+            body = raw[1:].lstrip()
+            if re.search(r"\d\s*$", text[max(0, s - 3):s]):
+                s = e - len(body)       # "5-10": a range joiner, not a minus
+            else:
+                sign = -1.0             # "-5"
+            raw = body
+        ds = e - len(raw)               # where the digits start
+        prev = text[ds - 1] if ds > 0 else " "
+        if (prev.isalnum() and (lex.spaced or prev.isascii())) or prev == "_" or \
+                _LETTER_HYPHEN.search(text[max(0, ds - 2):ds]):
+            continue        # model numbers and codes: Su-30MK2, F-16, A4, x86
+        if _inside(ds, masks):
+            continue
+        if prev in ".," and ds > 1 and text[ds - 2].isdigit():
+            continue
+        value = parse_digits("0" + raw if raw.startswith(".") else raw, lex)
+        if value is None:
+            # a space-grouped number in a language without space groups: keep the first group
+            raw = re.split(r"[ \u00a0\u202f\u2009]", raw)[0]
+            e = ds + len(raw)
+            value = parse_digits(raw, lex)
+            if value is None:
+                continue
+        value *= sign
+        nxt = text[e:e + 12]
+        suf = _SUFFIX_LETTERS.match(nxt)
+        if suf:
+            letters = suf.group(0).lower()
+            if letters not in lex.unit_to_concept and letters not in lex.scales and lex.spaced:
+                continue    # "30MK2", "21st", "3D"
+        sm = lex.re_scale.match(text, e)
+        if sm and sm.end() > sm.start():
+            scale_word = text[sm.start():sm.end()].strip().lower()
+            mult = lex.scales.get(scale_word.replace("\u200c", " "))
+            if mult is None:
+                mult = next((v for k, v in lex.scales.items() if scale_word.startswith(k)), None)
+            if mult:
+                value *= mult
+                e = sm.end()
+        out.append(NumberSpan(s, e, value, False))
+    if words and lex.words:
+        out.extend(_word_numbers(text, lex, [(n.start, n.end) for n in out]))
+        out.sort(key=lambda n: (n.start, -n.end))
+    return out
+
+
+_WORD_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> list[NumberSpan]:
+    """Runs of number words ("twenty-five", "năm trăm", "三百"), combined into one value."""
+    folded = text.lower() if len(text.lower()) == len(text) else text
+    out: list[NumberSpan] = []
+    if lex.spaced:
+        # Token lookup instead of one big regex: number words are a closed set of single words.
+        run: list[tuple[int, int, float]] = []
+        scale_idx: set[int] = set()
+        glue = ("and", "và", "y", "et", "und", "و")
+
+        def flush() -> None:
+            while run and run[-1][2] < 0:
+                run.pop()
+            vals = [v for _, _, v in run if v >= 0]
+            if vals and not _inside(run[0][0], taken):
+                value = _combine_words(vals, lex.cjk_multipliers, [k for k, (_, _, v) in enumerate(
+                    x for x in run if x[2] >= 0) if k in scale_idx])
+                out.append(NumberSpan(run[0][0], run[-1][1], value, True))
+            scale_idx.clear()
+            run.clear()
+
+        for m in lex.re_number_token.finditer(folded):
+            w = m.group(0)
+            if run and w in lex.scales and run[-1][2] >= 0:
+                v: Optional[float] = lex.scales[w]
+                is_scale = True
+            else:
+                v = lex.words.get(w)
+                is_scale = False
+                if v is None and not run and lex.scales.get(w, 1e9) < 1000:
+                    v = lex.scales[w]       # "a dozen": a small scale word alone is a count
+            gap = folded[run[-1][1]:m.start()] if run else ""
+            if run and (gap.strip(" -\u00a0") or len(gap) > 3):
+                flush()
+            if v is not None:
+                if is_scale:
+                    scale_idx.add(sum(1 for x in run if x[2] >= 0))
+                run.append((m.start(), m.end(), v))
+            elif run and w in glue:
+                run.append((m.start(), m.end(), -1.0))
+            elif run:
+                flush()
+        flush()
+        return out
+    pos = 0
+    while True:
+        m = lex.re_words.search(folded, pos)
+        if not m:
+            break
+        s, e = m.start(), m.end()
+        vals = [lex.words.get(m.group(0), 0.0)]
+        while True:
+            m2 = lex.re_words.match(folded, e)
+            if m2 and m2.end() > m2.start():
+                vals.append(lex.words.get(m2.group(0), 0.0))
+                e = m2.end()
+                continue
+            m3 = lex.re_scale.match(folded, e)
+            if m3 and m3.end() > m3.start() and folded[m3.start():m3.end()].strip() in lex.scales:
+                vals.append(lex.scales[folded[m3.start():m3.end()].strip()])
+                e = m3.end()
+                continue
+            break
+        if not _inside(s, taken):
+            out.append(NumberSpan(s, e, _combine_words(vals, lex.cjk_multipliers), True))
+        pos = e
+    return out
+
+
+def _tokens_after(text: str, pos: int, limit: int) -> list[tuple[int, int]]:
+    """Up to ``limit`` word tokens after ``pos`` within the same clause."""
+    stop = _CLAUSE_END.search(text, pos, min(len(text), pos + 160))
+    end = stop.start() if stop else min(len(text), pos + 160)
+    toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, pos, end)]
+    return toks[:limit]
+
+
+def _match_unit(text: str, folded: str, pos: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
+    m = lex.re_unit.match(folded, pos)
+    if not m or m.end() == m.start():
+        return None
+    surface = folded[m.start():m.end()]
+    concept = lex.unit_to_concept.get(surface)
+    if concept is None and surface in lex.classifier_set:
+        concept = "set"
+    if concept is None:
+        norm = re.sub(r"[\s\u200c]+", " ", surface)
+        concept = lex.unit_to_concept.get(norm, "set" if norm in lex.classifier_set else None)
+    if concept is None:
+        return None
+    return m.start(), m.end(), concept
+
+
+def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = ()) -> list[Quantity]:  # type: ignore[assignment]
+    """Quantity claims: a number with what it counts or measures."""
+    folded = lex.fold(text) if len(lex.fold(text)) == len(text) else text.lower()
+    nums = find_numbers(text, lex)
+    out: list[Quantity] = []
+    used_until = -1
+    for i, n in enumerate(nums):
+        if n.start < used_until or _inside(n.start, list(skip)):
+            continue
+        start, end, value, value_max = n.start, n.end, n.value, None
+        # ranges: "8 to 16 km", "5-10 km", "۵ تا ۱۰"
+        jm = lex.re_range_joiner.match(folded, end)
+        if jm and i + 1 < len(nums) and nums[i + 1].start == jm.end() and nums[i + 1].value > value:
+            value_max = nums[i + 1].value
+            end = nums[i + 1].end
+        conf = 0.9 if not n.written else 0.8
+        unit: Optional[tuple[int, int, str]] = None
+        # unit glued or right after: "10km", "11%", "61 deaths", "8 động cơ"
+        p = end
+        while p < len(text) and text[p] in " \u00a0\u202f-":
+            p += 1
+        unit = _match_unit(text, folded, p, lex)
+        if unit is None:
+            lm = lex.re_unit_link.match(folded, p)
+            if lm:
+                unit = _match_unit(text, folded, lm.end(), lex)
+        if unit is None and not n.written:
+            # one or two words may sit between the number and the noun: "five new radars"
+            toks = _tokens_after(text, end, 3)
+            for k, (ts, _te) in enumerate(toks[1:3], start=1):
+                unit = _match_unit(text, folded, ts, lex)
+                if unit is not None:
+                    conf -= 0.15 * k
+                    break
+        prefix_concept = None
+        before = folded[max(0, start - 6):start]
+        pm = lex.re_prefix_unit.search(before)
+        if pm:
+            prefix_concept = lex.prefix_unit_to_concept.get(pm.group(0).strip())
+            start = start - (len(before) - pm.start())
+        if unit is None and prefix_concept is None:
+            continue
+        concept = prefix_concept or (unit[2] if unit else "")
+        c_start, c_end = (unit[0], unit[1]) if unit else (start, start + 1)
+        if unit and prefix_concept is None and unit[2] == "set":
+            # "14 sets of ... missiles": the thing counted comes after the container word
+            for ts, _te in _tokens_after(text, unit[1], 8):
+                inner = _match_unit(text, folded, ts, lex)
+                if inner and inner[2] != "set":
+                    concept, c_start, c_end = inner[2], inner[0], inner[1]
+                    break
+        if n.written and (unit is None or n.value == 1):
+            continue        # "a radar", "một chiếc", "one of": an article, not a count
+        if unit and prefix_concept is None and unit[0] - end < 3:
+            end = max(end, unit[1])
+        # months next to the number are dates: "12 October", "tháng 9"
+        if lex.re_months.match(folded, p) or _month_before(folded, start, lex):
+            continue
+        if concept in lex.upgradable:
+            win = folded[max(0, start - 40):min(len(text), c_end + 40)]
+            cm = lex.re_context.search(win)
+            if cm:
+                concept = lex.context_to_concept.get(re.sub(r"[\s\u200c]+", " ", cm.group(0)), concept)
+        modifier = None
+        mm = lex.re_modifier_before.search(folded[max(0, start - 30):start])
+        if mm:
+            surface = re.sub(r"[\s\u200c]+", " ", mm.group(0).strip())
+            modifier = lex.modifier_of.get(surface)
+        rm = lex.re_rate.search(folded[max(0, start - 25):min(len(text), c_end + 25)])
+        if rm and concept.isupper():
+            rate = lex.rate_of.get(re.sub(r"[\s\u200c]+", " ", rm.group(0)))
+            if rate:
+                concept = f"{concept}/{rate}"
+        used_until = end
+        out.append(Quantity(start, end, value, value_max, concept, modifier, round(max(conf, 0.3), 2), c_start, c_end))
+    return out
+
+
+def _month_before(folded: str, start: int, lex: LangLexicon) -> bool:
+    window = folded[max(0, start - 16):start]
+    return any(not window[m.end():].strip() for m in lex.re_months.finditer(window))
