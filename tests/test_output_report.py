@@ -1,0 +1,149 @@
+"""``claimwire report``: the expected sections and figures, escaped, self-contained, rendered by a real browser."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from output_data import HOSTILE_TITLE, build_output, without_fsync
+from pipelines.cli import main as cli
+from pipelines.report import collect, esc, hbar_chart, write_report
+
+SECTIONS = ["overview", "runs", "articles", "quality", "failures", "stories", "claims"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_fsync():
+    with without_fsync():
+        yield
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return build_output(tmp_path_factory.mktemp("out"))
+
+
+@pytest.fixture(scope="module")
+def page(out) -> str:
+    assert cli(["report", "--output", str(out)]) == 0
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def _duck(out: Path, sql: str):
+    return duckdb.sql(sql.replace("{out}", str(out))).fetchall()
+
+
+def test_sections_and_charts_are_there(page):
+    for sid in SECTIONS:
+        assert f'<section id="{sid}">' in page
+    assert page.count("<svg") >= 4                 # runs, languages, sources, failures
+    for title in ("Runs over time", "Articles by language and source", "Quality per source",
+                  "Failures by stage and reason", "Largest stories", "Most corroborated claims",
+                  "Most disputed claims"):
+        assert title in page
+
+
+def test_figures_match_the_datasets(out, page):
+    data = collect(out)
+    n_articles = _duck(out, "SELECT count(*) FROM read_parquet('{out}/articles/**/*.parquet')")[0][0]
+    assert data["totals"]["articles"] == n_articles == 18
+    assert [r["run_id"] for r in data["runs"]] == ["run00", "run01", "run02"]     # oldest first in the chart
+    langs = {r["lang"]: r["articles"] for r in data["languages"]}
+    assert langs == dict(_duck(out, "SELECT lang, count(*) FROM read_parquet('{out}/articles/**/*.parquet', "
+                                    "hive_partitioning = true) GROUP BY lang"))
+    fails = {(r["stage"], r["reason"]): r["n"] for r in data["failures"]}
+    assert fails == {("extract", "no_text"): 3, ("fetch", "http_404"): 3, ("read", "bad_json"): 3}
+    stages = {r["stage"]: r for r in data["stage_counts"]}
+    assert (stages["read"]["in"], stages["read"]["out"], stages["read"]["failed"]) == (7, 6, 1)
+    assert "duplicates=1" in stages["dedup"]["other"]
+    # the numbers reach the page: the runs table row of the last run
+    assert re.search(r"<td dir=\"auto\">run02</td>.*?<td class=\"n\">6</td><td class=\"n\">12</td>"
+                     r"<td class=\"n\">3</td>", page)
+
+
+def test_per_source_quality(out):
+    src = {r["source"]: r for r in collect(out)["sources"]}
+    # failures are attributed by the host of their input; local files go to (unknown)
+    assert src["irna.ir"]["empty_extractions"] == 3 and src["irna.ir"]["failures"] == 3
+    assert src["bbc.com"]["fetch_failures"] == 3 and src["bbc.com"]["success_rate"] == "62.5%"
+    assert src["(unknown)"]["articles"] == 0 and src["(unknown)"]["failures"] == 3
+    dup = dict(_duck(out, "SELECT source, count(dup_of) FROM read_parquet('{out}/articles/**/*.parquet') "
+                          "GROUP BY source"))
+    assert {s: r["duplicates"] for s, r in src.items() if r["articles"]} == dup
+    assert src["vnexpress.net"]["languages"] == "vi"
+
+
+def test_stories_and_their_claims(out, page):
+    data = collect(out)
+    assert [s["story_id"] for s in data["stories"]] == ["s0", "s1", "s2"]
+    first = data["details"][0]
+    assert [c["claim_key"] for c in first["disputed"]] == ["s0|q0"]
+    assert all(not c["disputed"] for c in first["corroborated"])
+    ev = first["disputed"][0]["evidence"]
+    assert {e["value"] for e in ev} == {61.0, 62.0} and {e["source"] for e in ev} >= {"irna.ir"}
+    assert "61 vs 62 death" in page and 'class="tag disputed"' in page
+
+
+def test_everything_from_data_is_escaped_and_nothing_loads_from_the_network(page):
+    assert HOSTILE_TITLE not in page and "<script" not in page.lower()
+    assert esc(HOSTILE_TITLE) in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page, re.I)
+    assert "<link" not in page.lower() and "@import" not in page and "url(" not in page
+    for tag in ("<img", "<iframe", "<object", "<embed", "<video", "<audio", "<base"):
+        assert tag not in page.lower()
+
+
+def test_chart_labels_are_escaped():
+    svg = hbar_chart([("<b>x</b>", 3), ('a"b', 1)], title="t<")
+    assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg and "a&quot;b" in svg and 'aria-label="t&lt;"' in svg
+
+
+def test_report_of_an_empty_output_folder(tmp_path):
+    path = write_report(tmp_path)
+    text = path.read_text()
+    assert "no run published yet" in text and "(no stories)" in text
+    assert cli(["report", "--output", str(tmp_path / "missing")]) == 2
+    assert not (tmp_path / "missing").exists()
+
+
+def _chromium() -> str | None:
+    found = shutil.which("chromium")
+    if found or os.environ.get("CLAIMWIRE_NO_APT") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return found
+    try:   # Debian's chromium, installed only where this test runs
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=180, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=300,
+                       check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    except (subprocess.SubprocessError, OSError):
+        return None
+    return shutil.which("chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_renders_in_headless_chromium(out, page, tmp_path):
+    browser = _chromium()
+    if not browser:
+        pytest.skip("Debian's chromium is not installed and could not be installed with apt-get "
+                    "(no root, no apt, or no package index reachable); the HTML checks above still ran")
+    png = tmp_path / "report.png"
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,2000",
+           (out / "report.html").as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1280, 2000)
+    # a blank or error page compresses to a few KB; this page has charts, tables and text
+    assert len(data) > 60_000, len(data)
+    keep = os.environ.get("CLAIMWIRE_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copy(png, keep)
