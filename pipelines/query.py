@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import io
 import json
 from pathlib import Path
@@ -16,7 +17,9 @@ def connect(output: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per dataset; an unpublished dataset is an empty view."""
     con = duckdb.connect(":memory:")
     for name, spec in DATASETS.items():
-        folder = output / name
+        # Resolve the dataset link once: the whole query then reads one published
+        # version even if a run swaps versions meanwhile.
+        folder = Path(os.path.realpath(output / name))
         if folder.is_dir() and any(folder.rglob("*.parquet")):
             glob = (folder / "**" / "*.parquet").as_posix().replace("'", "''")
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', "

@@ -136,8 +136,10 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
     published = [str(f) for f in store.files("articles")]
     p = beam.Pipeline(options=options)
     build(p, settings, sources, run_id, str(staging), published)
-    result = p.run()
-    result.wait_until_finish()
+    from pipelines.progress import progress_line
+    with progress_line(total=getattr(sources, "document_estimate", None)):
+        result = p.run()
+        result.wait_until_finish()
     counts = stage_counts(result)
     finished = datetime.now(timezone.utc)
     runs_row = {

@@ -44,15 +44,16 @@ def test_files_are_deterministic(tmp_path):
 def test_publish_is_readable_with_hive_partitions_and_old_version_survives(tmp_path):
     store = Store(tmp_path)
     store.publish(_stage(store, "r1", ARTICLES, [_article(1), _article(2, "vi", 2)]), "r1")
-    first = os.readlink(tmp_path / "articles")
+    first = os.path.realpath(tmp_path / "articles")
     store.publish(_stage(store, "r2", ARTICLES, [_article(3, "fa")]), "r2")
-    assert os.readlink(tmp_path / "articles") != first
+    assert os.readlink(tmp_path / "articles") == ".claimwire/current/articles"
+    assert os.path.realpath(tmp_path / "articles") != first
     got = duckdb.sql(f"SELECT article_id, lang, published_date FROM read_parquet("
                      f"'{tmp_path}/articles/**/*.parquet', hive_partitioning=true) ORDER BY 1").fetchall()
     assert [(a, l, str(d)) for a, l, d in got] == [
         ("a001", "en", "2025-11-01"), ("a002", "vi", "2025-11-02"), ("a003", "fa", "2025-11-01")]
     # the previous version is still whole for a reader that resolved the old link
-    assert len(list((tmp_path / first).rglob("*.parquet"))) == 2
+    assert len(list(Path(first).rglob("*.parquet"))) == 2
     assert not [p for p in tmp_path.rglob("*.parquet") if ".staging" in str(p) or "staging" in p.parts]
 
 
@@ -77,7 +78,7 @@ def test_cleanup_removes_what_a_dead_run_left(tmp_path):
     store = Store(tmp_path)
     dead = store.control / "staging" / "rX-999999999"
     (dead / "articles").mkdir(parents=True)
-    half = store.control / "versions" / "articles" / "000009.building"
+    half = store.control / "versions" / "000009.building"
     half.mkdir(parents=True)
     removed = store.cleanup()
     assert str(dead) in removed and str(half) in removed

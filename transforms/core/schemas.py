@@ -96,6 +96,7 @@ FAILURES = DatasetSpec(
     ]),
     partition_by=("stage",),
     sort_by=("input", "reason", "detail"),
+    replace_by="run_id",    # a rerun of the same inputs replaces its failures, whatever the file names
 )
 
 RUNS = DatasetSpec(
@@ -110,6 +111,7 @@ RUNS = DatasetSpec(
     ]),
     partition_by=(),
     sort_by=("run_id",),
+    replace_by="run_id",
 )
 
 DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS)}
@@ -174,15 +176,32 @@ def sort_key(spec: DatasetSpec) -> Callable[[Mapping[str, Any]], tuple]:
     return key
 
 
-def story_claim_row(sc: Any, run_id: str) -> dict[str, Any]:
-    """A ``story_claims`` row from a StoryClaim (claims.story); values kept as text (numbers or names)."""
-    values = [v if isinstance(v, str) else (f"{v:g}" if isinstance(v, float) else str(v))
-              for v in getattr(sc, "values", ())]
+def _value_text(v: Any) -> str:
+    return v if isinstance(v, str) else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def story_claim_row(item: Any, run_id: str) -> dict[str, Any]:
+    """A ``story_claims`` row from ``(StoryClaim, example)``; values kept as text (numbers or names)."""
+    sc, example = item
+    values = [_value_text(v) for v in sc.values]
+    own = sc.claim_key.split("=", 1)[1] if "=" in sc.claim_key else ""
+    detail = None
+    if sc.disputed:
+        others = [v for v in values if v != own and v != _value_text(_maybe_float(own))]
+        detail = (f"{sc.article_count} article(s) from {sc.source_count} outlet(s) say {own}; "
+                  f"others in the story say {', '.join(others)}")
     return {
         "story_id": sc.story_id, "claim_key": sc.claim_key, "kind": getattr(sc, "kind", None),
         "unit": getattr(sc, "unit", None), "article_count": sc.article_count, "source_count": sc.source_count,
         "languages": sorted(sc.languages), "first_published_at": sc.first_published_at,
         "first_article_id": sc.first_article_id, "values": values, "disputed": bool(sc.disputed),
-        "dispute_detail": getattr(sc, "dispute_detail", None), "example": getattr(sc, "example", None),
+        "dispute_detail": detail, "example": example,
         "run_id": run_id,
     }
+
+
+def _maybe_float(v: str) -> Any:
+    try:
+        return float(v)
+    except ValueError:
+        return v

@@ -2,19 +2,23 @@
 
 Layout under the output folder::
 
-    articles -> .claimwire/versions/articles/000007      (a symlink per dataset)
-    claims   -> .claimwire/versions/claims/000007
+    articles -> .claimwire/current/articles      (static links, made once)
+    claims   -> .claimwire/current/claims
     ...
-    _manifest.json                                       (current versions, files, row counts)
-    .claimwire/staging/<run_id>/<dataset>/<k=v>/...      (a run's files before publishing)
-    .claimwire/versions/<dataset>/<NNNNNN>/<k=v>/part-<run_id>-<NNNN>.parquet
+    _manifest.json -> .claimwire/current/_manifest.json
+    .claimwire/current -> versions/000007        (the one link a publish swaps)
+    .claimwire/versions/000007/<dataset>/<k=v>/part-<run_id>-<NNNN>.parquet
+    .claimwire/staging/<run_id>-<pid>/...        (a run's files before publishing)
 
-Why symlinks: a reader globbing ``articles/**/*.parquet`` resolves the link once
-and sees one complete version. Publishing builds the next version folder from
-hard links to the current files plus the run's new files, then swaps the link
-with ``rename(2)``, which is atomic. A run killed at any point leaves the link
-pointing at the last complete version; its staging and half-built version
-folders are removed by the next run.
+Why one swapped link: every dataset and the manifest change together with a
+single ``rename(2)``, which is atomic, so a run killed at any moment leaves
+the previous version whole and consistent across datasets. The next version
+is built from hard links to the current files plus the run's new files, so
+publishing costs a link per file, not a copy. Readers that resolve the
+dataset path once (``os.path.realpath``, as ``claimwire query`` does) see
+exactly one version even while a publish swaps the link; see the README for
+plain recursive globs. A killed run's staging and half-built version are
+removed by the next run.
 """
 from __future__ import annotations
 
@@ -93,27 +97,39 @@ class Store:
     def control(self) -> Path:
         return self.root / CONTROL_DIR
 
+    @property
+    def versions(self) -> Path:
+        return self.control / "versions"
+
     def staging_dir(self, run_id: str) -> Path:
         return self.control / "staging" / f"{run_id}-{os.getpid()}"
 
-    def current_version(self, dataset: str) -> Path | None:
-        link = self.root / dataset
+    def current(self) -> Path | None:
+        """The folder of the current version, resolved once (None before the first publish)."""
+        link = self.control / "current"
         if not link.is_symlink():
             return None
-        target = (link.parent / os.readlink(link)).resolve()
+        target = Path(os.path.realpath(link))
         return target if target.is_dir() else None
+
+    def current_version(self, dataset: str) -> Path | None:
+        cur = self.current()
+        if cur is None or not (cur / dataset).is_dir():
+            return None
+        return cur / dataset
 
     def files(self, dataset: str) -> list[Path]:
         cur = self.current_version(dataset)
         return sorted(cur.rglob("*.parquet")) if cur else []
 
     def read(self, dataset: str, columns: list[str] | None = None) -> pa.Table | None:
-        files = self.files(dataset)
+        cur = self.current_version(dataset)
+        files = sorted(cur.rglob("*.parquet")) if cur else []
         if not files:
             return None
         import pyarrow.dataset as ds
         return ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
-                          partition_base_dir=str(self.current_version(dataset))).to_table(columns=columns)
+                          partition_base_dir=str(cur)).to_table(columns=columns)
 
     def cleanup(self) -> list[str]:
         """Remove what killed runs left behind: staging folders of dead processes, unpublished versions."""
@@ -125,95 +141,111 @@ class Store:
                 if not (pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid()):
                     shutil.rmtree(d, ignore_errors=True)
                     removed.append(str(d))
-        versions = self.control / "versions"
-        if versions.is_dir():
-            for ds_dir in sorted(versions.iterdir()):
-                cur = self.current_version(ds_dir.name)
-                keep = {cur.name} if cur else set()
-                for v in sorted(ds_dir.iterdir()):
-                    if v.name not in keep and (v.name.endswith(".building") or v.name.startswith(".")):
-                        shutil.rmtree(v, ignore_errors=True)
-                        removed.append(str(v))
+        if self.versions.is_dir():
+            for v in sorted(self.versions.iterdir()):
+                if not v.name.isdigit():
+                    shutil.rmtree(v, ignore_errors=True)
+                    removed.append(str(v))
+        tmp = self.control / "current.tmp"
+        if tmp.is_symlink():
+            tmp.unlink()
         return removed
 
-    def publish(self, staging: Path, run_id: str, replace_keys: Mapping[str, set[str]] | None = None) -> dict:
-        """Make the staged files of a run the current state of every dataset, atomically per dataset."""
+    def publish(self, staging: Path, run_id: str, replace_keys: Mapping[str, set[str]] | None = None,
+                whole: Iterable[str] = ()) -> dict:
+        """Make the staged files the current state of every dataset, in one atomic swap.
+
+        For most datasets the staged files are added to the current ones (a file
+        of the same name is replaced by its new copy); for a dataset with
+        ``replace_by``, published rows whose key is in ``replace_keys[name]`` are
+        dropped first. A dataset named in ``whole`` is staged as its complete
+        next version (compaction).
+        """
         replace_keys = replace_keys or {}
-        manifest: dict[str, Any] = {"run_id": run_id, "datasets": {}}
+        whole = set(whole)
+        cur = self.current()
+        self.versions.mkdir(parents=True, exist_ok=True)
+        seq = 1 + max((int(v.name) for v in self.versions.iterdir() if v.name.isdigit()), default=0)
+        building = self.versions / f"{seq:06d}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        manifest: dict[str, Any] = {"run_id": run_id, "version": f"{seq:06d}", "datasets": {}}
         for name, spec in DATASETS.items():
-            new_files = sorted(p for p in (staging / name).rglob("*.parquet")) if (staging / name).is_dir() else []
-            cur = self.current_version(name)
-            if not new_files and cur is not None:
-                manifest["datasets"][name] = self._describe(name, cur)
-                continue
-            manifest["datasets"][name] = self._publish_dataset(spec, cur, staging / name, new_files,
-                                                               run_id, replace_keys.get(name))
-        tmp = self.root / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        os.replace(tmp, self.root / MANIFEST)
+            staged = staging / name
+            new_files = sorted(staged.rglob("*.parquet")) if staged.is_dir() else []
+            old = None if name in whole else (cur / name if cur is not None and (cur / name).is_dir() else None)
+            keys = set(replace_keys.get(name, ()))
+            if spec.replace_by == "run_id" and new_files:
+                keys.add(run_id)   # a rerun's own failures and runs rows replace the old ones
+            self._build_dataset(spec, old, staged, new_files, building / name, keys or None)
+            manifest["datasets"][name] = _describe(name, building / name)
+        (building / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        _fsync_tree(building)
+        final = self.versions / f"{seq:06d}"
+        os.rename(building, final)
+        self._ensure_links()
+        tmp = self.control / "current.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(os.path.join("versions", final.name), tmp)
+        os.replace(tmp, self.control / "current")
         shutil.rmtree(staging, ignore_errors=True)
         self._collect_garbage()
         return manifest
 
-    def _publish_dataset(self, spec: DatasetSpec, cur: Path | None, staged: Path, new_files: list[Path],
-                         run_id: str, replaced: set[str] | None) -> dict:
-        versions = self.control / "versions" / spec.name
-        versions.mkdir(parents=True, exist_ok=True)
-        seq = 1 + max((int(v.name) for v in versions.iterdir() if v.name.isdigit()), default=0)
-        final = versions / f"{seq:06d}"
-        building = versions / f"{seq:06d}.building"
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir()
+    def _build_dataset(self, spec: DatasetSpec, old: Path | None, staged: Path, new_files: list[Path],
+                       dest_root: Path, replaced: set[str] | None) -> None:
+        dest_root.mkdir(parents=True, exist_ok=True)
         new_rel = {p.relative_to(staged).as_posix() for p in new_files}
-        if cur is not None:
-            for old in sorted(cur.rglob("*.parquet")):
-                rel = old.relative_to(cur).as_posix()
+        if old is not None:
+            for f in sorted(old.rglob("*.parquet")):
+                rel = f.relative_to(old).as_posix()
                 if rel in new_rel:
                     continue   # the same run writing the same file again: the new copy wins
-                dest = building / rel
+                dest = dest_root / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                if spec.replace_by and replaced:
-                    kept = _without_keys(pq.read_table(old), spec.replace_by, replaced)
-                    if kept is None:
-                        os.link(old, dest)
-                    elif kept.num_rows:
-                        write_table(kept.replace_schema_metadata({"claimwire.schema": spec.version}), dest)
-                else:
-                    os.link(old, dest)
+                kept = _without_keys(pq.read_table(f), spec.replace_by, replaced) \
+                    if spec.replace_by and replaced else None
+                if kept is None:
+                    os.link(f, dest)
+                elif kept.num_rows:
+                    write_table(kept.replace_schema_metadata({"claimwire.schema": spec.version}), dest)
         for p in new_files:
-            dest = building / p.relative_to(staged)
+            dest = dest_root / p.relative_to(staged)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(p, dest)
-        _fsync_tree(building)
-        os.rename(building, final)
-        link = self.root / spec.name
-        if link.exists() and not link.is_symlink():
-            raise SinkError(f"{link} exists and is not a claimwire dataset link; move it away")
-        tmp_link = self.root / f".{spec.name}.link.tmp"
-        if tmp_link.is_symlink() or tmp_link.exists():
-            tmp_link.unlink()
-        os.symlink(os.path.relpath(final, self.root), tmp_link)
-        os.replace(tmp_link, link)
-        return self._describe(spec.name, final)
 
-    def _describe(self, name: str, version: Path) -> dict:
-        files = sorted(version.rglob("*.parquet"))
-        return {
-            "version": version.name,
-            "schema": DATASETS[name].version,
-            "files": [f.relative_to(version).as_posix() for f in files],
-            "rows": sum(pq.ParquetFile(f).metadata.num_rows for f in files),
-        }
+    def _ensure_links(self) -> None:
+        """The static links readers use: ``<dataset> -> .claimwire/current/<dataset>``, and the manifest."""
+        for name in [*DATASETS, MANIFEST]:
+            link = self.root / name
+            target = os.path.join(CONTROL_DIR, "current", name)
+            if link.is_symlink() and os.readlink(link) == target:
+                continue
+            if link.exists() and not link.is_symlink():
+                raise SinkError(f"{link} exists and is not a claimwire link; move it away")
+            tmp = self.root / f".{name}.link.tmp"
+            if tmp.is_symlink() or tmp.exists():
+                tmp.unlink()
+            os.symlink(target, tmp)
+            os.replace(tmp, link)
 
     def _collect_garbage(self, keep: int = 2) -> None:
-        """Keep the current and the previous version of each dataset (for readers still on it)."""
-        versions = self.control / "versions"
-        for ds_dir in sorted(versions.iterdir()) if versions.is_dir() else []:
-            numbered = sorted((v for v in ds_dir.iterdir() if v.name.isdigit()), key=lambda v: int(v.name))
-            cur = self.current_version(ds_dir.name)
-            for v in numbered[:-keep]:
-                if cur is None or v.resolve() != cur:
-                    shutil.rmtree(v, ignore_errors=True)
+        """Keep the current and the previous version (for readers still on it)."""
+        cur = self.current()
+        numbered = sorted((v for v in self.versions.iterdir() if v.name.isdigit()), key=lambda v: int(v.name))
+        for v in numbered[:-keep]:
+            if cur is None or v.resolve() != cur:
+                shutil.rmtree(v, ignore_errors=True)
+
+
+def _describe(name: str, folder: Path) -> dict:
+    files = sorted(folder.rglob("*.parquet"))
+    return {
+        "schema": DATASETS[name].version,
+        "files": [f.relative_to(folder).as_posix() for f in files],
+        "rows": sum(pq.ParquetFile(f).metadata.num_rows for f in files),
+    }
 
 
 def _without_keys(table: pa.Table, column: str, keys: set[str]) -> pa.Table | None:
