@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from transforms.core.config import ConfigError, load_config
+from transforms.core.config import ConfigError
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -4,7 +4,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 
 from transforms.core.records import Failure, RawDocument
 from transforms.core.sources import ReadLimits, decode_text, discover, read_input, parse_jsonl_record

@@ -1,10 +1,8 @@
 """TestPipeline tests of the thin Beam stages: both outputs asserted, counters checked."""
-import json
 from pathlib import Path
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -131,6 +129,6 @@ def test_extract_claims_and_story_summary():
         summary = (arts_pc, claims[MAIN]) | SummariseStories("r")
         assert_that(summary["stories"] | beam.Map(lambda r: (r["story_id"], r["article_count"], r["source_count"])),
                     equal_to([("s1", 2, 2)]), label="stories")
-        assert_that(summary["story_claims"] | beam.Filter(lambda sc: sc.unit == "death")
-                    | beam.Map(lambda sc: sc.disputed), holds(lambda got: True in got, "12 vs 14 dead disputed"),
+        assert_that(summary["story_claims"] | beam.Filter(lambda item: item[0].unit == "death")
+                    | beam.Map(lambda item: item[0].disputed), holds(lambda got: True in got, "12 vs 14 dead disputed"),
                     label="disputed")

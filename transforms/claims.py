@@ -55,8 +55,23 @@ def _summarise(run_id: str, item):
     metas = sorted(grouped["metas"], key=lambda m: m.article_id)
     claims = sorted(grouped["claims"], key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
-    for sc in aggregate_story_claims(claims, {m.article_id: m for m in metas}):
-        yield sc
+    by_id = {c.claim_id: c for c in claims}
+    # An article of unknown source is an outlet of its own (as in story_row): two unknown
+    # sources cannot be said to be one outlet, so they can corroborate or dispute each other.
+    outlets = {m.article_id: dataclasses.replace(m, source=m.source or f"unknown:{m.article_id}") for m in metas}
+    for sc in aggregate_story_claims(claims, outlets):
+        yield sc, _example(sc, by_id)
+
+
+def _example(sc, by_id) -> str | None:
+    """The statement of the first outlet's claim: what an analyst reads first."""
+    first = [by_id[i] for i in sc.claim_ids if i in by_id and by_id[i].article_id == sc.first_article_id]
+    pool = first or [by_id[i] for i in sc.claim_ids if i in by_id]
+    if not pool:
+        return None
+    c = min(pool, key=lambda c: (c.char_start, c.claim_id))
+    text = c.statement or c.claimant or ""
+    return text[:300] or None
 
 
 class SummariseStories(beam.PTransform):

@@ -7,6 +7,9 @@ under the namespace ``claimwire`` as ``<stage>.in``, ``<stage>.out`` and
 """
 from __future__ import annotations
 
+import json
+import os
+import time
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
@@ -17,6 +20,50 @@ from transforms.core.records import Failure
 MAIN = "main"
 FAILURES = "failures"
 METRICS_NAMESPACE = "claimwire"
+
+
+PROGRESS_ENV = "CLAIMWIRE_PROGRESS_DIR"
+
+
+class _ProgressFile:
+    """Best-effort live counts for a progress line on local runners.
+
+    Beam metrics are only readable when a local run ends, so while the driver
+    shows a progress line it sets CLAIMWIRE_PROGRESS_DIR, and each worker
+    process writes its counts there (at most twice a second). On a cluster the
+    variable is unset and this does nothing; nothing here affects output.
+    """
+
+    def __init__(self, folder: str):
+        self.path = os.path.join(folder, f"{os.getpid()}.json")
+        self.counts: dict[str, int] = {}
+        self.last = 0.0
+
+    def add(self, key: str, n: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+        now = time.monotonic()
+        if now - self.last >= 0.5:
+            self.last = now
+            tmp = self.path + ".tmp"
+            try:
+                with open(tmp, "w") as fh:
+                    json.dump(self.counts, fh)
+                os.replace(tmp, self.path)
+            except OSError:
+                pass
+
+
+_PROGRESS: _ProgressFile | None = None
+
+
+def _progress() -> _ProgressFile | None:
+    global _PROGRESS
+    folder = os.environ.get(PROGRESS_ENV)
+    if not folder:
+        return None
+    if _PROGRESS is None or not _PROGRESS.path.startswith(folder):
+        _PROGRESS = _ProgressFile(folder)
+    return _PROGRESS
 
 
 class Counters:
@@ -31,6 +78,9 @@ class Counters:
         if c is None:
             c = self._counters[outcome] = Metrics.counter(METRICS_NAMESPACE, f"{self.stage}.{outcome}")
         c.inc(n)
+        progress = _progress()
+        if progress is not None:
+            progress.add(f"{self.stage}.{outcome}", n)
 
 
 class StageFn(beam.DoFn):

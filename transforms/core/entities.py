@@ -50,13 +50,16 @@ def _is_arabic_script(s: str) -> bool:
 
 
 def _fold(s: str) -> str:
-    """Case- and width-fold an alias or text for matching, keeping length."""
-    out = []
-    for ch in s:
-        low = ch.lower()
-        out.append(low if len(low) == 1 else ch)
-        # Arabic yeh/kaf and Persian yeh/keheh are the same letter to a reader.
-    return "".join(out).translate(_ARABIC_FOLD)
+    """Case-fold an alias or text for matching, keeping its length (spans stay valid).
+
+    ``str.lower`` is length-preserving for nearly all text; the per-character
+    path only runs for the rare strings where it is not (such as "İ").
+    Arabic yeh/kaf and Persian yeh/keheh are the same letter to a reader.
+    """
+    low = s.lower()
+    if len(low) != len(s):
+        low = "".join(c if len(c) == 1 else ch for ch, c in ((ch, ch.lower()) for ch in s))
+    return low.translate(_ARABIC_FOLD)
 
 
 _ARABIC_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " "})
