@@ -1,0 +1,319 @@
+"""Run extraction in worker processes with a per-document time limit and crash isolation.
+
+trafilatura and lxml can hang on hostile pages (pathological regexes, huge trees) and lxml
+has crashed the interpreter under threads. A hang or a segfault must cost one document, not
+the run. Signals (``alarm``) cannot help: they only work in the main thread, and Beam runs
+DoFns in threads. So each document is sent to a long-lived worker process over a pipe; the
+caller waits with a deadline and, past it, kills the worker and starts a fresh one on the
+next call. The pipe round trip costs well under a millisecond per page (see the closing note
+of tests/eval/eval_extract.py), so isolation can be on by default.
+
+Only configuration is pickled (settings, limits, the target function by reference): workers
+are started lazily in the process that calls ``extract``, e.g. after a Beam DoFn's
+``setup()``.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from transforms.core.extract import Extracted, ExtractSettings, extract_html
+from transforms.core.records import Failure, Reason, Stage
+
+Result = Extracted | Failure
+Target = Callable[..., Result]
+
+# Not "fork": forking a process that runs threads (Beam's workers, gRPC) can deadlock the child.
+DEFAULT_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _limit_memory(max_memory_bytes: int | None) -> None:
+    if not max_memory_bytes:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
+    except (ImportError, ValueError, OSError):  # not on this platform: the time limit still holds
+        pass
+
+
+_WARM_UP_HTML = ("<html><head><title>warm up</title></head><body><article>"
+                 + "<p>One paragraph of text that loads the extractor's lazy modules.</p>" * 5
+                 + "</article></body></html>")
+_STARTUP_SECONDS = 60.0
+
+
+class WorkerStartError(RuntimeError):
+    pass
+
+
+def _exit_with_caller(caller_pid: int) -> None:
+    # A worker busy on a hung page never reads the closed pipe; without this it would outlive
+    # a caller killed by SIGKILL (the daemon flag only acts on a clean exit). With forkserver
+    # the parent is the fork server, which may outlive the caller: watch the caller itself.
+    parent = os.getppid()
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(caller_pid, 0)
+        except ProcessLookupError:
+            os._exit(3)
+        except PermissionError:  # pid reused by another user's process: the caller is gone
+            os._exit(3)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
+                 max_memory_bytes: int | None, caller_pid: int) -> None:
+    _limit_memory(max_memory_bytes)
+    threading.Thread(target=_exit_with_caller, args=(caller_pid,), daemon=True).start()
+    # Lazy imports and caches are paid here, not charged to the first document's time limit.
+    try:
+        target(_WARM_UP_HTML, None, settings, None)
+    except Exception:  # noqa: BLE001, S110 - a real document will hit and report the same error
+        pass
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        html, url, charset = job
+        try:
+            result: Any = target(html, url, settings, charset)
+        except MemoryError:
+            result = Failure(Stage.EXTRACT.value, Reason.TOO_LARGE.value, url or "",
+                             f"out of memory (limit {max_memory_bytes} bytes)")
+        except BaseException as err:  # noqa: BLE001 - target should never raise; report, keep serving
+            result = Failure(Stage.EXTRACT.value, Reason.EXTRACT_ERROR.value, url or "",
+                             f"{type(err).__name__}: {err}"[:500])
+        try:
+            conn.send(result)
+        except (EOFError, OSError, BrokenPipeError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx: Any, target: Target, settings: ExtractSettings,
+                 max_memory_bytes: int | None) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, target, settings, max_memory_bytes, os.getpid()),
+            name="claimwire-extract", daemon=True,
+        )
+        self.process.start()
+        child.close()
+        ready = False
+        try:
+            ready = self.conn.poll(_STARTUP_SECONDS) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            pass
+        if not ready:
+            self.kill()
+            raise WorkerStartError(f"extraction worker did not start (exit code {self.process.exitcode})")
+
+    def kill(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        self.process.join(timeout=2)
+        self.kill()
+
+
+class IsolatedExtractor:
+    """``extract_html`` in worker processes: a hang becomes EXTRACT_TIMEOUT, a crash EXTRACT_ERROR.
+
+    Thread-safe: up to ``processes`` documents run at once; further callers wait for a free
+    worker. Use as a context manager or call ``close()``; workers are daemons and also watch
+    their caller's pid, so neither a clean exit nor a SIGKILL of the caller leaves them behind.
+    As with any spawn/forkserver multiprocessing, a script that uses this directly needs the
+    ``if __name__ == "__main__":`` guard (workers re-import the main module).
+    """
+
+    def __init__(
+        self,
+        settings: ExtractSettings,
+        max_seconds: float | None = None,
+        processes: int = 1,
+        max_memory_bytes: int | None = None,
+        target: Target = extract_html,
+        start_method: str = DEFAULT_START_METHOD,
+    ) -> None:
+        if processes < 1:
+            raise ValueError("processes must be >= 1")
+        self.settings = settings
+        self.max_seconds = float(max_seconds if max_seconds is not None else settings.max_seconds)
+        self.processes = processes
+        self.max_memory_bytes = (max_memory_bytes if max_memory_bytes is not None
+                                 else settings.max_memory_bytes or None)
+        self.target = target
+        self.start_method = start_method
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._slots = threading.Semaphore(self.processes)
+        self._all: list[_Worker] = []
+        self._closed = False
+        self.restarts = 0           # workers replaced after a timeout or a crash
+
+    # Pickle only the configuration: processes, pipes and locks belong to one process.
+    def __getstate__(self) -> dict[str, Any]:
+        keep = ("settings", "max_seconds", "processes", "max_memory_bytes", "target", "start_method")
+        return {k: self.__dict__[k] for k in keep}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_runtime()
+
+    def __enter__(self) -> IsolatedExtractor:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _take(self) -> _Worker:
+        stale: list[_Worker] = []
+        try:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("IsolatedExtractor is closed")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.process.is_alive():
+                        return worker
+                    self._all.remove(worker)
+                    stale.append(worker)
+                    self.restarts += 1
+        finally:
+            for worker in stale:
+                worker.kill()
+        # Started outside the lock: a slow start-up must not hold up threads with idle workers.
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # Workers fork from a server that has trafilatura imported: ms, not ~1 s, per
+            # (re)start. It also hands the server our sys.path, so targets import by reference.
+            ctx.set_forkserver_preload(["transforms.core.extract", "trafilatura"])
+        worker = _Worker(ctx, self.target, self.settings, self.max_memory_bytes)
+        with self._lock:
+            if not self._closed:
+                self._all.append(worker)
+                return worker
+        worker.kill()
+        raise RuntimeError("IsolatedExtractor is closed")
+
+    def _give_back(self, worker: _Worker, healthy: bool) -> None:
+        with self._lock:
+            if healthy and not self._closed:
+                self._idle.append(worker)
+                return
+            if worker in self._all:
+                self._all.remove(worker)
+            if not self._closed:
+                self.restarts += 1
+        worker.kill()
+
+    def extract(self, html: str | bytes, url: str | None,
+                declared_charset: str | None = None) -> Result:
+        """Like ``extract_html``; never raises on input, never takes much longer than max_seconds."""
+        with self._slots:
+            try:
+                worker = self._take()
+            except WorkerStartError as err:
+                return self._failure(Reason.EXTRACT_ERROR, url, str(err))
+            healthy = False
+            try:
+                try:
+                    worker.conn.send((html, url, declared_charset))
+                except (OSError, BrokenPipeError) as err:
+                    return self._failure(Reason.EXTRACT_ERROR, url, f"worker unreachable: {err}")
+                started = time.monotonic()
+                if not worker.conn.poll(self.max_seconds):
+                    return self._failure(
+                        Reason.EXTRACT_TIMEOUT, url,
+                        f"over limit extract.max_seconds={self.max_seconds:g} "
+                        f"(killed after {time.monotonic() - started:.1f} s)")
+                try:
+                    result = worker.conn.recv()
+                except (EOFError, OSError):
+                    worker.process.join(timeout=1)
+                    return self._failure(
+                        Reason.EXTRACT_ERROR, url,
+                        f"extraction worker died (exit code {worker.process.exitcode})")
+                healthy = True
+                return result  # type: ignore[no-any-return]
+            finally:
+                self._give_back(worker, healthy)
+
+    @staticmethod
+    def _failure(reason: Reason, url: str | None, detail: str) -> Failure:
+        return Failure(stage=Stage.EXTRACT.value, reason=reason.value, input=url or "", detail=detail)
+
+    def warm_up(self) -> None:
+        """Start every worker now (otherwise the first documents pay the start-up)."""
+        for _ in range(self.processes):
+            self._slots.acquire()
+        try:
+            workers = [self._take() for _ in range(self.processes)]
+            for worker in workers:
+                self._give_back(worker, True)
+        finally:
+            for _ in range(self.processes):
+                self._slots.release()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.stop()
+
+
+class DirectExtractor:
+    """Same API as IsolatedExtractor, in-process: no time limit, no crash isolation."""
+
+    def __init__(self, settings: ExtractSettings, target: Target = extract_html) -> None:
+        self.settings = settings
+        self.target = target
+
+    def extract(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Result:
+        return self.target(html, url, self.settings, declared_charset)
+
+    def warm_up(self) -> None:
+        self.target(_WARM_UP_HTML, None, self.settings, None)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> DirectExtractor:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_extractor(settings: ExtractSettings) -> IsolatedExtractor | DirectExtractor:
+    """The extractor ``settings.isolate`` asks for; call in ``DoFn.setup()``, close in ``teardown()``."""
+    if settings.isolate:
+        return IsolatedExtractor(settings)
+    return DirectExtractor(settings)
