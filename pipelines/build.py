@@ -60,7 +60,7 @@ def _claim_row(pair, run_id: str) -> dict:
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, staging: str,
           published_files: Sequence[str] = ()) -> BuiltGraph:
     read = p | "ReadSources" >> sources
-    extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles, settings.isolate_extraction)
+    extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
     fresh = skip_published(language[MAIN], published_files)
     folded = fresh | "FoldDuplicates" >> settings.fold_duplicates()

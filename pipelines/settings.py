@@ -24,7 +24,6 @@ class Settings:
     limits: ReadLimits
     articles: ArticleSettings
     language: LanguageSettings
-    isolate_extraction: bool
     claim_knowledge: Any
     dedup: Any = None
     stories: Any = None
@@ -53,9 +52,7 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     limits_cfg = config.section("limits")
     limits = ReadLimits(max_document_bytes=int(limits_cfg["max_document_bytes"]),
                         max_file_bytes=int(limits_cfg["max_file_bytes"]))
-    extract_cfg = config.section("extract")
-    isolate = bool(extract_cfg.pop("isolate", False))
-    extract = _typed("extract", ExtractSettings.from_mapping, extract_cfg)
+    extract = _typed("extract", ExtractSettings.from_mapping, config.section("extract"))
     lang_cfg = config.section("language")
     language = LanguageSettings(min_probability=float(lang_cfg["min_probability"]),
                                 min_letters=int(lang_cfg["min_letters"]), seed=int(config.get("run.seed")))
@@ -67,7 +64,7 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     from transforms.core.stories import StoryConfig
     kb = ClaimKnowledge.load(configs)
     return Settings(
-        config=config, limits=limits, articles=articles, language=language, isolate_extraction=isolate,
+        config=config, limits=limits, articles=articles, language=language,
         claim_knowledge=kb,
         dedup=_typed("dedup", DedupConfig.from_mapping, config.section("dedup")),
         stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),

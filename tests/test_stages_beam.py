@@ -101,7 +101,7 @@ def test_extract_articles_both_outputs(seeds_dir):
             RawDocument("d3", "tiny.txt", "file:///tiny.txt", "text", "hi"),
             RawDocument("d4", "nav.html", "https://ex.com/b", "html", "<html><body><nav>Home</nav></body></html>")]
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
-        out = p | beam.Create(docs) | ExtractArticles(s.articles, isolate=False)
+        out = p | beam.Create(docs) | ExtractArticles(s.articles)
         assert_that(out[MAIN] | beam.Map(lambda a: (a.article_id, a.title, a.source, a.date_source)),
                     equal_to([("d1", "Venezuela đề nghị gửi khí tài quân sự", "", "header"),
                               ("d2", "Council vote", "ex.com", "")]), label="articles")

@@ -9,16 +9,17 @@ from transforms.core.records import Failure, Stage
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self, settings: ArticleSettings, isolate: bool):
+    def __init__(self, settings: ArticleSettings):
         self._settings = settings
-        self._isolate = isolate
         self._extractor = None
 
     def setup(self) -> None:
+        import logging
+        from transforms.core.isolate import open_extractor
+        # trafilatura logs every discarded block at WARNING; its outcomes are our counters.
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
         self._counters = Counters(Stage.EXTRACT.value)
-        if self._isolate:
-            from transforms.core.isolate import IsolatedExtractor
-            self._extractor = IsolatedExtractor(self._settings.extract)
+        self._extractor = open_extractor(self._settings.extract)
 
     def teardown(self) -> None:
         if self._extractor is not None:
@@ -39,16 +40,16 @@ class _ExtractFn(beam.DoFn):
 class ExtractArticles(beam.PTransform):
     """Main text and metadata of every document (trafilatura for HTML, debris cleaning for text).
 
-    With ``isolate`` the HTML extractor runs in a worker process under a time
-    limit, so a document that hangs or crashes lxml costs one failures row.
+    With ``extract.isolate`` (the default) the HTML extractor runs in a worker
+    process under a time limit, so a document that hangs or crashes lxml costs
+    one failures row.
     """
 
-    def __init__(self, settings: ArticleSettings, isolate: bool = False):
+    def __init__(self, settings: ArticleSettings):
         super().__init__()
         self._settings = settings
-        self._isolate = isolate
 
     def expand(self, docs):
-        outs = docs | "Extract" >> beam.ParDo(_ExtractFn(self._settings, self._isolate)).with_outputs(
+        outs = docs | "Extract" >> beam.ParDo(_ExtractFn(self._settings)).with_outputs(
             FAILURES, main=MAIN)
         return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}

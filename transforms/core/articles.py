@@ -51,8 +51,12 @@ def build_article(raw: RawDocument, settings: ArticleSettings, extractor: object
         source = raw.source or site_of(raw.url) or (ex.sitename or "")
     else:
         header = split_seed_header(raw.body)
-        cleaned = clean_plain_text(header.body, header.rest, settings.debris)
+        # A record's own title wins, so the body's first paragraph stays text.
+        cleaned = clean_plain_text(header.body, raw.title or header.rest, settings.debris)
         title, text, how = (raw.title or cleaned.title or "").strip(), cleaned.text, TEXT_EXTRACTOR
+        if not raw.title and not text.strip():
+            # An untitled one-paragraph text: its only line is the text (and may serve as title).
+            text = title
         if published is None and header.date:
             published = parse_date_hint(header.date)
             date_source = "header" if published else ""
