@@ -57,14 +57,24 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+class _DropBeamImportNoise(logging.Filter):
+    """Beam's GCP modules warn at import that BigQuery clients are missing; claimwire uses none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("apitools not found")
+
+
 def _logging(level: str) -> None:
     # apache_beam installs a root handler on import: force ours.
     logging.basicConfig(level=getattr(logging, level), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_DropBeamImportNoise())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, beam_args = parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    _logging(getattr(args, "log_level", "WARNING"))
     try:
         if args.command == "query":
             from pipelines.query import run_query
@@ -86,7 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, (before, after) in sorted(done.merged.items()):
                 print(f"{name}: {before} files -> {after}")
             return 0
-        _logging(args.log_level)
         bad = [a for a in beam_args if not a.startswith("--")]
         if bad:
             raise ConfigError(f"unexpected argument {bad[0]!r}")

@@ -1,0 +1,105 @@
+"""Runs as a scheduler sees them: several runners, one lock, kill -9 and resume."""
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ("articles", "claims", "stories", "story_claims", "failures")
+
+
+def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def digest(out: Path) -> dict[str, str]:
+    got = {}
+    for ds in DATASETS:
+        for f in sorted((out / ds).rglob("*.parquet")):
+            got[f"{ds}/{f.relative_to(out / ds)}"] = hashlib.sha1(f.read_bytes()).hexdigest()
+    return got
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, seeds_dir):
+    root = tmp_path_factory.mktemp("in")
+    shutil.copytree(seeds_dir, root / "seeds")
+    (root / "seeds" / "bad.jsonl").write_text('{"url": "u"}\n{nope\n')
+    return root / "seeds"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, inputs):
+    out = tmp_path_factory.mktemp("ref") / "out"
+    r = cli("replay", str(inputs), "--output", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    return digest(out)
+
+
+@pytest.mark.parametrize("flags", [
+    ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
+    ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"],
+], ids=["multi_processing", "portable_loopback"])
+def test_other_runners_write_the_same_bytes(tmp_path, inputs, reference, flags):
+    out = tmp_path / "out"
+    r = cli("replay", str(inputs), "--output", str(out), "--quiet", *flags)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert digest(out) == reference
+    assert len(reference) >= 6
+
+
+def test_a_second_run_on_the_same_state_is_refused(tmp_path, inputs):
+    state = tmp_path / "state"
+    state.mkdir()
+    fd = os.open(state / "run.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        t0 = time.monotonic()
+        r = cli("replay", str(inputs), "--output", str(tmp_path / "out"), "--state", str(state), "--quiet")
+        assert r.returncode == 2
+        assert "another claimwire run holds the state" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert time.monotonic() - t0 < 60          # refused at once, not after a run
+        assert not (tmp_path / "out" / "articles").exists()
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_left_by_a_killed_run_does_not_block(tmp_path, inputs):
+    state = tmp_path / "state"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(600)"),
+        str(state / "run.lock")], stdout=subprocess.PIPE, text=True) if state.mkdir() is None else None
+    assert holder.stdout.readline().strip() == "locked"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    assert (state / "run.lock").exists()           # the file stays; the lock died with its process
+    r = cli("replay", str(inputs), "--output", str(tmp_path / "out"), "--state", str(state), "--quiet")
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, reference):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "replay", str(inputs), "--output", str(out),
+                             "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staging = out / ".claimwire" / "staging"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (staging.is_dir() and any(staging.iterdir())):
+        time.sleep(0.05)
+    time.sleep(1.0)                                 # inside the pipeline, before publishing
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert not (out / "articles").exists() or digest(out) in ({}, reference)
+    r = cli("replay", str(inputs), "--output", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert digest(out) == reference
+    assert not any(staging.iterdir())
