@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -59,10 +60,12 @@ def _fold(s: str) -> str:
     low = s.lower()
     if len(low) != len(s):
         low = "".join(c if len(c) == 1 else ch for ch, c in ((ch, ch.lower()) for ch in s))
-    return low.translate(_ARABIC_FOLD)
+    # translate() walks every character in Python-level table lookups: skip it when nothing needs folding
+    return low.translate(_ARABIC_FOLD) if _ARABIC_FOLDABLE.search(low) else low
 
 
 _ARABIC_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " "})
+_ARABIC_FOLDABLE = re.compile("[يكى\u200c]")
 
 
 class EntityLexicon:
@@ -84,17 +87,29 @@ class EntityLexicon:
                     alias_to_id.setdefault(_fold(alias), ent.entity_id)
         self.alias_to_id = alias_to_id
         self.acronym_to_id = acronym_to_id
-        latin = sorted((a for a in alias_to_id if not _is_arabic_script(a)), key=lambda a: (-len(a), a))
-        arabic = sorted((a for a in alias_to_id if _is_arabic_script(a)), key=lambda a: (-len(a), a))
-        parts = []
-        if latin:
-            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, latin)) + r")(?!\w)")
-        if arabic:
-            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, arabic)) + r")")
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        # One regex alternation over thousands of aliases costs a try per alias at every word;
+        # instead, aliases are looked up by their first word run, so a word costs one dict probe.
+        by_first: dict[str, list[tuple[bool, int, str]]] = {}
+        arabic_runs: set[str] = set()       # one-run Arabic-script aliases: they may take a suffix
+        odd: list[str] = []                 # aliases that do not start with a word character
+        for alias in alias_to_id:
+            arabic = _is_arabic_script(alias)
+            first = _RUN.match(alias)
+            if first is None:
+                odd.append(alias)
+                continue
+            by_first.setdefault(first.group(0), []).append((arabic, -len(alias), alias))
+            if arabic and first.end() == len(alias):
+                arabic_runs.add(alias)
+        self._by_first = {k: tuple(sorted(v)) for k, v in by_first.items()}
+        self._arabic_runs = frozenset(arabic_runs)
+        self._arabic_lens = tuple(sorted({len(a) for a in arabic_runs}, reverse=True))
+        self._odd = re.compile(_alternation(odd)) if odd else None
         acronyms = sorted(acronym_to_id, key=lambda a: (-len(a), a))
         self._acronyms = (
-            re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, acronyms)) + r")(?![\w])") if acronyms else None
+            # the lookahead on first characters lets the engine skip most positions without trying each acronym
+            re.compile(r"(?=[" + re.escape("".join(sorted({a[0] for a in acronyms}))) + r"])(?<![\w.])(?:"
+                       + "|".join(map(re.escape, acronyms)) + r")(?![\w])") if acronyms else None
         )
 
     @classmethod
@@ -129,11 +144,9 @@ class EntityLexicon:
         if not text:
             return []
         found: list[tuple[int, int, str]] = []
-        if self._pattern is not None:
-            for m in self._pattern.finditer(_fold(text)):
-                eid = self.alias_to_id.get(m.group(0))
-                if eid is not None:
-                    found.append((m.start(), m.end(), eid))
+        folded = _fold(text)
+        if self._by_first or self._odd is not None:
+            found.extend(self._alias_matches(folded))
         if self._acronyms is not None:
             for m in self._acronyms.finditer(text):
                 found.append((m.start(), m.end(), self.acronym_to_id[m.group(0)]))
@@ -147,3 +160,69 @@ class EntityLexicon:
             out.append(EntityMention(start, end, eid, ent.type, text[start:end]))
             last_end = end
         return out
+
+    def _alias_matches(self, folded: str) -> list[tuple[int, int, str]]:
+        """Alias matches in folded text, as the alternation ``(?<!\w)(?:latin...)(?!\w)|(?<!\w)(?:arabic...)``
+        (Latin-script aliases first, longest first) would find them with ``finditer``."""
+        out: list[tuple[int, int, str]] = []
+        by_first, arabic_runs, lens = self._by_first, self._arabic_runs, self._arabic_lens
+        n = len(folded)
+        last_end = 0
+        odd = sorted((m.start(), m.end()) for m in self._odd.finditer(folded)) if self._odd is not None else []
+        oi = 0
+        # split() and accumulate() run in C; only words that can open an alias are visited in Python
+        parts = _RUN_SPLIT.split(folded)
+        offsets = list(accumulate(map(len, parts), initial=0))
+        words = parts[1::2]
+        arabic_ok = bool(lens)
+        hits = [k for k, w in enumerate(words) if w in by_first or (arabic_ok and w[0] >= "\u0600")]
+        for k in hits:
+            p = offsets[2 * k + 1]
+            word = words[k]
+            while oi < len(odd) and odd[oi][0] < p:
+                # an alias that starts with punctuation, before this word: the regex would take it first
+                a, b = odd[oi]
+                oi += 1
+                if a >= last_end:
+                    out.append((a, b, self.alias_to_id[folded[a:b]]))
+                    last_end = b
+            if p < last_end:
+                continue
+            cands = by_first.get(word, ())
+            if arabic_ok and word[0] >= "\u0600":
+                extra = [(True, -k2, word[:k2]) for k2 in lens if k2 < len(word) and word[:k2] in arabic_runs]
+                if extra:
+                    cands = tuple(sorted((*cands, *extra)))
+            for arabic, neg, alias in cands:
+                end = p - neg
+                if not folded.startswith(alias, p):
+                    continue
+                if not arabic and end < n and _IS_WORD(folded[end]):
+                    continue
+                out.append((p, end, self.alias_to_id[alias]))
+                last_end = end
+                break
+        for a, b in odd[oi:]:
+            if a >= last_end:
+                out.append((a, b, self.alias_to_id[folded[a:b]]))
+                last_end = b
+        return out
+
+
+def _alternation(aliases: list[str]) -> str:
+    latin = sorted((a for a in aliases if not _is_arabic_script(a)), key=lambda a: (-len(a), a))
+    arabic = sorted((a for a in aliases if _is_arabic_script(a)), key=lambda a: (-len(a), a))
+    parts = []
+    if latin:
+        parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, latin)) + r")(?!\w)")
+    if arabic:
+        parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, arabic)) + r")")
+    return "|".join(parts)
+
+
+_RUN = re.compile(r"\w+")
+_RUN_SPLIT = re.compile(r"(\w+)")
+
+
+def _IS_WORD(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"

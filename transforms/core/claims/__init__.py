@@ -17,6 +17,7 @@ the same span contract can replace or complement ``RuleClaimExtractor``.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -102,10 +103,22 @@ def _boilerplate_lines(text: str, spaced: bool = True) -> list[tuple[int, int]]:
     pos = 0
     for line in text.split("\n"):
         end = pos + len(line)
-        words = _WORD.findall(line)
-        letters = sum(len(w) for w in words if not w.isdigit())
-        if line.strip() and (_BULLET.match(line) or (spaced and len(words) < 4) or letters < (12 if spaced else 6)):
-            out.append((pos, end + 1))
+        if line.strip():
+            junk = _BULLET.match(line) is not None
+            if not junk:
+                # enough words and letters make prose; stop counting as soon as a line has them
+                least_words, least_letters = (4, 12) if spaced else (0, 6)
+                n = letters = 0
+                for m in _WORD.finditer(line):
+                    n += 1
+                    w = m.group(0)
+                    if not w.isdigit():
+                        letters += len(w)
+                    if n >= least_words and letters >= least_letters:
+                        break
+                junk = n < least_words or letters < least_letters
+            if junk:
+                out.append((pos, end + 1))
         pos = end + 1
     return out
 
@@ -114,9 +127,19 @@ def _mentions(norm: str, kb: ClaimKnowledge,
               regions: Sequence[tuple[int, int]]) -> tuple[list[EntityMention], list[EquipmentMention]]:
     """Entity mentions inside the sentences that hold claims: the rest of the text needs none."""
     ents: list[EntityMention] = []
-    for a, b in regions:
-        ents.extend(EntityMention(m.start + a, m.end + a, m.entity_id, m.type, m.text)
-                    for m in kb.entities.find(norm[a:b]))
+    if regions:
+        # one pass over the text is cheaper than one per region once regions cover much of it
+        covered = sum(b - a for a, b in regions)
+        if covered * 2 >= len(norm):
+            starts = [a for a, _ in regions]
+            for m in kb.entities.find(norm):
+                i = bisect.bisect_right(starts, m.start) - 1
+                if i >= 0 and m.end <= regions[i][1]:
+                    ents.append(m)
+        else:
+            for a, b in regions:
+                ents.extend(EntityMention(m.start + a, m.end + a, m.entity_id, m.type, m.text)
+                            for m in kb.entities.find(norm[a:b]))
     equip = [EquipmentMention(m.start, m.end, m.entity_id, kb.families.get(m.entity_id), m.text)
              for m in ents if m.type == "equipment"]
     taken = [(m.start, m.end) for m in ents]
@@ -197,7 +220,7 @@ def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) ->
     atts = find_attributions(norm, folded, sentences, lex, junk)
     regions = _merge([sentence_of_span(sentences, q.start) for q in quantities_found] +
                      [(a.start, a.end) for a in atts] +
-                     [sentence_of_span(sentences, m.start()) for m in kb.equipment.find_hints(norm)])
+                     [sentence_of_span(sentences, p) for p in kb.equipment.find_hints(norm)])
     mentions, equipment = _mentions(norm, kb, regions)
     claims: dict[tuple[str, int, int], Claim] = {}
 

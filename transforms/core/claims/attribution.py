@@ -19,11 +19,22 @@ from typing import Any, Optional, Sequence
 
 from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
 
-_WORD = re.compile(r"[^\W_]+(?:[\-'’][^\W_]+)*")
-_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–]")
+# Chinese and Japanese write no spaces: each ideograph or kana counts as a word, so lengths in
+# words mean the same in every script.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
+_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # A quote with no speaker in reach is kept only when long: short ones are scare quotes or titles.
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
+# How many attributions one sentence may hold besides its first ("X said A, and Y argued B").
+MAX_NESTED = 3
+# "Christie: A closing surge" is a headline; "Peskov: Moscow respects the decision of..." a claim.
+MIN_COLON_STATEMENT_TOKENS = 5
+# How far an addressee or adjunct may push the statement from its cue ("told reporters in Iowa on Monday that").
+MAX_ADJUNCT_TOKENS = 14
+# ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
+MAX_POST_CLAIMANT_TOKENS = 7
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ def _ntok(s: str) -> int:
     return len(_WORD.findall(s))
 
 
-def _strip_span(text: str, s: int, e: int, chars: str = " \t\n,.;:،؛—–-") -> tuple[int, int]:
+def _strip_span(text: str, s: int, e: int, chars: str = " \t\n,.;:،؛—–-，。；：、") -> tuple[int, int]:
     while s < e and (text[s] in chars or text[s].isspace()):
         s += 1
     while e > s and (text[e - 1] in chars or text[e - 1].isspace()):
@@ -114,7 +125,13 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         seg_start = m.end()
     a, b = _strip_span(text, seg_start, cs)
     if a >= b:
-        return None
+        # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows
+        first = _BOUNDARY.search(text, s, cs)
+        if first is None or text[first.start()] != "," or lex.claimant_first:
+            return None
+        a, b = _strip_span(text, s, first.start())
+        if a >= b or not 1 <= _ntok(text[a:b]) <= 8:
+            return None
     words = list(_WORD.finditer(text, a, b))
     if not words:
         return None
@@ -133,6 +150,31 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     return a, b
 
 
+def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[int]:
+    """End of the noun phrase that starts at ``pos``, in a language that capitalises nouns (German).
+
+    Capitalised words and the lexicon's ``claimant_links`` (articles, "von") belong to it, and so does a
+    lower-case adjective between a link and a capitalised noun ("laut der russischen Regierung");
+    the first other word (the finite verb) ends it.
+    """
+    if not lex.capitalised_nouns:
+        return None
+    words = list(_WORD.finditer(text, pos, e))
+    end = None
+    for k, w in enumerate(words[:12]):
+        token = w.group(0)
+        nxt = words[k + 1].group(0) if k + 1 < len(words) else ""
+        prev = words[k - 1].group(0).lower() if k > 0 else ""
+        if token[0].isupper() or token.lower() in lex.claimant_links or \
+                (prev in lex.claimant_links and nxt[:1].isupper()):
+            end = w.end()
+            continue
+        break
+    else:
+        return None
+    return end
+
+
 def _claimant_right(text: str, ce: int, e: int) -> Optional[tuple[int, int]]:
     stop = _BOUNDARY.search(text, ce, e)
     b = stop.start() if stop else e
@@ -142,16 +184,34 @@ def _claimant_right(text: str, ce: int, e: int) -> Optional[tuple[int, int]]:
     return a, b
 
 
-def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon) -> int:
+def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: int = 8) -> int:
     """Start of the statement after a cue: past "that"/"rằng"/"که" when it comes within a few words."""
     window = text[ce:e]
     low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
     for comp in lex.complementizers:
         m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
-        if m and _ntok(window[:m.start()]) <= 8:
+        if m and _ntok(window[:m.start()]) <= within:
             return ce + m.end()
-    m = re.match(r"\s*:\s*", window)
+    m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
+
+
+def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Optional[int]:
+    """Where the statement starts after a cue that takes an addressee or an adjunct first.
+
+    "told reporters at a briefing that S", "said in Las Vegas at a forum, S": the words right after
+    such a cue are not the claim. Returns the statement start, the cue's end when nothing needs
+    skipping, or None when the cue governs no statement at all ("said in an interview Tuesday").
+    """
+    words = _WORD.findall(text, ce, min(e, ce + 40))
+    cue_last = cue.split(" ")[-1]
+    if cue not in lex.addressee_cues and cue_last not in lex.adjunct_words and \
+            not (words and words[0].lower() in lex.adjunct_words):
+        return ce
+    st = _after_complementizer(text, ce, e, lex, within=MAX_ADJUNCT_TOKENS)
+    if st > ce:
+        return st
+    return None
 
 
 def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
@@ -164,10 +224,23 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     if raw and raw[-1].lower() in lex.conjunctions:
         # "X denied A and accused B": the subject is X, known only to the caller
         return Attribution(att.kind, att.start, att.end, att.statement, None, att.cue, att.confidence)
+    st = att.statement
+    first = _WORD.search(text, att.claimant[0], att.claimant[1])
+    if first is not None and first.group(0).lower() in lex.subordinators and att.cue and st[0] >= att.cue[1]:
+        # "When X said S, the pope ...": the statement ends with the subordinate clause
+        words = list(_WORD.finditer(text, first.end(), att.claimant[1]))
+        stop = re.compile(r",\s").search(text, st[0], st[1])
+        if stop is not None and _ntok(text[st[0]:stop.start()]) >= 2:
+            st = _strip_span(text, st[0], stop.start())
+        if not words:
+            # "Since announcing that S, X has ...": the subject comes after the clause
+            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence)
+        att = Attribution(att.kind, att.start, att.end, st, (words[0].start(), att.claimant[1]), att.cue,
+                          att.confidence)
     cl = _trim_claimant(text, att.claimant, lex)
     if cl is None:
         return None
-    return Attribution(att.kind, att.start, att.end, att.statement, cl, att.cue, att.confidence)
+    return Attribution(att.kind, att.start, att.end, st, cl, att.cue, att.confidence)
 
 
 def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
@@ -188,6 +261,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prep = re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.prep_cues
         # "S, the ministry said.": a cue near the end after a boundary is the attribution, not "expected" in S
         post = _ntok(text[m.end():e]) <= 3 and _BOUNDARY.search(text, s, m.start()) is not None
+        # "S, said X, director of Y.": a post-verb right after the statement's closing comma or quote
+        if not post and re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.post_cues:
+            before = text[max(s, m.start() - 3):m.start()].rstrip()
+            post = bool(before) and before[-1] in ",”\"’»،" and _ntok(text[s:m.start()]) >= 4
         return (not prep, not post, m.start())
     cues.sort(key=order)
     for m in cues:
@@ -200,14 +277,31 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prev = _WORD.findall(folded[max(s, cs - 30):cs])
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
+        if cue in lex.postpositions:
+            # "Der Polizei zufolge wurden ...": the claimant comes before its cue
+            seg = s
+            for bm in _BOUNDARY.finditer(text, s, cs):
+                seg = bm.end()
+            cl = _strip_span(text, seg, cs)
+            st = _strip_span(text, ce, e)
+            if cl[0] >= cl[1] or _ntok(text[cl[0]:cl[1]]) > 8 or _ntok(text[st[0]:st[1]]) < 3:
+                continue
+            return Attribution("reported", s, e, st, cl, (cs, ce), 0.8)
         if cue in lex.prep_cues:
             head = text[s:cs]
             if _ntok(head) <= 1:
-                cl = _claimant_right(text, ce, e)
-                if cl is None:
-                    continue
-                comma = _BOUNDARY.search(text, cl[1], e)
-                st = _strip_span(text, comma.end() if comma else cl[1], e)
+                comma = _BOUNDARY.search(text, ce, e)
+                np_end = _noun_phrase_end(text, ce, e, lex) if comma is None or _ntok(text[ce:comma.start()]) > 8 \
+                    else None
+                if np_end is not None:
+                    # "Laut Polizei wurden ...": no comma; the claimant is the noun phrase after the cue
+                    cl = _strip_span(text, ce, np_end)
+                    st = _strip_span(text, np_end, e)
+                else:
+                    cl = _claimant_right(text, ce, e)
+                    if cl is None:
+                        continue
+                    st = _strip_span(text, comma.end() if comma else cl[1], e)
             else:
                 cl = _claimant_right(text, ce, e)
                 if cl is None:
@@ -227,14 +321,19 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # "S, said X." / "S," said X.
         if lstrip and lstrip[-1] in ",”\"’»،" and cue in lex.post_cues and _ntok(lstrip) >= 3:
             cl = _claimant_right(text, ce, e)
-            if cl is not None:
+            # a long clause after the cue is the statement of an earlier subject, not a claimant
+            words = _WORD.findall(text, cl[0], cl[1]) if cl is not None else []
+            if cl is not None and words and words[-1].lower() in lex.complementizers:
+                cl = None       # "X, the agency's chief, said in a statement that, ...": no claimant ends in "that"
+            if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
+                                   _BOUNDARY.search(text, s, cs - 1) is None):
                 st = _strip_span(text, s, s + len(lstrip))
                 return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "S, X said." -- a short subject after the last boundary, a long statement before it
         seg = None
         for bm in _BOUNDARY.finditer(text, s, cs):
             seg = bm
-        if seg is not None and cue in lex.post_cues | lex.verb_cues:
+        if seg is not None and cue in lex.post_cues:
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
@@ -245,22 +344,66 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 if cl[0] < cl[1]:
                     return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "X said (that) S"
-        cl = _claimant_left(text, s, cs, lex)
-        if cl is None:
+        # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
+        # delimit without a parser; the statement is still the claim, with the speaker left open
+        participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
+        cl = None if participle else _claimant_left(text, s, cs, lex)
+        if cl is None and not participle:
             continue
         st_start = _after_complementizer(text, ce, e, lex)
+        if st_start == ce:
+            past = _past_adjunct(text, ce, e, cue, lex)
+            st_start = ce if past is None else past
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        conf = 0.7 if text[ce:st[0]].strip() else 0.6
+        conf = 0.5 if participle else 0.7 if text[ce:st[0]].strip() else 0.6
         return Attribution("reported", s, e, st, cl, (cs, ce), conf)
     # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
     colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
     if colon and 1 <= _ntok(colon.group(1)) <= 5 and colon.group(1)[0].isupper() and \
-            _ntok(text[s + colon.end():e]) >= 3 and not any(s <= m.start() < s + colon.end(1) for m in cues):
+            _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
+    return None
+
+
+def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: LangLexicon,
+                   all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[Optional[tuple[int, int]], tuple[int, int]]]:
+    """(claimant, cue) of a speaker named right after a quote in its sentence, or None."""
+    stop = min(e, q[1] + 200)
+    if stop <= q[1]:
+        return None
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (q[1],), key=lambda m: (m.s,))
+        cues: list[Any] = [m for m in all_cues[lo:lo + 8] if m.e <= stop]
+    else:
+        cues = list(lex.re_cue.finditer(folded, q[1], stop))
+    for m in cues:
+        cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        if cue in lex.prep_cues or (cue not in lex.post_cues and cue not in lex.verb_cues):
+            continue
+        between = text[q[1]:m.start()]
+        n = _ntok(between)
+        if n == 0:
+            if cue not in lex.post_cues:
+                return None
+            cl = _claimant_right(text, m.end(), e)
+            if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+                return None
+            return cl, (m.start(), m.end())
+        a, b = _strip_span(text, q[1], m.start())
+        inner = _BOUNDARY.search(text, a, b)
+        if inner is not None:
+            # '"...," Brent Bozell, founder of X, tells Y': the name before the apposition
+            if text[inner.start()] != "," or n > 16:
+                return None
+            b = _strip_span(text, a, inner.start())[1]
+        if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head:
+            return None
+        cl = _trim_claimant(text, (a, b), lex)
+        return (cl, (m.start(), m.end())) if cl is not None else None
     return None
 
 
@@ -278,17 +421,41 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         att = _attribution_in(text, s, e, lex, folded, quotes, all_cues)
         if att is not None:
             by_sentence[i] = att
-            # a second attribution inside the statement ("X says S but argues T", "..., after Y said Z")
-            st = att.statement
-            inner = _attribution_in(text, st[0], st[1], lex, folded, quotes, all_cues) if _ntok(text[st[0]:st[1]]) >= 8 else None
-            if inner is not None and inner.cue is not None and (att.cue is None or inner.cue[0] > att.cue[1]):
-                cut = min(inner.cue[0], inner.claimant[0] if inner.claimant and inner.claimant[0] > st[0] else inner.cue[0])
-                if inner.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
-                    a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
-                    by_sentence[i] = Attribution(att.kind, att.start, att.end, (a2, b2), att.claimant, att.cue,
-                                                 att.confidence)
-                    extra.append(Attribution(inner.kind, inner.start, inner.end, inner.statement,
-                                             inner.claimant or att.claimant, inner.cue, inner.confidence - 0.1))
+            # further attributions inside the statement ("X says S but argues T, and Y said U")
+            cur, nested = att, 0
+            while nested < MAX_NESTED:
+                st = cur.statement
+                if _ntok(text[st[0]:st[1]]) < 8:
+                    break
+                inner, cut, probe = None, st[0], st[0]
+                for _ in range(MAX_NESTED):
+                    # "he said he intends to run ..., and leaders said ...": a cue too close to the
+                    # start ("intends") is part of the statement; look on for the next one
+                    cand = _attribution_in(text, probe, st[1], lex, folded, quotes, all_cues)
+                    if cand is None or cand.cue is None or (cur.cue is not None and cand.cue[0] <= cur.cue[1]):
+                        break
+                    cut = min(cand.cue[0], cand.claimant[0] if cand.claimant and cand.claimant[0] > st[0]
+                              else cand.cue[0])
+                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
+                        inner = cand
+                        break
+                    probe = cand.cue[1]
+                if inner is None:
+                    break
+                a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
+                last = list(_WORD.finditer(text, a2, b2))
+                while len(last) > 3 and last[-1].group(0).lower() in lex.conjunctions:
+                    last.pop()      # "S, and Y said T": the "and" joins the clauses, it is not in S
+                    a2, b2 = _strip_span(text, a2, last[-1].end(), " \t,.;:،—–-")
+                trimmed = Attribution(cur.kind, cur.start, cur.end, (a2, b2), cur.claimant, cur.cue, cur.confidence)
+                if nested == 0:
+                    by_sentence[i] = trimmed
+                else:
+                    extra[-1] = trimmed
+                cur = Attribution(inner.kind, inner.start, inner.end, inner.statement,
+                                  inner.claimant or cur.claimant, inner.cue, inner.confidence - 0.1)
+                extra.append(cur)
+                nested += 1
     used_quotes: set[tuple[int, int]] = set()
     for i, att in by_sentence.items():
         st = att.statement
@@ -323,6 +490,15 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             continue
         cover = [i for i, (s, e) in enumerate(sentences) if s < q[1] and e > q[0]]
         if any(i in by_sentence and by_sentence[i].statement[0] <= q[0] < by_sentence[i].statement[1] for i in cover):
+            continue
+        end_sentence = sentences[cover[-1]] if cover else sentences[idx]
+        speaker = _speaker_after(text, folded, q, end_sentence[1], lex, all_cues)
+        if speaker is not None:
+            # '"...," Sharpton said.' / '"...," said Monika Bickert, head of ...': the speaker follows the quote
+            out.append(Attribution("quote", q[0], max(q[1], speaker[1][1]), q, speaker[0], speaker[1], 0.85))
+            covered = by_sentence.get(cover[-1]) if cover else None
+            if covered is not None and q[0] <= covered.statement[0] and covered.statement[1] <= q[1]:
+                out = [a for a in out if a is not covered]   # a piece of this quote, read as its own claim
             continue
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Optional
 
 
-_HINT = re.compile(r"[^\W\d_][\-‐–]\s?\d|[A-Z][a-z]+[\-‐–][A-Z]")
+_HINT = re.compile(r"[^\W\d_][\-‐–]\s?\d")
+_DASH = re.compile(r"[\-‐–]")
+_CAP_WORD_BEFORE = re.compile(r"[A-Z][a-z]+$")
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,22 @@ class EquipmentFinder:
         m = re.fullmatch(r"equipment:([a-z]+)-\d+([a-zа-я]+\d?)", entity_id)
         return f"equipment-family:{m.group(1)}-{m.group(2)}" if m else None
 
-    def find_hints(self, text: str) -> list[re.Match[str]]:
-        """Where equipment may be named: designators, and any word with a hyphen and a digit."""
-        hints = list(_HINT.finditer(text))
-        return hints
+    def find_hints(self, text: str) -> list[int]:
+        """Offsets where equipment may be named: a letter, a hyphen and a digit (Su-30), or "Name-Name".
+
+        Scans the few hyphens of a text rather than trying a pattern at every character.
+        """
+        out: list[int] = []
+        for m in _DASH.finditer(text):
+            p = m.start()
+            h = _HINT.match(text, max(0, p - 1)) if p > 0 else None
+            if h is not None:
+                out.append(h.start())
+                continue
+            w = _CAP_WORD_BEFORE.search(text, max(0, p - 40), p)
+            if w is not None and p + 1 < len(text) and "A" <= text[p + 1] <= "Z":
+                out.append(w.start())
+        return out
 
     def find(self, text: str) -> list[EquipmentMention]:
         if self._pattern is None or not text:

@@ -8,6 +8,7 @@ only validates it and compiles it into regular expressions once, so that a
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ def _flex(word: str) -> str:
 
 
 _PHRASE_WORD = re.compile(r"[^\W_]+")
+_PHRASE_SPLIT = re.compile(r"([^\W_]+)")
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,17 @@ class PhraseIndex:
         return cls({k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in table.items()}, prefix_ok)
 
     @staticmethod
-    def tokens(folded: str) -> list[tuple[int, int, str]]:
-        return [(m.start(), m.end(), m.group(0)) for m in _PHRASE_WORD.finditer(folded)]
+    def tokens(folded: str, offset: int = 0) -> list[tuple[int, int, str]]:
+        # split() and accumulate() run in C: three times faster than a Match object per word
+        parts = _PHRASE_SPLIT.split(folded)
+        ends = list(accumulate(map(len, parts), initial=offset))
+        return list(zip(ends[1::2], ends[2::2], parts[1::2]))
 
     def find(self, folded: str, start: int, end: int,
              toks: "list[tuple[int, int, str]] | None" = None) -> list[PhraseMatch]:
         """Phrases in ``folded[start:end]``; pass ``toks`` (from :meth:`tokens`) to tokenise a text once."""
         if toks is None:
-            toks = [(m.start(), m.end(), m.group(0)) for m in _PHRASE_WORD.finditer(folded, start, end)]
+            toks = self.tokens(folded[start:end], start)
             i, stop = 0, len(toks)
         else:
             i = bisect.bisect_left(toks, (start, -1, ""))
@@ -97,29 +102,33 @@ class PhraseIndex:
             while stop > i and toks[stop - 1][1] > end:
                 stop -= 1
         out: list[PhraseMatch] = []
-        while i < stop:
-            word = toks[i][2]
-            cands = list(self.by_first.get(word, ()))
+        by_first = self.by_first
+        if self.prefix_ok:
+            starts = range(i, stop)
+        else:
+            # most words start no phrase: find the few that do in one pass
+            starts = [k for k in range(i, stop) if toks[k][2] in by_first]
+        next_free = i
+        for k in starts:
+            if k < next_free:
+                continue
+            word = toks[k][2]
+            cands = list(by_first.get(word, ()))
             if self.prefix_ok:
-                for k in range(len(word) - 1, 2, -1):
-                    cands.extend(p for p in self.by_first.get(word[:k], ()) if len(p) == 1)
-            hit = None
+                for n in range(len(word) - 1, 2, -1):
+                    cands.extend(p for p in by_first.get(word[:n], ()) if len(p) == 1)
             for ph in cands:
                 n = len(ph)
-                if i + n > stop:
+                if k + n > stop:
                     continue
-                ok = all(toks[i + j][2] == ph[j] for j in range(1, n - 1)) if n > 2 else True
+                ok = all(toks[k + j][2] == ph[j] for j in range(1, n - 1)) if n > 2 else True
                 if n > 1:
-                    last = toks[i + n - 1][2]
+                    last = toks[k + n - 1][2]
                     ok = ok and (last == ph[-1] or (self.prefix_ok and last.startswith(ph[-1])))
                 if ok:
-                    hit = (toks[i][0], toks[i + n - 1][1], " ".join(ph), n)
+                    out.append(PhraseMatch(toks[k][0], toks[k + n - 1][1], " ".join(ph)))
+                    next_free = k + n
                     break
-            if hit:
-                out.append(PhraseMatch(hit[0], hit[1], hit[2]))
-                i += hit[3]
-            else:
-                i += 1
         return out
 
 
@@ -152,6 +161,13 @@ class LangLexicon:
     noun_markers: frozenset[str]
     claimant_trim: frozenset[str]
     conjunctions: frozenset[str]
+    participles: frozenset[str] = frozenset()
+    subordinators: frozenset[str] = frozenset()
+    postpositions: frozenset[str] = frozenset()
+    claimant_links: frozenset[str] = frozenset()
+    capitalised_nouns: bool = False
+    addressee_cues: frozenset[str] = frozenset()
+    adjunct_words: frozenset[str] = frozenset()
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -185,12 +201,28 @@ _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numb
              "prefix_units", "context", "rates", "attribution", "claimants", "quotes"}
 
 
+_SECTION_KEYS = {
+    "sentences": {"abbreviations"},
+    "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
+                "scales", "cjk_multipliers"},
+    "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
+                    "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
+                    "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
+    "quotes": {"pairs"},
+}
+
+
 def load_lexicon(path: Path) -> LangLexicon:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise LexiconError(f"{path}: unknown keys {sorted(unknown)} (allowed: {sorted(_TOP_KEYS)})")
+    for section, allowed in _SECTION_KEYS.items():
+        table = data.get(section, {})
+        extra = set(table) - allowed if isinstance(table, dict) else set()
+        if extra:
+            raise LexiconError(f"{path}: [{section}] unknown keys {sorted(extra)} (allowed: {sorted(allowed)})")
     lang = _get(data, "lang", path, str, path.stem)
     spaced = _get(data, "spaced", path, bool, True)
     suffixing = _get(data, "suffixing", path, bool, False)
@@ -230,7 +262,8 @@ def load_lexicon(path: Path) -> LangLexicon:
     rate_of = invert(rates, "rates")
     verbs = lower(_get(attr, "verbs", path, list, []))
     post = lower(_get(attr, "post_verbs", path, list, []))
-    preps = lower(_get(attr, "prepositions", path, list, []))
+    # postpositions are cues too ("X zufolge"): found like prepositions, read with the claimant before them
+    preps = lower(_get(attr, "prepositions", path, list, [])) + lower(_get(attr, "postpositions", path, list, []))
     claimant_head = invert(claimants, "claimants")
     comps = tuple(lower(_get(attr, "complementizers", path, list, [])))
     pairs = tuple(tuple(p) for p in _get(quotes, "pairs", path, list, [["\u201c", "\u201d"], ['"', '"']]))
@@ -260,6 +293,13 @@ def load_lexicon(path: Path) -> LangLexicon:
         noun_markers=frozenset(lower(_get(attr, "noun_markers", path, list, []))),
         claimant_trim=frozenset(lower(_get(attr, "claimant_trim", path, list, []))),
         conjunctions=frozenset(lower(_get(attr, "conjunctions", path, list, []))),
+        participles=frozenset(lower(_get(attr, "participles", path, list, []))),
+        subordinators=frozenset(lower(_get(attr, "subordinators", path, list, []))),
+        postpositions=frozenset(lower(_get(attr, "postpositions", path, list, []))),
+        claimant_links=frozenset(lower(_get(attr, "claimant_links", path, list, []))),
+        capitalised_nouns=_get(attr, "capitalised_nouns", path, bool, False),
+        addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
+        adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
     )
     ctx_words = list(context_to_concept)
     compiled = dict(

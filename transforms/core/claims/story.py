@@ -80,6 +80,8 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
     out: list[StoryClaim] = []
     for (story, key), cs in sorted(groups.items()):
         slot = key.split("=", 1)[0]
+        # a quote and a reported claim can share a key: pick the representative by content, not arrival order
+        cs = sorted(cs, key=lambda c: (c.kind, c.unit or "", c.claim_id))
         kind = cs[0].kind
         metas = {c.article_id: articles.get(c.article_id) for c in cs}
         article_ids = tuple(sorted(metas))
