@@ -1,0 +1,208 @@
+"""Figures for dedup and stories (issue 4). Run: .venv/bin/python tests/eval/eval_dedup.py [ecb|synd|seeds|cost|all]
+
+- ecb:   B-cubed P/R/F1 and ARI of story clustering on ../shared/eval/ecbplus_dev.jsonl (config defaults).
+- synd:  pair P/R/F1 of duplicate folding on a seeded syndication set built from real pages.
+- seeds: the five seed reports: one story, no dup_of.
+- cost:  documents per second and peak memory of the pure core at 10k and 100k synthetic documents.
+- beam_cost_one N: the same for the Beam transforms (FnApiRunner) on N documents.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from transforms.core.dedup import DedupConfig
+
+sys.path.insert(0, str(ROOT / "tests"))
+from dedup_helpers import _distinct_originals, ari, bcubed, build_syndication_set, pair_scores
+
+from transforms.core.entities import EntityLexicon
+from transforms.core.stories import StoryConfig, StoryDoc, assign_stories
+
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def load_configs() -> tuple[DedupConfig, StoryConfig]:
+    with open(ROOT / "configs" / "defaults.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    return DedupConfig.from_mapping(data.get("dedup", {})), StoryConfig.from_mapping(data.get("stories", {}))
+
+
+def stories_of(docs: list[dict], cfg: StoryConfig, lexicon: EntityLexicon) -> dict[str, str]:
+    sids, _ = assign_stories([StoryDoc(d["id"], d.get("title", ""), d["text"], d.get("lang", "en"),
+                                       d.get("published_at"), d.get("source", "")) for d in docs], lexicon, cfg)
+    return sids
+
+
+def eval_ecb() -> None:
+    _, cfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    rows = [json.loads(line) for line in (EVAL / "ecbplus_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    docs = [{"id": r["doc"], "text": r["text"], "lang": "en"} for r in rows]
+    gold = {r["doc"]: r["cluster"] for r in rows}
+    pred = stories_of(docs, cfg, lexicon)
+    p, r, f = bcubed(pred, gold)
+    print(f"ECB+ dev: docs={len(rows)} gold_clusters={len(set(gold.values()))} "
+          f"pred_clusters={len(set(pred.values()))} B3 P={p:.3f} R={r:.3f} F1={f:.3f} ARI={ari(pred, gold):.3f}")
+
+
+def load_pages(limit: int = 300) -> list[tuple[str, str]]:
+    import tarfile
+    import tempfile
+
+    import trafilatura
+    out = []
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(EVAL / "extraction" / "html_tests_cache_eval.tar.xz") as tar:
+        members = sorted((m for m in tar.getmembers() if m.isfile() and m.name.endswith((".html", ".htm"))),
+                         key=lambda m: m.name)[:limit]
+        tar.extractall(tmp, members=members, filter="data")
+        for m in members:
+            html = (Path(tmp) / m.name).read_bytes().decode("utf-8", "replace")
+            text = trafilatura.extract(html) or ""
+            if len(text.split()) >= 120:
+                out.append((Path(m.name).stem, text))
+    return out
+
+
+def eval_synd() -> None:
+    import time
+
+    from transforms.core.dedup import fold_duplicates
+    cfg, _ = load_configs()
+    rows = [json.loads(line) for line in (EVAL / "ecbplus_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    ecb = [(f"ecb_{r['doc']}", r["text"]) for r in rows if len(r["text"].split()) >= 120]
+    t0 = time.time()
+    pages = load_pages()
+    print(f"extracted {len(pages)} pages in {time.time() - t0:.0f}s")
+    for name, originals in (("pages", pages), ("ecb+", ecb), ("pages+ecb+", pages + ecb)):
+        originals = _distinct_originals(originals)
+        docs, family = build_syndication_set(originals, seed=0)
+        t0 = time.time()
+        res = fold_duplicates(docs, cfg)
+        p, r, f = pair_scores(res.dup_of, family)
+        print(f"syndication[{name}]: originals={len(originals)} docs={len(docs)} boilerplate_segments="
+              f"{len(res.boilerplate)} pair P={p:.3f} R={r:.3f} F1={f:.3f} ({time.time() - t0:.1f}s)")
+
+
+
+def eval_seeds() -> None:
+    import re
+    from datetime import datetime, timezone
+
+    from transforms.core.dedup import DocIn, fold_duplicates
+    dcfg, scfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    from langdetect import DetectorFactory, detect
+    DetectorFactory.seed = 0
+    docs = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        text, pub = f.read_text(encoding="utf-8"), None
+        m = re.match(r" date (\d{4}-\d{2}-\d{2})[^\n]*\n", text)
+        if m:
+            pub, text = datetime.fromisoformat(m.group(1)).replace(tzinfo=timezone.utc), text[m.end():]
+        docs.append((f.stem, text, pub, detect(text)))
+    folded = fold_duplicates([DocIn(a, f"file:///{a}", p, t) for a, t, p, _ in docs], dcfg)
+    sids, _ = assign_stories([StoryDoc(a, "", t, lang, p) for a, t, p, lang in docs], lexicon, scfg)
+    print(f"seeds: langs={[d[3] for d in docs]} stories={len(set(sids.values()))} "
+          f"dup_of_set={sum(1 for v in folded.dup_of.values() if v)}")
+
+
+def synthetic_docs(n: int, seed: int = 0):
+    """n documents from ECB+ texts: 80% unique (30% of words replaced), 20% light copies of earlier ones."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from transforms.core.dedup import DocIn
+    rng = random.Random(seed)
+    base_texts = [json.loads(line)["text"] for line in (EVAL / "ecbplus_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    vocab = sorted({w for t in base_texts for w in t.split()})
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    docs: list = []
+    for i in range(n):
+        pub = t0 + timedelta(minutes=i)
+        if docs and rng.random() < 0.2:
+            src = docs[rng.randrange(len(docs))]
+            words = src.text.split(" ")
+            for _ in range(max(1, len(words) // 50)):
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+            docs.append(DocIn(f"d{i:07d}", f"https://s{i % 97}.example/{i}", pub, " ".join(words)))
+        else:
+            words = rng.choice(base_texts).split(" ")
+            words = [rng.choice(vocab) if rng.random() < 0.3 else w for w in words]
+            docs.append(DocIn(f"d{i:07d}", f"https://s{i % 97}.example/{i}", pub, " ".join(words)))
+    return docs
+
+
+def cost_one(n: int) -> None:
+    import resource
+    import time
+
+    from transforms.core.dedup import fold_duplicates
+    dcfg, scfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    docs = synthetic_docs(n)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # CPU time of this process: the machine is shared, wall time would measure the neighbours.
+    t0 = time.process_time()
+    folded = fold_duplicates(docs, dcfg)
+    t1 = time.process_time()
+    canon = [d for d in docs if not folded.dup_of[d.article_id]]
+    sids, _ = assign_stories([StoryDoc(d.article_id, "", d.text, "en", d.published_at) for d in canon], lexicon, scfg)
+    t2 = time.process_time()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"cost n={n} (CPU seconds, one core): dedup {n / (t1 - t0):.0f} docs/s ({t1 - t0:.1f}s), stories {len(canon) / (t2 - t1):.0f} "
+          f"docs/s ({t2 - t1:.1f}s), total {n / (t2 - t0):.0f} docs/s; peak RSS {rss / 1024:.0f} MiB "
+          f"(inputs loaded: {rss0 / 1024:.0f} MiB); dups={sum(1 for v in folded.dup_of.values() if v)} "
+          f"stories={len(set(sids.values()))}")
+
+
+def eval_cost(sizes=(10_000, 100_000)) -> None:
+    import subprocess
+    for n in sizes:     # one process per size: peak RSS is per process
+        subprocess.run([sys.executable, __file__, "cost_one", str(n)], check=True)
+
+
+def beam_cost_one(n: int) -> None:
+    """The Beam transforms (FnApiRunner, in-process) on n synthetic documents."""
+    import resource
+    import time
+
+    import apache_beam as beam
+
+    from transforms.core.records import Article
+    from transforms.dedup import FoldDuplicates
+    from transforms.stories import ClusterStories
+    dcfg, scfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    articles = [Article(d.article_id, d.article_id, d.url, "", "", d.text, lang="en", published_at=d.published_at)
+                for d in synthetic_docs(n)]
+    t0, w0 = time.process_time(), time.time()
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        folded = p | beam.Create(articles) | FoldDuplicates(dcfg)
+        stories = folded["main"] | ClusterStories(scfg, lexicon)
+        _ = stories["main"] | beam.combiners.Count.Globally()
+    cpu, wall = time.process_time() - t0, time.time() - w0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"beam cost n={n}: {n / cpu:.0f} docs/CPU-s ({cpu:.1f} CPU s, {wall:.1f} s wall on a shared machine); "
+          f"peak RSS {rss / 1024:.0f} MiB")
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what in ("ecb", "all"):
+        eval_ecb()
+    if what in ("synd", "all"):
+        eval_synd()
+    if what in ("seeds", "all"):
+        eval_seeds()
+    if what in ("cost", "all"):
+        eval_cost()
+    if what == "cost_one":
+        cost_one(int(sys.argv[2]))
+    if what == "beam_cost_one":
+        beam_cost_one(int(sys.argv[2]))

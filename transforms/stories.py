@@ -1,0 +1,126 @@
+"""ClusterStories: set ``story_id`` (same event, any outlet or language, across runs).
+
+Steps (labels are stable):
+
+1. ``TermDf``: document frequency of terms over this run's canonical articles and
+   the earlier runs' profiles, so each profile keeps its distinctive terms.
+2. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
+3. ``Cluster``: blocking keys, pair scores and average linkage over all profiles
+   (this run's and the index's) in one place: profiles are small, and blocking
+   keeps the work near-linear. Earlier stories keep their ids.
+4. ``Join``: story ids joined back by article_id; a copy (``dup_of``) takes the
+   story of its canonical.
+
+Outputs: ``main`` (articles), ``failures`` (empty: every article gets a story),
+and ``index`` (story profiles of earlier runs and this one, with story ids).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import apache_beam as beam
+from apache_beam.pvalue import AsDict, AsList, AsSingleton
+
+from transforms.common import FAILURES, MAIN, Counters
+from transforms.core.dedup_index import PriorIndex
+from transforms.core.entities import EntityLexicon
+from transforms.core.records import Article, Failure, Stage
+from transforms.core.stories import (
+    StoryConfig,
+    StoryProfile,
+    build_profile,
+    cluster_profiles,
+    story_id_for,
+    term_counts,
+)
+
+INDEX = "index"
+_STAGE = Stage.STORIES.value
+
+
+def _doc_text(article: Article) -> str:
+    return f"{article.title}\n{article.text}" if article.title else article.text
+
+
+class _ProfileFn(beam.DoFn):
+    def __init__(self, cfg: StoryConfig, lexicon: EntityLexicon):
+        self._cfg = cfg
+        self._lexicon = lexicon
+
+    def setup(self) -> None:
+        self._counters = Counters(_STAGE)
+
+    def process(self, article: Article, term_df: dict, n_docs: int):
+        self._counters.inc("profiles")
+        yield build_profile(article.article_id, article.title, article.text, article.lang, article.published_at,
+                            article.source, self._lexicon, self._cfg, term_df, n_docs)
+
+
+def _cluster(profiles: list, dup_pairs: list, cfg: StoryConfig) -> Iterable[tuple[str, str]]:
+    sids = cluster_profiles(profiles, cfg)
+    for aid in sorted(sids):
+        yield aid, sids[aid]
+    for aid, canonical in sorted(dup_pairs):
+        # A canonical that is not profiled (e.g. indexed before stories existed) starts a story.
+        yield aid, sids.get(canonical) or story_id_for(canonical)
+
+
+class _JoinFn(beam.DoFn):
+    def setup(self) -> None:
+        self._counters = Counters(_STAGE)
+
+    def process(self, item):
+        aid, grouped = item
+        articles, profiles, sids = list(grouped["article"]), list(grouped["profile"]), list(grouped["sid"])
+        for article in articles[:1]:
+            sid = sids[0] if sids else story_id_for(aid)
+            self._counters.inc("in")
+            self._counters.inc("out")
+            yield article.replace(story_id=sid)
+            for profile in profiles[:1]:
+                yield beam.pvalue.TaggedOutput(INDEX, _with_story(profile, sid))
+
+
+def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
+    return replace(profile, story_id=sid)
+
+
+class ClusterStories(beam.PTransform):
+    """Articles in, the same articles out with ``story_id`` set."""
+
+    def __init__(self, config: StoryConfig | None, lexicon: EntityLexicon,
+                 prior_index: PriorIndex | None = None):
+        super().__init__()
+        self._cfg = config or StoryConfig()
+        self._lexicon = lexicon
+        self._prior = prior_index or PriorIndex()
+
+    def expand(self, articles):
+        cfg, prior = self._cfg, self._prior
+        p = articles.pipeline
+        canonical = articles | "Canonicals" >> beam.Filter(lambda a: not a.dup_of)
+        dup_pairs = (articles | "Copies" >> beam.Filter(lambda a: bool(a.dup_of))
+                     | "CopyPairs" >> beam.Map(lambda a: (a.article_id, a.dup_of)))
+        prior_profiles = p | "PriorProfiles" >> beam.Create(list(prior.stories), reshuffle=False)
+
+        new_terms = canonical | "Terms" >> beam.FlatMap(
+            lambda a: sorted(term_counts(_doc_text(a), cfg.min_term_chars)))
+        old_terms = prior_profiles | "PriorTerms" >> beam.FlatMap(lambda pr: [t for t, _ in pr.terms])
+        term_df = ((new_terms, old_terms) | "AllTerms" >> beam.Flatten()
+                   | "TermDf" >> beam.combiners.Count.PerElement())
+        n_docs = (canonical | "CountDocs" >> beam.combiners.Count.Globally()
+                  | "WithPrior" >> beam.Map(lambda n: n + len(prior.stories)))
+        profiles = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsDict(term_df),
+                                                       AsSingleton(n_docs))
+        sids = ((profiles, prior_profiles) | "AllProfiles" >> beam.Flatten()
+                | "ProfileList" >> beam.combiners.ToList()
+                | "Cluster" >> beam.FlatMap(lambda ps, dups: _cluster(ps, dups, cfg), AsList(dup_pairs)))
+        joined = ({"article": articles | "KeyArticles" >> beam.Map(lambda a: (a.article_id, a)),
+                   "profile": profiles | "KeyProfiles" >> beam.Map(lambda pr: (pr.article_id, pr)),
+                   "sid": sids}
+                  | "Join" >> beam.CoGroupByKey()
+                  | "SetStoryId" >> beam.ParDo(_JoinFn()).with_outputs(INDEX, main=MAIN))
+        failures = p | "NoFailures" >> beam.Create([], reshuffle=False).with_output_types(Failure)
+        index = (joined[INDEX], prior_profiles) | "IndexRows" >> beam.Flatten()
+        return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index}
