@@ -21,9 +21,13 @@ from transforms.sink import WriteDatasets
 from pipelines.settings import Settings
 
 
+INDEX_STAGING = "_index"     # under the staging folder; not a dataset
+
+
 @dataclass(frozen=True)
 class BuiltGraph:
     written: beam.PCollection            # (dataset, relative file, rows)
+    index: beam.PCollection              # the staged index folder
 
 
 class _SkipPublishedFn(beam.DoFn):
@@ -57,17 +61,29 @@ def _claim_row(pair, run_id: str) -> dict:
     return claim_row(claim, article, run_id)
 
 
+def _write_index(rows, folder: str) -> str:
+    from transforms.core.dedup_index import write_index
+    return str(write_index(rows, folder))
+
+
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, staging: str,
-          published_files: Sequence[str] = ()) -> BuiltGraph:
+          published: dict[str, list[str]] | None = None) -> BuiltGraph:
+    """The whole graph; ``published`` lists the files already published per dataset."""
+    published = published or {}
     read = p | "ReadSources" >> sources
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
-    fresh = skip_published(language[MAIN], published_files)
+    fresh = skip_published(language[MAIN], published.get("articles", []))
     folded = fresh | "FoldDuplicates" >> settings.fold_duplicates()
     stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories()
     articles = stories[MAIN]
     claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_knowledge)
-    summary = (articles, claims[MAIN]) | "SummariseStories" >> SummariseStories(run_id)
+    summary = (articles, claims[MAIN]) | "SummariseStories" >> SummariseStories(run_id, published)
+    # The dedup and story index (earlier runs' rows and this run's), staged beside the
+    # datasets; the driver commits it to the state once the datasets are published.
+    index = ((folded["index"], stories["index"]) | "IndexRows" >> beam.Flatten()
+             | "IndexList" >> beam.combiners.ToList()
+             | "WriteIndex" >> beam.Map(_write_index, f"{staging}/{INDEX_STAGING}"))
 
     failures = ((read[FAILURES], extracted[FAILURES], language[FAILURES], folded[FAILURES],
                  stories[FAILURES], claims[FAILURES]) | "AllFailures" >> beam.Flatten())
@@ -79,4 +95,4 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
         "failures": failures | "FailureRows" >> beam.Map(failure_row, run_id),
     }
     written = rows | "WriteDatasets" >> WriteDatasets(staging, run_id)
-    return BuiltGraph(written=written)
+    return BuiltGraph(written=written, index=index)

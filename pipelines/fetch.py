@@ -44,13 +44,13 @@ def fetch(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     urls = feed_urls(args)
     output = Path(args.output).absolute()
     state = Path(args.state).absolute() if args.state else output / ".state"
-    settings = settings_from_config(config, state_dir=str(state))
     from transforms.fetch import FetchFeeds, commit_fetch_state
     started = datetime.now(timezone.utc)
     # A live run's inputs are whatever the web says now: the run id is unique per run.
     run_id = hashlib.blake2b(f"fetch\x00{config.hash}\x00{started.isoformat()}\x00{urls}".encode(),
                              digest_size=8).hexdigest()
     with run_lock(state):
+        settings = settings_from_config(config, state_dir=str(state))
         warc_dir = output / "warc"
         warc_dir.mkdir(parents=True, exist_ok=True)
         sources = FetchFeeds(fetch_config, urls, str(state), str(warc_dir), run_id=run_id)

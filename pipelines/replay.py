@@ -15,8 +15,9 @@ def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     config = load_config(args.config, args.sets)
     output = Path(args.output).absolute()
     state = Path(args.state).absolute() if args.state else output / ".state"
-    settings = settings_from_config(config, state_dir=str(state))
     with run_lock(state):
+        # Built under the lock: the settings carry the dedup and story index of earlier runs.
+        settings = settings_from_config(config, state_dir=str(state))
         sources = ReadSources(args.paths, settings.limits)
         run_id = replay_run_id(config.hash, [f.path for f in sources.files], "replay")
         return execute(settings, sources, output=output, run_id=run_id, command="replay",

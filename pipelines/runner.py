@@ -10,6 +10,8 @@ import json
 import logging
 import os
 import platform
+import re
+import shutil
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,17 +131,30 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
     output.mkdir(parents=True, exist_ok=True)
     for leftover in store.cleanup():
         log.info("removed what an earlier run left: %s", leftover)
+    if settings.state_dir:
+        cleanup_state(Path(settings.state_dir))
     staging = store.staging_dir(run_id)
     staging.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc)
     options = pipeline_options(beam_args, settings.config.get("run.runner"))
-    published = [str(f) for f in store.files("articles")]
+    published = {name: [str(f) for f in store.files(name)] for name in ("articles", "claims")}
     p = beam.Pipeline(options=options)
     build(p, settings, sources, run_id, str(staging), published)
     from pipelines.progress import progress_line
-    with progress_line(total=getattr(sources, "document_estimate", None)):
-        result = p.run()
-        result.wait_until_finish()
+    try:
+        with progress_line(total=getattr(sources, "document_estimate", None)):
+            result = p.run()
+            result.wait_until_finish()
+    except Exception as exc:
+        # A full disk or an unwritable output fails a worker's write; runners re-raise it
+        # wrapped (FnApiRunner: RuntimeError("OSError: [Errno 28] ...")). That is the run's
+        # one-line reason, not a traceback; anything else is a bug and propagates.
+        shutil.rmtree(staging, ignore_errors=True)
+        reason = _os_error_reason(exc)
+        if reason is None:
+            raise
+        raise RunError(f"could not write the run's output under {output}: {reason}; "
+                       "the published state is unchanged") from None
     counts = stage_counts(result)
     finished = datetime.now(timezone.utc)
     runs_row = {
@@ -151,12 +166,84 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
         "stage_counts": [{"stage": k.split(".", 1)[0], "outcome": k.split(".", 1)[1], "count": v}
                          for k, v in counts.items()],
     }
-    write_table(table_for(RUNS, [runs_row]), staging / "runs" / f"part-{run_id}-0000.parquet")
+    state = Path(settings.state_dir) if settings.state_dir else output / ".state"
     try:
+        write_table(table_for(RUNS, [runs_row]), staging / "runs" / f"part-{run_id}-0000.parquet")
+        pending = stage_index(staging, state, run_id)
         manifest = store.publish(staging, run_id, replace_keys=_replaced_stories(staging))
     except OSError as exc:
-        raise RunError(f"could not publish to {output}: {exc.strerror or exc}") from None
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RunError(f"could not publish to {output}: {exc.strerror or exc}; "
+                       "the published state is unchanged") from None
+    try:
+        commit_index(state, pending)
+    except OSError as exc:
+        raise RunError(f"published, but could not update the index in {state}: {exc.strerror or exc}") from None
     return RunResult(run_id, output, manifest, counts, started, finished)
+
+
+def stage_index(staging: Path, state: Path, run_id: str) -> Path | None:
+    """Move the run's staged index next to the live one (same filesystem), not yet live."""
+    from pipelines.build import INDEX_STAGING
+    staged = staging / INDEX_STAGING
+    if not staged.is_dir():
+        return None
+    pending = state / f"index-{run_id}-{os.getpid()}"
+    if pending.exists():
+        shutil.rmtree(pending)
+    state.mkdir(parents=True, exist_ok=True)
+    os.rename(staged, pending)
+    return pending
+
+
+def commit_index(state: Path, pending: Path | None) -> None:
+    """Make ``pending`` the live index with one atomic link swap; drop the index it replaces.
+
+    Called after the datasets are published, so the index never knows an
+    article that readers cannot see. A kill in between leaves the previous
+    index live (the next run removes the pending folder).
+    """
+    if pending is None:
+        return
+    link = state / "index"
+    old = Path(os.path.realpath(link)) if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        old = state / f"index-legacy-{os.getpid()}"      # a plain folder from an older layout
+        os.rename(link, old)
+    tmp = state / "index.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(pending.name, tmp)
+    os.replace(tmp, link)
+    if old is not None and old != pending and old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def cleanup_state(state: Path) -> None:
+    """Remove index folders that a killed run staged but never made live."""
+    link = state / "index"
+    live = Path(os.path.realpath(link)).name if link.is_symlink() else None
+    for d in sorted(state.glob("index-*")) if state.is_dir() else []:
+        if d.is_dir() and d.name != live:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+_ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^\[\]\n]+)")
+
+
+def _os_error_reason(exc: BaseException) -> str | None:
+    """``strerror`` of the OSError behind a pipeline failure, or None when there is none."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno is not None:
+            return e.strerror or os.strerror(e.errno)
+        e = e.__cause__ or e.__context__
+    m = _ERRNO_TEXT.search(str(exc))   # the runner kept only the text of the worker's error
+    if m:
+        return os.strerror(int(m.group(1)))
+    return None
 
 
 def _replaced_stories(staging: Path) -> dict[str, set[str]]:

@@ -51,7 +51,8 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     configs = Path(config.configs_dir)
     limits_cfg = config.section("limits")
     limits = ReadLimits(max_document_bytes=int(limits_cfg["max_document_bytes"]),
-                        max_file_bytes=int(limits_cfg["max_file_bytes"]))
+                        max_file_bytes=int(limits_cfg["max_file_bytes"]),
+                        max_line_bytes=int(limits_cfg["max_line_bytes"]))
     extract = _typed("extract", ExtractSettings.from_mapping, config.section("extract"))
     lang_cfg = config.section("language")
     language = LanguageSettings(min_probability=float(lang_cfg["min_probability"]),
@@ -62,6 +63,7 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     from transforms.core.dedup import DedupConfig
     from transforms.core.entities import EntityLexicon
     from transforms.core.stories import StoryConfig
+    from transforms.core.dedup_index import load_index
     kb = ClaimKnowledge.load(configs)
     return Settings(
         config=config, limits=limits, articles=articles, language=language,
@@ -70,4 +72,5 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
         stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),
         entities=EntityLexicon.load_dir(configs / "entities"),
         state_dir=state_dir,
+        extra={"prior_index": load_index(state_dir) if state_dir else None},
     )

@@ -52,8 +52,13 @@ class ExtractClaims(beam.PTransform):
 def _summarise(run_id: str, item):
     from transforms.core.claims.story import aggregate_story_claims
     story_id, grouped = item
-    metas = sorted(grouped["metas"], key=lambda m: m.article_id)
-    claims = sorted(grouped["claims"], key=lambda c: c.claim_id)
+    if not grouped["metas"]:
+        return   # no article of this run joined the story: its published rows stand
+    # Members published by earlier runs count too: a story row replaces its old version whole.
+    metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
+                   key=lambda m: m.article_id)
+    claims = sorted({c.claim_id: c for c in [*grouped["prior_claims"], *grouped["claims"]]}.values(),
+                    key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
     by_id = {c.claim_id: c for c in claims}
     # An article of unknown source is an outlet of its own (as in story_row): two unknown
@@ -75,20 +80,36 @@ def _example(sc, by_id) -> str | None:
 
 
 class SummariseStories(beam.PTransform):
-    """One ``stories`` row per story and its ``story_claims``: corroboration and disputes.
+    """One ``stories`` row per story touched by this run, and its ``story_claims``.
 
-    Grouped values are article metadata and claims, never article texts.
+    The story's articles and claims published by earlier runs (``prior_files``:
+    the published articles and claims files) are read back, only the small
+    columns, so a story's counts, languages, first publisher and disputes cover
+    all its members. Grouped values are article metadata and claims, never texts.
     """
 
-    def __init__(self, run_id: str):
+    def __init__(self, run_id: str, prior_files: dict[str, list[str]] | None = None):
         super().__init__()
         self._run_id = run_id
+        self._prior = prior_files or {}
 
     def expand(self, inputs):
+        from transforms.core.schemas import PUBLISHED_CLAIM_COLUMNS, PUBLISHED_META_COLUMNS
         articles, claims = inputs
+        p = articles.pipeline
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
         keyed = claims | "KeyClaims" >> beam.Map(lambda pair: (pair[0].story_id, pair[1]))
-        grouped = {"metas": metas, "claims": keyed} | "ByStory" >> beam.CoGroupByKey()
+        # Only the stories this run touches are regrouped; the rest of the published rows stand.
+        touched = beam.pvalue.AsDict(metas | "TouchedStories" >> beam.Map(lambda kv: (kv[0], True))
+                                     | "DistinctTouched" >> beam.Distinct())
+        prior_metas = (_published(p, "PriorArticles", self._prior.get("articles", []), PUBLISHED_META_COLUMNS,
+                                  _meta_of_row)
+                       | "PriorArticlesTouched" >> beam.Filter(lambda kv, t: kv[0] in t, touched))
+        prior_claims = (_published(p, "PriorClaims", self._prior.get("claims", []), PUBLISHED_CLAIM_COLUMNS,
+                                   _claim_of_row)
+                        | "PriorClaimsTouched" >> beam.Filter(lambda kv, t: kv[0] in t, touched))
+        grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
+                   | "ByStory" >> beam.CoGroupByKey())
         outs = grouped | "Summarise" >> beam.FlatMap(_summarise_with_run, self._run_id).with_outputs(
             "stories", main="story_claims")
         return {"stories": outs["stories"], "story_claims": outs["story_claims"]}
@@ -96,3 +117,25 @@ class SummariseStories(beam.PTransform):
 
 def _summarise_with_run(item, run_id):
     return _summarise(run_id, item)
+
+
+def _meta_of_row(item):
+    from transforms.core.schemas import meta_from_row, partition_from_path
+    path, row = item
+    return row.get("story_id") or "", meta_from_row(row, partition_from_path(path, "lang"))
+
+
+def _claim_of_row(item):
+    from transforms.core.schemas import claim_from_row, partition_from_path
+    path, row = item
+    return row.get("story_id") or "", claim_from_row(row, partition_from_path(path, "lang"))
+
+
+def _published(p, label: str, files: list[str], columns, to_kv):
+    """Rows of published Parquet files (only ``columns``), keyed by story, with the file path's partitions."""
+    from apache_beam.io.parquetio import ReadAllFromParquet
+    if not files:
+        return p | f"{label}None" >> beam.Create([], reshuffle=False)
+    return (p | f"{label}Files" >> beam.Create(sorted(files), reshuffle=False)
+            | f"{label}Read" >> ReadAllFromParquet(columns=list(columns), with_filename=True)
+            | f"{label}Key" >> beam.Map(to_kv))

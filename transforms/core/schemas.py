@@ -205,3 +205,31 @@ def _maybe_float(v: str) -> Any:
         return float(v)
     except ValueError:
         return v
+
+
+_CLAIM_FIELDS = ("claim_id", "article_id", "kind", "char_start", "char_end", "confidence", "claim_key", "story_id",
+                 "claimant", "claimant_type", "cue", "statement", "value", "value_max", "unit", "modifier",
+                 "claimant_start", "claimant_end", "cue_start", "cue_end", "statement_start", "statement_end")
+PUBLISHED_CLAIM_COLUMNS = (*_CLAIM_FIELDS, "entities")
+PUBLISHED_META_COLUMNS = ("article_id", "source", "published_at", "story_id", "dup_of", "title")
+
+
+def partition_from_path(path: str, key: str) -> str | None:
+    """The value of a Hive partition key in a file path (``.../lang=fa/...`` -> ``fa``)."""
+    for part in str(path).split("/"):
+        if part.startswith(key + "="):
+            value = part[len(key) + 1:]
+            return None if value == "__HIVE_DEFAULT_PARTITION__" else value
+    return None
+
+
+def claim_from_row(row: Mapping[str, Any], lang: str | None) -> Claim:
+    """A published ``claims`` row back as a Claim (for story summaries across runs)."""
+    return Claim(**{k: row.get(k) for k in _CLAIM_FIELDS}, lang=lang or "",
+                 entities=tuple(row.get("entities") or ()))
+
+
+def meta_from_row(row: Mapping[str, Any], lang: str | None) -> "ArticleMeta":
+    from transforms.core.records import ArticleMeta
+    return ArticleMeta(row["article_id"], row.get("source") or "", lang or "und", row.get("published_at"),
+                       row.get("story_id") or "", row.get("dup_of"), row.get("title") or "")
