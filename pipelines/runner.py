@@ -161,7 +161,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
         "run_id": run_id, "command": command, "started_at": started, "finished_at": finished,
         "status": "completed", "config_hash": settings.config.hash, "versions": versions(),
         "inputs": counts.get("read.in", 0), "articles": counts.get("extract.out", 0),
-        "claims": counts.get("claims.claims", 0), "stories": None,
+        "claims": counts.get("claims.claims", 0), "stories": _staged_rows(staging, "stories"),
         "failures": sum(v for k, v in counts.items() if k.endswith(".failed")),
         "stage_counts": [{"stage": k.split(".", 1)[0], "outcome": k.split(".", 1)[1], "count": v}
                          for k, v in counts.items()],
@@ -244,6 +244,13 @@ def _os_error_reason(exc: BaseException) -> str | None:
     if m:
         return os.strerror(int(m.group(1)))
     return None
+
+
+def _staged_rows(staging: Path, dataset: str) -> int:
+    """Rows this run wrote for ``dataset`` (stories created or updated)."""
+    import pyarrow.parquet as pq
+    folder = staging / dataset
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(folder.rglob("*.parquet"))) if folder.is_dir() else 0
 
 
 def _replaced_stories(staging: Path) -> dict[str, set[str]]:
