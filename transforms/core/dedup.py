@@ -18,8 +18,8 @@ Three ideas carry the design:
   is whether the articles holding the segment are copies of each other
   (:func:`is_boilerplate`).
 
-Everything is deterministic: hashes are blake2b, MinHash permutations come
-from a seeded numpy generator, and outputs are sorted.
+Everything is deterministic: hashes are blake2b, MinHash signatures come from
+datasketch with a seed from the config, and outputs are sorted.
 """
 from __future__ import annotations
 
@@ -33,12 +33,11 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import numpy as np
+from datasketch import MinHash
 
 from transforms.core.digits import normalize_digits
 from transforms.core.urls import canonical_url
 
-_MERSENNE = np.uint64((1 << 61) - 1)
-_MAX_HASH = np.uint64((1 << 32) - 1)
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -201,23 +200,30 @@ def shingle_hashes(tokens: Sequence[str], k: int) -> np.ndarray:
     return np.unique(acc >> np.uint64(32))
 
 
+def _identity(value: int) -> int:
+    """Shingles are hashed once (shingle_hashes); datasketch permutes those 32-bit values."""
+    return value
+
+
 class MinHasher:
-    """Seeded universal hashing (datasketch's scheme), vectorised over shingles."""
+    """MinHash signatures by datasketch (seeded ``affine32`` scheme) over 32-bit shingle hashes.
+
+    The permutations are drawn once per (num_perm, seed) and shared by every
+    signature, so equal shingle sets give equal signatures in every process.
+    """
 
     def __init__(self, num_perm: int, seed: int):
-        gen = np.random.RandomState(seed)
-        self.a = gen.randint(1, int(_MERSENNE), size=num_perm, dtype=np.uint64)
-        self.b = gen.randint(0, int(_MERSENNE), size=num_perm, dtype=np.uint64)
         self.num_perm = num_perm
+        self.seed = seed
+        self._permutations = MinHash(num_perm=num_perm, seed=seed, hashfunc=_identity,
+                                     scheme="affine32").permutations
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
-        if hashes.size == 0:
-            return np.full(self.num_perm, int(_MAX_HASH), dtype=np.uint32)
-        with np.errstate(over="ignore"):
-            # a < 2^61 and hashes < 2^32 can overflow uint64; the wrap is deterministic and
-            # still a fine hash family for shingle sets (collisions are what matters).
-            ph = (np.outer(self.a, hashes) + self.b[:, None]) % _MERSENNE & _MAX_HASH
-        return ph.min(axis=1).astype(np.uint32)
+        m = MinHash(num_perm=self.num_perm, hashfunc=_identity, permutations=self._permutations,
+                    scheme="affine32")
+        if hashes.size:
+            m.update_batch(hashes.tolist())
+        return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
 @dataclass(frozen=True)
