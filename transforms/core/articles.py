@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from transforms.core.dates import parse_date_hint, publication_date
-from transforms.core.extract import ExtractSettings, Extracted, extract_html
+from transforms.core.extract import ExtractSettings, Extracted, extract_html, strip_controls
 from transforms.core.records import Article, Failure, RawDocument, Reason, Stage
 from transforms.core.textclean import DebrisLexicon, clean_plain_text, split_seed_header
 from transforms.core.urls import site_of
@@ -50,7 +50,9 @@ def build_article(raw: RawDocument, settings: ArticleSettings, extractor: object
             date_source = "html" if published else ""
         source = raw.source or site_of(raw.url) or (ex.sitename or "")
     else:
-        header = split_seed_header(raw.body)
+        # As for HTML (extract._clean_text): C0/C1 controls and bidi overrides would hide or
+        # reorder what a reader sees of the text that claims quote.
+        header = split_seed_header(strip_controls(raw.body))
         # A record's own title wins, so the body's first paragraph stays text.
         cleaned = clean_plain_text(header.body, raw.title or header.rest, settings.debris)
         title, text, how = (raw.title or cleaned.title or "").strip(), cleaned.text, TEXT_EXTRACTOR

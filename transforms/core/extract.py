@@ -23,6 +23,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
+from transforms.core.markup import markup_shape
 from transforms.core.records import Failure, Reason, Stage
 
 STAGE = Stage.EXTRACT.value
@@ -53,6 +54,13 @@ class ExtractSettings:
     max_memory_bytes: int = 2 * 1024**3
     # Extracted texts shorter than this many characters are NO_TEXT.
     min_text_chars: int = 25
+    # Shape limits checked before lxml (transforms.core.markup): over one is TOO_LARGE.
+    # lxml silently drops what lies deeper than 256 levels; trafilatura's time grows faster
+    # than linearly in elements and links. Real pages of the eval set: depth <= 84,
+    # links <= 2,215, elements <= 10,106 (tests/eval/eval_hostile.py).
+    max_depth: int = 256
+    max_links: int = 10_000
+    max_elements: int = 50_000
 
     def __post_init__(self) -> None:
         # Raising here is a configuration bug, caught once before the graph is built.
@@ -61,6 +69,8 @@ class ExtractSettings:
         if self.max_bytes <= 0 or self.max_seconds <= 0 or min(self.min_text_chars, self.max_memory_bytes) < 0:
             raise ValueError("[extract] max_bytes and max_seconds must be > 0; min_text_chars and "
                              "max_memory_bytes >= 0")
+        if min(self.max_depth, self.max_links, self.max_elements) <= 0:
+            raise ValueError("[extract] max_depth, max_links and max_elements must be > 0")
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], where: str = "[extract]") -> ExtractSettings:
@@ -276,6 +286,11 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without C0/C1 controls (tab, newlines, form feed kept) and bidi overrides."""
+    return _BIDI_CONTROLS.sub("", _CONTROLS.sub("", text))
+
+
 def binary_kind(raw: bytes) -> str | None:
     """Name of a known binary format from its magic bytes, or None."""
     head = raw.lstrip()[:8]
@@ -376,10 +391,30 @@ def _extract(
     text = _CONTROLS.sub("", text).encode("utf-8", errors="replace").decode("utf-8")
     if "<" not in text:
         return _fail(Reason.NO_TEXT, url, "no markup: not HTML")
+    shape = markup_shape(text, settings.max_depth, settings.max_links, settings.max_elements)
+    if shape.over:
+        return _fail(Reason.TOO_LARGE, url, f"over limit {shape.over}")
 
+    try:
+        doc = _bare_extraction(text, url, settings, settings.with_metadata)
+    except Exception:
+        if not settings.with_metadata:
+            raise
+        # htmldate (the date in the metadata) asserts when the tree's root is an element it
+        # prunes (pages that parse to an <svg>, <math> or <iframe> root; found by fuzzing).
+        # The text does not depend on the metadata: without it the page gets its true outcome.
+        doc = _bare_extraction(text, url, settings, False)
+    if doc is None:
+        return _fail(Reason.NO_TEXT, url, "trafilatura found no main text")
+    if isinstance(doc, dict):  # only with as_dict=True, which we never pass
+        raise TypeError("trafilatura returned a dict")
+    return _to_extracted(doc, text, url, settings, encoding)
+
+
+def _bare_extraction(text: str, url: str | None, settings: ExtractSettings, with_metadata: bool) -> Any:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    return trafilatura.bare_extraction(
         text,
         url=url,
         fast=settings.no_fallback,
@@ -390,14 +425,14 @@ def _extract(
         include_images=False,
         include_links=False,
         include_formatting=False,
-        with_metadata=settings.with_metadata,
+        with_metadata=with_metadata,
         output_format="python",
         config=_trafilatura_config(settings.max_bytes),
     )
-    if doc is None:
-        return _fail(Reason.NO_TEXT, url, "trafilatura found no main text")
-    if isinstance(doc, dict):  # only with as_dict=True, which we never pass
-        raise TypeError("trafilatura returned a dict")
+
+
+def _to_extracted(doc: Any, text: str, url: str | None, settings: ExtractSettings,
+                  encoding: str) -> Extracted | Failure:
     body = _clean_text(doc.text or "")
     body = _BIDI_CONTROLS.sub("", body)
     if len(body) < settings.min_text_chars:

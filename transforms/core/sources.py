@@ -6,10 +6,12 @@ a folder is reported as ``unsupported_format``, never skipped silently.
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass
@@ -41,6 +43,27 @@ class InputFile:
     kind: str           # text | html | jsonl | warc
 
 
+def input_id(path: str) -> str:
+    """A path as text every later stage can store: undecodable name bytes become ``\\xNN``.
+
+    os functions hand back such bytes as lone surrogates (PEP 383), which no UTF-8 encoder,
+    Beam coder or Parquet writer accepts: one odd file name would end the whole run.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_str(text: str) -> str:
+    """``text`` with each lone surrogate (legal in JSON escapes, not in UTF-8) as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def kind_of(path: str) -> str | None:
     name = path.lower()
     for kind, suffixes in (("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES),
@@ -60,7 +83,7 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
     failures: list[Failure] = []
 
     def consider(p: Path) -> None:
-        ap = str(p.absolute())
+        ap = input_id(str(p.absolute()))
         try:
             st = p.stat()   # follows a symlinked file; a dangling or looping link fails here
         except OSError as exc:
@@ -74,19 +97,21 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
             failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value, ap,
                                     f"unrecognised file type {p.suffix or '(none)'}"))
             return
-        found[ap] = InputFile(ap, kind)
+        found[ap] = InputFile(str(p.absolute()), kind)
 
     for raw in paths:
         p = Path(raw)
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p, followlinks=False, onerror=lambda e: failures.append(
-                    Failure(Stage.READ.value, Reason.UNREADABLE.value, str(Path(e.filename or raw).absolute()),
+                    Failure(Stage.READ.value, Reason.UNREADABLE.value,
+                            input_id(str(Path(e.filename or raw).absolute())),
                             _os_reason(e)))):
                 dirs.sort()
                 for d in dirs:
                     if (Path(root) / d).is_symlink():
                         failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value,
-                                                str((Path(root) / d).absolute()), "symlinked folder not followed"))
+                                                input_id(str((Path(root) / d).absolute())),
+                                                "symlinked folder not followed"))
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
@@ -175,50 +200,62 @@ def read_input(item: InputFile, limits: ReadLimits) -> Iterator[RawDocument | Fa
     if item.kind == "warc":
         # Imported lazily: WARC support lives with fetching.
         from transforms.core.fetch.warc import iter_warc_documents
-        yield from iter_warc_documents(item.path, max_bytes=limits.max_document_bytes)
+        for got in iter_warc_documents(item.path, max_bytes=limits.max_document_bytes):
+            if isinstance(got, RawDocument):
+                got = dataclasses.replace(got, input=clean_str(got.input), url=clean_str(got.url),
+                                          title=clean_str(got.title) if got.title else got.title,
+                                          published=clean_str(got.published) if got.published else None,
+                                          warc_file=input_id(got.warc_file) if got.warc_file else None)
+            else:
+                got = dataclasses.replace(got, input=input_id(got.input), detail=clean_str(got.detail))
+            yield got
         return
+    where = input_id(item.path)
+    gz = item.path.lower().endswith(".gz")
     try:
-        data = _read_bounded(item.path, limits.max_file_bytes)
-        if item.path.lower().endswith(".gz"):
+        # A plain document over the document limit fails anyway: never hold more of it.
+        data = _read_bounded(item.path, limits.max_file_bytes if gz else limits.max_document_bytes)
+        if gz:
             data = _gunzip_bounded(data, limits.max_document_bytes)
     except _TooLarge as exc:
-        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, item.path, f"limits.max_document_bytes: {exc}")
+        limit = "limits.max_file_bytes" if gz and "decompressed" not in str(exc) else "limits.max_document_bytes"
+        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, where, f"{limit}: {exc}")
         return
     except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
-        yield Failure(Stage.READ.value, Reason.BAD_GZIP.value, item.path, str(exc)[:200])
+        yield Failure(Stage.READ.value, Reason.BAD_GZIP.value, where, str(exc)[:200])
         return
     except OSError as exc:
-        yield Failure(Stage.READ.value, Reason.UNREADABLE.value, item.path, _os_reason(exc))
+        yield Failure(Stage.READ.value, Reason.UNREADABLE.value, where, _os_reason(exc))
         return
     if len(data) > limits.max_document_bytes:
-        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, item.path,
+        yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, where,
                       f"limits.max_document_bytes: {len(data)} > {limits.max_document_bytes}")
         return
     if not data.strip():
-        yield Failure(Stage.READ.value, Reason.EMPTY.value, item.path, "no content")
+        yield Failure(Stage.READ.value, Reason.EMPTY.value, where, "no content")
         return
     if item.kind == "html":
         from transforms.core.extract import _MAX_BINARY_RATIO, binary_kind, binary_ratio, decode_html
         magic = binary_kind(data)
         if magic:
-            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path, f"{magic} magic bytes")
+            yield Failure(Stage.READ.value, Reason.BINARY.value, where, f"{magic} magic bytes")
             return
         text, how = decode_html(data)
         ratio = binary_ratio(text)
         if ratio > _MAX_BINARY_RATIO:
-            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path,
+            yield Failure(Stage.READ.value, Reason.BINARY.value, where,
                           f"{ratio:.0%} control or undecodable characters ({how})")
             return
     else:
         text, how = decode_text(data)
         if text is None:
-            yield Failure(Stage.READ.value, Reason.BINARY.value, item.path, how)
+            yield Failure(Stage.READ.value, Reason.BINARY.value, where, how)
             return
     if not text.strip():
-        yield Failure(Stage.READ.value, Reason.EMPTY.value, item.path, "only whitespace")
+        yield Failure(Stage.READ.value, Reason.EMPTY.value, where, "only whitespace")
         return
-    url = _file_uri(item.path)
-    yield RawDocument(doc_id=doc_id_for(url, text), input=item.path, url=url,
+    url = _file_uri(item.path)   # percent-encodes the bytes of an undecodable name
+    yield RawDocument(doc_id=doc_id_for(url, text), input=where, url=url,
                       format="html" if item.kind == "html" else "text", body=text)
 
 
@@ -244,19 +281,26 @@ def _iter_lines(path: str, limits: ReadLimits) -> Iterator[tuple[int, bytes | No
 
 
 def _read_jsonl(path: str, limits: ReadLimits) -> Iterator[RawDocument | Failure]:
+    name = input_id(path)
+    records = 0
     try:
         for n, line in _iter_lines(path, limits):
-            where = f"{path}:{n}"
+            where = f"{name}:{n}"
             if line is None:
+                records += 1
                 yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, where,
                               f"limits.max_line_bytes: line over {limits.max_line_bytes} bytes")
                 continue
             if not line.strip():
                 continue   # blank lines separate nothing; not records
+            records += 1
             yield parse_jsonl_record(line, where, limits)
     except (OSError, EOFError, zlib.error) as exc:
         reason = Reason.BAD_GZIP if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) else Reason.UNREADABLE
-        yield Failure(Stage.READ.value, reason.value, path, str(exc)[:200])
+        yield Failure(Stage.READ.value, reason.value, name, str(exc)[:200])
+        return
+    if not records:   # so that every input file is accounted for by some row
+        yield Failure(Stage.READ.value, Reason.EMPTY.value, name, "no records")
 
 
 def parse_jsonl_record(line: bytes, where: str, limits: ReadLimits) -> RawDocument | Failure:
@@ -290,11 +334,11 @@ def parse_jsonl_record(line: bytes, where: str, limits: ReadLimits) -> RawDocume
         if val is None:
             hints[key] = None
         elif isinstance(val, (str, int, float)) and not isinstance(val, bool):
-            hints[key] = str(val).strip() or None
+            hints[key] = clean_str(str(val)).strip() or None
         else:
             return Failure(Stage.READ.value, Reason.BAD_FIELD.value, where, f"{key} must be a string")
-    body = body.replace("\x00", "")
-    url = url.strip()
+    body = clean_str(body).replace("\x00", "")
+    url = clean_str(url).strip()
     return RawDocument(doc_id=doc_id_for(url, body), input=where, url=url, format=fmt, body=body,
                        title=hints["title"], published=hints["published"], source=hints["source"],
                        lang=hints["lang"])

@@ -31,13 +31,16 @@ def canonical_url(url: str) -> str:
     except ValueError:
         return url
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+    if scheme not in ("http", "https") or not parts.hostname:
+        # Not re-assembled by urlunsplit: for these schemes it is not idempotent
+        # ("a:////" -> "a://" -> "a:"), and a canonical form must be a fixed point.
+        return scheme + url[len(parts.scheme):].split("#", 1)[0]
     host = (parts.hostname or "").rstrip(".")
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+    keep_port = bool(port) and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443))
+    if ":" in host:   # IPv6 literal: brackets back, and the port only when not the scheme's default
+        host = f"[{host}]"
+    if keep_port:
         host = f"{host}:{port}"
-    if ":" in (parts.hostname or "") and not host.startswith("["):   # IPv6 literal
-        host = f"[{parts.hostname}]" + (f":{port}" if port and port not in (80, 443) else "")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not _is_tracking(k)))
     path = parts.path or "/"

@@ -201,14 +201,32 @@ def iter_warc_documents(path: str | os.PathLike[str],
         return
     with fh:
         it = ArchiveIterator(fh)
+        records = yielded = ours = 0
         try:
             for record in it:
+                records += 1
                 # get_record_offset() reads the record to its end: call it only after the body is read.
                 rtype = record.rec_type
+                if rtype is None:
+                    # warcio hands back any text as one typeless record instead of failing.
+                    yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
+                                  f"not a WARC record at offset {it.get_record_offset()}")
+                    return
                 kind = record.rec_headers.get_header(KIND_HEADER)
+                ours += kind is not None
                 if rtype == "metadata" and kind == FAILURE:
-                    d = json.loads(record.content_stream().read(max_bytes).decode("utf-8"))
-                    yield Failure(str(d["stage"]), str(d["reason"]), str(d["input"]), str(d.get("detail", "")))
+                    payload = record.content_stream().read(max_bytes)
+                    try:
+                        d = json.loads(payload.decode("utf-8"))
+                        archived = Failure(str(d["stage"]), str(d["reason"]), str(d["input"]),
+                                           str(d.get("detail", "")))
+                    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                        # A forged or damaged record costs itself, not the run.
+                        archived = Failure(Stage.READ.value, Reason.BAD_WARC.value,
+                                           f"{path}:{it.get_record_offset()}",
+                                           f"unreadable failure record: {type(exc).__name__}: {exc}"[:500])
+                    yield archived
+                    yielded += 1
                     continue
                 if rtype != "response" or kind not in (None, ARTICLE):
                     continue
@@ -220,14 +238,46 @@ def iter_warc_documents(path: str | os.PathLike[str],
                     mime = (content_type or "").split(";")[0].strip().lower()
                     if status != "200" or mime not in _HTML_TYPES:
                         continue
-                entry = EntryInfo.from_header(entry_raw) if entry_raw else EntryInfo(link=url)
+                try:
+                    entry: EntryInfo | None = (EntryInfo.from_header(entry_raw) if entry_raw
+                                               else EntryInfo(link=url))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    entry = None
                 body = record.content_stream().read(max_bytes + 1)
+                missing = _missing_bytes(record) if len(body) <= max_bytes else 0
                 offset = it.get_record_offset()
+                yielded += 1
                 if len(body) > max_bytes:
                     yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, f"{path}:{offset}",
-                                  f"record over max_document_bytes={max_bytes}")
+                                  f"record over limits.max_document_bytes={max_bytes}")
+                    continue
+                if entry is None:
+                    yield Failure(Stage.READ.value, Reason.BAD_WARC.value, f"{path}:{offset}",
+                                  f"unreadable {ENTRY_HEADER} header"[:500])
+                    continue
+                if missing:
+                    # warcio returns what a truncated file holds as if it were the whole record.
+                    yield Failure(Stage.READ.value, Reason.BAD_WARC.value, f"{path}:{offset}",
+                                  f"record truncated: {missing} of its declared bytes missing")
                     continue
                 yield document_from_response(entry, url, body, content_type, name, offset)
         except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
             yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
                           f"{type(exc).__name__}: {exc}"[:500])
+            return
+        if not yielded and not ours:
+            # So that every input file is accounted for: a claimwire archive holding only feed
+            # and robots records is a run without new pages; anything else yielding nothing
+            # (no records, or text warcio reads as ARC) is reported.
+            yield Failure(Stage.READ.value, Reason.EMPTY.value, str(path),
+                          f"{records} records, none an HTML page" if records else "no WARC records")
+
+
+def _missing_bytes(record: object) -> int:
+    """Bytes the record's Content-Length declares that the file does not hold (0 when whole)."""
+    raw = getattr(record, "raw_stream", None)
+    if raw is None or not hasattr(raw, "limit"):
+        return 0
+    while raw.read(1 << 16):   # what content decoding left unread (chunk trailers) is not missing
+        pass
+    return max(int(raw.limit), 0)
