@@ -110,3 +110,14 @@ def test_doc_ids_are_stable_and_distinct():
     b = parse_jsonl_record(b'{"url": "u1", "text": "t"}', "f:2", LIMITS)
     c = parse_jsonl_record(b'{"url": "u2", "text": "t"}', "f:3", LIMITS)
     assert a.doc_id == b.doc_id != c.doc_id
+
+
+def test_hidden_files_and_folders_are_reported_not_read(tmp_path):
+    (tmp_path / "ok.txt").write_text("hello world")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.txt").write_text("not an input")
+    files, failures = discover([str(tmp_path)])
+    assert [Path(f.path).name for f in files] == ["ok.txt"]
+    assert sorted((Path(f.input).name, f.detail) for f in failures) == [
+        (".DS_Store", "hidden file or folder not read"), (".git", "hidden file or folder not read")]

@@ -11,8 +11,9 @@ from transforms.core.records import Stage
 from transforms.core.sources import InputFile, ReadLimits, discover, read_input
 
 
-def _read(limits: ReadLimits, item: InputFile) -> list:
-    return list(read_input(item, limits))
+def _read(limits: ReadLimits, item: InputFile):
+    # A generator: a large JSON-lines or WARC file streams record by record.
+    return read_input(item, limits)
 
 
 class _CountDiscoveryFn(beam.DoFn):

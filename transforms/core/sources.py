@@ -112,6 +112,13 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
                         failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value,
                                                 input_id(str((Path(root) / d).absolute())),
                                                 "symlinked folder not followed"))
+                hidden = sorted(d for d in dirs if d.startswith("."))
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in [*hidden, *sorted(f for f in files if f.startswith("."))]:
+                    # Not read (.git, .DS_Store, an output's .claimwire), but said so: nothing silent.
+                    failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value,
+                                            input_id(str((Path(root) / name).absolute())),
+                                            "hidden file or folder not read"))
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
