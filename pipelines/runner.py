@@ -165,6 +165,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
         "failures": sum(v for k, v in counts.items() if k.endswith(".failed")),
         "stage_counts": [{"stage": k.split(".", 1)[0], "outcome": k.split(".", 1)[1], "count": v}
                          for k, v in counts.items()],
+        "source_quality": _source_quality(staging),
     }
     state = Path(settings.state_dir) if settings.state_dir else output / ".state"
     try:
@@ -244,6 +245,22 @@ def _os_error_reason(exc: BaseException) -> str | None:
     if m:
         return os.strerror(int(m.group(1)))
     return None
+
+
+def _staged_table(staging: Path, dataset: str, columns: list[str]) -> list[dict]:
+    import pyarrow.dataset as ds
+    folder = staging / dataset
+    files = sorted(str(f) for f in folder.rglob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return []
+    return ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(folder)
+                      ).to_table(columns=columns).to_pylist()
+
+
+def _source_quality(staging: Path) -> list[dict]:
+    from transforms.core.quality import source_quality
+    return source_quality(_staged_table(staging, "articles", ["source", "lang", "dup_of"]),
+                          _staged_table(staging, "failures", ["stage", "reason", "input"]))
 
 
 def _staged_rows(staging: Path, dataset: str) -> int:

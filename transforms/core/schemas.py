@@ -100,7 +100,7 @@ FAILURES = DatasetSpec(
 )
 
 RUNS = DatasetSpec(
-    "runs", "runs.v1",
+    "runs", "runs.v2",
     pa.schema([
         ("run_id", pa.string()), ("command", pa.string()), ("started_at", TS), ("finished_at", TS),
         ("status", pa.string()), ("config_hash", pa.string()), ("versions", pa.string()),
@@ -108,6 +108,11 @@ RUNS = DatasetSpec(
         ("stories", pa.int64()), ("failures", pa.int64()),
         ("stage_counts", pa.list_(pa.struct([("stage", pa.string()), ("outcome", pa.string()),
                                              ("count", pa.int64())]))),
+        ("source_quality", pa.list_(pa.struct([
+            ("source", pa.string()), ("articles", pa.int64()), ("duplicates", pa.int64()),
+            ("duplicate_rate", pa.float64()), ("languages", pa.list_(pa.string())), ("failed", pa.int64()),
+            ("fetch_failed", pa.int64()), ("fetch_success", pa.float64()), ("empty_extractions", pa.int64()),
+        ]))),
     ]),
     partition_by=(),
     sort_by=("run_id",),
