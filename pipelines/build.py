@@ -77,7 +77,7 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     folded = fresh | "FoldDuplicates" >> settings.fold_duplicates()
     stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories()
     articles = stories[MAIN]
-    claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_knowledge)
+    claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_extractor)
     summary = (articles, claims[MAIN]) | "SummariseStories" >> SummariseStories(run_id, published)
     # The dedup and story index (earlier runs' rows and this run's), staged beside the
     # datasets; the driver commits it to the state once the datasets are published.

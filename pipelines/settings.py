@@ -24,7 +24,7 @@ class Settings:
     limits: ReadLimits
     articles: ArticleSettings
     language: LanguageSettings
-    claim_knowledge: Any
+    claim_extractor: Any
     dedup: Any = None
     stories: Any = None
     entities: Any = None
@@ -65,12 +65,27 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     from transforms.core.stories import StoryConfig
     from transforms.core.dedup_index import load_index
     kb = ClaimKnowledge.load(configs)
+    extractor = load_extractor(config.get("claims.extractor"), kb)
     return Settings(
         config=config, limits=limits, articles=articles, language=language,
-        claim_knowledge=kb,
+        claim_extractor=extractor,
         dedup=_typed("dedup", DedupConfig.from_mapping, config.section("dedup")),
         stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),
         entities=EntityLexicon.load_dir(configs / "entities"),
         state_dir=state_dir,
         extra={"prior_index": load_index(state_dir) if state_dir else None},
     )
+
+
+def load_extractor(spec: str, kb: Any) -> Any:
+    """The claim extractor named ``module:Class`` in the config, built with the lexicons."""
+    import importlib
+    module, _, name = spec.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"[claims] extractor {spec!r}: {exc}") from None
+    extractor = cls(kb)
+    if not callable(getattr(extractor, "extract", None)):
+        raise ConfigError(f"[claims] extractor {spec!r} has no extract(article_id, text, lang) method")
+    return extractor

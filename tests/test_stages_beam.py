@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import apache_beam as beam
+import pytest
 import pyarrow.parquet as pq
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -121,7 +122,7 @@ def test_extract_claims_and_story_summary():
             Article("a2", "i2", "u2", "two.com", "T", text.replace("12", "14"), lang="en", story_id="s1")]
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
         arts_pc = p | beam.Create(arts)
-        claims = arts_pc | ExtractClaims(s.claim_knowledge)
+        claims = arts_pc | ExtractClaims(s.claim_extractor)
         assert_that(claims[FAILURES], equal_to([]), label="no failures")
         assert_that(claims[MAIN] | beam.Map(lambda ac: ac[0].text[ac[1].char_start:ac[1].char_end] != "")
                     , holds(lambda got: got == [True] * len(got) and len(got) >= 4, "4+ claims, all with evidence"),
@@ -132,3 +133,35 @@ def test_extract_claims_and_story_summary():
         assert_that(summary["story_claims"] | beam.Filter(lambda item: item[0].unit == "death")
                     | beam.Map(lambda item: item[0].disputed), holds(lambda got: True in got, "12 vs 14 dead disputed"),
                     label="disputed")
+
+
+class UpperCaseQuoteExtractor:
+    """A stand-in for a model-backed extractor: one quote claim per article, its first word."""
+
+    def __init__(self, kb):
+        self.kb = kb
+
+    def extract(self, article_id, text, lang):
+        from transforms.core.records import Claim
+        end = text.find(" ")
+        return [Claim(f"{article_id}-0", article_id, "quote", 0, end, 0.5, "model/first-word", lang=lang)]
+
+
+def test_the_claim_extractor_is_a_config_seam():
+    from pipelines.settings import settings_from_config
+    from transforms.claims import ExtractClaims
+    from transforms.core.config import load_config
+    s = settings_from_config(load_config(sets=["claims.extractor=test_stages_beam:UpperCaseQuoteExtractor"]))
+    assert isinstance(s.claim_extractor, UpperCaseQuoteExtractor)
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
+        out = (p | beam.Create([Article("a1", "i", "u", "s", "T", "Hello world", lang="en")])
+               | ExtractClaims(s.claim_extractor))
+        assert_that(out[MAIN] | beam.Map(lambda ac: (ac[1].claim_key, ac[0].text[ac[1].char_start:ac[1].char_end])),
+                    equal_to([("model/first-word", "Hello")]))
+
+
+def test_a_bad_extractor_name_is_a_config_error():
+    from pipelines.settings import settings_from_config
+    from transforms.core.config import ConfigError, load_config
+    with pytest.raises(ConfigError, match=r"\[claims\] extractor"):
+        settings_from_config(load_config(sets=["claims.extractor=nowhere:Nothing"]))

@@ -11,17 +11,16 @@ from transforms.core.storyrows import story_row
 
 
 class _ClaimsFn(beam.DoFn):
-    def __init__(self, kb):
-        self._kb = kb
+    def __init__(self, extractor):
+        self._extractor = extractor
 
     def setup(self) -> None:
         self._counters = Counters(Stage.CLAIMS.value)
 
     def process(self, article):
-        from transforms.core.claims import extract_claims
         self._counters.inc("in")
         try:
-            claims = extract_claims(article.article_id, article.text, article.lang, self._kb)
+            claims = self._extractor.extract(article.article_id, article.text, article.lang)
         except Exception as exc:  # a bug in a rule must cost one article, not the run
             self._counters.inc("failed")
             yield beam.pvalue.TaggedOutput(FAILURES, Failure(
@@ -36,16 +35,17 @@ class _ClaimsFn(beam.DoFn):
 class ExtractClaims(beam.PTransform):
     """Claims of every article, each paired with its article for evidence and partitioning.
 
-    Main output: ``(Article, Claim)`` pairs; an article with no claims is an
-    ``out`` with zero claims, not a failure.
+    ``extractor`` is any ``transforms.core.claims.ClaimExtractor`` (the rule-based
+    one by default; see ``[claims] extractor``). Main output: ``(Article, Claim)``
+    pairs; an article with no claims is an ``out`` with zero claims, not a failure.
     """
 
-    def __init__(self, kb):
+    def __init__(self, extractor):
         super().__init__()
-        self._kb = kb
+        self._extractor = extractor
 
     def expand(self, articles):
-        outs = articles | "Extract" >> beam.ParDo(_ClaimsFn(self._kb)).with_outputs(FAILURES, main=MAIN)
+        outs = articles | "Extract" >> beam.ParDo(_ClaimsFn(self._extractor)).with_outputs(FAILURES, main=MAIN)
         return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
 
 
