@@ -162,7 +162,7 @@ class EntityLexicon:
         return out
 
     def _alias_matches(self, folded: str) -> list[tuple[int, int, str]]:
-        """Alias matches in folded text, as the alternation ``(?<!\w)(?:latin...)(?!\w)|(?<!\w)(?:arabic...)``
+        r"""Alias matches in folded text, as the alternation ``(?<!\w)(?:latin...)(?!\w)|(?<!\w)(?:arabic...)``
         (Latin-script aliases first, longest first) would find them with ``finditer``."""
         out: list[tuple[int, int, str]] = []
         by_first, arabic_runs, lens = self._by_first, self._arabic_runs, self._arabic_lens
