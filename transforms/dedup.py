@@ -30,6 +30,8 @@ from transforms.core.dedup import (
     MinHasher,
     assign_canonicals,
     band_keys,
+    bucket_id,
+    first_shared_bucket,
     bucket_pairs,
     fingerprint,
     is_boilerplate,
@@ -130,11 +132,14 @@ class _VerifyBucketFn(beam.DoFn):
         # Sorted so that an id both indexed and re-read resolves the same way on every run.
         by_id = {m[0]: m for m in sorted(members, key=lambda m: (m[0], m[3]))}
         exact = not key.startswith("b:")
+        here = bucket_id(key)
         pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
         for a, b in pairs:
             ma, mb = by_id[a], by_id[b]
             if ma[3] and mb[3]:
                 continue                 # pairs among earlier runs' articles are settled
+            if first_shared_bucket(ma[1], mb[1], self._cfg) != here:
+                continue                 # verified once, in the first bucket the pair shares
             self._counters.inc("candidate_pairs")
             if exact or verify(ma[1], mb[1], self._cfg):
                 self._counters.inc("verified_pairs")
