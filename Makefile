@@ -23,6 +23,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# BENCH_ARGS=--quick for a ~2-minute run; see `python -m tests.benchmarks.bench --help`.
+# Writes output/bench/bench.md, bench.png and bench.json; the corpus lives in a temp dir.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python -m tests.benchmarks.bench $(BENCH_ARGS)

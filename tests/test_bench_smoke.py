@@ -1,0 +1,91 @@
+"""Smoke test of ``make bench`` (tests/benchmarks/bench.py) at a toy size: corpus, one measurement, table.
+
+The pages are the repository's own extraction fixtures (tests/data/extract), packed the way the
+benchmark's source archive is, so the test needs neither ../shared nor the network.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks import bench
+
+DATA = Path(__file__).parent / "data" / "extract"
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bench.Page]]:
+    root = tmp_path_factory.mktemp("bench")
+    cases = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))[:3]
+    src = root / "pack" / "tests" / "eval"
+    src.mkdir(parents=True)
+    evaldata = {}
+    for case in cases:
+        name = f"{case['name']}.html"
+        (src / name).write_bytes(gzip.decompress((DATA / f"{case['name']}.html.gz").read_bytes()))
+        evaldata[case["url"]] = {"file": name, "with": case["with"], "without": case["without"]}
+    archive = root / "pages.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(root / "pack" / "tests", arcname="tests")
+    (root / "evaldata.json").write_text(json.dumps(evaldata), encoding="utf-8")
+    work = root / "work"
+    pages = bench.load_pages(work, evaldata=root / "evaldata.json", archive=archive)
+    return work, pages
+
+
+def test_corpus_replicates_pages_without_exact_duplicates(toy):
+    work, pages = toy
+    assert len(pages) == 3
+    corpus = bench.write_html_corpus(pages, 8, work / "html-8")
+    files = sorted(corpus.rglob("*.html"))
+    assert [bench.doc_index(str(f)) for f in files] == list(range(8))
+    blobs = [f.read_bytes() for f in files]
+    assert len(set(blobs)) == 8  # nothing is an exact duplicate
+    for i, blob in enumerate(blobs):
+        original = Path(pages[i % 3].path).read_bytes()
+        if i < 3:
+            assert blob == original
+        else:  # a small seeded edit: one nonce word, inserted
+            assert len(blob) - len(original) == len(bench.nonce(bench.SEED, i)) + 1
+            assert bench.nonce(bench.SEED, i).encode() in blob
+    again = bench.write_html_corpus(pages, 8, work / "html-8-again")
+    assert [f.read_bytes() for f in sorted(again.rglob("*.html"))] == blobs  # seeded: reproducible
+
+
+def test_one_measurement_and_the_table(toy, tmp_path):
+    work, pages = toy
+    corpus = bench.write_html_corpus(pages, 5, work / "html-5")
+    measured, data = bench.run_bare(corpus, "html", 5, work, keep_below=3)
+    assert measured.rc == 0, (work / f"bare-{corpus.name}.log").read_text()
+    assert measured.extra["docs"] == 5 and measured.wall_s > 0 and measured.peak_rss_mb > 10
+    texts = {int(k): v["text"] for k, v in data["texts"].items()}
+    assert sorted(texts) == [0, 1, 2] and all(len(t) > 100 for t in texts.values())
+    quality = bench.score(texts, pages)
+    assert quality["pages"] == 3 and 0.0 < quality["snippet_f1"] <= 1.0
+
+    base = [{"url": pages[i].key, "title": data["texts"][str(i)]["title"], "text": texts[i]} for i in texts]
+    jsonl = bench.write_text_corpus(base, 7, work / "jsonl-7", "jsonl", shard=3)
+    records = [json.loads(line) for f in sorted(jsonl.glob("*.jsonl")) for line in f.read_text().splitlines()]
+    assert len(list(jsonl.glob("*.jsonl"))) == 3 and len(records) == 7
+    assert len({r["text"] for r in records}) == 7 and len({r["url"] for r in records}) == 7
+    txt = bench.write_text_corpus(base, 4, work / "txt-4", "txt")
+    assert len(list(txt.rglob("*.txt"))) == 4
+    assert [i for i, _, _ in bench.iter_corpus(jsonl)] == list(range(7))
+
+    skipped = bench.Measured("claimwire 2 workers (c)", "jsonl", 50000, 0.0, 0.0, -1, "skipped: predicted")
+    md = bench.write_report(tmp_path, [measured, skipped], {"bare": quality}, [],
+                            {"command": "toy", "machine": "m", "started": "now", "total_s": 1.0,
+                             "html_ratio_size": 5, "scale_sizes": []})
+    lines = md.read_text(encoding="utf-8").splitlines()
+    header = "| " + " | ".join(bench.COLUMNS) + " |"
+    assert header == "| measurement | variant | docs | wall_s | docs_per_s | peak_rss_mb | note |"
+    assert header in lines
+    rows = [ln for ln in lines if ln.startswith("| bare loop (a) | html | 5 |")]
+    assert len(rows) == 1 and len(rows[0].strip("|").split("|")) == len(bench.COLUMNS)
+    assert any(ln.startswith("| claimwire 2 workers (c) | jsonl | 50000 |") and "skipped" in ln for ln in lines)
+    assert any(ln.startswith("| bare | 3 |") for ln in lines)  # the quality table
+    assert json.loads((tmp_path / "bench.json").read_text())["rows"][0]["docs"] == 5
