@@ -66,20 +66,16 @@ def _cluster(profiles: list, dup_pairs: list, cfg: StoryConfig) -> Iterable[tupl
         yield aid, sids.get(canonical) or story_id_for(canonical)
 
 
-class _JoinFn(beam.DoFn):
+class _SetStoryFn(beam.DoFn):
+    """Article -> the same article with its story id, looked up in a small side input (no shuffle of texts)."""
+
     def setup(self) -> None:
         self._counters = Counters(_STAGE)
 
-    def process(self, item):
-        aid, grouped = item
-        articles, profiles, sids = list(grouped["article"]), list(grouped["profile"]), list(grouped["sid"])
-        for article in articles[:1]:
-            sid = sids[0] if sids else story_id_for(aid)
-            self._counters.inc("in")
-            self._counters.inc("out")
-            yield article.replace(story_id=sid)
-            for profile in profiles[:1]:
-                yield beam.pvalue.TaggedOutput(INDEX, _with_story(profile, sid))
+    def process(self, article: Article, sids: dict):
+        self._counters.inc("in")
+        self._counters.inc("out")
+        yield article.replace(story_id=sids.get(article.article_id) or story_id_for(article.article_id))
 
 
 def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
@@ -116,11 +112,11 @@ class ClusterStories(beam.PTransform):
         sids = ((profiles, prior_profiles) | "AllProfiles" >> beam.Flatten()
                 | "ProfileList" >> beam.combiners.ToList()
                 | "Cluster" >> beam.FlatMap(lambda ps, dups: _cluster(ps, dups, cfg), AsList(dup_pairs)))
-        joined = ({"article": articles | "KeyArticles" >> beam.Map(lambda a: (a.article_id, a)),
-                   "profile": profiles | "KeyProfiles" >> beam.Map(lambda pr: (pr.article_id, pr)),
-                   "sid": sids}
-                  | "Join" >> beam.CoGroupByKey()
-                  | "SetStoryId" >> beam.ParDo(_JoinFn()).with_outputs(INDEX, main=MAIN))
+        # Story ids are small (id -> id): articles take theirs from a side input, so the
+        # texts never go through a shuffle here.
+        with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(sids))
+        new_index = profiles | "ProfilesWithStory" >> beam.Map(
+            lambda pr, ids: _with_story(pr, ids.get(pr.article_id) or story_id_for(pr.article_id)), AsDict(sids))
         failures = p | "NoFailures" >> beam.Create([], reshuffle=False).with_output_types(Failure)
-        index = (joined[INDEX], prior_profiles) | "IndexRows" >> beam.Flatten()
-        return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index}
+        index = (new_index, prior_profiles) | "IndexRows" >> beam.Flatten()
+        return {MAIN: with_story, FAILURES: failures, INDEX: index}
