@@ -43,7 +43,9 @@ class Settings:
 def _typed(section: str, factory, data: dict):
     try:
         return factory(data)
-    except (ValueError, TypeError) as exc:
+    except ConfigError:
+        raise                      # already names the table and key
+    except (ValueError, TypeError) as exc:   # a range check in the settings' __post_init__
         raise ConfigError(f"[{section}] {exc}") from None
 
 

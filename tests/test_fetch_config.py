@@ -21,7 +21,7 @@ def test_from_mapping_converts_and_validates():
 @pytest.mark.parametrize("bad, words", [
     ({"dealy": 1}, "unknown key(s): dealy"),
     ({"delay": "1"}, "delay must be a number"),
-    ({"retries": 1.5}, "retries must be an integer"),
+    ({"retries": 1.5}, "retries must be int, an integer"),
     ({"allow_private_network": 1}, "true or false"),
     ({"timeout": 0}, "timeout must be > 0"),
     ({"max_bytes": 0}, "max_bytes must be >= 1"),

@@ -7,12 +7,14 @@ name the place to fix them; values must keep the type of their default.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+
+import tomllib
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS_DIR = REPO_ROOT / "configs"
@@ -21,6 +23,36 @@ DEFAULTS_FILE = CONFIGS_DIR / "defaults.toml"
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message says where to fix it."""
+
+
+def settings_from_table(cls: Any, data: Mapping[str, Any], section: str) -> Any:
+    """A frozen settings dataclass from one config table: unknown keys and wrong types are errors.
+
+    Every stage's settings (``[extract]``, ``[fetch]``, ``[dedup]``, ``[stories]``) are
+    validated here, so they all name the table and key the same way. Values must
+    have the type of the field's default (an int is accepted for a float).
+    """
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"[{section}] unknown key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        default = known[key].default
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"[{section}] {key} must be bool (true or false), got {value!r}")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"[{section}] {key} must be int, an integer, got {value!r}")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"[{section}] {key} must be a number, got {value!r}")
+            value = float(value)
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"[{section}] {key} must be a string, got {value!r}")
+        values[key] = value
+    return cls(**values)
 
 
 def _merge(base: dict[str, Any], overlay: Mapping[str, Any], where: str) -> None:

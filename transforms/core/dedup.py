@@ -28,21 +28,20 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
 
+from transforms.core.config import ConfigError, settings_from_table
 from transforms.core.digits import normalize_digits
 from transforms.core.urls import canonical_url
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
-class ConfigError(ValueError):
-    """A config table with an unknown key or a value out of range (raised before the graph is built)."""
 
 
 @dataclass(frozen=True)
@@ -81,16 +80,7 @@ class DedupConfig:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> DedupConfig:
-        known = {f.name: f for f in fields(cls)}
-        kwargs: dict[str, object] = {}
-        for key, value in data.items():
-            if key not in known:
-                raise ConfigError(f"unknown key {key!r} in [dedup] (known: {', '.join(sorted(known))})")
-            default = known[key].default
-            if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ConfigError(f"[dedup] {key} must be a number, got {value!r}")
-            kwargs[key] = float(value) if isinstance(default, float) else int(value)
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return settings_from_table(cls, data, "dedup")
 
     @property
     def lsh_jaccard(self) -> float:

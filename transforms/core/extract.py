@@ -13,7 +13,6 @@ The defaults of :class:`ExtractSettings` were chosen by the numbers of
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import functools
 import re
 import unicodedata
@@ -23,6 +22,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
+from transforms.core.config import settings_from_table
 from transforms.core.markup import markup_shape
 from transforms.core.records import Failure, Reason, Stage
 
@@ -75,30 +75,7 @@ class ExtractSettings:
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], where: str = "[extract]") -> ExtractSettings:
         """Validate a config section (e.g. the ``[extract]`` TOML table); unknown keys are errors."""
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - set(fields))
-        if unknown:
-            raise ValueError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(fields))}"
-            )
-        values: dict[str, Any] = {}
-        for key, value in d.items():
-            default = fields[key].default
-            if isinstance(default, bool):
-                ok = isinstance(value, bool)
-            elif isinstance(default, int):
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            elif isinstance(default, float):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-                value = float(value) if ok else value
-            else:  # pragma: no cover - every field has a typed default
-                ok = True
-            if not ok:
-                raise ValueError(
-                    f"{where}: {key} must be {type(default).__name__}, got {value!r}"
-                )
-            values[key] = value
-        return cls(**values)
+        return settings_from_table(cls, d, where.strip("[]"))
 
     def label(self) -> str:
         """Short, stable description of the settings, recorded per article."""

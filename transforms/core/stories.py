@@ -27,10 +27,10 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from transforms.core.dedup import ConfigError
+from transforms.core.config import settings_from_table
 from transforms.core.digits import normalize_digits
 from transforms.core.entities import EntityLexicon
 
@@ -73,16 +73,7 @@ class StoryConfig:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> StoryConfig:
-        known = {f.name: f for f in fields(cls)}
-        kwargs: dict[str, object] = {}
-        for key, value in data.items():
-            if key not in known:
-                raise ConfigError(f"unknown key {key!r} in [stories] (known: {', '.join(sorted(known))})")
-            default = known[key].default
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ConfigError(f"[stories] {key} must be a number, got {value!r}")
-            kwargs[key] = float(value) if isinstance(default, float) else int(value)
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return settings_from_table(cls, data, "stories")
 
 
 @dataclass(frozen=True)

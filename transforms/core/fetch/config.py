@@ -5,16 +5,15 @@ unknown keys are errors so a typo cannot silently fall back to a default.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from transforms.core.config import ConfigError, settings_from_table
+
 DEFAULT_USER_AGENT = "claimwire/0.1 (+https://github.com/claimwire/claimwire; news research crawler)"
 
 
-class ConfigError(ValueError):
-    """A [fetch] table that cannot be used; the message says which key to fix."""
 
 
 @dataclass(frozen=True)
@@ -57,25 +56,4 @@ class FetchConfig:
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> FetchConfig:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - set(fields))
-        if unknown:
-            raise ConfigError(f"[fetch] unknown key(s): {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(fields))}")
-        values: dict[str, Any] = {}
-        for key, value in d.items():
-            default = getattr(cls, key)
-            if isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise ConfigError(f"[fetch] {key} must be true or false, got {value!r}")
-            elif isinstance(default, int):
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise ConfigError(f"[fetch] {key} must be an integer, got {value!r}")
-            elif isinstance(default, float):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ConfigError(f"[fetch] {key} must be a number, got {value!r}")
-                value = float(value)
-            elif isinstance(default, str) and not isinstance(value, str):
-                raise ConfigError(f"[fetch] {key} must be a string, got {value!r}")
-            values[key] = value
-        return cls(**values)
+        return settings_from_table(cls, d, "fetch")
