@@ -27,13 +27,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.core.schemas import DATASETS, DatasetSpec
-from transforms.core.sink import MANIFEST, ROWS_PER_FILE, Store, write_table
+from transforms.core.sink import MANIFEST, Store, write_table
 
 log = logging.getLogger("claimwire")
 
-# Articles carry whole texts: a smaller row target keeps their files near the
-# few-hundred-MB size that scans like; the other datasets are narrow rows.
-TARGET_ROWS = {"articles": 20_000}
 # A file holding at least this share of the target is left alone: rewriting
 # it would cost a full read and write for no fewer files.
 SMALL_SHARE = 0.5
@@ -53,7 +50,7 @@ class CompactResult:
 
 
 def target_rows(dataset: str) -> int:
-    return TARGET_ROWS.get(dataset, ROWS_PER_FILE)
+    return DATASETS[dataset].rows_per_file
 
 
 def _schema_version(path: Path) -> str | None:

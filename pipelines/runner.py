@@ -12,7 +12,6 @@ import os
 import platform
 import re
 import shutil
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -280,4 +279,4 @@ def _replaced_stories(staging: Path) -> dict[str, set[str]]:
     return {"stories": keys, "story_claims": keys}
 
 
-__all__ = ["RunError", "RunResult", "SinkError", "execute", "replay_run_id", "run_lock", "sys"]
+__all__ = ["RunError", "RunResult", "SinkError", "execute", "replay_run_id", "run_lock"]

@@ -190,8 +190,8 @@ def test_a_reader_globbing_in_a_loop_during_publishes_sees_only_complete_version
 
 
 @pytest.mark.xfail(strict=True, reason="known: a recursive glob through the dataset link resolves the link "
-                   "once per directory it lists, so a swap in the middle of one scan mixes two versions "
-                   "(measured: 1 mixed scan in ~7,000 while 40 runs published); resolve the link first")
+                   "once per directory it lists, so a swap in the middle of one scan mixes two versions; "
+                   "this test stages that race deterministically. Readers that resolve the link first are safe")
 def test_a_raw_recursive_glob_across_a_swap_sees_one_version(tmp_path):
     store = Store(tmp_path)
     for run in range(2):

@@ -61,9 +61,8 @@ def _summarise(run_id: str, item):
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
     by_id = {c.claim_id: c for c in claims}
-    # An article of unknown source is an outlet of its own (as in story_row): two unknown
-    # sources cannot be said to be one outlet, so they can corroborate or dispute each other.
-    outlets = {m.article_id: dataclasses.replace(m, source=m.source or f"unknown:{m.article_id}") for m in metas}
+    # Outlets, not sources, count for corroboration and disputes (as in story_row).
+    outlets = {m.article_id: dataclasses.replace(m, source=m.outlet) for m in metas}
     for sc in aggregate_story_claims(claims, outlets):
         yield sc, _example(sc, by_id)
 

@@ -17,9 +17,6 @@ import apache_beam as beam
 from transforms.core.schemas import DATASETS, partition_path
 from transforms.core.sink import table_for, write_table
 
-ROWS_PER_FILE = {"articles": 20_000, "claims": 200_000, "failures": 200_000,
-                 "stories": 500_000, "story_claims": 500_000, "runs": 500_000}
-
 
 def _stable_shard(row: dict, spec_name: str, shards: int) -> int:
     if shards <= 1:
@@ -57,7 +54,7 @@ class WriteDatasets(beam.PTransform):
             keyed = rows | f"Partition{name}" >> beam.Map(lambda r, s=spec: (partition_path(s, r), r))
             counts = (keyed | f"Keys{name}" >> beam.Keys()
                       | f"Count{name}" >> beam.combiners.Count.PerElement())
-            per_file = ROWS_PER_FILE[name]
+            per_file = spec.rows_per_file
             sharded = keyed | f"Shard{name}" >> beam.Map(
                 lambda kv, c, n=name, k=per_file: (
                     (n, kv[0], _stable_shard(kv[1], n, -(-c[kv[0]] // k))), kv[1]),

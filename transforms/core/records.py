@@ -151,6 +151,12 @@ class ArticleMeta:
     dup_of: Optional[str] = None
     title: str = ""
 
+    @property
+    def outlet(self) -> str:
+        """The source, or an outlet of its own when unknown: two articles of unknown source
+        cannot be said to share one, so they may corroborate or dispute each other."""
+        return self.source or f"unknown:{self.article_id}"
+
     @classmethod
     def of(cls, a: "Article") -> "ArticleMeta":
         return cls(a.article_id, a.source, a.lang, a.published_at, a.story_id, a.dup_of, a.title)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -37,7 +36,6 @@ from transforms.core.schemas import DATASETS, DatasetSpec, partition_path, sort_
 
 CONTROL_DIR = ".claimwire"
 MANIFEST = "_manifest.json"
-ROWS_PER_FILE = 200_000
 ROW_GROUP_SIZE = 50_000
 
 
@@ -70,8 +68,8 @@ def write_partition(spec: DatasetSpec, partition: str, rows: Sequence[Mapping[st
     """Write the rows of one partition into the staging folder; returns the relative paths."""
     out = []
     ordered = sorted(rows, key=sort_key(spec))
-    for seq, start in enumerate(range(0, max(len(ordered), 1), ROWS_PER_FILE)):
-        chunk = ordered[start:start + ROWS_PER_FILE]
+    for seq, start in enumerate(range(0, max(len(ordered), 1), spec.rows_per_file)):
+        chunk = ordered[start:start + spec.rows_per_file]
         if not chunk:
             break
         rel = f"{partition}/{file_name(run_id, seq)}" if partition else file_name(run_id, seq)
@@ -280,8 +278,3 @@ def _fsync_tree(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def temp_dir_near(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="tmp-", dir=root))

@@ -10,18 +10,8 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def source_count(metas: Iterable[ArticleMeta]) -> int:
-    """Distinct outlets; an article of unknown source counts as an outlet of its own.
-
-    Two articles with no known source cannot be said to share one, and
-    collapsing them would understate corroboration.
-    """
-    known, unknown = set(), 0
-    for m in metas:
-        if m.source:
-            known.add(m.source)
-        else:
-            unknown += 1
-    return len(known) + unknown
+    """Distinct outlets (``ArticleMeta.outlet``: an unknown source is an outlet of its own)."""
+    return len({m.outlet for m in metas})
 
 
 def representative(metas: list[ArticleMeta]) -> ArticleMeta:
