@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from pipelines.runner import RunError, RunResult, execute, run_lock
+from pipelines.runner import RunError, RunResult, execute
 from pipelines.settings import settings_from_config
+from pipelines.state_store import open_state
 from transforms.core.config import ConfigError, load_config
 from transforms.core.fetch.config import FetchConfig
 from transforms.core.sink import Store
@@ -43,13 +44,12 @@ def fetch(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
         raise ConfigError(str(exc)) from None
     urls = feed_urls(args)
     output = Path(args.output).absolute()
-    state = Path(args.state).absolute() if args.state else output / ".state"
     from transforms.fetch import FetchFeeds, commit_fetch_state
     started = datetime.now(timezone.utc)
     # A live run's inputs are whatever the web says now: the run id is unique per run.
     run_id = hashlib.blake2b(f"fetch\x00{config.hash}\x00{started.isoformat()}\x00{urls}".encode(),
                              digest_size=8).hexdigest()
-    with run_lock(state):
+    with open_state(args.state, output) as state:
         settings = settings_from_config(config, state_dir=str(state))
         warc_dir = output / "warc"
         warc_dir.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,9 @@ import argparse
 from pathlib import Path
 from typing import Sequence
 
-from pipelines.runner import RunResult, execute, replay_run_id, run_lock
+from pipelines.runner import RunResult, execute, replay_run_id
 from pipelines.settings import settings_from_config
+from pipelines.state_store import open_state
 from transforms.core.config import load_config
 from transforms.read import ReadSources
 
@@ -14,8 +15,7 @@ from transforms.read import ReadSources
 def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     config = load_config(args.config, args.sets)
     output = Path(args.output).absolute()
-    state = Path(args.state).absolute() if args.state else output / ".state"
-    with run_lock(state):
+    with open_state(args.state, output) as state:
         # Built under the lock: the settings carry the dedup and story index of earlier runs.
         settings = settings_from_config(config, state_dir=str(state))
         sources = ReadSources(args.paths, settings.limits)
