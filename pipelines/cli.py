@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "compact":
             from pipelines.compact import main as compact_main
-            done = compact_main(Path(args.output), Path(args.state) if args.state else None, args.datasets)
+            done = compact_main(Path(args.output), args.state, args.datasets)
             if not done.changed:
                 print("nothing to compact")
             for name, (before, after) in sorted(done.merged.items()):
@@ -117,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:
         from pipelines.runner import RunError
-        if isinstance(exc, RunError):
+        from transforms.core.sink import SinkError
+        if isinstance(exc, (RunError, SinkError)):
             print(f"claimwire: {exc}", file=sys.stderr)
             return 2
         if isinstance(exc, OSError):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import io
 import json
 from pathlib import Path
@@ -11,22 +10,28 @@ from typing import Any
 import duckdb
 
 from transforms.core.schemas import DATASETS
+from transforms.core.sink import Store
 
 
 def connect(output: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per dataset; an unpublished dataset is an empty view."""
+    """An in-memory DuckDB with one view per dataset; an unpublished dataset is an empty view.
+
+    The views read the exact files the manifest lists (snapshot files through
+    their pinned links), read once: a query sees one published state across
+    every dataset even while a run publishes the next.
+    """
     con = duckdb.connect(":memory:")
+    manifest = Store(output).manifest() or {"datasets": {}}
     for name, spec in DATASETS.items():
-        # Resolve the dataset link once: the whole query then reads one published
-        # version even if a run swaps versions meanwhile.
-        folder = Path(os.path.realpath(output / name))
-        if folder.is_dir() and any(folder.rglob("*.parquet")):
-            glob = (folder / "**" / "*.parquet").as_posix().replace("'", "''")
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', "
+        files = [(output / f).as_posix() for f in manifest["datasets"].get(name, {}).get("files", [])]
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], "
                         f"hive_partitioning = true, union_by_name = true)")
         else:
             cols = ", ".join(f'CAST(NULL AS {_duck_type(f.type)}) AS "{f.name}"' for f in spec.schema)
-            parts = "".join(f', CAST(NULL AS VARCHAR) AS "{k}"' for k in spec.partition_by)
+            keys = spec.partition_by if spec.snapshot else ("batch", *spec.partition_by)
+            parts = "".join(f', CAST(NULL AS {"BIGINT" if k == "batch" else "VARCHAR"}) AS "{k}"' for k in keys)
             con.execute(f"CREATE VIEW {name} AS SELECT {cols}{parts} WHERE false")
     return con
 

@@ -74,8 +74,9 @@ def test_report_and_compact_on_a_real_run(out):
     assert cli(["compact", "--output", str(out)]) == 0
     after = _manifest(out)
     assert {n: d["rows"] for n, d in after.items()} == {n: d["rows"] for n, d in before.items()}
-    assert len(after["runs"]["files"]) == 1 < len(before["runs"]["files"])
-    en = [f for f in after["articles"]["files"] if f.startswith("published_date=2025-11-02/lang=en/")]
-    assert len(en) == 1 and "part-compact-" in en[0]
+    assert len(after["runs"]["files"]) == 1 == len(before["runs"]["files"])     # a snapshot: one file
+    assert len(after["articles"]["files"]) < len(before["articles"]["files"])
+    en = [f for f in after["articles"]["files"] if "/published_date=2025-11-02/lang=en/" in f]
+    assert len(en) == 1 and "part-compact-" in en[0] and en[0].startswith("articles/batch=3/")
     # a run after compaction adds on top as usual, and the report still reads everything
     assert cli(["report", "--output", str(out)]) == 0

@@ -28,6 +28,10 @@ class DatasetSpec:
     sort_by: tuple[str, ...]         # order of rows within a file
     replace_by: str | None = None    # rows with the same key replace older versions (stories)
     rows_per_file: int = 200_000     # file size target, for runs and for compaction
+    # A snapshot dataset is one file rewritten whole by each publish (rows that change
+    # replace their old versions); the others only ever gain files, one batch folder
+    # per publish. See transforms/core/sink.py for why.
+    snapshot: bool = False
 
 
 ARTICLES = DatasetSpec(
@@ -74,6 +78,7 @@ STORIES = DatasetSpec(
     partition_by=(),
     sort_by=("story_id",),
     replace_by="story_id",
+    snapshot=True,
 )
 
 STORY_CLAIMS = DatasetSpec(
@@ -89,6 +94,7 @@ STORY_CLAIMS = DatasetSpec(
     partition_by=(),
     sort_by=("story_id", "claim_key"),
     replace_by="story_id",
+    snapshot=True,
 )
 
 FAILURES = DatasetSpec(
@@ -98,7 +104,7 @@ FAILURES = DatasetSpec(
     ]),
     partition_by=("stage",),
     sort_by=("input", "reason", "detail"),
-    replace_by="run_id",    # a rerun of the same inputs replaces its failures, whatever the file names
+    # appended like articles: a rerun of the same inputs adds only failures not already recorded
 )
 
 RUNS = DatasetSpec(
@@ -118,7 +124,8 @@ RUNS = DatasetSpec(
     ]),
     partition_by=(),
     sort_by=("run_id",),
-    replace_by="run_id",
+    replace_by="run_id",    # a rerun of the same inputs replaces its runs row
+    snapshot=True,
 )
 
 DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS)}
