@@ -352,8 +352,8 @@ def render(data: dict[str, Any], output: Path) -> str:
              f'{esc(when(last["finished_at"]))}' if last else "no run published yet")
     cards = "".join(f'<div class="card"><b>{esc(num(totals.get(k, 0)))}</b><span>{esc(k)}</span></div>'
                     for k in ("articles", "claims", "stories", "story_claims", "failures", "runs"))
-    ds_rows = [{"dataset": k, "version": v.get("version"), "schema": v.get("schema"),
-                "files": len(v.get("files", [])), "rows": v.get("rows")}
+    ds_rows = [{"dataset": k, "version": data["manifest"].get("version"), "schema": v.get("schema"),
+                "layout": v.get("layout"), "files": len(v.get("files", [])), "rows": v.get("rows")}
                for k, v in sorted(data["manifest"].get("datasets", {}).items())]
     sections = []
     sections.append(
@@ -361,7 +361,7 @@ def render(data: dict[str, Any], output: Path) -> str:
         f'<div class="cards">{cards}</div>'
         '<h4>Published datasets (from the manifest)</h4>'
         + table(ds_rows, [Col("dataset", "dataset"), Col("schema", "schema"), Col("version", "version"),
-                          Col("files", "files", True), Col("rows", "rows", True)])
+                          Col("layout", "layout"), Col("files", "files", True), Col("rows", "rows", True)])
         + "</section>")
     sections.append(
         '<section id="runs"><h2>Runs over time</h2>'
