@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.runner import RunError, run_lock
+from transforms.core.sink import pid_alive
 
 log = logging.getLogger("claimwire")
 
@@ -184,16 +185,6 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Lease:
     """A lease object on a filesystem, renewed by a heartbeat thread while held."""
 
@@ -297,7 +288,7 @@ class Lease:
     def _stale(self, holder: LeaseRecord) -> str | None:
         if holder.expires() <= self.clock():
             return "expired"
-        if holder.host == self.host and holder.pid != self.pid and not _pid_alive(holder.pid):
+        if holder.host == self.host and holder.pid != self.pid and not pid_alive(holder.pid):
             return f"pid {holder.pid} is gone"
         return None
 

@@ -157,7 +157,7 @@ class Store:
         if staging.is_dir():
             for d in sorted(staging.iterdir()):
                 pid = d.name.rsplit("-", 1)[-1]
-                if not (pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid()):
+                if not (pid.isdigit() and pid_alive(int(pid)) and int(pid) != os.getpid()):
                     shutil.rmtree(d, ignore_errors=True)
                     done.append(str(d))
         retired = self.control / "retired"
@@ -395,7 +395,8 @@ def _without_keys(table: pa.Table, column: str, keys: set[str]) -> pa.Table | No
     return table.filter(pc.invert(mask))
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host has ``pid`` (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
