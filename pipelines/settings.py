@@ -13,7 +13,7 @@ from typing import Any
 from transforms.core.articles import ArticleSettings
 from transforms.core.config import Config, ConfigError
 from transforms.core.extract import ExtractSettings
-from transforms.core.language import LanguageSettings
+from transforms.core.language import LangIdRules, LanguageSettings
 from transforms.core.sources import ReadLimits
 from transforms.core.textclean import DebrisLexicon
 
@@ -58,7 +58,8 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     extract = _typed("extract", ExtractSettings.from_mapping, config.section("extract"))
     lang_cfg = config.section("language")
     language = LanguageSettings(min_probability=float(lang_cfg["min_probability"]),
-                                min_letters=int(lang_cfg["min_letters"]), seed=int(config.get("run.seed")))
+                                min_letters=int(lang_cfg["min_letters"]), seed=int(config.get("run.seed")),
+                                rules=_typed("language", lambda _: LangIdRules.load(configs / "langid.toml"), {}))
     debris = DebrisLexicon.load(configs / "debris.toml")
     articles = ArticleSettings(extract=extract, debris=debris, min_text_chars=extract.min_text_chars)
     from transforms.core.claims import ClaimKnowledge

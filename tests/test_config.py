@@ -46,3 +46,15 @@ def test_bad_user_file(tmp_path):
 
 def test_hash_is_stable():
     assert load_config().hash == load_config().hash
+
+
+def test_hash_covers_the_knowledge_files(tmp_path):
+    import shutil
+    from transforms.core.config import CONFIGS_DIR
+    configs = tmp_path / "configs"
+    shutil.copytree(CONFIGS_DIR, configs)
+    base = load_config(defaults=configs / "defaults.toml").hash
+    assert base == load_config().hash
+    rules = configs / "langid.toml"
+    rules.write_text(rules.read_text() + "\n# a comment changes nothing read, but the file changed\n")
+    assert load_config(defaults=configs / "defaults.toml").hash != base

@@ -107,9 +107,21 @@ class Config:
 
     @property
     def hash(self) -> str:
-        """Stable hash of the effective settings (not of where they came from)."""
-        blob = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+        """Stable hash of the effective settings and of the knowledge files they read.
+
+        The lexicons, entities and language rules under ``configs_dir`` shape the
+        output as much as the settings do, so a changed lexicon is a changed
+        config (and a replay of the same inputs gets a new run id).
+        """
+        h = hashlib.blake2b(digest_size=8)
+        h.update(json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str).encode())
+        root = Path(self.configs_dir)
+        for f in sorted(root.rglob("*.toml")) if root.is_dir() else []:
+            rel = f.relative_to(root).as_posix()
+            if rel == DEFAULTS_FILE.name:
+                continue        # already in self.data, with the user's overrides
+            h.update(b"\x00" + rel.encode() + b"\x00" + f.read_bytes())
+        return h.hexdigest()
 
 
 def load_config(path: str | Path | None = None, sets: tuple[str, ...] | list[str] = (),
