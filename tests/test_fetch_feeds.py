@@ -111,3 +111,22 @@ def test_discovery_and_html_sniff():
     assert discover_feeds(html, "https://site.test/home") == ["https://site.test/feed.xml",
                                                               "https://cdn.test/atom"]
     assert looks_like_html(html.encode()) and not looks_like_html(load("item_link.xml"))
+
+
+def test_json_feed_items_become_entries():
+    # feedparser's own JSON Feed test file (feedparser 6.0 itself cannot read it)
+    out = parse_feed(load("jsonfeed_example.json"), "https://example.org/feed.json", "application/feed+json")
+    assert out.title == "My Example Feed" and out.version == "json1" and not out.bozo
+    assert [e.link for e in out.entries] == ["https://example.org/second-item", "https://example.org/initial-post"]
+
+
+def test_json_feed_faults_are_counted_not_raised():
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": 3, "items": ['
+            b'{"id": 7, "url": "/a", "date_published": "2025-10-31T08:00:00Z"}, {"id": "no-link"}, "junk"]}')
+    out = parse_feed(body, "https://example.org/feed.json")
+    assert [(e.link, e.guid, e.published) for e in out.entries] == [
+        ("https://example.org/a", "7", "2025-10-31T08:00:00Z")]
+    assert [f.reason for f in out.rejected] == ["missing_field", "missing_field"]
+    for bad in (b'{"items": []}', b'{"version": "https://jsonfeed.org/version/1"', b"{" * 100_000 + b"}" * 100_000):
+        failure = parse_feed(bad, "https://example.org/feed.json")
+        assert failure.reason == "bad_feed", bad[:40]
