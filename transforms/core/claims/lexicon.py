@@ -168,6 +168,8 @@ class LangLexicon:
     capitalised_nouns: bool = False
     addressee_cues: frozenset[str] = frozenset()
     adjunct_words: frozenset[str] = frozenset()
+    fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
+    fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -190,6 +192,10 @@ class LangLexicon:
         return s.lower().replace("\u200c", " ")
 
 
+# Words that join number words into one number ("twenty and one", "treinta y cinco", "vinte e cinco").
+NUMBER_GLUE = ("and", "và", "y", "e", "et", "und", "و")
+
+
 def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -> Any:
     val = d.get(key, default)
     if not isinstance(val, kind):
@@ -204,7 +210,7 @@ _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numb
 _SECTION_KEYS = {
     "sentences": {"abbreviations"},
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
-                "scales", "cjk_multipliers"},
+                "scales", "cjk_multipliers", "fractions", "fraction_articles"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
@@ -254,6 +260,10 @@ def load_lexicon(path: Path) -> LangLexicon:
 
     words = {str(k).lower(): float(v) for k, v in _get(num, "words", path, dict, {}).items()}
     scales = {str(k).lower(): float(v) for k, v in _get(num, "scales", path, dict, {}).items()}
+    fractions = {str(k).lower(): float(v) for k, v in _get(num, "fractions", path, dict, {}).items()}
+    if any(v < 2 for v in fractions.values()):
+        raise LexiconError(f"{path}: [numbers.fractions] values are denominators (2 or more)")
+    fraction_articles = lower(_get(num, "fraction_articles", path, list, []))
     unit_to_concept = invert(units, "units")
     prefix_unit_to_concept = {str(s).lower(): c for c, ss in prefix_units.items() for s in ss}
     classifiers = lower(_get(num, "classifiers", path, list, []))
@@ -300,6 +310,7 @@ def load_lexicon(path: Path) -> LangLexicon:
         capitalised_nouns=_get(attr, "capitalised_nouns", path, bool, False),
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
+        fractions=fractions, fraction_articles=frozenset(fraction_articles),
     )
     ctx_words = list(context_to_concept)
     compiled = dict(
@@ -326,7 +337,8 @@ def load_lexicon(path: Path) -> LangLexicon:
             r"(?:" + "|".join(re.escape(w) for w in sorted(links, key=lambda w: -len(w))) + r")(?:\s+|(?<=')|(?<=’))"))
     # number words, scale words and the glue between them, as single tokens: the only words
     # the written-number reader needs to see
-    toks = sorted({w for w in list(words) + list(scales) + ["and", "và", "y", "et", "und", "و"] if " " not in w},
+    toks = sorted({w for w in list(words) + list(scales) + list(fractions) + fraction_articles
+                   + list(NUMBER_GLUE) if " " not in w},
                   key=lambda w: (-len(w), w))
     object.__setattr__(lex, "re_number_token", re.compile(
         r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + r")(?!\w)" if toks else r"(?!x)x"))

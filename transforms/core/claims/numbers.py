@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from transforms.core.claims.lexicon import LangLexicon
+from transforms.core.claims.lexicon import NUMBER_GLUE, LangLexicon
 
 # Digits with optional group separators (comma, dot, space, NBSP, thin space, apostrophe) and decimals.
 # (The leading lookahead lets the engine skip non-numeric positions fast: 5x quicker on prose.)
@@ -37,6 +37,7 @@ class NumberSpan:
     end: int
     value: float
     written: bool          # from number words rather than digits
+    fraction: bool = False  # "two thirds", "one and a half": a proportion, not a count
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,9 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 def _combine_words(values: list[float], cjk: bool, scales: Sequence[int] = ()) -> float:
     """Value of a run of number words; ``scales`` are the positions of scale words (million, dozen)."""
-    total, section, digit = 0.0, 0.0, 0.0
-    for k, v in enumerate(values):
-        if cjk:
+    if cjk:
+        total, section, digit = 0.0, 0.0, 0.0
+        for v in values:
             if v >= 10000:
                 total += (section + digit) * v
                 section = digit = 0.0
@@ -100,17 +101,25 @@ def _combine_words(values: list[float], cjk: bool, scales: Sequence[int] = ()) -
                 digit = 0.0
             else:
                 digit = digit * 10 + v if digit else v
-        elif k in scales or v >= 1000:
-            if v >= 1000:
-                total += max(section, 1.0) * v
-                section = 0.0
-            else:
-                section = max(section, 1.0) * v
-        elif v == 100:
-            section = max(section, 1.0) * 100
+        return total + section + digit
+    # (value, scale) of each group closed by a scale word of 1000 or more. A scale takes in
+    # the groups of smaller scales before it: "dos mil millones" is (2 * 1000) * 1e6, and
+    # "cuatrocientos cincuenta y cinco mil doscientos veintiocho millones" (455000 + 228) * 1e6,
+    # the long-scale way; "two million three hundred thousand" stays 2e6 + 300 * 1000.
+    groups: list[tuple[float, float]] = []
+    section = 0.0
+    for k, v in enumerate(values):
+        if v >= 1000:
+            taken = 0.0
+            while groups and groups[-1][1] < v:
+                taken += groups.pop()[0]
+            groups.append((max(section + taken, 1.0) * v, v))
+            section = 0.0
+        elif k in scales or v == 100:
+            section = max(section, 1.0) * v
         else:
             section += v
-    return total + section + digit
+    return sum(g for g, _ in groups) + section
 
 
 def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[NumberSpan]:
@@ -184,7 +193,7 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
         # Token lookup instead of one big regex: number words are a closed set of single words.
         run: list[tuple[int, int, float]] = []
         scale_idx: set[int] = set()
-        glue = ("and", "và", "y", "et", "und", "و")
+        glue = NUMBER_GLUE
 
         def flush() -> None:
             while run and run[-1][2] < 0:
@@ -197,8 +206,38 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
             scale_idx.clear()
             run.clear()
 
-        for m in lex.re_number_token.finditer(folded):
+        tokens = list(lex.re_number_token.finditer(folded))
+        skip_to = -1
+        for i, m in enumerate(tokens):
+            if m.start() <= skip_to:
+                continue            # the scale word a fraction already took ("one and a half million")
             w = m.group(0)
+            gap = folded[run[-1][1]:m.start()] if run else ""
+            adjacent = not run or (not gap.strip(" -\u00a0") and len(gap) <= 3)
+            if w in lex.fractions and run and adjacent and run[-1][2] >= 0:
+                value = _fraction(run, lex.fractions[w], lex.cjk_multipliers)
+                end, proportion = m.end(), True
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt is not None and lex.scales.get(nxt.group(0), 0) >= 1000 and \
+                        not folded[end:nxt.start()].strip(" \u00a0") and nxt.start() - end <= 2:
+                    value = float(f"{value * lex.scales[nxt.group(0)]:.12g}")   # one and a half million
+                    end, proportion = nxt.end(), False
+                    skip_to = nxt.start()
+                if not _inside(run[0][0], taken):
+                    out.append(NumberSpan(run[0][0], end, value, True, fraction=proportion))
+                run.clear()
+                scale_idx.clear()
+                continue
+            if w in lex.fraction_articles:
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt is not None and nxt.group(0) in lex.fractions and \
+                        not folded[m.end():nxt.start()].strip(" -\u00a0") and nxt.start() - m.end() <= 3:
+                    if not adjacent:
+                        flush()
+                    run.append((m.start(), m.end(), 1.0))     # "a half", "one and a half"
+                elif run:
+                    flush()
+                continue
             if run and w in lex.scales and run[-1][2] >= 0:
                 v: Optional[float] = lex.scales[w]
                 is_scale = True
@@ -245,6 +284,19 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
     return out
 
 
+def _fraction(run: list[tuple[int, int, float]], denominator: float, cjk: bool) -> float:
+    """Value of a word run ending in a fraction word: "twenty and three fifths" is 20 + 3/5.
+
+    The numerator is the run after its last "and" ("twenty-three fifths" is 23/5);
+    what stands before that "and" is the whole part.
+    """
+    glue = max((k for k, (_, _, v) in enumerate(run) if v < 0), default=-1)
+    whole = [v for _, _, v in run[:max(glue, 0)] if v >= 0]
+    numerator = [v for _, _, v in run[glue + 1:] if v >= 0]
+    value = (_combine_words(whole, cjk) if whole else 0.0) + _combine_words(numerator, cjk) / denominator
+    return float(f"{value:.12g}")
+
+
 def _tokens_after(text: str, pos: int, limit: int) -> list[tuple[int, int]]:
     """Up to ``limit`` word tokens after ``pos`` within the same clause."""
     stop = _CLAUSE_END.search(text, pos, min(len(text), pos + 160))
@@ -276,8 +328,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
     out: list[Quantity] = []
     used_until = -1
     for i, n in enumerate(nums):
-        if n.start < used_until or _inside(n.start, list(skip)):
-            continue
+        if n.start < used_until or _inside(n.start, list(skip)) or n.fraction:
+            continue        # a fraction is a share of something, not a count of it
         start, end, value, value_max = n.start, n.end, n.value, None
         # ranges: "8 to 16 km", "5-10 km", "۵ تا ۱۰"
         jm = lex.re_range_joiner.match(folded, end)
