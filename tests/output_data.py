@@ -131,6 +131,22 @@ def build_output(root: Path, runs: int = 3) -> Path:
     return root
 
 
+def story_grouping(out: Path):
+    """How a run grouped the articles under ``out``: (stories as sorted file names, which are
+    duplicates, story rows as (articles, sources, languages)), read with a plain DuckDB glob."""
+    import duckdb
+    con = duckdb.connect()
+    rows = con.sql(f"SELECT url, story_id, dup_of FROM read_parquet('{out / 'articles'}/**/*.parquet', "
+                   "hive_partitioning = true)").fetchall()
+    by_story: dict[str, set[str]] = {}
+    for url, story, _ in rows:
+        by_story.setdefault(story, set()).add(Path(url).name)
+    stories = con.sql(f"SELECT article_count, source_count, languages FROM read_parquet("
+                      f"'{out / 'stories'}/*.parquet')").fetchall()
+    return (sorted(map(sorted, by_story.values())), {Path(u).name: d is not None for u, _, d in rows},
+            sorted((a, s, tuple(sorted(langs))) for a, s, langs in stories))
+
+
 @contextmanager
 def without_fsync() -> Iterator[None]:
     """Skip the sink's fsyncs (75% of a publish's time here).

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from output_data import story_grouping
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("articles", "claims", "stories", "story_claims", "failures")
@@ -105,20 +106,6 @@ def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, refer
     assert not any(staging.iterdir())
 
 
-def _grouping(out: Path):
-    import duckdb
-    con = duckdb.connect()
-    rows = con.sql(f"SELECT url, story_id, dup_of FROM read_parquet('{os.path.realpath(out / 'articles')}/**/*.parquet',"
-                   " hive_partitioning = true)").fetchall()
-    by_story: dict[str, set[str]] = {}
-    for url, story, _ in rows:
-        by_story.setdefault(story, set()).add(Path(url).name)
-    stories = con.sql(f"SELECT article_count, source_count, languages FROM read_parquet("
-                      f"'{os.path.realpath(out / 'stories')}/*.parquet')").fetchall()
-    return sorted(map(sorted, by_story.values())), {Path(u).name: d is not None for u, _, d in rows}, sorted(
-        (a, s, tuple(sorted(l))) for a, s, l in stories)
-
-
 def test_a_replay_split_in_two_with_one_state_groups_like_one_run(tmp_path, seeds_dir):
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
@@ -132,6 +119,6 @@ def test_a_replay_split_in_two_with_one_state_groups_like_one_run(tmp_path, seed
     for part in (first, second):
         r = cli("replay", str(part), "--output", str(split), "--quiet")
         assert r.returncode == 0, r.stderr
-    one, two = _grouping(whole), _grouping(split)
+    one, two = story_grouping(whole), story_grouping(split)
     assert one == two
     assert one[2] == [(5, 5, ("en", "fa", "vi"))]     # one story, complete after the second run

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from output_data import story_grouping
 
 pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")
@@ -47,20 +48,6 @@ def cli(env: dict, cache: Path, *args: str, ttl: str = "60") -> subprocess.Compl
                           timeout=300, env=full, check=False)
 
 
-def grouping(out: Path):
-    import duckdb
-    con = duckdb.connect()
-    rows = con.sql(f"SELECT url, story_id, dup_of FROM read_parquet('{os.path.realpath(out / 'articles')}"
-                   "/**/*.parquet', hive_partitioning = true)").fetchall()
-    by_story: dict[str, set[str]] = {}
-    for url, story, _ in rows:
-        by_story.setdefault(story, set()).add(Path(url).name)
-    stories = con.sql(f"SELECT article_count, source_count, languages FROM read_parquet("
-                      f"'{os.path.realpath(out / 'stories')}/*.parquet')").fetchall()
-    return (sorted(map(sorted, by_story.values())), {Path(u).name: d is not None for u, _, d in rows},
-            sorted((a, s, tuple(sorted(langs))) for a, s, langs in stories))
-
-
 def test_a_replay_split_in_two_over_an_s3_state_groups_like_one_run(tmp_path, seeds_dir, s3_env):
     env, fs = s3_env
     seeds = sorted(seeds_dir.iterdir())
@@ -86,7 +73,7 @@ def test_a_replay_split_in_two_over_an_s3_state_groups_like_one_run(tmp_path, se
     assert head["previous"] is not None                      # two runs, two generations
     assert not fs.exists(f"{BUCKET}/split/run.lock")         # released
     assert any("/index/" in p for p in fs.find(f"{BUCKET}/split/{head['generation']}"))
-    one, two = grouping(whole), grouping(split)
+    one, two = story_grouping(whole), story_grouping(split)
     assert one == two
     assert one[2] == [(5, 5, ("en", "fa", "vi"))]
 
