@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -185,8 +185,8 @@ class WarcArchive:
             return self._write(rec)
 
 
-def iter_warc_documents(path: str | os.PathLike[str],
-                        max_bytes: int = 5 * 1024 * 1024) -> Iterator[RawDocument | Failure]:
+def iter_warc_documents(path: str | os.PathLike[str], max_bytes: int = 5 * 1024 * 1024,
+                        opener: Callable[[str], BinaryIO] | None = None) -> Iterator[RawDocument | Failure]:
     """Replay a WARC file: articles as RawDocuments, archived failure rows as Failures.
 
     claimwire's own feed, robots.txt, redirect-hop and retry records are not
@@ -195,7 +195,7 @@ def iter_warc_documents(path: str | os.PathLike[str],
     """
     name = Path(path).name
     try:
-        fh = open(path, "rb")
+        fh = opener(str(path)) if opener is not None else open(path, "rb")
     except OSError as exc:
         yield Failure(Stage.READ.value, Reason.UNREADABLE.value, str(path), f"{type(exc).__name__}: {exc}")
         return
