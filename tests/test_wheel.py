@@ -56,9 +56,15 @@ def wheel_venv() -> Path:
         wheel_key = _digest(_package_files())
         if (venv / ".wheel").exists() and (venv / ".wheel").read_text() == wheel_key:
             return venv
-        dist = CACHE / "dist"
-        shutil.rmtree(dist, ignore_errors=True)
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, ROOT], timeout=600, cwd=CACHE)
+        # Built from a copy: setuptools leaves build/ in the tree it builds, and a stale
+        # build/lib could put deleted modules back into the wheel.
+        src, dist = CACHE / "src", CACHE / "dist"
+        for d in (src, dist):
+            shutil.rmtree(d, ignore_errors=True)
+        for f in _package_files():
+            (src / f.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, src / f.relative_to(ROOT))
+        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, src], timeout=600, cwd=CACHE)
         (whl,) = dist.glob("claimwire-*.whl")
         if not (venv / ".deps-installed").exists():
             _run([py, "-m", "pip", "install", "-q", whl], timeout=900)     # resolves every dependency
