@@ -29,7 +29,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="claimwire", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    rp = sub.add_parser("replay", help="replay local files and folders (.txt .html[.gz] .jsonl .warc[.gz])")
+    rp = sub.add_parser("replay", help="replay files, folders and globs, local or s3:// gs:// (.txt .html[.gz] .jsonl .warc[.gz])")
     rp.add_argument("paths", nargs="+", metavar="PATH")
     _common(rp)
     fp = sub.add_parser("fetch", help="fetch RSS/Atom feeds and their new article pages (archived as WARC)")
