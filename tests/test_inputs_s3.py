@@ -13,7 +13,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -160,26 +163,49 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("case", ["no_bucket", "unreachable", "no_extra"])
+@contextmanager
+def _refusing_s3() -> Iterator[str]:
+    """A second moto server that checks credentials (IAM), so the test keys are refused with 403."""
+    port = _closed_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.mark.parametrize("case", ["no_bucket", "refused", "unreachable", "no_extra"])
 def test_a_store_that_cannot_be_listed_ends_the_run_with_one_line(tmp_path, s3, corpus, case):
     env, _ = s3
     url = f"s3://{BUCKET}/corpus/feed/"
     args = ["-m", "pipelines"]
-    if case == "no_bucket":
-        url = "s3://no-such-bucket-here/x/"
-    elif case == "unreachable":
-        env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}"}
-    else:   # an install without claimwire[aws]: boto3 cannot be imported
-        args = ["-c", "import sys; sys.modules['boto3'] = None; from pipelines.cli import main; "
-                      "sys.argv[0] = 'claimwire'; sys.exit(main())"]
-    out = tmp_path / "out"
-    r = subprocess.run([sys.executable, *args, "replay", url, "--output", str(out)], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120, env={**os.environ, **env}, check=False)
+    with ExitStack() as stack:
+        if case == "no_bucket":
+            url = "s3://no-such-bucket-here/x/"
+        elif case == "refused":
+            env = {**env, "AWS_ENDPOINT_URL": stack.enter_context(_refusing_s3())}
+        elif case == "unreachable":
+            env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}"}
+        else:   # an install without claimwire[aws]: boto3 cannot be imported
+            args = ["-c", "import sys; sys.modules['boto3'] = None; from pipelines.cli import main; "
+                          "sys.argv[0] = 'claimwire'; sys.exit(main())"]
+        out = tmp_path / "out"
+        r = subprocess.run([sys.executable, *args, "replay", url, "--output", str(out)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120, env={**os.environ, **env}, check=False)
     assert r.returncode == 2, r.stderr[-2000:]
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
-    assert {"no_bucket": "no bucket 'no-such-bucket-here'", "unreachable": "cannot reach the S3 endpoint",
-            "no_extra": "pip install 'claimwire[aws]'"}[case] in lines[0]
+    assert {"no_bucket": "no bucket 'no-such-bucket-here'", "refused": "refused (HTTP 403)",
+            "unreachable": "cannot reach the S3 endpoint", "no_extra": "pip install 'claimwire[aws]'"}[case] in lines[0]
     assert not (out / "articles").exists()
 
 
