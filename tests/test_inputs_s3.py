@@ -271,3 +271,20 @@ def test_gzipped_inputs_are_read_as_stored_then_decompressed_once(tmp_path, s3):
     assert isinstance(doc, RawDocument) and "Hello from a gzipped page" in doc.body and doc.url.startswith("s3://")
     (bomb,) = got["bomb.html.gz"]
     assert isinstance(bomb, Failure) and bomb.reason == "too_large"
+
+
+def test_workers_get_the_endpoint_and_region_from_the_env_but_never_the_keys(monkeypatch):
+    from apache_beam.options.pipeline_options import S3Options
+
+    from pipelines.runner import pipeline_options
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://minio.internal:9000")
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    s3 = pipeline_options([], "FnApiRunner").view_as(S3Options)
+    assert (s3.s3_endpoint_url, s3.s3_region_name) == ("http://minio.internal:9000", "eu-west-3")
+    assert s3.s3_access_key_id is None and s3.s3_secret_access_key is None
+    flags = pipeline_options(["--s3_endpoint_url=http://other:9000"], "FnApiRunner").get_all_options()
+    assert flags["s3_endpoint_url"] == "http://other:9000"            # a Beam flag still wins
+    shipped = json.dumps(flags, default=str)
+    assert "AKIDEXAMPLE" not in shipped and '"secret"' not in shipped
