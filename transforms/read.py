@@ -99,14 +99,18 @@ def _check_s3_bucket(url: str, options: PipelineOptions) -> None:
         raise InputError(f"cannot reach the S3 endpoint {where} for {url}: {_first_line(exc)}") from None
 
 
-def list_url(url: str, options: PipelineOptions) -> list[str]:
+def list_url(url: str, options: PipelineOptions, checked: set[str] | None = None) -> list[str]:
     """Every object a URL names: the object itself, else everything below it as a folder; globs as given.
 
     ``*`` stays within one folder and ``**`` crosses folders (Beam's match rules).
+    ``checked`` holds the buckets already asked in this run.
     """
     _require_filesystem(url)
-    if _scheme(url) == "s3":
+    bucket = url.split("://", 1)[1].split("/", 1)[0]
+    if _scheme(url) == "s3" and (checked is None or bucket not in checked):
         _check_s3_bucket(url, options)
+        if checked is not None:
+            checked.add(bucket)
     try:
         if any(c in url for c in _GLOB_CHARS):
             return [m.path for m in FileSystems.match([url])[0].metadata_list]
@@ -215,7 +219,7 @@ class ReadSources(beam.PTransform):
         options = options or PipelineOptions([])
         if any(is_url(p) for p in paths):
             FileSystems.set_options(options)      # the driver lists with the run's S3/GCS options
-        self._files, self._discovery_failures = discover(paths, partial(list_url, options=options))
+        self._files, self._discovery_failures = discover(paths, partial(list_url, options=options, checked=set()))
         self._limits = limits
 
     @property
