@@ -6,14 +6,32 @@ from typing import Sequence
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters, apply_stage
-from transforms.core.records import Stage
-from transforms.core.sources import InputFile, ReadLimits, discover, read_input
+from pathlib import Path
+
+from transforms.common import FAILURES, MAIN, Counters, apply_stage, internal_failure
+from transforms.core.records import Failure, Stage
+from transforms.core.sources import InputFile, ReadLimits, discover, input_id, read_input
 
 
 def _read(limits: ReadLimits, item: InputFile):
     # A generator: a large JSON-lines or WARC file streams record by record.
     return read_input(item, limits)
+
+
+def discover_each(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
+    """``discover`` path by path: a path whose listing raises is one failure, the others are read."""
+    files: dict[str, InputFile] = {}
+    failures: list[Failure] = []
+    for raw in paths:
+        try:
+            found, failed = discover([raw])
+        except Exception as exc:  # dead letter, as for a record
+            failures.append(internal_failure(Stage.READ.value, None, exc, where=input_id(str(Path(raw).absolute()))))
+            continue
+        files.update((f.path, f) for f in found)
+        failures.extend(failed)
+    return (sorted(files.values(), key=lambda f: f.path),
+            sorted(set(failures), key=lambda f: (f.input, f.reason, f.detail)))
 
 
 class _CountDiscoveryFn(beam.DoFn):
@@ -35,7 +53,7 @@ class ReadSources(beam.PTransform):
 
     def __init__(self, paths: Sequence[str], limits: ReadLimits):
         super().__init__()
-        self._files, self._discovery_failures = discover(paths)
+        self._files, self._discovery_failures = discover_each(paths)
         self._limits = limits
 
     @property
