@@ -41,10 +41,10 @@ def _patch_read(m):
     import transforms.read as mod
     real = mod.read_input
 
-    def fake(item, limits):
+    def fake(item, limits, *rest):
         if item.path.endswith(CHOSEN):
             _boom(item.path)
-        return real(item, limits)
+        return real(item, limits, *rest)
     m.setattr(mod, "read_input", fake)
 
 

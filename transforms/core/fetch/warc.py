@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -186,8 +186,19 @@ class WarcArchive:
             return self._write(rec)
 
 
-def iter_warc_documents(path: str | os.PathLike[str],
-                        max_bytes: int = 5 * 1024 * 1024) -> Iterator[RawDocument | Failure]:
+def _is_empty(fh: BinaryIO) -> bool:
+    """Whether a stream holds no byte, without consuming any: works for files and store streams."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        return not peek(1)
+    try:
+        return os.fstat(fh.fileno()).st_size == 0
+    except (OSError, ValueError, AttributeError):   # a stream with no file behind it
+        return False
+
+
+def iter_warc_documents(path: str | os.PathLike[str], max_bytes: int = 5 * 1024 * 1024,
+                        opener: Callable[[str], BinaryIO] | None = None) -> Iterator[RawDocument | Failure]:
     """Replay a WARC file: articles as RawDocuments, archived failure rows as Failures.
 
     claimwire's own feed, robots.txt, redirect-hop and retry records are not
@@ -196,12 +207,12 @@ def iter_warc_documents(path: str | os.PathLike[str],
     """
     name = Path(path).name
     try:
-        fh = open(path, "rb")
+        fh = opener(str(path)) if opener is not None else open(path, "rb")
     except OSError as exc:
         yield Failure(Stage.READ.value, Reason.UNREADABLE.value, str(path), f"{type(exc).__name__}: {exc}")
         return
     with fh:
-        size = os.fstat(fh.fileno()).st_size
+        empty = _is_empty(fh)
         it = ArchiveIterator(fh)
         it.INC_RECORD = ""   # warcio writes its own warning to stderr; the failure row says it
         records = yielded = ours = 0
@@ -286,9 +297,9 @@ def iter_warc_documents(path: str | os.PathLike[str],
             yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
                           f"{type(exc).__name__}: {exc}"[:500])
             return
-        if not records and size:
+        if not records and not empty:
             yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
-                          f"no complete WARC record in {size} bytes (cut short, or not WARC)")
+                          "no complete WARC record in a non-empty file (cut short, or not WARC)")
             return
         if not yielded and not ours:
             # So that every input file is accounted for: a claimwire archive holding only feed
