@@ -243,7 +243,10 @@ def eval_number_with_unit(kb: ClaimKnowledge, langs: tuple[str, ...] = ("English
                     v = _rt_value(res.get("Resolution", {}).get("value"))
                     if v is not None:
                         name = str(res["Resolution"].get("unit") or "").lower()
-                        gold.append((_sig(v), _RT_UNIT.get(name, "?" + name)))
+                        unit = _RT_UNIT.get(name, "?" + name)
+                        if typ == "Dimension" and unit == "GBP":
+                            unit = "pound_weight"     # "Pound", "Libra", "Livre": a weight in this spec
+                        gold.append((_sig(v), unit))
                 pred = []
                 for q in find_quantities(text, lex):
                     if _type_of(q.unit) != typ:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+# Concepts of time: the denominators of rates ("a month", "per hour") and the units of ages.
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
 MODIFIERS = ("at_least", "about", "more_than", "up_to", "less_than")
 
 
@@ -170,6 +172,13 @@ class LangLexicon:
     adjunct_words: frozenset[str] = frozenset()
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
+    # quantities of every kind (configs/units.toml merged in; see numbers.py)
+    symbol_to_concept: Mapping[str, str] = field(default_factory=dict)   # case-sensitive: "MB", "kWh", "EUR"
+    count_stops: frozenset[str] = frozenset()      # function words: never the thing a number counts
+    verb_suffixes: tuple[str, ...] = ()            # "destroyed", "killing": not a noun head
+    head_first: bool = False                       # "300 maisons détruites": the head is the first noun
+    trivial_before: frozenset[str] = frozenset()   # "the two countries": an anaphor, not a new count
+    measures: frozenset[str] = frozenset()         # concepts that can end a compound unit ("per hour", "/kg")
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -187,6 +196,10 @@ class LangLexicon:
     re_number_token: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     claimant_index: PhraseIndex = PhraseIndex({}, False)
     re_unit_link: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_symbol: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_per: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"[ \u00a0]?/[ \u00a0]?"))
+    re_age_after: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_age_before: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
 
     def fold(self, s: str) -> str:
         return s.lower().replace("\u200c", " ")
@@ -210,7 +223,8 @@ _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numb
 _SECTION_KEYS = {
     "sentences": {"abbreviations"},
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
-                "scales", "cjk_multipliers", "fractions", "fraction_articles"},
+                "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
+                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
@@ -218,7 +232,29 @@ _SECTION_KEYS = {
 }
 
 
-def load_lexicon(path: Path) -> LangLexicon:
+def load_common_units(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """``configs/units.toml``: ([units] case-blind, [symbols] case-sensitive, [prefix] before the number)."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    unknown = set(data) - {"units", "symbols", "prefix"}
+    if unknown:
+        raise LexiconError(f"{path}: unknown keys {sorted(unknown)} (allowed: ['prefix', 'symbols', 'units'])")
+    out = []
+    for section in ("units", "symbols", "prefix"):
+        table = data.get(section, {})
+        if not isinstance(table, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in table.values()):
+            raise LexiconError(f"{path}: [{section}] must map a concept to a list of strings")
+        out.append({str(k): list(v) for k, v in table.items()})
+    return out[0], out[1], out[2]
+
+
+def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
+    """One language's lexicon, with the shared units of ``common`` (default: ``configs/units.toml``)."""
+    path = Path(path)
+    if common is None and (path.parent.parent / "units.toml").exists():
+        common = path.parent.parent / "units.toml"
+    c_units, c_symbols, c_prefix = load_common_units(common) if common else ({}, {}, {})
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     unknown = set(data) - _TOP_KEYS
@@ -265,7 +301,13 @@ def load_lexicon(path: Path) -> LangLexicon:
         raise LexiconError(f"{path}: [numbers.fractions] values are denominators (2 or more)")
     fraction_articles = lower(_get(num, "fraction_articles", path, list, []))
     unit_to_concept = invert(units, "units")
+    for s_, c_ in invert(c_units, "units").items():
+        unit_to_concept.setdefault(s_, c_)          # the language's own reading of a surface wins
     prefix_unit_to_concept = {str(s).lower(): c for c, ss in prefix_units.items() for s in ss}
+    for c_, ss_ in c_prefix.items():
+        for s_ in ss_:
+            prefix_unit_to_concept.setdefault(s_.lower(), c_)
+    symbol_to_concept = {s_: c_ for c_, ss_ in c_symbols.items() for s_ in ss_}
     classifiers = lower(_get(num, "classifiers", path, list, []))
     context_to_concept = invert(context, "context")
     modifier_of = invert(mods, "modifiers")
@@ -311,6 +353,12 @@ def load_lexicon(path: Path) -> LangLexicon:
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
+        symbol_to_concept=symbol_to_concept,
+        count_stops=frozenset(lower(_get(num, "count_stops", path, list, []))),
+        verb_suffixes=tuple(lower(_get(num, "verb_suffixes", path, list, []))),
+        head_first=_get(num, "head_first", path, bool, False),
+        trivial_before=frozenset(lower(_get(num, "trivial_before", path, list, []))),
+        measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
     )
     ctx_words = list(context_to_concept)
     compiled = dict(
@@ -342,6 +390,19 @@ def load_lexicon(path: Path) -> LangLexicon:
                   key=lambda w: (-len(w), w))
     object.__setattr__(lex, "re_number_token", re.compile(
         r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + r")(?!\w)" if toks else r"(?!x)x"))
+    if symbol_to_concept:
+        syms = sorted(symbol_to_concept, key=lambda w: (-len(w), w))
+        # case-sensitive, and never inside a word: "5 MB" and "5MB", not "MBA"
+        object.__setattr__(lex, "re_symbol", re.compile(
+            r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, syms)) + r")(?![^\W\d_])"))
+    per = lower(_get(num, "per_words", path, list, []))
+    object.__setattr__(lex, "re_per", re.compile(
+        r"[\s\u00a0]*(?:/|(?:" + "|".join(re.escape(w) for w in sorted(per, key=lambda w: -len(w))) + r")(?!\w))[\s\u00a0]*"
+        if per else r"[ \u00a0]?/[ \u00a0]?"))
+    for key, attr in (("age_after", "re_age_after"), ("age_before", "re_age_before")):
+        ws = lower(_get(num, key, path, list, []))
+        if ws:
+            object.__setattr__(lex, attr, re.compile(_alternation(ws, spaced=sp)))
     for k, v in compiled.items():
         object.__setattr__(lex, k, v)
     return lex
@@ -349,7 +410,8 @@ def load_lexicon(path: Path) -> LangLexicon:
 
 def load_all(folder: Path) -> dict[str, LangLexicon]:
     out: dict[str, LangLexicon] = {}
+    common = Path(folder).parent / "units.toml"
     for path in sorted(Path(folder).glob("*.toml")):
-        lex = load_lexicon(path)
+        lex = load_lexicon(path, common if common.exists() else None)
         out[lex.lang] = lex
     return out
