@@ -179,6 +179,7 @@ class LangLexicon:
     head_first: bool = False                       # "300 maisons détruites": the head is the first noun
     trivial_before: frozenset[str] = frozenset()   # "the two countries": an anaphor, not a new count
     measures: frozenset[str] = frozenset()         # concepts that can end a compound unit ("per hour", "/kg")
+    range_pairs: Mapping[str, str] = field(default_factory=dict)   # "between" X "and" Y, "from" X "to" Y
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -224,7 +225,7 @@ _SECTION_KEYS = {
     "sentences": {"abbreviations"},
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
-                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before"},
+                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
@@ -359,6 +360,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         head_first=_get(num, "head_first", path, bool, False),
         trivial_before=frozenset(lower(_get(num, "trivial_before", path, list, []))),
         measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
+        range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
+                     if isinstance(p, list) and len(p) == 2},
     )
     ctx_words = list(context_to_concept)
     compiled = dict(

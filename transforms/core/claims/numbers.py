@@ -9,6 +9,7 @@ analyst cannot use "61" without knowing 61 of what.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -23,7 +24,8 @@ _MASKS = re.compile(
     r"(?=[\d+(])(?:\b\d{1,2}:\d{2}(?::\d{2})?\b"                       # 10:29
     r"|\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b"              # 31/10/2025, 2025-10-31
     r"|\+?\(?\d{2,4}\)?[\s\-]\d{3}[\s\-]\d{3,4}(?:[\s\-]\d{2,4})?\b"  # phone numbers
-    r"|\b\d+(?:\.\d+){2,}\b)"                              # 192.168.1.2, 1.2.3
+    r"|\b\d+(?:\.\d+){2,}\b"                               # 192.168.1.2, 1.2.3
+    r"|\b\d{1,2}(?:[.:]\d{2})?\s?(?:[ap]\.m\.|[apAP][mM]\b))"       # 2 pm, 2.13 am
 )
 _LETTER_HYPHEN = re.compile(r"[^\W\d_][\-‐–]$")
 _SUFFIX_LETTERS = re.compile(r"[^\W\d_]+")
@@ -98,12 +100,37 @@ def _fractions(text: str, masks: list[tuple[int, int]]) -> list[NumberSpan]:
             whole = int(m.group(1)) if m.group(1) else 0
             out.append(NumberSpan(m.start(), m.end(), float(f"{whole + num / den:.12g}"), False))
     if _VULGAR_CHARS.search(text):
-        import unicodedata
         for m in _VULGAR.finditer(text):
             whole = int(m.group(1)) if m.group(1) else 0
             start = m.start() if m.group(1) else m.start(2)
             out.append(NumberSpan(start, m.end(), float(f"{whole + unicodedata.numeric(m.group(2)):.12g}"), False))
     return sorted(out, key=lambda n: n.start)
+
+
+# "4e14", "-1e-3", "2.48×10−5", "8x2^10": a mantissa times a power, read as one value.
+_SCIENTIFIC = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3})|[ ]?[×x][ ]?(\d{1,3})(?:\^|\*\*)?([-+−]?\d{1,3}))(?![\w.])")
+
+
+def _scientific(text: str) -> list[NumberSpan]:
+    out: list[NumberSpan] = []
+    if "e" not in text and "E" not in text and "×" not in text and "x" not in text:
+        return out
+    for m in _SCIENTIFIC.finditer(text):
+        mant = float(m.group(1))
+        try:
+            if m.group(2) is not None:
+                value = mant * 10.0 ** int(m.group(2).replace("−", "-"))
+            else:
+                base, exp = int(m.group(3)), int(m.group(4).replace("−", "-"))
+                if m.group(4)[0] not in "-+−" and "^" not in m.group(0) and "**" not in m.group(0) and base == 10:
+                    continue    # "10x10": a size, not a power
+                value = mant * float(base) ** exp
+        except (OverflowError, ValueError):
+            continue
+        if value != value or value in (float("inf"), float("-inf")):
+            continue
+        out.append(NumberSpan(m.start(), m.end(), float(f"{value:.12g}"), False))
+    return out
 
 
 _VULGAR_CHARS = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
@@ -158,7 +185,8 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     folded = lex.fold(text)
     if len(folded) != len(text):
         folded = "".join(c if len(c) == 1 else ch for ch, c in ((ch, ch.lower()) for ch in text))
-    out: list[NumberSpan] = _fractions(text, masks)
+    out: list[NumberSpan] = _fractions(text, masks) + _scientific(text)
+    out.sort(key=lambda n: n.start)
     taken = [(f.start, f.end) for f in out]
     for m in _DIGITS.finditer(text):
         s, e = m.start(), m.end()
@@ -196,8 +224,9 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
         suf = _SUFFIX_LETTERS.match(nxt)
         if suf:
             letters = suf.group(0).lower()
+            money_scale = letters in _MONEY_SCALES and ds > 0 and unicodedata.category(text[ds - 1]) == "Sc"
             if letters not in lex.unit_to_concept and letters not in lex.scales and lex.spaced and \
-                    not lex.re_symbol.match(text, e):
+                    not lex.re_symbol.match(text, e) and not money_scale:
                 continue    # "30MK2", "21st", "3D"
         sm = lex.re_scale.match(folded, e)
         if sm and sm.end() > sm.start():
@@ -460,7 +489,9 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             continue        # a fraction is a share of something, not a count of it
         start, end, value, value_max = n.start, n.end, n.value, None
         # ranges: "8 to 16 km", "5-10 km", "۵ تا ۱۰"
-        jm = lex.re_range_joiner.match(folded, end)
+        opener = folded[max(0, start - 16):start].split()
+        closer = lex.range_pairs.get(opener[-1]) if opener else None
+        jm = lex.re_range_joiner.match(folded, end) or (_word_at(folded, end, closer) if closer else None)
         if jm and i + 1 < len(nums) and nums[i + 1].start == jm.end() and nums[i + 1].value > value:
             value_max = nums[i + 1].value
             end = nums[i + 1].end
@@ -510,6 +541,15 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             conf = 0.6 if not n.written else 0.5
         if _trivial(folded, n.start, n, lex):
             continue
+        if unit is not None and value_max is None and i + 1 < len(nums):
+            # "44 mg to 50 mg", "between 44 mg and 50 mg", "from -18 °C to -34 °C": one range
+            jm = lex.re_range_joiner.match(folded, unit[1]) or (_word_at(folded, unit[1], closer) if closer else None)
+            nxt = nums[i + 1]
+            if jm and nxt.start == jm.end():
+                u2 = _match_unit(text, folded, _skip_spaces(text, nxt.end), lex)
+                if u2 is not None and u2[2] == unit[2]:
+                    value, value_max = min(value, nxt.value), max(value, nxt.value)
+                    end = u2[1]
         concept = prefix_concept or (unit[2] if unit else "")
         c_start, c_end = (unit[0], unit[1]) if unit else (start, start + 1)
         if unit and prefix_concept is None and unit[2] == "set":
@@ -553,6 +593,11 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         used_until = end
         out.append(Quantity(start, end, value, value_max, concept, modifier, round(max(conf, 0.3), 2), c_start, c_end))
     return out
+
+
+def _word_at(folded: str, pos: int, word: str) -> Optional[re.Match[str]]:
+    """``word`` between spaces at ``pos``: the closing half of a range pair ("between 5 and 10")."""
+    return re.compile(r"[\s\u00a0]+" + re.escape(word) + r"[\s\u00a0]+").match(folded, pos)
 
 
 def _skip_spaces(text: str, pos: int) -> int:
