@@ -49,6 +49,15 @@ def _flex(word: str) -> str:
     return r"[\s\u200c]*".join(re.escape(p) for p in parts) if len(parts) > 1 else re.escape(word.strip())
 
 
+def _prefix_pattern(surface: str) -> str:
+    """A currency prefix, never the end of a word; wires may space a code from its symbol ("hk $ 10").
+
+    One letter keeps its symbol glued: "a $ 5" is Spanish "a" (to) before dollars, not Australian."""
+    left = r"(?<![^\W\d_])" if surface[:1].isalpha() else ""
+    m = re.fullmatch(r"([a-z]{2,})([^\w\s.]+)", surface)
+    return left + (re.escape(m.group(1)) + r"\s?" + re.escape(m.group(2)) if m else re.escape(surface))
+
+
 _PHRASE_WORD = re.compile(r"[^\W_]+")
 _PHRASE_SPLIT = re.compile(r"([^\W_]+)")
 
@@ -180,6 +189,7 @@ class LangLexicon:
     trivial_before: frozenset[str] = frozenset()   # "the two countries": an anaphor, not a new count
     measures: frozenset[str] = frozenset()         # concepts that can end a compound unit ("per hour", "/kg")
     range_pairs: Mapping[str, str] = field(default_factory=dict)   # "between" X "and" Y, "from" X "to" Y
+    rate_blockers: frozenset[str] = frozenset()    # "$13 billion a year earlier": "a year" is no rate there
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -225,7 +235,8 @@ _SECTION_KEYS = {
     "sentences": {"abbreviations"},
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
-                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs"},
+                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
+                "rate_blockers"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
@@ -360,6 +371,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         head_first=_get(num, "head_first", path, bool, False),
         trivial_before=frozenset(lower(_get(num, "trivial_before", path, list, []))),
         measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
+        rate_blockers=frozenset(lower(_get(num, "rate_blockers", path, list, []))),
         range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
                      if isinstance(p, list) and len(p) == 2},
     )
@@ -368,7 +380,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         re_words=re.compile(_alternation(list(words), spaced=sp)),
         re_scale=re.compile(r"[\s\u00a0]*" + _alternation(list(scales), spaced=sp, suffix_ok=sx)),
         re_unit=re.compile(_alternation(list(unit_to_concept) + classifiers, spaced=sp, suffix_ok=sx)),
-        re_prefix_unit=re.compile("(?:" + "|".join(re.escape(s) for s in sorted(prefix_unit_to_concept, key=lambda s: -len(s))) + r")\s?$")
+        re_prefix_unit=re.compile("(?:" + "|".join(_prefix_pattern(s) for s in sorted(prefix_unit_to_concept, key=lambda s: -len(s))) + r")\s?$")
         if prefix_unit_to_concept else re.compile(r"(?!x)x"),
         re_classifier=re.compile(_alternation(classifiers, spaced=sp, suffix_ok=sx)),
         re_context=re.compile(_alternation(ctx_words, spaced=sp, suffix_ok=sx)),

@@ -412,6 +412,11 @@ _MONEY_SCALES = {"k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, 
 _MONEY_SCALE = re.compile(r"(k|mn|mm|m|bn|b|tn|t)(?![^\W\d_])", re.IGNORECASE)
 
 
+# Hundredths (or tenths) of a main currency unit, added to the amount before them.
+_SUBUNITS = {"cent": 100.0, "pence": 100.0, "jiao": 10.0}
+_GLUE = re.compile(r"[\s\u00a0,]*(?:(?:and|und|et|y|e|và|又|零)(?!\w))?[\s\u00a0]*")
+
+
 def _is_money(concept: str) -> bool:
     return concept.isupper() or concept in ("cent", "pence", "franc", "currency")
 
@@ -422,9 +427,15 @@ def _compound(text: str, folded: str, pos: int, lex: LangLexicon) -> Optional[tu
     if not pm or pm.end() == pos:
         return None
     d = _match_unit(text, folded, pm.end(), lex)
-    if d is None or d[2] not in lex.measures:
+    if d is None or d[2] not in lex.measures or _blocked(folded, d[1], lex):
         return None
     return d[1], d[2]
+
+
+def _blocked(folded: str, pos: int, lex: LangLexicon) -> bool:
+    """A rate word followed by "earlier", "ago": "$13 billion a year earlier" is a date, not a rate."""
+    nxt = folded[pos:pos + 20].split()
+    return bool(nxt) and nxt[0].strip(".,;") in lex.rate_blockers
 
 
 def _counted_noun(text: str, folded: str, end: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
@@ -559,6 +570,16 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                 if inner and inner[2] != "set":
                     concept, c_start, c_end = inner[2], inner[0], inner[1]
                     break
+        if unit and _is_money(concept) and concept not in _SUBUNITS and i + 1 < len(nums):
+            # "13 dollars and 45 cents", "两美元又三美分", "五元三毛": one amount in the main unit
+            g = _GLUE.match(folded, unit[1])
+            nxt = nums[i + 1]
+            if g and nxt.start == g.end() and not nxt.fraction:
+                sub = _match_unit(text, folded, _skip_spaces(text, nxt.end), lex)
+                if sub is not None and sub[2] in _SUBUNITS and nxt.value < 100:
+                    value = float(f"{value + nxt.value / _SUBUNITS[sub[2]]:.12g}")
+                    end = c_end = sub[1]
+                    used_until = end
         if n.written and (unit is None or n.value == 1):
             continue        # "a radar", "một chiếc", "one of": an article, not a count
         if unit and prefix_concept is None and unit[0] - end < 3:
@@ -585,7 +606,9 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         if mm:
             surface = re.sub(r"[\s\u200c]+", " ", mm.group(0).strip())
             modifier = lex.modifier_of.get(surface)
-        rm = lex.re_rate.search(folded[max(0, start - 25):min(len(text), c_end + 25)]) if "/" not in concept else None
+        w0 = max(0, start - 25)
+        rm = next((m for m in lex.re_rate.finditer(folded, w0, min(len(text), c_end + 25))
+                   if not _blocked(folded, m.end(), lex)), None) if "/" not in concept else None
         if rm and _is_money(concept):
             rate = lex.rate_of.get(re.sub(r"[\s\u200c]+", " ", rm.group(0)))
             if rate:
