@@ -414,7 +414,7 @@ _MONEY_SCALE = re.compile(r"(k|mn|mm|m|bn|b|tn|t)(?![^\W\d_])", re.IGNORECASE)
 
 # Hundredths (or tenths) of a main currency unit, added to the amount before them.
 _SUBUNITS = {"cent": 100.0, "pence": 100.0, "jiao": 10.0}
-_GLUE = re.compile(r"[\s\u00a0,]*(?:(?:and|und|et|y|e|và|又|零)(?!\w))?[\s\u00a0]*")
+_GLUE = re.compile(r"[\s\u00a0,]*(?:(?:and|und|et|y|e|và)(?!\w)|又|零)?[\s\u00a0]*")
 
 
 def _is_money(concept: str) -> bool:
@@ -580,6 +580,17 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                     value = float(f"{value + nxt.value / _SUBUNITS[sub[2]]:.12g}")
                     end = c_end = sub[1]
                     used_until = end
+        if unit and lex.half_after and folded.startswith(lex.half_after, unit[1]) and value_max is None:
+            half = next(h for h in lex.half_after if folded.startswith(h, unit[1]))
+            value += 0.5
+            c_end = end = unit[1] + len(half)
+        if unit and not lex.spaced and concept == "year" and _year_like(n, text):
+            continue        # "1945年": a date, not a duration
+        if concept == "degree":
+            # "华氏温度100度", "Fahrenheit 451 degrees"? only a scale word just before the number
+            for m in lex.re_unit.finditer(folded, max(0, start - 8), start):
+                if lex.unit_to_concept.get(folded[m.start():m.end()]) in _TEMPERATURE_SCALES:
+                    concept = lex.unit_to_concept[folded[m.start():m.end()]]
         if n.written and (unit is None or n.value == 1):
             continue        # "a radar", "một chiếc", "one of": an article, not a count
         if unit and prefix_concept is None and unit[0] - end < 3:
