@@ -543,6 +543,10 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                 if unit is not None:
                     conf -= 0.15 * k
                     break
+        if unit is None and prefix_concept is None and not n.written and \
+                _ends_with(lex.re_age_before, folded[max(0, start - 24):start]) and \
+                _counted_noun(text, folded, end, lex) is None:
+            unit = (start, end, "year")     # "a man aged 40": an age in years, the unit unsaid
         if unit is None and prefix_concept is None:
             if _year_like(n, text):
                 continue
