@@ -13,7 +13,7 @@ import re
 from itertools import islice
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from transforms.core.claims.lexicon import NUMBER_GLUE, LangLexicon
 
@@ -138,6 +138,26 @@ def _scientific(text: str) -> list[NumberSpan]:
 _VULGAR_CHARS = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
 
 
+_SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d)")
+
+
+def _digit_spans(text: str, lex: LangLexicon) -> Iterator[tuple[int, int]]:
+    """Spans of digit tokens. Where a language does not group digits by spaces, "i7 860" is two
+    tokens, not one number that the code before it would throw away whole."""
+    spaced_groups = any(g.strip() == "" for g in lex.group)
+    for m in _DIGITS.finditer(text):
+        s, e = m.start(), m.end()
+        body = text[s:e].rstrip(" \u00a0\u202f\u2009")
+        if spaced_groups or not _SPACE_GROUP.search(body):
+            yield s, e
+            continue
+        pos = s
+        for piece in _SPACE_GROUP.split(body):
+            if piece:
+                yield pos, pos + len(piece)
+            pos += len(piece) + 1
+
+
 def _masked(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _MASKS.finditer(text)]
 
@@ -201,11 +221,10 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     out: list[NumberSpan] = _fractions(text, masks) + _scientific(text)
     out.sort(key=lambda n: n.start)
     taken = [(f.start, f.end) for f in out]
-    for m in _DIGITS.finditer(text):
-        s, e = m.start(), m.end()
+    for s, e in _digit_spans(text, lex):
         if taken and _inside(s, taken):
             continue
-        raw = m.group(0).rstrip(" \u00a0\u202f\u2009")
+        raw = text[s:e].rstrip(" \u00a0\u202f\u2009")
         e = s + len(raw)
         sign = 1.0
         if raw.startswith("-"):
