@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from transforms.core.entities import EntityLexicon, EntityMention, _fold, _is_arabic_script, _is_cjk_alias
+from transforms.core.entities import (
+    EntityLexicon,
+    EntityMention,
+    _fold,
+    _is_arabic_script,
+    _is_cjk_alias,
+)
 from transforms.core.scripts import JOINERS, WORD
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,12 +25,13 @@ digit-normalised text (same length as the stored text), so spans index the store
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+
+import tomllib
 
 from transforms.core.scripts import JOINERS, WORD, fold_letters, is_word_char
 from transforms.core.scripts import is_arabic_script as _is_arabic_script
@@ -167,16 +168,15 @@ class EntityLexicon:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Mapping[str, object]],
-                     scripts: Mapping[str, object] | None = None) -> "EntityLexicon":
+                     scripts: Mapping[str, Sequence[str]] | None = None) -> "EntityLexicon":
         ents = []
         for eid, spec in data.items():
             aliases = tuple(str(a) for a in spec.get("aliases", ()))  # type: ignore[union-attr]
             name = str(spec.get("name", aliases[0] if aliases else eid))
             ents.append(Entity(eid, str(spec.get("type", eid.split(":", 1)[0])), name, aliases + (name,)))
         scripts = scripts or {}
-        return cls(ents, [str(x) for x in scripts.get("arabic_suffixes", ())],  # type: ignore[union-attr]
-                   [str(x) for x in scripts.get("homographs", ())],  # type: ignore[union-attr]
-                   [str(x) for x in scripts.get("not_names", ())])  # type: ignore[union-attr]
+        return cls(ents, [str(x) for x in scripts.get("arabic_suffixes", ())],
+                   [str(x) for x in scripts.get("homographs", ())], [str(x) for x in scripts.get("not_names", ())])
 
     @classmethod
     def load(cls, paths: Sequence[Path]) -> "EntityLexicon":

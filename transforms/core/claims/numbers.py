@@ -9,10 +9,11 @@ analyst cannot use "61" without knowing 61 of what.
 from __future__ import annotations
 
 import bisect
+import math
 import re
-from itertools import islice
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterator, Optional, Sequence
 
 from transforms.core.claims.lexicon import NUMBER_GLUE, LangLexicon
@@ -129,7 +130,7 @@ def _scientific(text: str) -> list[NumberSpan]:
                 value = mant * float(base) ** exp
         except (OverflowError, ValueError):
             continue
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             continue
         out.append(NumberSpan(m.start(), m.end(), float(f"{value:.12g}"), False))
     return out
