@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.core.claims import ClaimKnowledge, extract_claims
 from transforms.core.claims.lexicon import LexiconError, load_common_units
@@ -171,3 +173,27 @@ def test_time_is_linear_in_length(kb, unit):
     small, big = unit * (4_000 // len(unit)), unit * (16_000 // len(unit))
     ratio = _cpu(lambda: find_quantities(big, lex)) / max(_cpu(lambda: find_quantities(small, lex)), 1e-4)
     assert ratio < 10, ratio
+
+
+@pytest.mark.parametrize("text", [
+    "denied any involvement in the 9/11 terror attacks",    # a name, not 9 and 11 strikes
+    "Why aren't I 50 points ahead?",                         # an adverb is no counted noun
+])
+def test_counted_noun_rule_keeps_out(kb, text):
+    assert all(x.unit not in ("strike", "ahead") for x in find_quantities(text, kb.lexicons["en"]))
+
+
+_PIECES = st.sampled_from(["5", "1,000", "۱۲", "٫", "3.5e4", "½", "1/4", "-", " ", "km", "km/h", " per ", " a ",
+                           "hour", "$", "€", "EUR", "MB", "°C", "degrees", "years old", "aged ", "between ",
+                           " and ", " to ", "homes", "the ", "two ", "روسیه", "\u200c", "中国", "万", "元", "半",
+                           "Nhật", "million", "m", "B", ".", ",", "(", "\n", "x", "^", "10"])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(parts=st.lists(_PIECES, max_size=40), lang=st.sampled_from(["en", "fr", "de", "es", "zh", "fa", "vi"]))
+def test_quantities_on_any_mix_stay_inside_the_text(kb, parts, lang):
+    text = "".join(parts)
+    for x in find_quantities(text, kb.lexicons[lang]):
+        assert 0 <= x.start < x.end <= len(text) and math.isfinite(x.value)
+        assert 0 <= x.counted_start <= x.counted_end <= len(text) and x.unit
+        assert x.value_max is None or x.value_max >= x.value

@@ -242,6 +242,8 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
             continue        # model numbers and codes: Su-30MK2, F-16, A4, x86
         if _inside(ds, masks):
             continue
+        if (text[e:e + 1] == "/" and text[e + 1:e + 2].isdigit()) or (prev == "/" and ds > 1 and text[ds - 2].isdigit()):
+            continue        # "9/11", "24/7": a name or a date, not two numbers (fractions were read above)
         if prev in ".," and ds > 1 and text[ds - 2].isdigit():
             continue
         value = parse_digits("0" + raw if raw.startswith(".") else raw, lex)
