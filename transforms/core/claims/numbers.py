@@ -489,8 +489,12 @@ def _counted_noun(text: str, folded: str, end: int, lex: LangLexicon) -> Optiona
     words: list[tuple[int, int, str]] = []
     for ts, te in toks:
         w = folded[ts:te]
+        if text[ts].isupper() and not lex.capitalised_nouns:
+            if words:
+                return None     # a name inside the phrase ("four plain-clothes NYPD officers"): its head is past it
+            break
         if w in lex.count_stops or not w.replace("-", "").isalpha() or len(w) < 2 or w in lex.words or \
-                w in lex.scales or lex.re_months.fullmatch(w) or (text[ts].isupper() and not lex.capitalised_nouns):
+                w in lex.scales or lex.re_months.fullmatch(w):
             break
         if words and text[words[-1][1]:ts].strip():
             break
@@ -591,6 +595,9 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             conf = 0.6 if not n.written else 0.5
         if _trivial(folded, n.start, n, lex):
             continue
+        if _year_like(n, text) and unit is not None and prefix_concept is None and \
+                unit[2] not in lex.measures and not _is_money(unit[2]) and unit[2] != "percent":
+            continue        # "the 2011 raid": a year before a noun, not 2011 raids
         if unit is not None and value_max is None and i + 1 < len(nums):
             # "44 mg to 50 mg", "between 44 mg and 50 mg", "from -18 °C to -34 °C": one range
             jm = lex.re_range_joiner.match(folded, unit[1]) or (_word_at(folded, unit[1], closer) if closer else None)
