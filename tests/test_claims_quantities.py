@@ -197,3 +197,13 @@ def test_quantities_on_any_mix_stay_inside_the_text(kb, parts, lang):
         assert 0 <= x.start < x.end <= len(text) and math.isfinite(x.value)
         assert 0 <= x.counted_start <= x.counted_end <= len(text) and x.unit
         assert x.value_max is None or x.value_max >= x.value
+
+
+@pytest.mark.parametrize("text", [
+    "took time to high-five passersby",                # half of a compound word
+    "nearly 1,500 coal- and gas-fired power plants",   # the head is past the coordination
+    "shot by four plain-clothes NYPD officers",        # a name inside the phrase
+    "she stressed the 2011 raid that killed him",      # a year before a noun
+])
+def test_counted_noun_rule_leaves_unclear_heads_alone(kb, text):
+    assert find_quantities(text, kb.lexicons["en"]) == []

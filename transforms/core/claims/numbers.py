@@ -472,7 +472,7 @@ def _blocked(folded: str, pos: int, lex: LangLexicon) -> bool:
     return bool(nxt) and nxt[0].strip(".,;") in lex.rate_blockers
 
 
-def _counted_noun(text: str, folded: str, end: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
+def _counted_noun(text: str, folded: str, start: int, end: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
     """The noun a bare number counts ("more than 300 homes", "five radars", "300 maisons détruites").
 
     A general rule, not a noun list: the content words right after the number, up to the first
@@ -486,6 +486,8 @@ def _counted_noun(text: str, folded: str, end: int, lex: LangLexicon) -> Optiona
     toks = _tokens_after(text, end, 4)
     if not toks or text[end:toks[0][0]].strip(" \u00a0-") or toks[0][0] - end > 2 or not gap[:1].isspace():
         return None
+    if _LETTER_HYPHEN.search(text[max(0, start - 2):start]):
+        return None             # "high-five passersby": the number word is half of a compound
     words: list[tuple[int, int, str]] = []
     for ts, te in toks:
         w = folded[ts:te]
@@ -498,6 +500,8 @@ def _counted_noun(text: str, folded: str, end: int, lex: LangLexicon) -> Optiona
             break
         if words and text[words[-1][1]:ts].strip():
             break
+        if te < len(text) and text[te] in "-‐":
+            return None         # "1,500 coal- and gas-fired plants": the head is past a coordination
         words.append((ts, te, w))
         if len(words) == 3:
             break
@@ -584,12 +588,12 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                     break
         if unit is None and prefix_concept is None and not n.written and \
                 _ends_with(lex.re_age_before, folded[max(0, start - 24):start]) and \
-                _counted_noun(text, folded, end, lex) is None:
+                _counted_noun(text, folded, n.start, end, lex) is None:
             unit = (start, end, "year")     # "a man aged 40": an age in years, the unit unsaid
         if unit is None and prefix_concept is None:
             if _year_like(n, text):
                 continue
-            unit = _counted_noun(text, folded, end, lex)
+            unit = _counted_noun(text, folded, n.start, end, lex)
             if unit is None:
                 continue
             conf = 0.6 if not n.written else 0.5
