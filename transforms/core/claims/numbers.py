@@ -111,7 +111,7 @@ def _fractions(text: str, masks: list[tuple[int, int]]) -> list[NumberSpan]:
 
 
 # "4e14", "-1e-3", "2.48×10−5", "8x2^10": a mantissa times a power, read as one value.
-_SCIENTIFIC = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3})|[ ]?[×x][ ]?(\d{1,3})(?:\^|\*\*)?([-+−]?\d{1,3}))(?![\w.])")
+_SCIENTIFIC = re.compile(r"(?=[-\d])(?<![\w.])(-?\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3})|[ ]?[×x][ ]?(\d{1,3})(?:\^|\*\*)?([-+−]?\d{1,3}))(?![\w.])")
 
 
 def _scientific(text: str) -> list[NumberSpan]:
@@ -669,8 +669,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             modifier = lex.modifier_of.get(surface)
         w0 = max(0, start - 25)
         rm = next((m for m in lex.re_rate.finditer(folded, w0, min(len(text), c_end + 25))
-                   if not _blocked(folded, m.end(), lex)), None) if "/" not in concept else None
-        if rm and _is_money(concept):
+                   if not _blocked(folded, m.end(), lex)), None) if "/" not in concept and _is_money(concept) else None
+        if rm:
             rate = lex.rate_of.get(re.sub(r"[\s\u200c]+", " ", rm.group(0)))
             if rate:
                 concept = f"{concept}/{rate}"
