@@ -20,9 +20,12 @@ from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, S3Options
 
-from transforms.common import FAILURES, MAIN, Counters, apply_stage
-from transforms.core.records import Stage
-from transforms.core.sources import InputFile, ReadLimits, discover, is_url, open_local, read_input
+from pathlib import Path
+
+from transforms.common import FAILURES, MAIN, Counters, apply_stage, internal_failure
+from transforms.core.records import Failure, Stage
+from transforms.core.sources import (InputFile, ReadLimits, discover, input_id, is_url, open_local,
+                                     read_input)
 
 # scheme -> (a module its Beam filesystem needs, the claimwire extra that installs it)
 _EXTRAS = {"s3": ("boto3", "aws"), "gs": ("google.cloud.storage", "gcp")}
@@ -196,6 +199,29 @@ def _read(limits: ReadLimits, item: InputFile):
     return read_input(item, limits, open_input)
 
 
+def discover_each(paths: Sequence[str], lister) -> tuple[list[InputFile], list[Failure]]:
+    """``discover`` path by path: a path whose listing raises is one failure, the others are read.
+
+    An InputError (a store that cannot be listed at all: no bucket, no credentials) is the
+    user's to fix and ends the run with one line, so it is not dead-lettered.
+    """
+    files: dict[str, InputFile] = {}
+    failures: list[Failure] = []
+    for raw in paths:
+        try:
+            found, failed = discover([raw], lister)
+        except InputError:
+            raise
+        except Exception as exc:  # dead letter, as for a record
+            where = raw if is_url(raw) else input_id(str(Path(raw).absolute()))
+            failures.append(internal_failure(Stage.READ.value, None, exc, where=where))
+            continue
+        files.update((f.path, f) for f in found)
+        failures.extend(failed)
+    return (sorted(files.values(), key=lambda f: f.path),
+            sorted(set(failures), key=lambda f: (f.input, f.reason, f.detail)))
+
+
 class _CountDiscoveryFn(beam.DoFn):
     def setup(self) -> None:
         self._c = Counters(Stage.READ.value)
@@ -219,7 +245,8 @@ class ReadSources(beam.PTransform):
         options = options or PipelineOptions([])
         if any(is_url(p) for p in paths):
             FileSystems.set_options(options)      # the driver lists with the run's S3/GCS options
-        self._files, self._discovery_failures = discover(paths, partial(list_url, options=options, checked=set()))
+        self._files, self._discovery_failures = discover_each(
+            paths, partial(list_url, options=options, checked=set()))
         self._limits = limits
 
     @property

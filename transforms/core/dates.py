@@ -31,6 +31,7 @@ import tomllib
 
 from transforms.core.digits import normalize_digits
 from transforms.core.resources import configs_dir
+from transforms.core.scripts import JOINERS, LETTER_FOLD, is_arabic_script, strip_joiners
 
 CONFIG_PATH = configs_dir() / "dates.toml"
 
@@ -85,28 +86,32 @@ class _Lang:
     month_first: bool
 
 
-_FOLD_TABLE = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": None, "\u0640": None})
-_SPACES = re.compile(r"[\s\u200c]+")
+_SPACES = re.compile(r"\s+")
+# Every spelling of a folded letter, as a regex class: "ی" -> "[ىيی]" (from the one shared table).
+_VARIANTS: dict[str, str] = {}
+for _src, _dst in LETTER_FOLD.items():
+    _VARIANTS[_dst] = _VARIANTS.get(_dst, _dst) + _src
+_CLASS = {ch: "[" + "".join(sorted(v)) + "]" for _dst, v in _VARIANTS.items() for ch in v}
+_JOINERS_OPT = "[" + JOINERS + "]*"
 
 
 def _fold(name: str) -> str:
-    """Lookup key of a name: case, Arabic/Persian letter variants and spacing folded away."""
-    return _SPACES.sub("", name.casefold().translate(_FOLD_TABLE)).rstrip(".")
+    """Lookup key of a name: case, Arabic/Persian letter variants, joiners and spacing folded away."""
+    return _SPACES.sub("", strip_joiners(name.casefold())).rstrip(".")
 
 
 def _name_pattern(name: str) -> str:
-    """Regex for one name: letter variants and any spacing (or none, or a ZWNJ) between words."""
+    """Regex for one name: letter variants, joiners inside a word (they are part of it, wherever a
+    writer puts them), and any spacing, a ZWNJ or none between words."""
     out: list[str] = []
-    for ch in name.strip():
-        if ch in "يیى":
-            out.append("[يیى]")
-        elif ch in "کك":
-            out.append("[کك]")
-        elif ch.isspace() or ch == "\u200c":
+    for ch in strip_joiners(name.strip()):
+        if ch.isspace():
             if not out or out[-1] != r"[\s\u200c]*":
                 out.append(r"[\s\u200c]*")
-        else:
-            out.append(re.escape(ch))
+            continue
+        if out and out[-1] != r"[\s\u200c]*" and is_arabic_script(ch):
+            out.append(_JOINERS_OPT)
+        out.append(_CLASS.get(ch, re.escape(ch)))
     return "".join(out)
 
 

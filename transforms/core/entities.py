@@ -7,21 +7,34 @@ Lexicons are data: ``configs/entities/*.toml``, one table per entity::
     name = "Russia"                      # canonical display name (Latin script)
     aliases = ["Russia", "Russian", "Nga", "روسیه", "Россия"]
 
-Matching is case-insensitive, longest alias first. Latin and Cyrillic aliases
-need a word boundary on both sides; Arabic-script aliases only on the left,
-because Persian and Arabic attach suffixes (روسیه‌ای, روسیه‌ها) to the stem.
-The text given should be the digit-normalised text (same length as the
-stored text), so spans index the stored text as well.
+Matching is case-insensitive, longest alias first, on token boundaries in every script:
+
+- Latin, Cyrillic and other spaced scripts: a word boundary on both sides, and every capital of the
+  alias is a capital in the text (a name is capitalised): Vietnamese writes names with a capital on
+  every syllable, so ``Nhật`` (Japan) is not the second syllable of "Chủ nhật" (Sunday).
+- Arabic script (Persian, Arabic): a word boundary on the left; on the right a word end, a joiner
+  (ZWNJ: "روسیه‌ای", the suffix after it is still the same word) or an inflection suffix from
+  ``[scripts] arabic_suffixes`` ("روسیه‌ها", "آمریکایی"); "پرو" (Peru) is not the start of "پروژه".
+- Aliases that are common words of their language (``[scripts] homographs``: Persian مالی "financial"
+  is also Mali) are matched only inside a longer alias ("جمهوری مالی").
+- Chinese and Japanese have no spaces: see ``_cjk_pattern``.
+
+Letters are folded with the one table in ``scripts.py``. The text given should be the
+digit-normalised text (same length as the stored text), so spans index the stored text as well.
 """
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+
+import tomllib
+
+from transforms.core.scripts import JOINERS, WORD, fold_letters, is_word_char
+from transforms.core.scripts import is_arabic_script as _is_arabic_script
 
 
 @dataclass(frozen=True)
@@ -46,10 +59,6 @@ def _is_acronym(alias: str) -> bool:
     return 0 < len(letters) <= 5 and all(ch.isupper() for ch in letters) and alias.isascii()
 
 
-def _is_arabic_script(s: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in s)
-
-
 def _fold(s: str) -> str:
     """Case-fold an alias or text for matching, keeping its length (spans stay valid).
 
@@ -60,19 +69,49 @@ def _fold(s: str) -> str:
     low = s.lower()
     if len(low) != len(s):
         low = "".join(c if len(c) == 1 else ch for ch, c in ((ch, ch.lower()) for ch in s))
-    # translate() walks every character in Python-level table lookups: skip it when nothing needs folding
-    return low.translate(_ARABIC_FOLD) if _ARABIC_FOLDABLE.search(low) else low
+    return fold_letters(low)
 
 
-_ARABIC_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " "})
-_ARABIC_FOLDABLE = re.compile("[يكى\u200c]")
+# Chinese, Japanese and Korean characters: Han, kana, Hangul (and their compatibility blocks).
+_CJK_CHAR = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+_CJK = re.compile("[" + _CJK_CHAR + "]")
+_KANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_HANGUL = "\uac00-\ud7af"
+
+
+def _is_cjk_alias(alias: str) -> bool:
+    return bool(_CJK.search(alias)) and all(_CJK.match(ch) or ch.isspace() or ch in "・·" for ch in alias)
+
+
+def _cjk_pattern(aliases: list[str]) -> str:
+    """Whole-run rules for scripts without spaces, as one regex (longest alias first).
+
+    Katakana spells loanwords and foreign names as one unbroken run, so a katakana alias must be the
+    whole katakana run ("ペルー" is not the start of a longer katakana word). Hangul is spaced, but
+    particles attach to the end of a noun ("말리에서"), so a Hangul alias must start a Hangul run and
+    may be followed by more Hangul. Han (Chinese characters) has no boundary to see at all: a Han
+    alias matches anywhere in a Han run, but only with two characters or more, because one character
+    alone ("日", "中") is a morpheme of countless words.
+    """
+    items = []
+    for a in sorted(aliases, key=lambda a: (-len(a), a)):
+        if len(a.strip()) < 2:
+            continue
+        left = f"(?<![{_KANA}])" if re.match(f"[{_KANA}]", a) else f"(?<![{_HANGUL}])" if re.match(
+            f"[{_HANGUL}]", a) else ""
+        right = f"(?![{_KANA}])" if re.search(f"[{_KANA}]$", a) else ""
+        items.append(left + re.escape(a) + right)
+    return "|".join(items)
 
 
 class EntityLexicon:
     """All entities of some lexicon files, with a matcher compiled once."""
 
-    def __init__(self, entities: Iterable[Entity]):
+    def __init__(self, entities: Iterable[Entity], arabic_suffixes: Iterable[str] = (),
+                 homographs: Iterable[str] = (), not_names: Iterable[str] = ()):
         self.entities: dict[str, Entity] = {}
+        lone_never = {_fold(unicodedata.normalize("NFC", h.strip())) for h in homographs}
+        caps: dict[str, set[int]] = {}
         alias_to_id: dict[str, str] = {}
         acronym_to_id: dict[str, str] = {}
         for ent in sorted(entities, key=lambda e: e.entity_id):
@@ -82,9 +121,18 @@ class EntityLexicon:
                 if _is_acronym(alias):
                     # "US", "CNN": case matters, or "help us" would be the United States.
                     acronym_to_id.setdefault(alias, ent.entity_id)
-                elif alias:
+                elif alias and _fold(alias) not in lone_never:
                     # First entity (by id) wins an ambiguous alias: deterministic.
-                    alias_to_id.setdefault(_fold(alias), ent.entity_id)
+                    key = _fold(alias)
+                    alias_to_id.setdefault(key, ent.entity_id)
+                    # where the alias has a capital at a word start, the text must have one too
+                    # (every spelling of the alias must agree, or no capital is required)
+                    need = {m.start() for m in _RUN.finditer(alias) if m.group(0)[0].isupper()}
+                    caps[key] = caps[key] & need if key in caps else need
+        for phrase in not_names:
+            # a phrase that holds an alias but names nothing ("Chủ Nhật", Sunday): matched like an
+            # alias, so that it wins over the shorter alias inside it, then dropped
+            alias_to_id.setdefault(_fold(unicodedata.normalize("NFC", phrase.strip())), "")
         self.alias_to_id = alias_to_id
         self.acronym_to_id = acronym_to_id
         # One regex alternation over thousands of aliases costs a try per alias at every word;
@@ -92,7 +140,13 @@ class EntityLexicon:
         by_first: dict[str, list[tuple[bool, int, str]]] = {}
         arabic_runs: set[str] = set()       # one-run Arabic-script aliases: they may take a suffix
         odd: list[str] = []                 # aliases that do not start with a word character
+        self._caps = {k: tuple(sorted(v)) for k, v in caps.items() if v}
+        self._suffixes = frozenset(_fold(x) for x in arabic_suffixes)
+        cjk = [a for a in alias_to_id if _is_cjk_alias(a)]
+        self._cjk = re.compile(_cjk_pattern(cjk)) if cjk else None
         for alias in alias_to_id:
+            if _is_cjk_alias(alias):
+                continue
             arabic = _is_arabic_script(alias)
             first = _RUN.match(alias)
             if first is None:
@@ -113,27 +167,33 @@ class EntityLexicon:
         )
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Mapping[str, object]]) -> "EntityLexicon":
+    def from_mapping(cls, data: Mapping[str, Mapping[str, object]],
+                     scripts: Mapping[str, Sequence[str]] | None = None) -> "EntityLexicon":
         ents = []
         for eid, spec in data.items():
             aliases = tuple(str(a) for a in spec.get("aliases", ()))  # type: ignore[union-attr]
             name = str(spec.get("name", aliases[0] if aliases else eid))
             ents.append(Entity(eid, str(spec.get("type", eid.split(":", 1)[0])), name, aliases + (name,)))
-        return cls(ents)
+        scripts = scripts or {}
+        return cls(ents, [str(x) for x in scripts.get("arabic_suffixes", ())],
+                   [str(x) for x in scripts.get("homographs", ())], [str(x) for x in scripts.get("not_names", ())])
 
     @classmethod
     def load(cls, paths: Sequence[Path]) -> "EntityLexicon":
         merged: dict[str, dict[str, object]] = {}
+        scripts: dict[str, list[str]] = {}
         for path in sorted(paths):
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
+            for key, values in data.get("scripts", {}).items():
+                scripts.setdefault(key, []).extend(values)
             for eid, spec in data.get("entity", {}).items():
                 if eid in merged:
                     old = merged[eid]
                     old["aliases"] = list(old.get("aliases", [])) + list(spec.get("aliases", []))  # type: ignore[arg-type]
                 else:
                     merged[eid] = dict(spec)
-        return cls.from_mapping(merged)
+        return cls.from_mapping(merged, scripts)
 
     @classmethod
     def load_dir(cls, folder: Path) -> "EntityLexicon":
@@ -146,7 +206,9 @@ class EntityLexicon:
         found: list[tuple[int, int, str]] = []
         folded = _fold(text)
         if self._by_first or self._odd is not None:
-            found.extend(self._alias_matches(folded))
+            found.extend(self._alias_matches(folded, text))
+        if self._cjk is not None and _CJK.search(folded):
+            found.extend((m.start(), m.end(), self.alias_to_id[m.group(0)]) for m in self._cjk.finditer(folded))
         if self._acronyms is not None:
             for m in self._acronyms.finditer(text):
                 found.append((m.start(), m.end(), self.acronym_to_id[m.group(0)]))
@@ -156,12 +218,15 @@ class EntityLexicon:
         for start, end, eid in found:
             if start < last_end:
                 continue
+            last_end = end
+            if not eid:
+                continue
             ent = self.entities[eid]
             out.append(EntityMention(start, end, eid, ent.type, text[start:end]))
             last_end = end
         return out
 
-    def _alias_matches(self, folded: str) -> list[tuple[int, int, str]]:
+    def _alias_matches(self, folded: str, text: str) -> list[tuple[int, int, str]]:
         r"""Alias matches in folded text, as the alternation ``(?<!\w)(?:latin...)(?!\w)|(?<!\w)(?:arabic...)``
         (Latin-script aliases first, longest first) would find them with ``finditer``."""
         out: list[tuple[int, int, str]] = []
@@ -197,8 +262,15 @@ class EntityLexicon:
                 end = p - neg
                 if not folded.startswith(alias, p):
                     continue
-                if not arabic and end < n and _IS_WORD(folded[end]):
-                    continue
+                if end < n and is_word_char(folded[end]):
+                    if not arabic:
+                        continue
+                    # Arabic script: a joiner ends the stem ("روسیه‌ای"); otherwise only a suffix may follow
+                    if folded[end] not in JOINERS and folded[end:_word_end(folded, end)] not in self._suffixes:
+                        continue
+                caps = self._caps.get(alias)
+                if caps and not all(text[p + c].isupper() for c in caps):
+                    continue        # "Chủ nhật" (Sunday) is not "Nhật" (Japan)
                 out.append((p, end, self.alias_to_id[alias]))
                 last_end = end
                 break
@@ -220,9 +292,11 @@ def _alternation(aliases: list[str]) -> str:
     return "|".join(parts)
 
 
-_RUN = re.compile(r"\w+")
-_RUN_SPLIT = re.compile(r"(\w+)")
+# Word runs: joiners are part of a word, so "روسیه‌ای" is one run that "روسیه" starts.
+_RUN = re.compile(WORD + "+")
+_RUN_SPLIT = re.compile("(" + WORD + "+)")
 
 
-def _IS_WORD(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+def _word_end(folded: str, pos: int) -> int:
+    m = _RUN.match(folded, pos)
+    return m.end() if m else pos

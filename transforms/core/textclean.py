@@ -21,6 +21,7 @@ import tomllib
 from transforms.core.dates import fast_normalize_digits as _digits
 from transforms.core.dates import find_date_spans
 from transforms.core.resources import configs_dir
+from transforms.core.scripts import strip_joiners
 
 CONFIG_DIR = configs_dir()
 
@@ -71,8 +72,6 @@ _LEXICON_KEYS = frozenset({
 })
 _PROMPT_KINDS = (("vote_prompts", "vote"), ("login_prompts", "login"), ("share_prompts", "share"))
 
-_FOLD_TABLE = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": "", "\u200d": "",
-                             "\u0640": "", "\ufeff": ""})
 
 
 # Combining marks of the scripts in the lexicons (Latin, Cyrillic, Hebrew, Arabic): regexes,
@@ -85,7 +84,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def _fold(s: str) -> str:
     """Match key: no case, no diacritics, one spelling of Arabic-script letters, words only."""
-    decomposed = unicodedata.normalize("NFD", s.casefold().translate(_FOLD_TABLE))
+    decomposed = unicodedata.normalize("NFD", strip_joiners(s.casefold()))
     return " ".join(_NON_WORD.sub(" ", _MARKS.sub("", decomposed)).split())
 
 

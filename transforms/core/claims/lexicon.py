@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+# Concepts of time: the denominators of rates ("a month", "per hour") and the units of ages.
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
 MODIFIERS = ("at_least", "about", "more_than", "up_to", "less_than")
 
 
@@ -45,6 +47,15 @@ def _flex(word: str) -> str:
     """Escape a lexicon phrase; any run of spaces (or a ZWNJ) in it matches any run of them."""
     parts = re.split(r"[\s\u200c]+", word.strip())
     return r"[\s\u200c]*".join(re.escape(p) for p in parts) if len(parts) > 1 else re.escape(word.strip())
+
+
+def _prefix_pattern(surface: str) -> str:
+    """A currency prefix, never the end of a word; wires may space a code from its symbol ("hk $ 10").
+
+    One letter keeps its symbol glued: "a $ 5" is Spanish "a" (to) before dollars, not Australian."""
+    left = r"(?<![^\W\d_])" if surface[:1].isalpha() else ""
+    m = re.fullmatch(r"([a-z]{2,})([^\w\s.]+)", surface)
+    return left + (re.escape(m.group(1)) + r"\s?" + re.escape(m.group(2)) if m else re.escape(surface))
 
 
 _PHRASE_WORD = re.compile(r"[^\W_]+")
@@ -170,6 +181,16 @@ class LangLexicon:
     adjunct_words: frozenset[str] = frozenset()
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
+    # quantities of every kind (configs/units.toml merged in; see numbers.py)
+    symbol_to_concept: Mapping[str, str] = field(default_factory=dict)   # case-sensitive: "MB", "kWh", "EUR"
+    count_stops: frozenset[str] = frozenset()      # function words: never the thing a number counts
+    verb_suffixes: tuple[str, ...] = ()            # "destroyed", "killing": not a noun head
+    head_first: bool = False                       # "300 maisons détruites": the head is the first noun
+    trivial_before: frozenset[str] = frozenset()   # "the two countries": an anaphor, not a new count
+    measures: frozenset[str] = frozenset()         # concepts that can end a compound unit ("per hour", "/kg")
+    range_pairs: Mapping[str, str] = field(default_factory=dict)   # "between" X "and" Y, "from" X "to" Y
+    rate_blockers: frozenset[str] = frozenset()    # "$13 billion a year earlier": "a year" is no rate there
+    half_after: tuple[str, ...] = ()               # "三斤半": a half more of the unit before it
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -187,6 +208,10 @@ class LangLexicon:
     re_number_token: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     claimant_index: PhraseIndex = PhraseIndex({}, False)
     re_unit_link: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_symbol: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_per: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"[ \u00a0]?/[ \u00a0]?"))
+    re_age_after: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_age_before: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
 
     def fold(self, s: str) -> str:
         return s.lower().replace("\u200c", " ")
@@ -210,7 +235,9 @@ _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numb
 _SECTION_KEYS = {
     "sentences": {"abbreviations"},
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
-                "scales", "cjk_multipliers", "fractions", "fraction_articles"},
+                "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
+                "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
+                "rate_blockers", "half_after"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
@@ -218,7 +245,29 @@ _SECTION_KEYS = {
 }
 
 
-def load_lexicon(path: Path) -> LangLexicon:
+def load_common_units(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """``configs/units.toml``: ([units] case-blind, [symbols] case-sensitive, [prefix] before the number)."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    unknown = set(data) - {"units", "symbols", "prefix"}
+    if unknown:
+        raise LexiconError(f"{path}: unknown keys {sorted(unknown)} (allowed: ['prefix', 'symbols', 'units'])")
+    out = []
+    for section in ("units", "symbols", "prefix"):
+        table = data.get(section, {})
+        if not isinstance(table, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in table.values()):
+            raise LexiconError(f"{path}: [{section}] must map a concept to a list of strings")
+        out.append({str(k): list(v) for k, v in table.items()})
+    return out[0], out[1], out[2]
+
+
+def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
+    """One language's lexicon, with the shared units of ``common`` (default: ``configs/units.toml``)."""
+    path = Path(path)
+    if common is None and (path.parent.parent / "units.toml").exists():
+        common = path.parent.parent / "units.toml"
+    c_units, c_symbols, c_prefix = load_common_units(common) if common else ({}, {}, {})
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     unknown = set(data) - _TOP_KEYS
@@ -265,7 +314,13 @@ def load_lexicon(path: Path) -> LangLexicon:
         raise LexiconError(f"{path}: [numbers.fractions] values are denominators (2 or more)")
     fraction_articles = lower(_get(num, "fraction_articles", path, list, []))
     unit_to_concept = invert(units, "units")
+    for s_, c_ in invert(c_units, "units").items():
+        unit_to_concept.setdefault(s_, c_)          # the language's own reading of a surface wins
     prefix_unit_to_concept = {str(s).lower(): c for c, ss in prefix_units.items() for s in ss}
+    for c_, ss_ in c_prefix.items():
+        for s_ in ss_:
+            prefix_unit_to_concept.setdefault(s_.lower(), c_)
+    symbol_to_concept = {s_: c_ for c_, ss_ in c_symbols.items() for s_ in ss_}
     classifiers = lower(_get(num, "classifiers", path, list, []))
     context_to_concept = invert(context, "context")
     modifier_of = invert(mods, "modifiers")
@@ -311,13 +366,23 @@ def load_lexicon(path: Path) -> LangLexicon:
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
+        symbol_to_concept=symbol_to_concept,
+        count_stops=frozenset(lower(_get(num, "count_stops", path, list, []))),
+        verb_suffixes=tuple(lower(_get(num, "verb_suffixes", path, list, []))),
+        head_first=_get(num, "head_first", path, bool, False),
+        trivial_before=frozenset(lower(_get(num, "trivial_before", path, list, []))),
+        measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
+        rate_blockers=frozenset(lower(_get(num, "rate_blockers", path, list, []))),
+        half_after=tuple(lower(_get(num, "half_after", path, list, []))),
+        range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
+                     if isinstance(p, list) and len(p) == 2},
     )
     ctx_words = list(context_to_concept)
     compiled = dict(
         re_words=re.compile(_alternation(list(words), spaced=sp)),
         re_scale=re.compile(r"[\s\u00a0]*" + _alternation(list(scales), spaced=sp, suffix_ok=sx)),
         re_unit=re.compile(_alternation(list(unit_to_concept) + classifiers, spaced=sp, suffix_ok=sx)),
-        re_prefix_unit=re.compile("(?:" + "|".join(re.escape(s) for s in sorted(prefix_unit_to_concept, key=lambda s: -len(s))) + r")\s?$")
+        re_prefix_unit=re.compile("(?:" + "|".join(_prefix_pattern(s) for s in sorted(prefix_unit_to_concept, key=lambda s: -len(s))) + r")\s?$")
         if prefix_unit_to_concept else re.compile(r"(?!x)x"),
         re_classifier=re.compile(_alternation(classifiers, spaced=sp, suffix_ok=sx)),
         re_context=re.compile(_alternation(ctx_words, spaced=sp, suffix_ok=sx)),
@@ -342,6 +407,19 @@ def load_lexicon(path: Path) -> LangLexicon:
                   key=lambda w: (-len(w), w))
     object.__setattr__(lex, "re_number_token", re.compile(
         r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + r")(?!\w)" if toks else r"(?!x)x"))
+    if symbol_to_concept:
+        syms = sorted(symbol_to_concept, key=lambda w: (-len(w), w))
+        # case-sensitive, and never inside a word: "5 MB" and "5MB", not "MBA"
+        object.__setattr__(lex, "re_symbol", re.compile(
+            r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, syms)) + r")(?![^\W\d_])"))
+    per = lower(_get(num, "per_words", path, list, []))
+    object.__setattr__(lex, "re_per", re.compile(
+        r"[\s\u00a0]*(?:/|(?:" + "|".join(re.escape(w) for w in sorted(per, key=lambda w: -len(w))) + r")(?!\w))[\s\u00a0]*"
+        if per else r"[ \u00a0]?/[ \u00a0]?"))
+    for key, attr in (("age_after", "re_age_after"), ("age_before", "re_age_before")):
+        ws = lower(_get(num, key, path, list, []))
+        if ws:
+            object.__setattr__(lex, attr, re.compile(_alternation(ws, spaced=sp)))
     for k, v in compiled.items():
         object.__setattr__(lex, k, v)
     return lex
@@ -349,7 +427,8 @@ def load_lexicon(path: Path) -> LangLexicon:
 
 def load_all(folder: Path) -> dict[str, LangLexicon]:
     out: dict[str, LangLexicon] = {}
+    common = Path(folder).parent / "units.toml"
     for path in sorted(Path(folder).glob("*.toml")):
-        lex = load_lexicon(path)
+        lex = load_lexicon(path, common if common.exists() else None)
         out[lex.lang] = lex
     return out

@@ -8,9 +8,13 @@ analyst cannot use "61" without knowing 61 of what.
 """
 from __future__ import annotations
 
+import bisect
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from itertools import islice
+from typing import Iterator, Optional, Sequence
 
 from transforms.core.claims.lexicon import NUMBER_GLUE, LangLexicon
 
@@ -23,7 +27,8 @@ _MASKS = re.compile(
     r"(?=[\d+(])(?:\b\d{1,2}:\d{2}(?::\d{2})?\b"                       # 10:29
     r"|\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b"              # 31/10/2025, 2025-10-31
     r"|\+?\(?\d{2,4}\)?[\s\-]\d{3}[\s\-]\d{3,4}(?:[\s\-]\d{2,4})?\b"  # phone numbers
-    r"|\b\d+(?:\.\d+){2,}\b)"                              # 192.168.1.2, 1.2.3
+    r"|\b\d+(?:\.\d+){2,}\b"                               # 192.168.1.2, 1.2.3
+    r"|\b\d{1,2}(?:[.:]\d{2})?\s?(?:[ap]\.m\.|[apAP][mM]\b))"       # 2 pm, 2.13 am
 )
 _LETTER_HYPHEN = re.compile(r"[^\W\d_][\-‐–]$")
 _SUFFIX_LETTERS = re.compile(r"[^\W\d_]+")
@@ -80,12 +85,97 @@ def parse_digits(s: str, lex: LangLexicon) -> Optional[float]:
     return float(head + tail)
 
 
+# "1/4", "10 1/2", "2½": digit fractions, read as one value. A numerator smaller than the
+# denominator and a denominator that fractions use keep "24/7", "9/11" and dates out.
+_SLASH = re.compile(r"(?<![\d/.,])(?:(\d{1,6})[ \u00a0]+)?(\d{1,2})/(\d{1,3})(?![\d/])")
+_VULGAR = re.compile(r"(?<![\d/.,])(\d{1,6})?[ \u00a0]?([\u00bc-\u00be\u2150-\u215e])")
+_FRACTION_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 10, 12, 16, 32, 64, 100})
+
+
+def _fractions(text: str, masks: list[tuple[int, int]]) -> list[NumberSpan]:
+    out: list[NumberSpan] = []
+    if "/" in text:
+        for m in _SLASH.finditer(text):
+            num, den = int(m.group(2)), int(m.group(3))
+            if not 0 < num < den or (den not in _FRACTION_DENOMINATORS and num != 1) or den > 100 or \
+                    _inside(m.start(2), masks) or (m.start() > 0 and text[m.start() - 1].isalpha()):
+                continue
+            whole = int(m.group(1)) if m.group(1) else 0
+            out.append(NumberSpan(m.start(), m.end(), float(f"{whole + num / den:.12g}"), False))
+    if _VULGAR_CHARS.search(text):
+        for m in _VULGAR.finditer(text):
+            whole = int(m.group(1)) if m.group(1) else 0
+            start = m.start() if m.group(1) else m.start(2)
+            out.append(NumberSpan(start, m.end(), float(f"{whole + unicodedata.numeric(m.group(2)):.12g}"), False))
+    return sorted(out, key=lambda n: n.start)
+
+
+# "4e14", "-1e-3", "2.48×10−5", "8x2^10": a mantissa times a power, read as one value.
+_SCIENTIFIC = re.compile(r"(?=[-\d])(?<![\w.])(-?\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3})|[ ]?[×x][ ]?(\d{1,3})(?:\^|\*\*)?([-+−]?\d{1,3}))(?![\w.])")
+
+
+def _scientific(text: str) -> list[NumberSpan]:
+    out: list[NumberSpan] = []
+    if "e" not in text and "E" not in text and "×" not in text and "x" not in text:
+        return out
+    for m in _SCIENTIFIC.finditer(text):
+        mant = float(m.group(1))
+        try:
+            if m.group(2) is not None:
+                value = mant * 10.0 ** int(m.group(2).replace("−", "-"))
+            else:
+                base, exp = int(m.group(3)), int(m.group(4).replace("−", "-"))
+                if m.group(4)[0] not in "-+−" and "^" not in m.group(0) and "**" not in m.group(0) and base == 10:
+                    continue    # "10x10": a size, not a power
+                value = mant * float(base) ** exp
+        except (OverflowError, ValueError):
+            continue
+        if not math.isfinite(value):
+            continue
+        out.append(NumberSpan(m.start(), m.end(), float(f"{value:.12g}"), False))
+    return out
+
+
+_VULGAR_CHARS = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
+
+
+_SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d)")
+
+
+def _digit_spans(text: str, lex: LangLexicon) -> Iterator[tuple[int, int]]:
+    """Spans of digit tokens. Where a language does not group digits by spaces, "i7 860" is two
+    tokens, not one number that the code before it would throw away whole."""
+    spaced_groups = any(g.strip() == "" for g in lex.group)
+    for m in _DIGITS.finditer(text):
+        s, e = m.start(), m.end()
+        body = text[s:e].rstrip(" \u00a0\u202f\u2009")
+        if spaced_groups or not _SPACE_GROUP.search(body):
+            yield s, e
+            continue
+        pos = s
+        for piece in _SPACE_GROUP.split(body):
+            if piece:
+                yield pos, pos + len(piece)
+            pos += len(piece) + 1
+
+
 def _masked(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _MASKS.finditer(text)]
 
 
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
+def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """``pos`` inside one of ``spans``, sorted by start: a binary search, so that a text of
+    100,000 clock times costs n log n and not n squared. Spans that overlap are allowed: the
+    nearest starts are checked back while one could still reach ``pos``."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    reach = 0
+    while i >= 0 and reach < 4:
+        a, b = spans[i]
+        if a <= pos < b:
+            return True
+        i -= 1
+        reach += 1
+    return False
 
 
 def _combine_words(values: list[float], cjk: bool, scales: Sequence[int] = ()) -> float:
@@ -129,10 +219,13 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     folded = lex.fold(text)
     if len(folded) != len(text):
         folded = "".join(c if len(c) == 1 else ch for ch, c in ((ch, ch.lower()) for ch in text))
-    out: list[NumberSpan] = []
-    for m in _DIGITS.finditer(text):
-        s, e = m.start(), m.end()
-        raw = m.group(0).rstrip(" \u00a0\u202f\u2009")
+    out: list[NumberSpan] = _fractions(text, masks) + _scientific(text)
+    out.sort(key=lambda n: n.start)
+    taken = [(f.start, f.end) for f in out]
+    for s, e in _digit_spans(text, lex):
+        if taken and _inside(s, taken):
+            continue
+        raw = text[s:e].rstrip(" \u00a0\u202f\u2009")
         e = s + len(raw)
         sign = 1.0
         if raw.startswith("-"):
@@ -149,6 +242,8 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
             continue        # model numbers and codes: Su-30MK2, F-16, A4, x86
         if _inside(ds, masks):
             continue
+        if (text[e:e + 1] == "/" and text[e + 1:e + 2].isdigit()) or (prev == "/" and ds > 1 and text[ds - 2].isdigit()):
+            continue        # "9/11", "24/7": a name or a date, not two numbers (fractions were read above)
         if prev in ".," and ds > 1 and text[ds - 2].isdigit():
             continue
         value = parse_digits("0" + raw if raw.startswith(".") else raw, lex)
@@ -164,7 +259,9 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
         suf = _SUFFIX_LETTERS.match(nxt)
         if suf:
             letters = suf.group(0).lower()
-            if letters not in lex.unit_to_concept and letters not in lex.scales and lex.spaced:
+            money_scale = letters in _MONEY_SCALES and ds > 0 and unicodedata.category(text[ds - 1]) == "Sc"
+            if letters not in lex.unit_to_concept and letters not in lex.scales and lex.spaced and \
+                    not lex.re_symbol.match(text, e) and not money_scale:
                 continue    # "30MK2", "21st", "3D"
         sm = lex.re_scale.match(folded, e)
         if sm and sm.end() > sm.start():
@@ -177,7 +274,7 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
                 e = sm.end()
         out.append(NumberSpan(s, e, value, False))
     if words and lex.words:
-        out.extend(_word_numbers(text, lex, [(n.start, n.end) for n in out]))
+        out.extend(_word_numbers(text, lex, sorted((n.start, n.end) for n in out)))
         out.sort(key=lambda n: (n.start, -n.end))
     return out
 
@@ -301,38 +398,154 @@ def _tokens_after(text: str, pos: int, limit: int) -> list[tuple[int, int]]:
     """Up to ``limit`` word tokens after ``pos`` within the same clause."""
     stop = _CLAUSE_END.search(text, pos, min(len(text), pos + 160))
     end = stop.start() if stop else min(len(text), pos + 160)
-    toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, pos, end)]
-    return toks[:limit]
+    return [(m.start(), m.end()) for m in islice(_TOKEN.finditer(text, pos, end), limit)]
 
 
 def _match_unit(text: str, folded: str, pos: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
+    """The unit written at ``pos``: a lexicon surface (case-blind) or a symbol (case-sensitive), longest."""
+    found: Optional[tuple[int, int, str]] = None
     m = lex.re_unit.match(folded, pos)
-    if not m or m.end() == m.start():
+    if m and m.end() > m.start():
+        surface = folded[m.start():m.end()]
+        concept = lex.unit_to_concept.get(surface)
+        if concept is None and surface in lex.classifier_set:
+            concept = "set"
+        if concept is None:
+            norm = re.sub(r"[\s\u200c]+", " ", surface)
+            concept = lex.unit_to_concept.get(norm, "set" if norm in lex.classifier_set else None)
+        if concept is not None:
+            found = (m.start(), m.end(), concept)
+    sm = lex.re_symbol.match(text, pos)
+    if sm and (found is None or sm.end() > found[1]):
+        found = (sm.start(), sm.end(), lex.symbol_to_concept[sm.group(0)])
+    if found is not None and _ELISION.match(text, found[1]):
+        return None         # "14 millions l'année": an elided article, not litres
+    if found is not None and found[2] == "degree":
+        # "degrees Celsius", "deg f", "° C": the scale word after a degree says which degree
+        q = found[1]
+        while q < len(text) and text[q] in " \u00a0":
+            q += 1
+        scale = _SCALE_LETTER.match(folded, q)
+        if scale:
+            return found[0], scale.end(), _SCALES[scale.group(1)]
+        m2 = lex.re_unit.match(folded, q)
+        if m2 and lex.unit_to_concept.get(folded[m2.start():m2.end()]) in _TEMPERATURE_SCALES:
+            return found[0], m2.end(), lex.unit_to_concept[folded[m2.start():m2.end()]]
+    return found
+
+
+_ELISION = re.compile(r"['’][^\W\d_]")
+_SCALE_LETTER = re.compile(r"([cfk])(?![^\W\d_])")
+_SCALES = {"c": "celsius", "f": "fahrenheit", "k": "kelvin"}
+_TEMPERATURE_SCALES = frozenset(_SCALES.values())
+_TIME = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
+# Compound units that already have a name of their own in the lexicons.
+_COMPOUND_NAMES = {"km/hour": "kmh", "mile/hour": "mph", "nautical_mile/hour": "knot"}
+# "€5m", "$2.174T", "1.8M dollars": next to money these letters are scales, not metres or tonnes.
+_MONEY_SCALES = {"k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12, "tn": 1e12}
+_MONEY_SCALE = re.compile(r"(k|mn|mm|m|bn|b|tn|t)(?![^\W\d_])", re.IGNORECASE)
+
+
+# Hundredths (or tenths) of a main currency unit, added to the amount before them.
+_SUBUNITS = {"cent": 100.0, "pence": 100.0, "jiao": 10.0}
+_GLUE = re.compile(r"[\s\u00a0,]*(?:(?:and|und|et|y|e|và)(?!\w)|又|零)?[\s\u00a0]*")
+
+
+def _is_money(concept: str) -> bool:
+    return concept.isupper() or concept in ("cent", "pence", "franc", "currency")
+
+
+def _compound(text: str, folded: str, pos: int, lex: LangLexicon) -> Optional[tuple[int, str]]:
+    """``(end, denominator)`` of a rate written at ``pos``: "/h", " per hour", " an hour", "/kg"."""
+    pm = lex.re_per.match(folded, pos)
+    if not pm or pm.end() == pos:
         return None
-    surface = folded[m.start():m.end()]
-    concept = lex.unit_to_concept.get(surface)
-    if concept is None and surface in lex.classifier_set:
-        concept = "set"
-    if concept is None:
-        norm = re.sub(r"[\s\u200c]+", " ", surface)
-        concept = lex.unit_to_concept.get(norm, "set" if norm in lex.classifier_set else None)
-    if concept is None:
+    d = _match_unit(text, folded, pm.end(), lex)
+    if d is None or d[2] not in lex.measures or _blocked(folded, d[1], lex):
         return None
-    return m.start(), m.end(), concept
+    return d[1], d[2]
+
+
+def _blocked(folded: str, pos: int, lex: LangLexicon) -> bool:
+    """A rate word followed by "earlier", "ago": "$13 billion a year earlier" is a date, not a rate."""
+    nxt = folded[pos:pos + 20].split()
+    return bool(nxt) and nxt[0].strip(".,;") in lex.rate_blockers
+
+
+def _counted_noun(text: str, folded: str, start: int, end: int, lex: LangLexicon) -> Optional[tuple[int, int, str]]:
+    """The noun a bare number counts ("more than 300 homes", "five radars", "300 maisons détruites").
+
+    A general rule, not a noun list: the content words right after the number, up to the first
+    function word (the lexicon's ``count_stops``), a name (capitalised, where nouns are not), a number
+    or punctuation, make a noun phrase; its head is the first word where the language puts heads first
+    and otherwise the last word that does not read as a verb form ("homes destroyed" -> homes).
+    """
+    if not lex.count_stops:
+        return None
+    gap = text[end:end + 3]
+    toks = _tokens_after(text, end, 4)
+    if not toks or text[end:toks[0][0]].strip(" \u00a0-") or toks[0][0] - end > 2 or not gap[:1].isspace():
+        return None
+    if _LETTER_HYPHEN.search(text[max(0, start - 2):start]):
+        return None             # "high-five passersby": the number word is half of a compound
+    words: list[tuple[int, int, str]] = []
+    for ts, te in toks:
+        w = folded[ts:te]
+        if text[ts].isupper() and not lex.capitalised_nouns:
+            if words:
+                return None     # a name inside the phrase ("four plain-clothes NYPD officers"): its head is past it
+            break
+        if w in lex.count_stops or not w.replace("-", "").isalpha() or len(w) < 2 or w in lex.words or \
+                w in lex.scales or lex.re_months.fullmatch(w):
+            break
+        if words and text[words[-1][1]:ts].strip():
+            break
+        if te < len(text) and text[te] in "-‐":
+            return None         # "1,500 coal- and gas-fired plants": the head is past a coordination
+        words.append((ts, te, w))
+        if len(words) == 3:
+            break
+    if not words:
+        return None
+    if lex.head_first:
+        hs, he, w = words[0]
+    else:
+        while len(words) > 1 and words[-1][2].endswith(lex.verb_suffixes):
+            words.pop()
+        hs, he, w = words[-1]
+    if lex.verb_suffixes and w.endswith(lex.verb_suffixes) and len(words) == 1 and not lex.head_first:
+        return None     # "5 killed": a verb, the count belongs to a context rule or to nothing
+    known = _match_unit(text, folded, hs, lex)
+    if known is not None and known[1] == he:
+        return known    # "a dozen alleged cartel vessels": the lexicon's concept for the head
+    return hs, he, w
+
+
+def _trivial(folded: str, start: int, n: NumberSpan, lex: LangLexicon) -> bool:
+    """"the two countries", "giữa hai nước": a number word after a determiner refers back, it counts nothing new.
+
+    Digits are left alone: "the 61 dead" is news, and "between 8 and 16 km" a range."""
+    if not lex.trivial_before or not n.written:
+        return False
+    before = folded[max(0, start - 24):start].split()
+    return bool(before) and before[-1] in lex.trivial_before
 
 
 def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = ()) -> list[Quantity]:  # type: ignore[assignment]
     """Quantity claims: a number with what it counts or measures."""
     folded = lex.fold(text) if len(lex.fold(text)) == len(text) else text.lower()
     nums = find_numbers(text, lex)
+    skip = sorted(skip)
     out: list[Quantity] = []
     used_until = -1
     for i, n in enumerate(nums):
-        if n.start < used_until or _inside(n.start, list(skip)) or n.fraction:
+        if n.start < used_until or _inside(n.start, skip) or n.fraction:
             continue        # a fraction is a share of something, not a count of it
         start, end, value, value_max = n.start, n.end, n.value, None
         # ranges: "8 to 16 km", "5-10 km", "۵ تا ۱۰"
-        jm = lex.re_range_joiner.match(folded, end)
+        opener = folded[max(0, start - 16):start].split()
+        closer = lex.range_pairs.get(opener[-1]) if opener else None
+        jm = lex.re_range_joiner.match(folded, end) or (_word_at(folded, end, closer) if closer else None)
         if jm and i + 1 < len(nums) and nums[i + 1].start == jm.end() and nums[i + 1].value > value:
             value_max = nums[i + 1].value
             end = nums[i + 1].end
@@ -342,29 +555,62 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         p = end
         while p < len(text) and text[p] in " \u00a0\u202f-":
             p += 1
-        unit = _match_unit(text, folded, p, lex)
-        if unit is None:
-            lm = lex.re_unit_link.match(folded, p)
-            if lm:
-                unit = _match_unit(text, folded, lm.end(), lex)
-        if unit is None and not n.written:
-            # one or two words may sit between the number and the noun: "five new radars"
-            toks = _tokens_after(text, end, 3)
-            for k, (ts, _te) in enumerate(toks[1:3], start=1):
-                unit = _match_unit(text, folded, ts, lex)
-                if unit is not None and not text[unit[0]].isalpha():
-                    unit = None     # a symbol belongs to the number next to it: "1988 fue de $ 75,3 millones"
-                if unit is not None:
-                    conf -= 0.15 * k
-                    break
         prefix_concept = None
         before = folded[max(0, start - 6):start]
         pm = lex.re_prefix_unit.search(before)
         if pm:
             prefix_concept = lex.prefix_unit_to_concept.get(pm.group(0).strip())
-            start = start - (len(before) - pm.start())
+            if prefix_concept is not None:
+                start = start - (len(before) - pm.start())
+        ms = _MONEY_SCALE.match(text, p if p > end and not prefix_concept else end) if not n.written else None
+        if ms and p - end <= 1:
+            follows = _match_unit(text, folded, _skip_spaces(text, ms.end()), lex) if not prefix_concept else None
+            if prefix_concept or (follows and _is_money(follows[2])):
+                value = float(f"{value * _MONEY_SCALES[ms.group(1).lower()]:.12g}")
+                if value_max is not None:
+                    value_max = float(f"{value_max * _MONEY_SCALES[ms.group(1).lower()]:.12g}")
+                end = ms.end()
+                p = _skip_spaces(text, end)
+        unit = _match_unit(text, folded, p, lex)
+        if unit is None:
+            lm = lex.re_unit_link.match(folded, p)
+            if lm:
+                unit = _match_unit(text, folded, lm.end(), lex)
+        if unit is None and not n.written and prefix_concept is None:
+            # one or two words may sit between the number and the noun: "five new radars"
+            toks = _tokens_after(text, end, 3)
+            for k, (ts, _te) in enumerate(toks[1:3], start=1):
+                unit = _match_unit(text, folded, ts, lex)
+                if unit is not None and (not text[unit[0]].isalpha() or unit[2] in lex.measures):
+                    unit = None     # a symbol or measure belongs to the number next to it: "1988 fue de $ 75,3 millones"
+                if unit is not None:
+                    conf -= 0.15 * k
+                    break
+        if unit is None and prefix_concept is None and not n.written and \
+                _ends_with(lex.re_age_before, folded[max(0, start - 24):start]) and \
+                _counted_noun(text, folded, n.start, end, lex) is None:
+            unit = (start, end, "year")     # "a man aged 40": an age in years, the unit unsaid
         if unit is None and prefix_concept is None:
+            if _year_like(n, text):
+                continue
+            unit = _counted_noun(text, folded, n.start, end, lex)
+            if unit is None:
+                continue
+            conf = 0.6 if not n.written else 0.5
+        if _trivial(folded, n.start, n, lex):
             continue
+        if _year_like(n, text) and unit is not None and prefix_concept is None and \
+                unit[2] not in lex.measures and not _is_money(unit[2]) and unit[2] != "percent":
+            continue        # "the 2011 raid": a year before a noun, not 2011 raids
+        if unit is not None and value_max is None and i + 1 < len(nums):
+            # "44 mg to 50 mg", "between 44 mg and 50 mg", "from -18 °C to -34 °C": one range
+            jm = lex.re_range_joiner.match(folded, unit[1]) or (_word_at(folded, unit[1], closer) if closer else None)
+            nxt = nums[i + 1]
+            if jm and nxt.start == jm.end():
+                u2 = _match_unit(text, folded, _skip_spaces(text, nxt.end), lex)
+                if u2 is not None and u2[2] == unit[2]:
+                    value, value_max = min(value, nxt.value), max(value, nxt.value)
+                    end = u2[1]
         concept = prefix_concept or (unit[2] if unit else "")
         c_start, c_end = (unit[0], unit[1]) if unit else (start, start + 1)
         if unit and prefix_concept is None and unit[2] == "set":
@@ -374,6 +620,27 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                 if inner and inner[2] != "set":
                     concept, c_start, c_end = inner[2], inner[0], inner[1]
                     break
+        if unit and _is_money(concept) and concept not in _SUBUNITS and i + 1 < len(nums):
+            # "13 dollars and 45 cents", "两美元又三美分", "五元三毛": one amount in the main unit
+            g = _GLUE.match(folded, unit[1])
+            nxt = nums[i + 1]
+            if g and nxt.start == g.end() and not nxt.fraction:
+                sub = _match_unit(text, folded, _skip_spaces(text, nxt.end), lex)
+                if sub is not None and sub[2] in _SUBUNITS and nxt.value < 100:
+                    value = float(f"{value + nxt.value / _SUBUNITS[sub[2]]:.12g}")
+                    end = c_end = sub[1]
+                    used_until = end
+        if unit and lex.half_after and folded.startswith(lex.half_after, unit[1]) and value_max is None:
+            half = next(h for h in lex.half_after if folded.startswith(h, unit[1]))
+            value += 0.5
+            c_end = end = unit[1] + len(half)
+        if unit and not lex.spaced and concept == "year" and _year_like(n, text):
+            continue        # "1945年": a date, not a duration
+        if concept == "degree":
+            # "华氏温度100度", "Fahrenheit 451 degrees"? only a scale word just before the number
+            for m in lex.re_unit.finditer(folded, max(0, start - 8), start):
+                if lex.unit_to_concept.get(folded[m.start():m.end()]) in _TEMPERATURE_SCALES:
+                    concept = lex.unit_to_concept[folded[m.start():m.end()]]
         if n.written and (unit is None or n.value == 1):
             continue        # "a radar", "một chiếc", "one of": an article, not a count
         if unit and prefix_concept is None and unit[0] - end < 3:
@@ -381,6 +648,15 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         # months next to the number are dates: "12 October", "tháng 9"
         if lex.re_months.match(folded, p) or _month_before(folded, start, lex):
             continue
+        # compound units and rates: "180 km per hour", "km/h", "$15.4/hour", "$350 per kg"
+        rate_from = c_end if unit and (prefix_concept is None or unit[2] == prefix_concept) else end
+        cmp = _compound(text, folded, rate_from, lex) if concept in lex.measures or _is_money(concept) else None
+        if cmp is not None:
+            concept = _COMPOUND_NAMES.get(f"{concept}/{cmp[1]}", f"{concept}/{cmp[1]}")
+            c_end = end = max(end, cmp[0])
+        elif concept in _TIME and (lex.re_age_after.match(folded, _skip_spaces(folded, c_end)) or
+                                   _ends_with(lex.re_age_before, folded[max(0, start - 24):start])):
+            concept = "age_" + concept      # "29 years old", "aged 29", "5 años de edad"
         if concept in lex.upgradable:
             win = folded[max(0, start - 40):min(len(text), c_end + 40)]
             cm = lex.re_context.search(win)
@@ -391,14 +667,37 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         if mm:
             surface = re.sub(r"[\s\u200c]+", " ", mm.group(0).strip())
             modifier = lex.modifier_of.get(surface)
-        rm = lex.re_rate.search(folded[max(0, start - 25):min(len(text), c_end + 25)])
-        if rm and concept.isupper():
+        w0 = max(0, start - 25)
+        rm = next((m for m in lex.re_rate.finditer(folded, w0, min(len(text), c_end + 25))
+                   if not _blocked(folded, m.end(), lex)), None) if "/" not in concept and _is_money(concept) else None
+        if rm:
             rate = lex.rate_of.get(re.sub(r"[\s\u200c]+", " ", rm.group(0)))
             if rate:
                 concept = f"{concept}/{rate}"
         used_until = end
         out.append(Quantity(start, end, value, value_max, concept, modifier, round(max(conf, 0.3), 2), c_start, c_end))
     return out
+
+
+def _word_at(folded: str, pos: int, word: str) -> Optional[re.Match[str]]:
+    """``word`` between spaces at ``pos``: the closing half of a range pair ("between 5 and 10")."""
+    return re.compile(r"[\s\u00a0]+" + re.escape(word) + r"[\s\u00a0]+").match(folded, pos)
+
+
+def _skip_spaces(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \u00a0\u202f":
+        pos += 1
+    return pos
+
+
+def _ends_with(pattern: re.Pattern[str], window: str) -> bool:
+    return any(not window[m.end():].strip() for m in pattern.finditer(window))
+
+
+def _year_like(n: NumberSpan, text: str) -> bool:
+    """"in 2013", "2013 elections": a four-digit integer of the last centuries is a year, not a count."""
+    return not n.written and 1000 <= n.value <= 2100 and float(n.value).is_integer() and \
+        text[n.start:n.end].isdigit()
 
 
 def _month_before(folded: str, start: int, lex: LangLexicon) -> bool:
