@@ -163,8 +163,11 @@ def writable_output(path: Path) -> None:
 
 
 def check_inputs(paths: Sequence[str]) -> None:
-    """A missing input stays a failures row; the user sees it here too. None at all: exit 2."""
-    missing = [p for p in paths if not os.path.lexists(p)]
+    """A missing input stays a failures row; the user sees it here too. None at all: exit 2.
+
+    A URL (s3://, gs://, file://) is left to the read stage, which lists its store.
+    """
+    missing = [p for p in paths if "://" not in p and not os.path.lexists(p)]
     if missing and len(missing) == len(paths):
         raise UserError(f"no such input: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
     for p in missing:

@@ -191,3 +191,11 @@ def test_version(capsys):
     for lib in ("apache-beam", "trafilatura", "pyarrow", "duckdb", "feedparser", "langdetect"):
         assert f"{lib} {version(lib)}" in out
     assert re.search(r"python 3\.\d+\.\d+", out)
+
+
+def test_urls_are_left_to_the_read_stage(capsys):
+    from pipelines.cli import check_inputs
+    check_inputs(["s3://bucket/news/", "gs://b/x.warc.gz"])       # not looked up here
+    assert capsys.readouterr().err == ""
+    with pytest.raises(UserError):
+        check_inputs(["/no/such/file.txt"])
