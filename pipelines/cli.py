@@ -163,16 +163,15 @@ def writable_output(path: Path) -> None:
 
 
 def check_inputs(paths: Sequence[str]) -> None:
-    """A missing input stays a failures row; the user sees it here too. None at all: exit 2.
+    """When no PATH exists, nothing runs: one line, exit 2 (a typo in the only path is a mistake).
 
-    A URL (s3://, gs://, file://) is left to the read stage, which lists its store.
+    One missing PATH among others stays a failures row and the run goes on; the replay
+    says so on stderr as it lists the inputs. A URL (s3://, gs://, file://) is left to the
+    read stage, which lists its store.
     """
     missing = [p for p in paths if "://" not in p and not os.path.lexists(p)]
     if missing and len(missing) == len(paths):
         raise UserError(f"no such input: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    for p in missing:
-        print(f"claimwire: warning: no such input: {p} (recorded in failures; the other inputs are read)",
-              file=sys.stderr)
 
 
 def check_beam_args(beam_args: Sequence[str], default_runner: str | None) -> None:
