@@ -104,16 +104,6 @@ def when(value: Any) -> str:
 
 # ---------------------------------------------------------------- charts (inline SVG)
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exp:
-            return step * exp
-    return 10 * exp
-
-
 def hbar_chart(items: Sequence[tuple[str, float]], *, title: str, color: str = COLORS["articles"],
                width: int = 560, label_width: int = 170) -> str:
     """Horizontal bars, one per (label, value); labels and titles escaped."""
@@ -142,18 +132,17 @@ def runs_chart(runs: Sequence[dict], *, width: int = 1080, height: int = 240) ->
         return '<p class="muted">(no runs)</p>'
     left, right, top, bottom = 50, 10, 12, 58
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max(max(r["articles"] or 0, r["failures"] or 0) for r in runs))
+    ticks = count_ticks(max(max(r["articles"] or 0, r["failures"] or 0) for r in runs))
+    top_value = ticks[-1]
     slot = plot_w / len(runs)
     bar_w = max(2.0, min(24.0, slot * 0.38))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="runs over time">'
              '<title>articles and failures per run</title>']
-    for k in range(5):
-        v = top_value * k / 4
-        y = top + plot_h - plot_h * k / 4
+    for v in ticks:     # counts: whole numbers only
+        y = top + plot_h - plot_h * v / top_value
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:,.0f}</text>' if float(v).is_integer()
-                     else f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:,.1f}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{v:,}</text>')
     every = max(1, math.ceil(len(runs) / 12))
     for i, r in enumerate(runs):
         x0 = left + i * slot + slot / 2
@@ -244,7 +233,7 @@ QUERIES = {
         FROM sc GROUP BY stage
         ORDER BY CASE stage WHEN 'read' THEN 0 WHEN 'fetch' THEN 1 WHEN 'extract' THEN 2
                  WHEN 'language' THEN 3 WHEN 'dedup' THEN 4 WHEN 'stories' THEN 5 WHEN 'claims' THEN 6
-                 ELSE 9 END, stage""",
+                 WHEN 'summarise' THEN 7 WHEN 'sink' THEN 8 ELSE 9 END, stage""",
     "languages": """
         SELECT lang, count(*) AS articles, count(*) - count(dup_of) AS canonical, count(dup_of) AS duplicates
         FROM articles GROUP BY lang ORDER BY articles DESC, lang""",
@@ -286,10 +275,11 @@ QUERIES = {
         FROM story_claims WHERE story_id = ? AND disputed
         ORDER BY source_count DESC, article_count DESC, len("values") DESC, claim_key LIMIT ?""",
     "evidence": """
-        SELECT coalesce(nullif(source, ''), '(unknown)') AS source, lang, value, unit, claimant, evidence,
-               published_at, article_id
+        SELECT coalesce(nullif(source, ''), '(unknown)') AS source, nullif(source, '') AS outlet, lang, value,
+               unit, claimant, evidence, published_at, article_id, claim_key
         FROM claims WHERE story_id = ? AND claim_key = ?
-        ORDER BY published_at NULLS LAST, source, article_id, char_start LIMIT ?""",
+        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY char_start, claim_id) = 1
+        ORDER BY published_at NULLS LAST, source, article_id LIMIT ?""",
 }
 
 
@@ -312,13 +302,15 @@ def collect(output: Path) -> dict[str, Any]:
         attempts = s["articles"] + s["failures"]
         s["success_rate"] = pct(s["articles"], attempts)
     details = []
+    labels = _labels()
     for story in data["stories"][:STORY_DETAILS]:
         lists = {}
         for kind in ("corroborated", "disputed"):
-            claims = _rows(con, QUERIES[kind], [story["story_id"], CLAIMS_PER_LIST])
+            # every row of the story: the sides of one dispute are several rows, grouped below
+            claims = _rows(con, QUERIES[kind], [story["story_id"], _ALL])
             for c in claims:
-                c["evidence"] = _rows(con, QUERIES["evidence"], [c["story_id"], c["claim_key"], EVIDENCE_PER_CLAIM])
-            lists[kind] = claims
+                c["evidence"] = _rows(con, QUERIES["evidence"], [c["story_id"], c["claim_key"], _ALL])
+            lists[kind] = claim_cards(claims, labels)[:CLAIMS_PER_LIST]
         details.append({"story": story, **lists})
     data["details"] = details
     manifest_path = output / MANIFEST
@@ -326,22 +318,119 @@ def collect(output: Path) -> dict[str, Any]:
     return data
 
 
+_ALL = 1_000_000      # "no limit" for a parameterised LIMIT
+
+
+def _labels():
+    from transforms.core.config import CONFIGS_DIR
+    from transforms.core.labels import Labels
+    return Labels.load(CONFIGS_DIR)
+
+
+def dispute_key(claim_key: str) -> str:
+    """The key shared by every side of one dispute: a claim key without its ``=value``."""
+    return claim_key.split("=", 1)[0]
+
+
+def _says(row: dict, labels) -> str:
+    """What one piece of evidence says: the value its claim key commits to, or its number."""
+    key = row.get("claim_key") or ""
+    if "=" in key:
+        return labels.label(key.split("=", 1)[1])
+    value = row.get("value")
+    return num(value) if value is not None else ""
+
+
+def claim_cards(rows: Sequence[dict], labels) -> list[dict]:
+    """story_claims rows (each with its ``evidence``) -> one card per claim or per dispute.
+
+    The sides of a dispute (Su-30MK2 vs Su-20MK2) are separate story_claims rows with one
+    ``dispute_key``: they make one card with every side's evidence. An article is listed once
+    per card (with every value it gives), and the card's counts are those of its rows.
+    """
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(dispute_key(r["claim_key"]) if r.get("disputed") else r["claim_key"], []).append(r)
+    cards = []
+    for key, members in groups.items():
+        by_article: dict[str, dict] = {}
+        for m in members:
+            for e in m["evidence"]:
+                says = _says(e, labels)
+                got = by_article.get(e["article_id"])
+                if got is None:
+                    by_article[e["article_id"]] = {**e, "says": says}
+                elif says and says not in got["says"].split(", "):
+                    got["says"] = ", ".join(x for x in (got["says"], says) if x)
+        evidence = sorted(by_article.values(), key=lambda e: (e["published_at"] is None, e["published_at"] or 0,
+                                                               e["source"], e["article_id"]))
+        outlets = {e["outlet"] or f"unknown:{e['article_id']}" for e in evidence}
+        sides: dict[str, set[str]] = {}
+        for e in evidence:
+            for said in (e["says"].split(", ") if e["says"] else []):
+                sides.setdefault(said, set()).add(e["outlet"] or f"unknown:{e['article_id']}")
+        side_list = sorted(sides.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        values = [labels.label(v) for m in members for v in (m.get("values") or [])]
+        first = min(members, key=lambda m: (m["first_published_at"] is None, m["first_published_at"] or 0))
+        first_ev = next((e for e in evidence if e["article_id"] == first["first_article_id"]), None)
+        cards.append({
+            "claim_key": key, "claim_keys": [m["claim_key"] for m in members],
+            "kind": members[0]["kind"], "unit": members[0]["unit"],
+            "disputed": bool(members[0].get("disputed")),
+            "article_count": len(evidence), "source_count": len(outlets),
+            "languages": sorted({lang for m in members for lang in (m.get("languages") or [])}),
+            "values": list(dict.fromkeys(values)),
+            "sides": [{"says": said, "outlets": len(o)} for said, o in side_list],
+            "example": next((m.get("example") for m in members if m.get("example")), None),
+            "first_published_at": first["first_published_at"],
+            "first_source": first_ev["source"] if first_ev else None,
+            "evidence": evidence,
+        })
+    cards.sort(key=lambda c: (-c["source_count"], -c["article_count"], -len(c["languages"]), c["claim_key"]))
+    return cards
+
+
+def count_ticks(top: float, most: int = 5) -> list[int]:
+    """Integer ticks from 0 covering ``top``, at most ``most`` of them, on a 1-2-5 step."""
+    top = max(1, math.ceil(top))
+    step = 1
+    while True:
+        for mult in (1, 2, 5):
+            s = step * mult
+            if math.ceil(top / s) + 1 <= most:
+                return [s * k for k in range(math.ceil(top / s) + 1)]
+        step *= 10
+
+
 # ---------------------------------------------------------------- page
 
 def _claim_block(c: dict) -> str:
     tag = ('<span class="tag disputed">disputed</span>' if c["disputed"]
            else '<span class="tag agreed">agreed</span>')
-    head = (f'<p>{tag} <b>{esc(c["kind"])}</b>{" · " + esc(c["unit"]) if c["unit"] else ""} · '
-            f'<b>{esc(num(c["source_count"]))}</b> {plural(c["source_count"], "outlet")}, '
+    if c["disputed"]:
+        said = [s["says"] for s in c["sides"]] if len(c["sides"]) > 1 else c["values"]
+        what = f'<b dir="auto">{esc(" vs ".join(said) + (" " + c["unit"] if c["unit"] else ""))}</b>'
+        split = " · ".join(f'{esc(s["says"])}: {esc(num(s["outlets"]))} {plural(s["outlets"], "outlet")}'
+                           for s in c["sides"])
+    else:
+        what = f'<b>{esc(c["kind"])}</b>{" · " + esc(c["unit"]) if c["unit"] else ""}'
+        if c["values"]:
+            what += f' · <b dir="auto">{esc(", ".join(c["values"]))}</b>'
+        split = ""
+    first = " ".join(x for x in (when(c["first_published_at"]), c["first_source"] or "") if x)
+    head = (f'<p>{tag} {what} · <b>{esc(num(c["source_count"]))}</b> {plural(c["source_count"], "outlet")}, '
             f'{esc(num(c["article_count"]))} {plural(c["article_count"], "article")}, '
-            f'languages {esc(c["languages"])} · values <b dir="auto">{esc(c["values"])}</b>'
-            + (f' · <span dir="auto">{esc(short(c["dispute_detail"], 200))}</span>' if c["dispute_detail"] else "")
-            + f'<br><span class="muted">first: {esc(when(c["first_published_at"]))} '
-            f'{esc(c["first_article_id"])} · key <code>{esc(short(c["claim_key"], 80))}</code></span></p>')
-    ev = table(c["evidence"], [Col("source", "outlet"), Col("lang", "lang"), Col("value", "value", True),
-                               Col("claimant", "claimant", limit=40), Col("evidence", "evidence", limit=300),
-                               Col("published_at", "published")], empty="(no evidence rows)")
-    return head + ev
+            f'languages {esc(c["languages"])}'
+            + (f' · {split}' if split else "")
+            + (f'<br><span class="evidence" dir="auto">“{esc(short(c["example"], 200))}”</span>' if c["example"] else "")
+            + (f'<br><span class="muted">first: {esc(first)}</span>' if first else "")
+            + "</p>")
+    shown = c["evidence"][:EVIDENCE_PER_CLAIM]
+    ev = table(shown, [Col("source", "outlet"), Col("lang", "lang"), Col("says", "says"),
+                       Col("claimant", "claimant", limit=40), Col("evidence", "evidence", limit=300),
+                       Col("published_at", "published")], empty="(no evidence rows)")
+    more = len(c["evidence"]) - len(shown)
+    return head + ev + (f'<p class="muted">… and {more} more {plural(more, "article")}</p>' if more > 0 else "")
 
 
 def render(data: dict[str, Any], output: Path) -> str:
@@ -363,29 +452,32 @@ def render(data: dict[str, Any], output: Path) -> str:
         + table(ds_rows, [Col("dataset", "dataset"), Col("schema", "schema"), Col("version", "version"),
                           Col("layout", "layout"), Col("files", "files", True), Col("rows", "rows", True)])
         + "</section>")
+    # A panel with nothing to show says so once, not once per chart and table.
     sections.append(
         '<section id="runs"><h2>Runs over time</h2>'
-        + runs_chart(runs)
-        + table(list(reversed(runs)), [Col("run_id", "run"), Col("command", "command"), Col("status", "status"),
-                                        Col("started_at", "started"), Col("seconds", "seconds", True),
-                                        Col("inputs", "inputs", True), Col("articles", "articles", True),
-                                        Col("claims", "claims", True), Col("failures", "failures", True)])
-        + '<h3>Records per stage, last run</h3>'
-        + table(data["stage_counts"], [Col("stage", "stage"), Col("in", "in", True), Col("out", "out", True),
-                                       Col("failed", "failed", True), Col("other", "other counters")])
+        + (runs_chart(runs)
+           + table(list(reversed(runs)), [Col("run_id", "run"), Col("command", "command"), Col("status", "status"),
+                                          Col("started_at", "started"), Col("seconds", "seconds", True),
+                                          Col("inputs", "inputs", True), Col("articles", "articles", True),
+                                          Col("claims", "claims", True), Col("failures", "failures", True)])
+           + '<h3>Records per stage, last run</h3>'
+           + table(data["stage_counts"], [Col("stage", "stage"), Col("in", "in", True), Col("out", "out", True),
+                                          Col("failed", "failed", True), Col("other", "other counters")])
+           if runs else '<p class="muted">(no runs)</p>')
         + "</section>")
     langs = data["languages"]
     srcs = data["sources"]
     sections.append(
-        '<section id="articles"><h2>Articles by language and source</h2><div class="grid"><div>'
-        '<h3>Languages</h3>'
-        + hbar_chart([(r["lang"] or "und", r["articles"]) for r in langs], title="articles by language")
-        + table(langs, [Col("lang", "lang"), Col("articles", "articles", True),
-                        Col("canonical", "canonical", True), Col("duplicates", "duplicates", True)])
-        + '</div><div><h3>Sources</h3>'
-        + hbar_chart([(r["source"], r["articles"]) for r in srcs if r["articles"]], title="articles by source",
-                     color=COLORS["claims"])
-        + "</div></div></section>")
+        '<section id="articles"><h2>Articles by language and source</h2>'
+        + ('<div class="grid"><div><h3>Languages</h3>'
+           + hbar_chart([(r["lang"] or "und", r["articles"]) for r in langs], title="articles by language")
+           + table(langs, [Col("lang", "lang"), Col("articles", "articles", True),
+                           Col("canonical", "canonical", True), Col("duplicates", "duplicates", True)])
+           + '</div><div><h3>Sources</h3>'
+           + hbar_chart([(r["source"], r["articles"]) for r in srcs if r["articles"]], title="articles by source",
+                        color=COLORS["claims"])
+           + "</div></div>" if langs else '<p class="muted">(no articles)</p>')
+        + "</section>")
     sections.append(
         '<section id="quality"><h2>Quality per source</h2>'
         '<p class="muted">Failures are attributed to a source by the host of their input URL; '
@@ -399,11 +491,12 @@ def render(data: dict[str, Any], output: Path) -> str:
     fails = data["failures"]
     sections.append(
         '<section id="failures"><h2>Failures by stage and reason</h2>'
-        + hbar_chart([(f'{r["stage"]} / {r["reason"]}', r["n"]) for r in fails], title="failures by reason",
-                     color=COLORS["failures"], width=700, label_width=260)
-        + table(fails, [Col("stage", "stage"), Col("reason", "reason"), Col("n", "count", True),
-                        Col("example_input", "example input", limit=80),
-                        Col("example_detail", "detail", limit=120)], empty="(no failures)")
+        + (hbar_chart([(f'{r["stage"]} / {r["reason"]}', r["n"]) for r in fails], title="failures by reason",
+                      color=COLORS["failures"], width=700, label_width=260)
+           + table(fails, [Col("stage", "stage"), Col("reason", "reason"), Col("n", "count", True),
+                           Col("example_input", "example input", limit=80),
+                           Col("example_detail", "detail", limit=120)])
+           if fails else '<p class="muted">(no failures)</p>')
         + "</section>")
     sections.append(
         '<section id="stories"><h2>Largest stories</h2>'

@@ -226,3 +226,27 @@ def test_gzip_of_the_cut_warc_is_what_the_issue_describes(inputs):
     assert len(data) == 60 and data[:2] == b"\x1f\x8b"
     with pytest.raises(EOFError):
         gzip.decompress(data)
+
+
+def test_a_row_the_schema_refuses_is_a_sink_failure_written_with_the_failures(tmp_path):
+    import pyarrow.parquet as pq
+
+    from transforms.core.records import Article
+    from transforms.core.schemas import article_row
+    from transforms.sink import WriteDatasets
+
+    good = article_row(Article("a1", "/in/a1.txt", "file:///in/a1.txt", "", "A", "text a"), "r1")
+    bad = {**article_row(Article("a2", "/in/a2.txt", "file:///in/a2.txt", "", "B", "text b"), "r1"),
+           "char_count": "not a number"}
+    with beam.Pipeline("FnApiRunner") as p:
+        rows = {"articles": p | "Articles" >> beam.Create([good, bad]),
+                "failures": p | "Failures" >> beam.Create([{"run_id": "r1", "stage": "read", "reason": "empty",
+                                                            "input": "/in/e.txt", "detail": ""}])}
+        _ = rows | WriteDatasets(str(tmp_path), "r1")
+    articles = [r for f in sorted((tmp_path / "articles").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    assert [a["article_id"] for a in articles] == ["a1"]
+    failures = {f.parent.name: pq.read_table(f).to_pylist() for f in (tmp_path / "failures").rglob("*.parquet")}
+    (sink,) = failures["stage=sink"]
+    assert (sink["reason"], sink["input"]) == ("internal_error", "/in/a2.txt")
+    assert sink["detail"].startswith("ArrowInvalid: Could not convert 'not a number'")
+    assert [r["input"] for r in failures["stage=read"]] == ["/in/e.txt"]

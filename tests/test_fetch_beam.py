@@ -63,3 +63,23 @@ def test_fetch_feeds_pipeline_and_second_run(local_hosts, tmp_path: Path):
         assert_that(out[FEEDS] | "St" >> beam.Map(lambda r: r.status), equal_to([304, 304]), label="304s")
     page_hits = [h.path for h in a.hits + b.hits if h.path.startswith("/n/")]
     assert len(page_hits) == 5            # every page fetched once over both runs
+
+
+def test_a_shard_that_raises_costs_its_urls_not_the_run(local_hosts, tmp_path: Path, monkeypatch):
+    """Issue 15: the dead-letter path of fetch. The record is a URL, the element a shard of hosts."""
+    from transforms.core.fetch.crawl import Fetcher
+    (a,) = local_hosts(1)
+    items = [(a.url(f"/n/{i}"), f"A{i}") for i in range(2)]
+    for i in range(2):
+        a.page(f"/n/{i}", article_html(f"{a.address} story {i}"))
+    a.page("/rss", rss(items), "application/rss+xml")
+
+    def broken(self, entries):
+        raise KeyError("a bug in page fetching")
+    monkeypatch.setattr(Fetcher, "fetch_pages", broken)
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = p | FetchFeeds(CFG, [a.url("/rss")], str(tmp_path / "state"), str(tmp_path / "warc"), "r1")
+        assert_that(out["main"], equal_to([]), label="docs")
+        assert_that(out["failures"] | beam.Map(lambda f: (f.stage, f.reason, f.input, f.detail.split(" (at ")[0])),
+                    equal_to([("fetch", "internal_error", u, "KeyError: 'a bug in page fetching'")
+                              for u, _ in items]), label="fails")

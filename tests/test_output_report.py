@@ -147,3 +147,120 @@ def test_renders_in_headless_chromium(out, page, tmp_path):
     keep = os.environ.get("CLAIMWIRE_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(png, keep)
+
+
+# ---------------------------------------------------------------- issue 15, on a replay of the seeds
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory, seeds_dir) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("seeds_report")
+    assert cli(["replay", str(seeds_dir), "--output", str(out), "--quiet"]) == 0
+    assert cli(["report", "--output", str(out)]) == 0
+    return out, (out / "report.html").read_text(encoding="utf-8")
+
+
+def _sections(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<section id="([a-z]+)">(.*?)</section>', page, re.S))
+
+
+def _visible(fragment: str) -> str:
+    import html as html_lib
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def test_count_axes_have_integer_ticks(seeds_report):
+    from pipelines.report import count_ticks
+    _, page = seeds_report
+    runs = _sections(page)["runs"]
+    ticks = re.findall(r'<text [^>]*class="tick">([^<]*)</text>', runs)
+    assert ticks and all(t.replace(",", "").isdigit() for t in ticks), ticks     # 5 articles: was 1.2, 2.5, 3.8
+    assert [int(t.replace(",", "")) for t in ticks] == count_ticks(5) == [0, 2, 4, 6]
+    for top in (0, 1, 3, 7, 12, 99, 1234, 50_001):
+        got = count_ticks(top)
+        assert got[0] == 0 and got[-1] >= top and len(got) <= 5
+        assert all(isinstance(t, int) for t in got) and len(set(b - a for a, b in zip(got, got[1:]))) == 1
+
+
+def test_an_empty_panel_says_so_once(seeds_report, tmp_path):
+    _, page = seeds_report
+    empty = write_report(tmp_path).read_text()
+    for report in (page, empty):
+        for sid, body in _sections(report).items():
+            notes = re.findall(r'<p class="muted">\((no [^)]*|none)\)</p>', body)
+            assert len(notes) <= 1, (sid, notes)
+            assert not ("(no data)" in body and "(no failures)" in body), sid
+    assert _sections(page)["failures"].count("(no failures)") == 1        # the seeds fail nothing
+
+
+def test_one_card_per_dispute_with_every_side(seeds_report):
+    out, page = seeds_report
+    cards = [c for d in collect(out)["details"] for c in d["disputed"]]
+    su = [c for c in cards if any("su-" in k for k in c["claim_keys"])]
+    assert len(su) == 1, [c["claim_keys"] for c in cards]          # was two cards, one per side
+    (card,) = su
+    assert {s["says"] for s in card["sides"]} == {"Su-30MK2", "Su-20MK2"}
+    assert {e["says"] for e in card["evidence"]} == {"Su-30MK2", "Su-20MK2"}   # each side's evidence
+    assert len({k.split("=")[0] for k in card["claim_keys"]}) == 1 and len(card["claim_keys"]) == 2
+    assert _visible(page).count("Su-30MK2 vs Su-20MK2") == 1
+
+
+def test_values_are_shown_with_human_labels(seeds_report):
+    _, page = seeds_report
+    text = _visible(_sections(page)["claims"])
+    raw = re.findall(r"\b(?:equipment|equipment-family|person|org|place|country):[\w-]+", text)
+    assert raw == [], raw[:5]                        # was equipment:su-20mk2, equipment/equipment-family:...
+    assert "Il-76" in text and "Su-20MK2" in text
+
+
+def test_labels_come_from_the_entity_configs():
+    from transforms.core.config import CONFIGS_DIR
+    from transforms.core.labels import Labels
+    labels = Labels.load(CONFIGS_DIR)
+    assert labels.label("person:nicolas_maduro") == "Nicolás Maduro"       # the entity's name
+    assert labels.label("equipment:igla-s") == "Igla-S"
+    assert labels.label("equipment:su-30mk2") == "Su-30MK2"                 # by designator, not listed
+    assert labels.label("equipment:mig-29smt") == "MiG-29SMT"
+    assert labels.label("equipment-family:su-mk2") == "Su-…MK2"
+    assert labels.label("61") == "61" and labels.label(None) == ""
+
+
+def test_no_article_is_listed_twice(seeds_report):
+    out, page = seeds_report
+    for d in collect(out)["details"]:
+        for card in d["corroborated"] + d["disputed"]:
+            ids = [e["article_id"] for e in card["evidence"]]
+            assert len(ids) == len(set(ids)), card["claim_key"]
+            assert card["article_count"] == len(ids)
+            assert card["source_count"] <= card["article_count"]
+    # and on the page: every card's evidence table has as many rows as the articles it counts
+    claims = _sections(page)["claims"]
+    blocks = re.findall(r", ([\d,]+) articles?, languages.*?<tbody>(.*?)</tbody>", claims, re.S)
+    assert blocks
+    for n, body in blocks:
+        assert body.count("<tr>") == min(int(n.replace(",", "")), 6), n
+
+
+def test_cards_merge_sides_and_list_an_article_once():
+    from pipelines.report import claim_cards
+    from transforms.core.labels import Labels
+    labels = Labels({"equipment:x-1a": "X-1A"}, {"x": "X"})
+
+    def ev(aid, key, source, start=0):
+        return {"article_id": aid, "claim_key": key, "source": source or "(unknown)", "outlet": source,
+                "value": None, "published_at": None, "char_start": start}
+    a, b = "eq/fam:x=equipment:x-1a", "eq/fam:x=equipment:x-2a"
+    rows = [
+        {"claim_key": a, "kind": "equipment", "unit": None, "disputed": True, "languages": ["en"],
+         "values": ["equipment:x-1a", "equipment:x-2a"], "example": None, "first_published_at": None,
+         "first_article_id": "p", "evidence": [ev("p", a, "one.com"), ev("q", a, "two.com")]},
+        {"claim_key": b, "kind": "equipment", "unit": None, "disputed": True, "languages": ["fr"],
+         "values": ["equipment:x-1a", "equipment:x-2a"], "example": None, "first_published_at": None,
+         "first_article_id": "q", "evidence": [ev("q", b, "two.com"), ev("r", b, None)]},
+    ]
+    (card,) = claim_cards(rows, labels)
+    assert card["claim_key"] == "eq/fam:x" and card["claim_keys"] == [a, b]
+    assert {e["article_id"]: e["says"] for e in card["evidence"]} == {"p": "X-1A", "q": "X-1A, X-2A", "r": "X-2A"}
+    assert len(card["evidence"]) == 3
+    assert (card["article_count"], card["source_count"]) == (3, 3)      # r's unknown outlet is its own
+    assert card["sides"] == [{"says": "X-1A", "outlets": 2}, {"says": "X-2A", "outlets": 2}]
+    assert card["languages"] == ["en", "fr"]

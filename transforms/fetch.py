@@ -79,36 +79,52 @@ class _FetchFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, internal_failure(Stage.FETCH.value, None, exc, where=link))
 
 
+class _Tally:
+    """Counts held back until a shard is done: a shard that raises is counted as its dead letters only."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def inc(self, outcome: str, n: int = 1) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + n
+
+    def apply(self, counters: Counters) -> None:
+        for outcome, n in sorted(self.counts.items()):
+            counters.inc(outcome, n)
+
+
 class _FetchFeedsFn(_FetchFn):
     def process(self, element: tuple[int, Iterable[str]]):
         shard, urls = element
         urls = sorted(set(urls))
+        tally = _Tally()
         try:
-            outs = list(self._fetch(shard, urls))
+            outs = list(self._fetch(shard, urls, tally))
         except Exception as exc:  # dead letter
             yield from self._dead_letter(urls, exc)
             return
+        tally.apply(self._c)
         yield from outs
 
-    def _fetch(self, shard: int, urls: list[str]):
+    def _fetch(self, shard: int, urls: list[str], c: _Tally):
         with self._archive(shard) as archive:
             results = self._fetcher.view(archive, self._state).fetch_feeds(urls)
         records = [r.record for r in results if r.record is not None]
         if self._state_dir:
             stage_feed_records(self._state_dir, self._run_id, f"feeds-{shard:03d}", records)
         for r in results:
-            self._c.inc("feeds")
+            c.inc("feeds")
             if r.record is not None:
-                self._c.inc(f"feeds_{r.record.status}")
+                c.inc(f"feeds_{r.record.status}")
                 if r.record.bozo:
-                    self._c.inc("feeds_bozo")
+                    c.inc("feeds_bozo")
                 yield beam.pvalue.TaggedOutput(FEEDS, r.record)
             for f in r.failures:
-                self._c.inc("in")
-                self._c.inc("failed")
+                c.inc("in")
+                c.inc("failed")
                 yield beam.pvalue.TaggedOutput(FAILURES, f)
             for e in r.entries:
-                self._c.inc("entries")
+                c.inc("entries")
                 yield e
 
 
@@ -116,26 +132,28 @@ class _FetchPagesFn(_FetchFn):
     def process(self, element: tuple[int, Iterable[FeedEntry]]):
         shard, entries = element
         entries = list(entries)
+        tally = _Tally()
         try:
-            outs = list(self._fetch(shard, entries))
+            outs = list(self._fetch(shard, entries, tally))
         except Exception as exc:  # dead letter
             yield from self._dead_letter(sorted({e.link for e in entries}), exc)
             return
+        tally.apply(self._c)
         yield from outs
 
-    def _fetch(self, shard: int, entries: list[FeedEntry]):
+    def _fetch(self, shard: int, entries: list[FeedEntry], c: _Tally):
         with self._archive(shard) as archive:
             results = self._fetcher.view(archive, self._state).fetch_pages(list(entries))
         for r in sorted(results, key=lambda r: (r.entry.link, r.entry.feed_url)):
-            self._c.inc("in")
+            c.inc("in")
             if r.document is not None:
-                self._c.inc("out")
+                c.inc("out")
                 yield r.document
             elif r.failure is not None:
-                self._c.inc("failed")
+                c.inc("failed")
                 yield beam.pvalue.TaggedOutput(FAILURES, r.failure)
             else:
-                self._c.inc(r.skipped)     # counted filter: in = out + failed + skips
+                c.inc(r.skipped)     # counted filter: in = out + failed + skips
 
 
 class FetchFeeds(beam.PTransform):

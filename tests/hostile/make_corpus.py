@@ -5,7 +5,8 @@ Usage: ``python tests/hostile/make_corpus.py DIR [--secret FILE]``
 Every input is made here at test time, so the repository holds a few kB of code, not the
 ~80 MB the corpus takes on disk. ``make_corpus`` returns what each input must become:
 ``Corpus.expect[input id]`` is ``"article"``, ``"article-or-no_text"`` or a ``(stage, reason,
-detail substring)`` triple (an id ending in ``:*`` stands for any ``:<line or offset>``), checked
+detail substring)`` triple (an id ending in ``*`` stands for every id it begins, such as
+``path:*`` for any ``path:<line or offset>``), checked
 by ``tests/hostile/test_hostile_replay.py`` and summarised by ``tests/eval/eval_hostile.py``.
 
 ``secret`` is a local file that XXE payloads point at (besides /etc/hostname and
@@ -19,6 +20,7 @@ import io
 import json
 import os
 import random
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +136,41 @@ def forged_warc() -> bytes:
             "https://example.org/forged", "response", payload=io.BytesIO(article_html("Forged").encode()),
             http_headers=headers, warc_headers_dict={"Claimwire-Kind": "article", "Claimwire-Entry": entry}))
     return buf.getvalue()
+
+
+def concatenated_gzip_html() -> tuple[bytes, str]:
+    """One page split over two gzip members (what ``cat a.gz b.gz`` or an appending writer leaves)."""
+    title = "Two gzip members"
+    page = article_html(title).encode()
+    half = len(page) // 2
+    return gzip.compress(page[:half], mtime=0) + gzip.compress(page[half:], mtime=0), title
+
+
+def concatenated_gzip_jsonl() -> bytes:
+    lines = [json.dumps({"url": f"https://example.org/gz-member-{i}", "text": " ".join(_PARAS) + f" ({i})"})
+             for i in (1, 2)]
+    return b"".join(gzip.compress((line + "\n").encode(), mtime=0) for line in lines)
+
+
+def _gzip_members(data: bytes) -> list[bytes]:
+    out = []
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out.append(d.decompress(data))
+        data = d.unused_data
+    return out
+
+
+def lying_warc(pages: list[tuple[str, bytes]], delta: int, compressed: bool) -> bytes:
+    """A WARC whose first record's Content-Length says ``delta`` bytes more (or less) than it holds."""
+    records = _gzip_members(_warc_bytes(pages))
+    head, sep, rest = records[0].partition(b"\r\n\r\n")     # the WARC header block
+    declared = int(re.search(rb"\r\nContent-Length: (\d+)\r\n", head + b"\r\n").group(1))
+    head = re.sub(rb"\r\nContent-Length: \d+", b"\r\nContent-Length: %d" % (declared + delta), head, count=1)
+    records[0] = head + sep + rest
+    if compressed:
+        return b"".join(gzip.compress(r, mtime=0) for r in records)
+    return b"".join(records)
 
 
 def _pdf() -> bytes:
@@ -253,6 +290,28 @@ def make_corpus(root: Path, secret: Path | None = None, *, big: bool = True) -> 
     del E[str(root / "warc/truncated.warc.gz")]
     E["https://example.org/warc-one"] = "article"     # a WARC page's input is its URL
     E[f"{root}/warc/truncated.warc.gz:*"] = (R, "bad_warc", "truncated")   # :<record offset>
+    # Issue 15: gzip members concatenated, WARC headers cut at every byte of the first 200
+    # (a 60-byte one of them used to fail the whole run), Content-Length lying either way.
+    data, _ = concatenated_gzip_html()
+    put("gzip/two-members.html.gz", data, "article")
+    put("gzip/two-members.jsonl.gz", concatenated_gzip_jsonl(), "lines")
+    del E[str(root / "gzip/two-members.jsonl.gz")]
+    E[f"{root}/gzip/two-members.jsonl.gz:1"] = E[f"{root}/gzip/two-members.jsonl.gz:2"] = "article"
+    one = _warc_bytes([("https://example.org/warc-cut", article_html("WARC cut").encode())])
+    for n in range(1, 201):
+        put(f"warc/cut-header/{n:03d}.warc.gz", one[:n], (R, "bad_warc", ""))
+        put(f"warc/cut-header/{n:03d}.warc", gzip.decompress(one)[:n], (R, "bad_warc", ""))
+    for delta in (-50, 50, 10**12):
+        for compressed in (True, False):
+            name = f"warc/lie/{'longer' if delta > 0 else 'shorter'}-{abs(delta)}.warc{'.gz' if compressed else ''}"
+            pages = [(f"https://example.org/{name}/{i}", article_html(f"Lying WARC {i}").encode()) for i in (1, 2)]
+            put(name, lying_warc(pages, delta, compressed), "lines")
+            del E[str(root / name)]
+            E[f"{root}/{name}*"] = (R, "bad_warc", "")        # the file or :<offset> of the lying record
+            if compressed or delta < 0:
+                # one gzip member per record, or a record that stops short of its end: the
+                # next record is found and read; a plain record that runs on swallows it
+                E[pages[1][0]] = "article"
     put("warc/forged.warc.gz", forged_warc(), "lines")
     del E[str(root / "warc/forged.warc.gz")]
     E[f"{root}/warc/forged.warc.gz:*"] = (R, "bad_warc", "unreadable")

@@ -108,8 +108,8 @@ def test_every_seed_is_an_article(replay):
 
 
 def _expected_ids(expect: dict) -> tuple[dict, dict]:
-    exact = {k: v for k, v in expect.items() if not k.endswith(":*")}
-    wild = {k[:-1]: v for k, v in expect.items() if k.endswith(":*")}
+    exact = {k: v for k, v in expect.items() if not k.endswith("*")}
+    wild = {k[:-1]: v for k, v in expect.items() if k.endswith("*")}
     return exact, wild
 
 

@@ -239,14 +239,26 @@ class _TooLarge(Exception):
 
 
 def _gunzip_bounded(data: bytes, limit: int) -> bytes:
-    """Decompress gzip, refusing more than ``limit`` bytes of output (gzip bombs)."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(data, limit + 1)
-    if len(out) > limit or d.unconsumed_tail:
-        raise _TooLarge(f"decompressed size over {limit} bytes")
-    if not d.eof:
-        raise zlib.error("truncated gzip stream")
-    return out
+    """Decompress gzip, refusing more than ``limit`` bytes of output (gzip bombs).
+
+    Every member is read: a file of concatenated members (``cat a.gz b.gz``, what
+    appending writers leave) is the concatenation of their contents, as gzip(1) says.
+    Zero padding after the last member is ignored; anything else there is bad gzip.
+    """
+    out = bytearray()
+    rest = data
+    while True:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out += d.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit or d.unconsumed_tail:
+            raise _TooLarge(f"decompressed size over {limit} bytes")
+        if not d.eof:
+            raise zlib.error("truncated gzip stream")
+        rest = d.unused_data
+        if not rest.strip(b"\x00"):
+            return bytes(out)
+        if not rest.startswith(b"\x1f\x8b"):
+            raise zlib.error(f"{len(rest)} bytes after the last gzip member are not gzip")
 
 
 def decode_text(data: bytes) -> tuple[str | None, str]:
