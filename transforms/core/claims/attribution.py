@@ -100,6 +100,24 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
     return out
 
 
+def _is_name(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
+    """A name or title in quote marks ("Ban on Face Coverings", «یواساس جرالد آر. فورد») is no quote.
+
+    In a cased script every longer word of a name is capitalised. In a caseless one (Arabic, Persian)
+    a short span holding a Latin initial spelt as a letter name ("آر.") is a name.
+    """
+    words = _WORD.findall(text, q[0], q[1])
+    if not words or len(words) > 6:
+        return False
+    cased = [w for w in words if w[0].lower() != w[0].upper()]
+    if cased and len(cased) == len(words):
+        return all(w[0].isupper() for w in words if len(w) > 3) and words[0][0].isupper()
+    if not cased:
+        return len(words) <= 5 and any(w.lower() in lex.abbreviations and text.find(w + ".", q[0], q[1]) >= 0
+                                       for w in words)
+    return False
+
+
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(a < pos < b for a, b in spans)
 
@@ -148,6 +166,51 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     if len(words) > 10:
         a = words[-10].start()
     return a, b
+
+
+def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """A claimant is a noun phrase that names a source; a clause fragment is none.
+
+    "against what it described": the claimant restarts after a relative word ("it"); a span that
+    opens or ends with a preposition ("with anti-Trump activists", "a crowd that hardly") or holds a
+    bare number ("leads Sanders by roughly 270") is a piece of a clause, not a source.
+    """
+    if span is None:
+        return None
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    if not words:
+        return None
+    low = [w.group(0).lower() for w in words]
+    # a leading "When X" is a subordinate clause, read by the caller with its statement
+    for k in range(len(low) - 1, 0, -1):
+        if low[k] in lex.claimant_breaks:
+            words, low = words[k + 1:], low[k + 1:]
+            break
+    if not words:
+        return None
+    if not lex.claimant_first:
+        # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
+        for k in range(1, len(low)):
+            if low[k] in lex.claimant_stops:
+                words, low = words[:k], low[:k]
+                break
+    if any(w.isdigit() for w in low):
+        return None
+    if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
+        return None
+    end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
+    return words[0].start(), end
+
+
+def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """"did not say", "không nêu rõ": a negated cue reports that something was *not* said."""
+    if not lex.negations:
+        return False
+    seg = s
+    for bm in _BOUNDARY.finditer(folded, max(s, cs - 40), cs):
+        seg = bm.end()
+    prev = _WORD.findall(folded, seg, cs)[-3:]
+    return any(w in lex.negations for w in prev[-2:]) or " ".join(prev[-2:]) in lex.negations
 
 
 def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[int]:
@@ -277,6 +340,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prev = _WORD.findall(folded[max(s, cs - 30):cs])
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
+        if _negated(folded, s, cs, lex):
+            continue        # "the documents do not specify S" asserts nothing about S
+        if cue in lex.hearsay_cues:
+            # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic
+            st = _strip_span(text, s, e)
+            if _ntok(text[st[0]:st[1]]) < 4:
+                continue
+            return Attribution("reported", s, e, st, None, (cs, ce), 0.4)
         if cue in lex.postpositions:
             # "Der Polizei zufolge wurden ...": the claimant comes before its cue
             seg = s
@@ -306,7 +377,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cl = _claimant_right(text, ce, e)
                 if cl is None:
                     continue
-                later = [c for c in cues if c.start() >= cl[1] and
+                later = [c for c in cues if c.start() >= cl[0] and
                          re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues]
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
@@ -347,8 +418,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
         participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
-        cl = None if participle else _claimant_left(text, s, cs, lex)
-        if cl is None and not participle:
+        raw_cl = None if participle else _trim_claimant(text, _claimant_left(text, s, cs, lex), lex)
+        if raw_cl is None and not participle:
+            continue
+        cl = _clean_claimant(text, raw_cl, lex)
+        # a clause fragment before the cue is no source: keep the statement, leave the speaker open
+        fragment = raw_cl is not None and cl is None
+        if fragment:
             continue
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
@@ -357,7 +433,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        conf = 0.5 if participle else 0.7 if text[ce:st[0]].strip() else 0.6
+        conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
         return Attribution("reported", s, e, st, cl, (cs, ce), conf)
     # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
     colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
@@ -409,7 +485,7 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
 
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
-    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1]
+    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
     out: list[Attribution] = []
     by_sentence: dict[int, Attribution] = {}
     # one pass over the whole text finds every cue; sentences then take theirs by offset

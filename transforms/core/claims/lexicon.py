@@ -168,6 +168,11 @@ class LangLexicon:
     capitalised_nouns: bool = False
     addressee_cues: frozenset[str] = frozenset()
     adjunct_words: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()          # "did not say": a negated cue asserts nothing
+    hearsay_cues: frozenset[str] = frozenset()       # "X is said to ...": X is the topic, not the source
+    claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
+    non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
+    institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
     # compiled
@@ -204,7 +209,7 @@ def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -
 
 
 _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numbers", "modifiers", "units",
-             "prefix_units", "context", "rates", "attribution", "claimants", "quotes"}
+             "prefix_units", "context", "rates", "attribution", "claimants", "quotes", "institutions"}
 
 
 _SECTION_KEYS = {
@@ -213,7 +218,8 @@ _SECTION_KEYS = {
                 "scales", "cjk_multipliers", "fractions", "fraction_articles"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
-                    "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
+                    "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges"},
     "quotes": {"pairs"},
 }
 
@@ -245,6 +251,7 @@ def load_lexicon(path: Path) -> LangLexicon:
     attr = _get(data, "attribution", path, dict, {})
     claimants = _get(data, "claimants", path, dict, {})
     quotes = _get(data, "quotes", path, dict, {})
+    institutions = _get(data, "institutions", path, dict, {})
 
     def lower(ws: list[Any]) -> list[str]:
         return [str(w).lower().replace("\u200c", " ") for w in ws]
@@ -270,7 +277,8 @@ def load_lexicon(path: Path) -> LangLexicon:
     context_to_concept = invert(context, "context")
     modifier_of = invert(mods, "modifiers")
     rate_of = invert(rates, "rates")
-    verbs = lower(_get(attr, "verbs", path, list, []))
+    # hearsay cues ("is said") are found like verbs and read without a claimant
+    verbs = lower(_get(attr, "verbs", path, list, [])) + lower(_get(attr, "hearsay_cues", path, list, []))
     post = lower(_get(attr, "post_verbs", path, list, []))
     # postpositions are cues too ("X zufolge"): found like prepositions, read with the claimant before them
     preps = lower(_get(attr, "prepositions", path, list, [])) + lower(_get(attr, "postpositions", path, list, []))
@@ -310,6 +318,11 @@ def load_lexicon(path: Path) -> LangLexicon:
         capitalised_nouns=_get(attr, "capitalised_nouns", path, bool, False),
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
+        negations=frozenset(lower(_get(attr, "negations", path, list, []))),
+        hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
+        claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
+        non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
+        institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
     )
     ctx_words = list(context_to_concept)
