@@ -202,6 +202,29 @@ def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequenc
     return "unnamed", "unnamed"
 
 
+def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMention],
+                 lex: LangLexicon) -> Optional[str]:
+    """"Russian Foreign Ministry spokeswoman X" / "وزارت خارجه روسیه" -> ``inst:foreign_ministry@place:russia``.
+
+    A spokesperson speaks for an institution, so the institution (with the country named beside
+    it, when one is) is the claimant that outlets in other languages name too.
+    """
+    if not lex.institutions:
+        return None
+    low = lex.fold(text[span[0]:span[1]])
+    low = re.sub(r"[\s\u200c]+", " ", low)
+    concept = None
+    for surface in sorted(lex.institutions, key=lambda w: (-len(w), w)):
+        if re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)" if lex.spaced else re.escape(surface), low):
+            concept = lex.institutions[surface]
+            break
+    if concept is None:
+        return None
+    places = sorted({m.entity_id for m in mentions
+                     if span[0] <= m.start and m.end <= span[1] and m.type == "place"})
+    return f"inst:{concept}" + (f"@{places[0]}" if places else "")
+
+
 def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) -> list[Claim]:
     """All claims of one article, sorted by span; never raises on any text."""
     if not isinstance(text, str) or not text.strip():
@@ -272,10 +295,21 @@ def _quantity_claim(article_id: str, text: str, lang: str, q: Quantity, sent: tu
 def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, mentions: Sequence[EntityMention],
                        quantities: Sequence[Claim], lex: LangLexicon) -> Claim:
     ctype, ckey = _claimant_type(text, a.claimant, mentions, lex)
+    if a.claimant is not None:
+        ckey = _institution(text, a.claimant, mentions, lex) or ckey
     ss, se = a.statement
-    ents = _ids_in(mentions, ss, se)
-    nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if ss <= c.char_start < se})
-    key = f"said/{ckey or 'none'}/{','.join(ents)}" + (f"/{';'.join(nums)}" if nums else "")
+    # what is asserted: the statement's entities, and for a quote also those between its cue and its
+    # end ('said Moscow "supports Venezuela"'), never the claimant's own
+    lo = ss if a.kind != "quote" else min(ss, max(a.cue[1] if a.cue else ss, a.claimant[1] if a.claimant else ss))
+    own = set(_ids_in(mentions, *a.claimant)) if a.claimant else set()
+    ents = tuple(e for e in _ids_in(mentions, lo, max(se, a.end if a.kind == "quote" else se)) if e not in own)
+    nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if lo <= c.char_start < se})
+    words = hashlib.blake2b(" ".join(_WORD.findall(lex.fold(text[ss:se]))).encode(), digest_size=6).hexdigest()
+    if ckey is None or ctype == "pronoun":
+        # no source to match on: only the very same words (a syndicated copy) share the key
+        ckey = "none:" + words
+    # a statement with no entity and no number is matched by its words alone, never by its claimant alone
+    key = f"said/{ckey}/{','.join(ents) or 'text:' + words}" + (f"/{';'.join(nums)}" if nums else "")
     cl = a.claimant
     return Claim(
         claim_id=claim_id(article_id, a.kind, a.start, a.end), article_id=article_id, kind=a.kind,

@@ -342,6 +342,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             continue        # "its claims", "the report", "các tài liệu"
         if _negated(folded, s, cs, lex):
             continue        # "the documents do not specify S" asserts nothing about S
+        if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
+            continue        # "it is not clear how Russia, China and Iran responded": an open question
         if cue in lex.hearsay_cues:
             # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic
             st = _strip_span(text, s, e)
@@ -503,7 +505,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 st = cur.statement
                 if _ntok(text[st[0]:st[1]]) < 8:
                     break
-                inner, cut, probe = None, st[0], st[0]
+                inner, embedded, cut, probe = None, None, st[0], st[0]
                 for _ in range(MAX_NESTED):
                     # "he said he intends to run ..., and leaders said ...": a cue too close to the
                     # start ("intends") is part of the statement; look on for the next one
@@ -515,8 +517,19 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
                         inner = cand
                         break
+                    if cand.claimant is not None and cand.claimant[0] >= st[0] and \
+                            lex.claimant_head.get(text[cand.claimant[0]:cand.claimant[1]].lower()) != "pronoun" and \
+                            _ntok(text[st[0]:cand.claimant[0]]) <= 1 and cand.statement[0] > cand.cue[0]:
+                        # "Reports suggest Maduro asked China to ...": the whole statement is itself an
+                        # attribution; it stays whole, and its inner claim is read too ("he" is the speaker
+                        # again: "Obama said he had told his envoy ..." is one claim)
+                        embedded = embedded or cand     # unless a later cue splits the statement
                     probe = cand.cue[1]
                 if inner is None:
+                    if embedded is not None:
+                        extra.append(Attribution(embedded.kind, embedded.claimant[0], embedded.statement[1],
+                                                 embedded.statement, embedded.claimant, embedded.cue,
+                                                 embedded.confidence - 0.1))
                     break
                 a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
                 last = list(_WORD.finditer(text, a2, b2))
