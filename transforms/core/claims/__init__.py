@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
@@ -197,9 +198,27 @@ def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequenc
         if typ is not None:
             return typ, typ
     words = _WORD.findall(text[s:e])
-    if words and any(w[0].isupper() for w in words[-3:]):
-        return "named", "named:" + hashlib.blake2b(low.encode(), digest_size=6).hexdigest()
+    caps = [w for w in words[-3:] if w[0].isupper()]
+    if caps:
+        return "named", "name:" + _name_skeleton(caps[-1])
     return "unnamed", "unnamed"
+
+
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+
+
+def _name_skeleton(word: str) -> str:
+    """A name as outlets in Latin and Cyrillic scripts spell it alike: Reuters/Reuters, Путин/Putin -> "ptn".
+
+    Accents and case go, Cyrillic is transliterated, then only consonants are kept, since vowels are
+    what transliterations disagree on (Трамп -> Tramp, Trump).
+    """
+    low = "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
+    ascii_ = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
+    skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)
+    return skeleton or hashlib.blake2b(word.lower().encode(), digest_size=6).hexdigest()
 
 
 def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMention],
@@ -215,7 +234,8 @@ def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMent
     low = re.sub(r"[\s\u200c]+", " ", low)
     concept = None
     for surface in sorted(lex.institutions, key=lambda w: (-len(w), w)):
-        if re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)" if lex.spaced else re.escape(surface), low):
+        # no right boundary: "минфина", "Außenministeriums" carry case endings
+        if re.search(r"(?<!\w)" + re.escape(surface) if lex.spaced else re.escape(surface), low):
             concept = lex.institutions[surface]
             break
     if concept is None:
@@ -309,7 +329,7 @@ def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, me
         # no source to match on: only the very same words (a syndicated copy) share the key
         ckey = "none:" + words
     # a statement with no entity and no number is matched by its words alone, never by its claimant alone
-    key = f"said/{ckey}/{','.join(ents) or 'text:' + words}" + (f"/{';'.join(nums)}" if nums else "")
+    key = f"said/{ckey}/{','.join(ents) or ('' if nums else 'text:' + words)}" + (f"/{';'.join(nums)}" if nums else "")
     cl = a.claimant
     return Claim(
         claim_id=claim_id(article_id, a.kind, a.start, a.end), article_id=article_id, kind=a.kind,

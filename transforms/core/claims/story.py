@@ -93,7 +93,7 @@ def same_assertion(a: SaidParts, b: SaidParts) -> bool:
     eb = {i for i in b.items if i.startswith("equipment:")}
     if (ea or eb) and not ea & eb:
         return False
-    weak = _claimant_ids(a.claimant)[0] in WEAK_CLAIMANTS or a.claimant.startswith("named:")
+    weak = _claimant_ids(a.claimant)[0] in WEAK_CLAIMANTS or a.claimant.startswith("name:")
     shared = a.items & b.items
     if len(shared) < (2 if weak else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
         return False
