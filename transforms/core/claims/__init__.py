@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
-from transforms.core.claims.attribution import Attribution, find_attributions
+from transforms.core.claims.attribution import MAX_SENTENCE_CHARS, Attribution, find_attributions
 from transforms.core.claims.equipment import EquipmentFinder, EquipmentMention
 from transforms.core.claims.lexicon import LangLexicon, load_all
 from transforms.core.claims.numbers import Quantity, find_quantities
@@ -172,7 +172,15 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _ids_in(mentions: Sequence[EntityMention], s: int, e: int) -> tuple[str, ...]:
-    return tuple(sorted({m.entity_id for m in mentions if s <= m.start and m.end <= e}))
+    """Entity ids of the mentions inside [s, e); ``mentions`` sorted by start (a bisect, not a scan)."""
+    ids = set()
+    for k in range(bisect.bisect_left(mentions, s, key=lambda m: m.start), len(mentions)):
+        m = mentions[k]
+        if m.start >= e:
+            break
+        if m.end <= e:
+            ids.add(m.entity_id)
+    return tuple(sorted(ids))
 
 
 def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequence[EntityMention],
@@ -269,6 +277,10 @@ def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) ->
 
     def sentence_of(pos: int) -> tuple[int, int]:
         sp = sentence_of_span(sentences, pos)
+        if sp[1] - sp[0] > MAX_SENTENCE_CHARS:
+            # a run-on "sentence" (no punctuation, 1 MB): each claim keeps the piece around it, not all of it
+            a = max(sp[0], pos - MAX_SENTENCE_CHARS // 2)
+            return a, min(sp[1], a + MAX_SENTENCE_CHARS)
         return sp if sp[1] > sp[0] + 1 or sp in sentences else (pos, pos)
 
     def add(c: Claim) -> None:
@@ -298,7 +310,8 @@ def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) ->
 
 def _quantity_claim(article_id: str, text: str, lang: str, q: Quantity, sent: tuple[int, int],
                     mentions: Sequence[EntityMention], equipment: Sequence[EquipmentMention]) -> Claim:
-    counted = [m.entity_id for m in equipment if q.end <= m.start <= q.counted_end + 40 and
+    lo = bisect.bisect_left(equipment, q.end, key=lambda m: m.start)
+    counted = [m.entity_id for m in equipment[lo:lo + 8] if q.end <= m.start <= q.counted_end + 40 and
                sent[0] <= m.start < sent[1] and not re.search(r"[.;,،]", text[q.end:m.start])]
     slot = f"quantity/{q.unit}" + (f"/{counted[0]}" if counted else "")
     value = _fmt(q.value) + (f"-{_fmt(q.value_max)}" if q.value_max is not None else "")

@@ -35,6 +35,11 @@ MIN_COLON_STATEMENT_TOKENS = 5
 MAX_ADJUNCT_TOKENS = 14
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
+# A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
+# and at most MAX_CUES_PER_SENTENCE cues of one piece are tried: the cost per article stays linear in
+# its length whatever the text.
+MAX_SENTENCE_CHARS = 2000
+MAX_CUES_PER_SENTENCE = 24
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,28 @@ def _is_name(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
 
 
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a < pos < b for a, b in spans)
+    """Whether ``pos`` lies strictly inside one of ``spans`` (sorted, not overlapping)."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] < pos < spans[i][1]
+
+
+def _in_any(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``spans[k][0] <= pos < spans[k][1]`` for some k (sorted, merged spans)."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _bounded(text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences, with any longer than MAX_SENTENCE_CHARS cut at a space into pieces no longer."""
+    out: list[tuple[int, int]] = []
+    for s, e in sentences:
+        while e - s > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, s + MAX_SENTENCE_CHARS)
+            cut = cut if cut > s else s + MAX_SENTENCE_CHARS
+            out.append((s, cut))
+            s = cut
+        out.append((s, e))
+    return out
 
 
 def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
@@ -319,6 +345,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cues.append(m)
     else:
         cues = list(lex.re_cue.finditer(folded, s, e))
+    cues = cues[:MAX_CUES_PER_SENTENCE]
     # "S, theo X" / "according to X": a preposition cue names the source unambiguously; prefer it.
     def order(m: Any) -> tuple[bool, bool, int]:
         prep = re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.prep_cues
@@ -488,13 +515,25 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
     quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
+    sentences = _bounded(text, sentences)
+    skip = sorted(skip)
+    qstarts = [q[0] for q in quotes]
+
+    def quotes_from(a: int, b: int) -> list[tuple[int, int]]:
+        """Quotes that start in [a, b)."""
+        return quotes[bisect.bisect_left(qstarts, a):bisect.bisect_left(qstarts, b)]
+
+    def sentence_at(pos: int) -> Optional[int]:
+        i = bisect.bisect_right(sentences, (pos, float("inf"))) - 1
+        return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
+
     out: list[Attribution] = []
     by_sentence: dict[int, Attribution] = {}
     # one pass over the whole text finds every cue; sentences then take theirs by offset
     all_cues = lex.cue_index.find(folded, 0, len(folded)) if lex.spaced else None
     extra: list[Attribution] = []
     for i, (s, e) in enumerate(sentences):
-        if any(a <= s < b for a, b in skip):
+        if _in_any(s, skip):
             continue
         att = _attribution_in(text, s, e, lex, folded, quotes, all_cues)
         if att is not None:
@@ -548,7 +587,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     used_quotes: set[tuple[int, int]] = set()
     for i, att in by_sentence.items():
         st = att.statement
-        inner = [q for q in quotes if st[0] - 1 <= q[0] < st[1]]
+        inner = quotes_from(st[0] - 1, st[1])
         qlen = sum(min(q[1], st[1]) - q[0] for q in inner)
         if inner and qlen >= 0.6 * (st[1] - st[0]):
             q0, q1 = inner[0][0], inner[-1][1]
@@ -561,23 +600,25 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     for k, a in enumerate(out):
         if a.kind != "quote":
             continue
-        idx = next((i for i, (s, e) in enumerate(sentences) if s <= a.end - 1 < e), None)
+        idx = sentence_at(a.end - 1)
         if idx is None or idx + 1 >= len(sentences) or idx + 1 in by_sentence:
             continue
         ns, ne = sentences[idx + 1]
-        follow = [q for q in quotes if ns <= q[0] <= ns + 1 and q[1] >= ne - 1]
+        follow = [q for q in quotes_from(ns, ns + 2) if q[1] >= ne - 1]
         if follow:
             used_quotes.update(follow)
             out[k] = Attribution("quote", a.start, max(a.end, follow[-1][1]), (a.statement[0], follow[-1][1]),
                                  a.claimant, a.cue, a.confidence)
     # quotes whose cue sits in a neighbouring sentence ('He added: "..."' / '"..." the publication notes.')
+    dropped: set[int] = set()
     for q in quotes:
         if q in used_quotes or _ntok(text[q[0]:q[1]]) < 4:
             continue
-        idx = next((i for i, (s, e) in enumerate(sentences) if s <= q[0] < e), None)
-        if idx is None or any(a <= q[0] < b for a, b in skip):
+        idx = sentence_at(q[0])
+        if idx is None or _in_any(q[0], skip):
             continue
-        cover = [i for i, (s, e) in enumerate(sentences) if s < q[1] and e > q[0]]
+        last = bisect.bisect_left(sentences, (q[1], -1))
+        cover = [i for i in range(idx, last) if sentences[i][0] < q[1] and sentences[i][1] > q[0]]
         if any(i in by_sentence and by_sentence[i].statement[0] <= q[0] < by_sentence[i].statement[1] for i in cover):
             continue
         end_sentence = sentences[cover[-1]] if cover else sentences[idx]
@@ -587,7 +628,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], max(q[1], speaker[1][1]), q, speaker[0], speaker[1], 0.85))
             covered = by_sentence.get(cover[-1]) if cover else None
             if covered is not None and q[0] <= covered.statement[0] and covered.statement[1] <= q[1]:
-                out = [a for a in out if a is not covered]   # a piece of this quote, read as its own claim
+                dropped.add(id(covered))   # a piece of this quote, read as its own claim
             continue
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
@@ -599,11 +640,14 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], q[1], q, neighbour.claimant, neighbour.cue, 0.7))
         elif _ntok(text[q[0]:q[1]]) >= MIN_UNATTRIBUTED_QUOTE_TOKENS:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+    out = [a for a in out if id(a) not in dropped]
+    spans = {(a.start, a.end) for a in out}
     for x in extra:
-        if (x.start, x.end) in {(a.start, a.end) for a in out}:
+        if (x.start, x.end) in spans:
             # the claim id is built from the span: give the inner one its own evidence span
             x = Attribution(x.kind, x.cue[0] if x.cue else x.start, x.statement[1], x.statement, x.claimant, x.cue,
                             x.confidence)
         out.append(x)
+        spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))
     return out
