@@ -226,7 +226,38 @@ def _name_skeleton(word: str) -> str:
     low = "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
     ascii_ = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
     skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)
-    return skeleton or hashlib.blake2b(word.lower().encode(), digest_size=6).hexdigest()
+    # one consonant ("Il", "Lee") says too little to tell names apart
+    return skeleton if len(skeleton) >= 2 else hashlib.blake2b(word.lower().encode(), digest_size=6).hexdigest()
+
+
+def _claimant_identity(text: str, span: tuple[int, int], mentions: Sequence[EntityMention], lex: LangLexicon,
+                       ctype: str, ckey: str) -> str:
+    """Who the claimant is, in terms every language shares: ``<type>[+<identity>...]``.
+
+    Identities are an institution (``inst:foreign_ministry@place:russia``), the person and
+    organisation entities named in the claimant, and the name skeletons of its other capitalised words
+    ("Nachrichtenagentur Reuters" and "l'agence Reuters" both give ``name:rtrs``). Two claimants are
+    the same when they share an identity; ones with none (``official``, ``document``, ``pronoun``) only
+    by their type, which story matching treats as weak.
+    """
+    ids: set[str] = set()
+    inst = _institution(text, span, mentions, lex)
+    if inst:
+        ids.add(inst)
+    ids.update(m.entity_id for m in mentions
+               if span[0] <= m.start and m.end <= span[1] and m.type in ("person", "organisation"))
+    if ckey.startswith("name:"):
+        ids.add(ckey)
+    skip = lex.claimant_trim | lex.conjunctions | lex.noun_markers | frozenset(lex.claimant_head)
+    ws = list(_WORD.finditer(text, span[0], span[1]))
+    for k, w in enumerate(ws if not ids else ()):
+        word = w.group(0)
+        at_start = k == 0 and not text[max(0, w.start() - 2):w.start()].strip(" \u00a0") == ""
+        if len(word) >= 3 and word[0].isupper() and word.lower() not in skip and not at_start and \
+                not any(m.start <= w.start() < m.end for m in mentions):
+            ids.add("name:" + _name_skeleton(word))
+    base = ckey if ":" not in ckey else ctype
+    return "+".join([base, *sorted(ids)])
 
 
 def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMention],
@@ -329,7 +360,7 @@ def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, me
                        quantities: Sequence[Claim], lex: LangLexicon) -> Claim:
     ctype, ckey = _claimant_type(text, a.claimant, mentions, lex)
     if a.claimant is not None:
-        ckey = _institution(text, a.claimant, mentions, lex) or ckey
+        ckey = _claimant_identity(text, a.claimant, mentions, lex, ctype or "unnamed", ckey or "unnamed")
     ss, se = a.statement
     # what is asserted: the statement's entities, and for a quote also those between its cue and its
     # end ('said Moscow "supports Venezuela"'), never the claimant's own
@@ -338,7 +369,7 @@ def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, me
     ents = tuple(e for e in _ids_in(mentions, lo, max(se, a.end if a.kind == "quote" else se)) if e not in own)
     nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if lo <= c.char_start < se})
     words = hashlib.blake2b(" ".join(_WORD.findall(lex.fold(text[ss:se]))).encode(), digest_size=6).hexdigest()
-    if ckey is None or ctype == "pronoun":
+    if ckey is None:
         # no source to match on: only the very same words (a syndicated copy) share the key
         ckey = "none:" + words
     # a statement with no entity and no number is matched by its words alone, never by its claimant alone

@@ -23,8 +23,6 @@ from transforms.core.records import ArticleMeta, Claim
 DISPUTABLE_KINDS = ("quantity", "equipment")
 MAX_RATIO = 1.5
 SAID_KINDS = ("reported", "quote")
-# Claimants known only by their kind ("the documents", "officials"): a match needs more shared content.
-WEAK_CLAIMANTS = frozenset({"document", "unnamed", "media", "official", "organisation", "person", "named"})
 # Share of the statements' entities and numbers two claims must have in common (Jaccard).
 MIN_CONTENT_JACCARD = 0.5
 # Same language: share of content words (4+ letters) the statements must have in common as well.
@@ -59,17 +57,26 @@ def said_parts(c: Claim) -> Optional[SaidParts]:
     return SaidParts(claimant, frozenset(ents) | frozenset(nums), units, words, c.lang or "")
 
 
-def _claimant_ids(claimant: str) -> tuple[str, str]:
-    """(identity, refinement): ``inst:foreign_ministry@place:russia`` -> ("inst:foreign_ministry", "place:russia")."""
-    ident, _, where = claimant.partition("@")
-    return ident, where
+def claimant_identities(claimant: str) -> tuple[str, frozenset[str]]:
+    """``<type>[+<identity>...]`` -> (type, identities); see ``claims._claimant_identity``."""
+    base, *ids = claimant.split("+")
+    return base, frozenset(ids)
 
 
-def _same_claimant(a: str, b: str) -> bool:
-    ia, wa = _claimant_ids(a)
-    ib, wb = _claimant_ids(b)
+def _same_identity(a: str, b: str) -> bool:
+    ia, _, wa = a.partition("@")
+    ib, _, wb = b.partition("@")
     # "the Foreign Ministry" and "the Russian Foreign Ministry" in one story are one claimant
     return ia == ib and (not wa or not wb or wa == wb)
+
+
+def same_claimant(a: str, b: str) -> bool:
+    """Whether two claimants are one source: a shared identity, or, when neither has one, the same type."""
+    ta, ia = claimant_identities(a)
+    tb, ib = claimant_identities(b)
+    if ia or ib:
+        return any(_same_identity(x, y) for x in ia for y in ib)
+    return ta == tb
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -84,16 +91,24 @@ def same_assertion(a: SaidParts, b: SaidParts) -> bool:
     different statements about the same country stay apart. A claim with no claimant (``none:``) has a
     key of its words: it matches only the very same words, never on its cue alone.
     """
-    if a.claimant.startswith("none:") or b.claimant.startswith("none:"):
+    unknown = a.claimant.startswith("none:") + b.claimant.startswith("none:")
+    if unknown == 1:
         return False
-    if not _same_claimant(a.claimant, b.claimant):
+    if unknown == 2:
+        # two quotes with no speaker named: only the same figure (and most of the rest) joins them
+        shared_nums = {i for i in a.items & b.items if not i.startswith(("place:", "person:", "org:", "equipment:"))}
+        if not shared_nums or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
+            return False
+        return not (a.lang and a.lang == b.lang and _jaccard(a.words, b.words) < MIN_WORD_JACCARD)
+    if not same_claimant(a.claimant, b.claimant):
         return False
     # a named model (Igla-S, Su-30MK2) is what a claim is about: one that names it and one that does not differ
     ea = {i for i in a.items if i.startswith("equipment:")}
     eb = {i for i in b.items if i.startswith("equipment:")}
     if (ea or eb) and not ea & eb:
         return False
-    weak = _claimant_ids(a.claimant)[0] in WEAK_CLAIMANTS or a.claimant.startswith("name:")
+    # a claimant known by its kind only ("officials", "he"), or by a bare name, needs more shared content
+    weak = not (claimant_identities(a.claimant)[1] or claimant_identities(b.claimant)[1])
     shared = a.items & b.items
     if len(shared) < (2 if weak else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
         return False
@@ -125,12 +140,20 @@ def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
             i = parent[i]
         return i
 
+    # only claims that could share a claimant are compared: blocks by identity (without its "@" part),
+    # or by type for claimants that have no identity
     by_claimant: dict[str, list[int]] = defaultdict(list)
     for i, (_, p) in enumerate(said):
-        by_claimant[_claimant_ids(p.claimant)[0]].append(i)
+        base, ids = claimant_identities(p.claimant)
+        for block in ({x.partition("@")[0] for x in ids} or {"type:" + (base if not base.startswith("none:") else "none")}):
+            by_claimant[block].append(i)
+    seen: set[tuple[int, int]] = set()
     for members in by_claimant.values():
         for x, i in enumerate(members):
             for j in members[x + 1:]:
+                if (i, j) in seen:
+                    continue
+                seen.add((i, j))
                 ci, pi = said[i]
                 cj, pj = said[j]
                 # a claim with no claimant is keyed by its words: equal keys are the same words
