@@ -220,12 +220,13 @@ _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
 def _name_skeleton(word: str) -> str:
     """A name as outlets in Latin and Cyrillic scripts spell it alike: Reuters/Reuters, Путин/Putin -> "ptn".
 
-    Accents and case go, Cyrillic is transliterated, then only consonants are kept, since vowels are
-    what transliterations disagree on (Трамп -> Tramp, Trump).
+    Accents and case go, Cyrillic is transliterated, then only the first five consonants are kept, since
+    vowels are what transliterations disagree on (Трамп -> Tramp, Trump).
     """
     low = "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
     ascii_ = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
-    skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)
+    # five consonants are enough to tell names apart and leave case endings out (Süddeutsche/Süddeutschen)
+    skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)[:5]
     # one consonant ("Il", "Lee") says too little to tell names apart
     return skeleton if len(skeleton) >= 2 else hashlib.blake2b(word.lower().encode(), digest_size=6).hexdigest()
 
@@ -246,8 +247,6 @@ def _claimant_identity(text: str, span: tuple[int, int], mentions: Sequence[Enti
         ids.add(inst)
     ids.update(m.entity_id for m in mentions
                if span[0] <= m.start and m.end <= span[1] and m.type in ("person", "organisation"))
-    if ckey.startswith("name:"):
-        ids.add(ckey)
     skip = lex.claimant_trim | lex.conjunctions | lex.noun_markers | frozenset(lex.claimant_head)
     ws = list(_WORD.finditer(text, span[0], span[1]))
     for k, w in enumerate(ws if not ids else ()):
@@ -256,6 +255,8 @@ def _claimant_identity(text: str, span: tuple[int, int], mentions: Sequence[Enti
         if len(word) >= 3 and word[0].isupper() and word.lower() not in skip and not at_start and \
                 not any(m.start <= w.start() < m.end for m in mentions):
             ids.add("name:" + _name_skeleton(word))
+    if ckey.startswith("name:") and not ids:
+        ids.add(ckey)
     base = ckey if ":" not in ckey else ctype
     return "+".join([base, *sorted(ids)])
 
