@@ -310,6 +310,8 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     if att is None or att.claimant is None:
         return att
     raw = text[att.claimant[0]:att.claimant[1]].split()
+    while len(raw) > 1 and raw[-1].lower() in lex.claimant_trim and raw[-1].lower() not in lex.conjunctions:
+        raw.pop()       # "X denied A and has accused B"
     if raw and raw[-1].lower() in lex.conjunctions:
         # "X denied A and accused B": the subject is X, known only to the caller
         return Attribution(att.kind, att.start, att.end, att.statement, None, att.cue, att.confidence)
@@ -367,6 +369,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prev = _WORD.findall(folded[max(s, cs - 30):cs])
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
+        if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers:
+            continue        # "Russian support to reinforce", "military support from Russia": a noun
         if _negated(folded, s, cs, lex):
             continue        # "the documents do not specify S" asserts nothing about S
         if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
@@ -447,14 +451,21 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
         participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
-        raw_cl = None if participle else _trim_claimant(text, _claimant_left(text, s, cs, lex), lex)
+        raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
-        cl = _clean_claimant(text, raw_cl, lex)
-        # a clause fragment before the cue is no source: keep the statement, leave the speaker open
-        fragment = raw_cl is not None and cl is None
-        if fragment:
-            continue
+        if raw_cl is not None:
+            # a clause fragment before the cue is no source; the untrimmed span goes back to the caller,
+            # which reads a trailing "and" ("X denied A and accused B")
+            trimmed = _trim_claimant(text, raw_cl, lex)
+            if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
+                continue
+            cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
+            # keep the raw end: the caller trims it and reads a trailing "and"
+            cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1])
+        else:
+            cl = None
+        fragment = False
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
             past = _past_adjunct(text, ce, e, cue, lex)
@@ -553,12 +564,14 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         break
                     cut = min(cand.cue[0], cand.claimant[0] if cand.claimant and cand.claimant[0] > st[0]
                               else cand.cue[0])
-                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
+                    opens = cand.claimant is not None and cand.claimant[0] >= st[0] and \
+                        _ntok(text[st[0]:cand.claimant[0]]) <= 1
+                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
                         inner = cand
                         break
-                    if cand.claimant is not None and cand.claimant[0] >= st[0] and \
+                    if opens and cand.claimant is not None and \
                             lex.claimant_head.get(text[cand.claimant[0]:cand.claimant[1]].lower()) != "pronoun" and \
-                            _ntok(text[st[0]:cand.claimant[0]]) <= 1 and cand.statement[0] > cand.cue[0]:
+                            cand.statement[0] > cand.cue[0]:
                         # "Reports suggest Maduro asked China to ...": the whole statement is itself an
                         # attribution; it stays whole, and its inner claim is read too ("he" is the speaker
                         # again: "Obama said he had told his envoy ..." is one claim)

@@ -173,6 +173,8 @@ class LangLexicon:
     claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
+    noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
+    noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
     institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
@@ -220,7 +222,8 @@ _SECTION_KEYS = {
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
-                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "question_words"},
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "question_words", "noun_cues",
+                    "noun_cue_followers"},
     "quotes": {"pairs"},
 }
 
@@ -324,6 +327,8 @@ def load_lexicon(path: Path) -> LangLexicon:
         claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
+        noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
+        noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
         institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
     )
