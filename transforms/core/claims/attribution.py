@@ -461,8 +461,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
                 continue
             cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
-            # keep the raw end: the caller trims it and reads a trailing "and"
-            cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1])
+            # keep the raw end when only auxiliaries and conjunctions follow: the caller trims it and
+            # reads a trailing "and" ("X denied A and has accused B")
+            tail = _WORD.findall(text, cleaned[1], raw_cl[1]) if cleaned is not None else []
+            keep_end = all(w.lower() in lex.claimant_trim or w.lower() in lex.conjunctions for w in tail)
+            cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1] if keep_end else cleaned[1])
         else:
             cl = None
         fragment = False
@@ -481,6 +484,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
+        words = _WORD.findall(text, st[0], st[1])
+        if lex.spaced and sum(w[0].isupper() for w in words if len(w) > 3) * 2 > max(1, sum(len(w) > 3 for w in words)):
+            return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
 
