@@ -410,7 +410,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cl = _claimant_right(text, ce, e)
                 if cl is None:
                     continue
-                later = [c for c in cues if c.start() >= cl[0] and
+                # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
+                later = [c for c in cues if c.start() >= (cl[0] if lex.claimant_first else cl[1]) and
                          re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues]
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
