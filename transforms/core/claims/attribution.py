@@ -39,7 +39,13 @@ MAX_POST_CLAIMANT_TOKENS = 7
 # and at most MAX_CUES_PER_SENTENCE cues of one piece are tried: the cost per article stays linear in
 # its length whatever the text.
 MAX_SENTENCE_CHARS = 2000
+# A quote with no cue continues the previous speaker's when at most this many words lie between them.
+MAX_CONTINUATION_GAP = 3
+# '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
+_DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
 MAX_CUES_PER_SENTENCE = 24
+# A claimant of this many words or more is cut to the name right before its cue.
+LONG_CLAIMANT_WORDS = 7
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,21 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return None
     if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
         return None
+    if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
+        # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
+        # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")
+        k = len(words)
+        while k > 0:
+            w = low[k - 1]
+            if words[k - 1].group(0)[0].isupper() or w in lex.claimant_head or \
+                    (k < len(words) and w in lex.claimant_links and words[k - 2].group(0)[0].isupper()):
+                k -= 1
+                continue
+            break
+        if k < len(words):
+            words, low = words[k:], low[k:]
+        while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:
+            words, low = words[1:], low[1:]
     end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
     return words[0].start(), end
 
@@ -369,6 +390,23 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prev = _WORD.findall(folded[max(s, cs - 30):cs])
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
+        poss = re.search(r"\w['’]s?\s+$", text[max(s, cs - 4):cs]) if lex.spaced else None
+        if poss is not None:
+            # "Donald Trump's claim that S": a noun cue; its owner is the claimant when "that" follows
+            st_start = _after_complementizer(text, ce, e, lex, within=1)
+            if st_start == ce or text[ce:st_start].strip().startswith((":", "：")):
+                continue
+            words = list(_WORD.finditer(text, max(s, cs - 60), max(s, cs - 4) + poss.start() + 1))
+            run = []
+            for w in reversed(words):
+                if w.group(0)[0].isupper() and len(run) < 5:
+                    run.append(w)
+                    continue
+                break
+            st = _strip_span(text, st_start, e)
+            if not run or _ntok(text[st[0]:st[1]]) < 3:
+                continue
+            return Attribution("reported", s, e, st, (run[-1].start(), run[0].end()), (cs, ce), 0.6)
         if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers:
             continue        # "Russian support to reinforce", "military support from Russia": a noun
         if _negated(folded, s, cs, lex):
@@ -442,8 +480,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
-            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and _ntok(tail) <= 3 and \
-                    text[seg.start()] in ",”\"’»،—–":
+            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and \
+                    (_ntok(tail) <= 3 or _tail_is_adjunct(text, ce, e, cue, lex)) and text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
                 if cl[0] < cl[1]:
@@ -455,6 +493,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
+        subject = _main_subject(text, s, cs, lex) if participle else None
         if raw_cl is not None:
             # a clause fragment before the cue is no source; the untrimmed span goes back to the caller,
             # which reads a trailing "and" ("X denied A and accused B")
@@ -468,7 +507,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             keep_end = all(w.lower() in lex.claimant_trim or w.lower() in lex.conjunctions for w in tail)
             cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1] if keep_end else cleaned[1])
         else:
-            cl = None
+            cl = subject
         fragment = False
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
@@ -478,10 +517,15 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
         conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
+        if cl is not None and participle and cl[1] > st[0]:
+            cl = None
         return Attribution("reported", s, e, st, cl, (cs, ce), conf)
     # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
     colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
-    if colon and 1 <= _ntok(colon.group(1)) <= 5 and colon.group(1)[0].isupper() and \
+    head_words = _WORD.findall(colon.group(1)) if colon else []
+    named = bool(head_words) and (len(head_words) == 1 or (len(head_words) <= 3 and all(w[0].isupper() for w in head_words)
+                                                           and head_words[0].lower() not in lex.claimant_trim))
+    if colon and named and colon.group(1)[0].isupper() and \
             _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
@@ -490,6 +534,52 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
+
+
+def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
+    """What follows "S," X said is no statement: an adjunct ("in an interview"), an addressee ("told
+    reporters"), or a new clause after a comma (", clapping", ", and a big reason ...") -- unless a
+    quotation or a "that" clause follows, which is the statement."""
+    t = text[ce:e].lstrip()
+    if not t:
+        return True
+    if t[0] in ",;—–(":
+        # "S," she said, clapping / , and a big reason was ...: narration follows. "In three years, Barden
+        # said, far too many lives have been lost": the statement goes on after a parenthetical "X said"
+        nxt = (_WORD.findall(t)[:1] or [""])[0]
+        return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
+            nxt.lower() in lex.subordinators
+    first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
+    return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
+        _past_adjunct(text, ce, e, cue, lex) is None
+
+
+def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The subject that opens a sentence ("Hillary Clinton spoke out ..., arguing that S"): its run of
+    capitalised words, with the links between them ("of", "the"), after an opening adverbial that ends in
+    a comma. Only for languages that capitalise names and not nouns."""
+    if not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
+        return None
+    words = list(_WORD.finditer(text, s, cs))
+    if words and words[0].group(0).lower() in lex.adjunct_words | lex.subordinators:
+        comma = text.find(",", s, cs)
+        if comma < 0:
+            return None
+        words = list(_WORD.finditer(text, comma + 1, cs))
+    run: list[Any] = []
+    for w in words[:8]:
+        token = w.group(0)
+        low = token.lower()
+        if token[0].isupper() or (run and low in lex.claimant_links) or (not run and low in ("the", "a", "an")):
+            run.append(w)
+            continue
+        break
+    while run and run[-1].group(0).lower() in lex.claimant_links | {"the", "a", "an"}:
+        run.pop()
+    if not run or not any(w.group(0)[0].isupper() for w in run):
+        return None
+    return run[0].start(), run[-1].end()
 
 
 def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: LangLexicon,
@@ -616,21 +706,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                                    min(0.95, att.confidence + 0.15)))
         else:
             out.append(att)
-    # a quote attributed in one sentence often goes on in the next one with no cue of its own
-    for k, a in enumerate(out):
-        if a.kind != "quote":
-            continue
-        idx = sentence_at(a.end - 1)
-        if idx is None or idx + 1 >= len(sentences) or idx + 1 in by_sentence:
-            continue
-        ns, ne = sentences[idx + 1]
-        follow = [q for q in quotes_from(ns, ns + 2) if q[1] >= ne - 1]
-        if follow:
-            used_quotes.update(follow)
-            out[k] = Attribution("quote", a.start, max(a.end, follow[-1][1]), (a.statement[0], follow[-1][1]),
-                                 a.claimant, a.cue, a.confidence)
     # quotes whose cue sits in a neighbouring sentence ('He added: "..."' / '"..." the publication notes.')
     dropped: set[int] = set()
+    pending: list[tuple[int, int]] = []
     for q in quotes:
         if q in used_quotes or _ntok(text[q[0]:q[1]]) < 4:
             continue
@@ -643,6 +721,18 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             continue
         end_sentence = sentences[cover[-1]] if cover else sentences[idx]
         speaker = _speaker_after(text, folded, q, end_sentence[1], lex, all_cues)
+        nxt_i = (cover[-1] if cover else idx) + 1
+        if speaker is None and q[1] >= end_sentence[1] - 1 and nxt_i < len(sentences) and \
+                sentences[nxt_i][0] - q[1] <= 2 and not text[q[1]:sentences[nxt_i][0]].count("\n"):
+            # '"How many times?" Clinton said.': a question mark ended the sentence before its speaker
+            speaker = _speaker_after(text, folded, q, sentences[nxt_i][1], lex, all_cues)
+        if speaker is None:
+            dash = _DASH_SPEAKER.match(text, q[1], min(len(text), q[1] + 80))
+            if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
+                # '"..." ― Carla Sanchez': the speaker signs the quote
+                out.append(Attribution("quote", q[0], dash.end(1), q, (dash.start(1), dash.end(1)),
+                                       (dash.start(1) - 1, dash.start(1)), 0.75))
+                continue
         if speaker is not None:
             # '"...," Sharpton said.' / '"...," said Monika Bickert, head of ...': the speaker follows the quote
             out.append(Attribution("quote", q[0], max(q[1], speaker[1][1]), q, speaker[0], speaker[1], 0.85))
@@ -659,8 +749,34 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         if neighbour is not None:
             out.append(Attribution("quote", q[0], q[1], q, neighbour.claimant, neighbour.cue, 0.7))
         elif _ntok(text[q[0]:q[1]]) >= MIN_UNATTRIBUTED_QUOTE_TOKENS:
-            out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+            pending.append(q)
     out = [a for a in out if id(a) not in dropped]
+    # '"A," said Caddell. "B."': a quote with no cue right after an attributed one goes on in the same voice
+    said_quotes = sorted((a for a in out if a.kind == "quote" and a.claimant is not None),
+                         key=lambda a: a.statement[1])
+    ends = [a.statement[1] for a in said_quotes]
+    for q in pending:
+        line_end = text.find("\n", q[1])
+        line_end = len(text) if line_end < 0 else line_end
+        signed = re.search(r"[”\"»’'][ \t\u00a0]*(?=[―—–])", text[q[1]:line_end])
+        dash = _DASH_SPEAKER.match(text, q[1] + signed.end(), line_end) if signed is not None else None
+        if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
+            # '"A. B." And that's all he has "C." ― Christina Lastra': the line is signed at its end
+            out.append(Attribution("quote", q[0], q[1], q, (dash.start(1), dash.end(1)),
+                                   (dash.start(1) - 1, dash.start(1)), 0.7))
+            continue
+        k = bisect.bisect_right(ends, q[0]) - 1
+        prev = said_quotes[k] if k >= 0 else None
+        gap = text[max(prev.end, prev.statement[1]):q[0]] if prev is not None else ""
+        at = sentence_at(q[0])
+        # only a quote that opens its sentence goes on in the previous voice; one inside narration
+        # ("as Trump went on about “how the system is rigged,”") is someone else's phrase
+        opens = at is not None and _ntok(text[sentences[at][0]:q[0]]) == 0
+        if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
+                _ntok(gap) <= MAX_CONTINUATION_GAP:
+            out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
+        else:
+            out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
     spans = {(a.start, a.end) for a in out}
     for x in extra:
         if (x.start, x.end) in spans:
