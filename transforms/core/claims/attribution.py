@@ -46,6 +46,8 @@ _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.
 MAX_CUES_PER_SENTENCE = 24
 # A claimant of this many words or more is cut to the name right before its cue.
 LONG_CLAIMANT_WORDS = 7
+# '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
+MAX_APPOSITION_TOKENS = 24
 
 
 @dataclass(frozen=True)
@@ -609,11 +611,16 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         a, b = _strip_span(text, q[1], m.start())
         inner = _BOUNDARY.search(text, a, b)
         if inner is not None:
-            # '"...," Brent Bozell, founder of X, tells Y': the name before the apposition
-            if text[inner.start()] != "," or n > 16:
+            # '"...," Brent Bozell, founder of X, tells Y' / 'Sen. Claire McCaskill (D-Mo.) said': the name
+            # before the apposition or the parenthesis
+            if text[inner.start()] not in ",(" or n > MAX_APPOSITION_TOKENS:
                 return None
             b = _strip_span(text, a, inner.start())[1]
-        if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head:
+        words = _WORD.findall(text, a, b)
+        # a name, a known head ("officials"), or a short noun phrase with its article ("the letter reads")
+        lowered = bool(words) and words[0].lower() in ("the", "a", "an") and len(words) <= 4
+        if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head \
+                and not lowered:
             return None
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
@@ -765,8 +772,15 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], q[1], q, (dash.start(1), dash.end(1)),
                                    (dash.start(1) - 1, dash.start(1)), 0.7))
             continue
+        at = sentence_at(q[0])
+        before = by_sentence.get(at - 1) if at is not None else None
         k = bisect.bisect_right(ends, q[0]) - 1
         prev = said_quotes[k] if k >= 0 else None
+        if before is not None and before.claimant is not None and (prev is None or prev.end <= before.start) and \
+                _ntok(text[sentences[at][0]:q[0]]) == 0 and text.count("\n", before.end, q[0]) <= 2:
+            # 'Clinton said S.\n"How many times ..."': a quote that opens the paragraph after a paraphrase
+            out.append(Attribution("quote", q[0], q[1], q, before.claimant, before.cue, 0.6))
+            continue
         gap = text[max(prev.end, prev.statement[1]):q[0]] if prev is not None else ""
         at = sentence_at(q[0])
         # only a quote that opens its sentence goes on in the previous voice; one inside narration
