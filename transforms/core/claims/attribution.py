@@ -230,6 +230,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                 break
     if any(w.isdigit() for w in low):
         return None
+    if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
+        return None     # "These dealings show", "This development highlighted": no source
     if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
         return None
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
@@ -328,16 +330,21 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
 
 def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     quotes: Sequence[tuple[int, int]],
-                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
-    att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues)
+                    all_cues: Optional[list[PhraseMatch]] = None, top: bool = False) -> Optional[Attribution]:
+    """The first attribution in [s, e); ``top`` when [s, e) is a whole sentence (not the rest of a statement),
+    so that its opening subject may stand for a claimant the cue shares ("X denied A and accused B")."""
+    att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues, top)
     if att is None or att.claimant is None:
         return att
     raw = text[att.claimant[0]:att.claimant[1]].split()
     while len(raw) > 1 and raw[-1].lower() in lex.claimant_trim and raw[-1].lower() not in lex.conjunctions:
         raw.pop()       # "X denied A and has accused B"
     if raw and raw[-1].lower() in lex.conjunctions:
-        # "X denied A and accused B": the subject is X, known only to the caller
-        return Attribution(att.kind, att.start, att.end, att.statement, None, att.cue, att.confidence)
+        # "X denied A and accused B": the subject is X, the sentence's opening subject when it has one
+        subject = _main_subject(text, s, att.cue[0], lex) if att.cue is not None and top else None
+        if subject is not None and subject[1] > att.claimant[0]:
+            subject = None
+        return Attribution(att.kind, att.start, att.end, att.statement, subject, att.cue, att.confidence)
     st = att.statement
     first = _WORD.search(text, att.claimant[0], att.claimant[1])
     if first is not None and first.group(0).lower() in lex.subordinators and att.cue and st[0] >= att.cue[1]:
@@ -359,7 +366,7 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
 
 def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     quotes: Sequence[tuple[int, int]],
-                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
+                    all_cues: Optional[list[PhraseMatch]] = None, top: bool = False) -> Optional[Attribution]:
     if all_cues is not None:
         lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
         cues: list[Any] = []
@@ -495,7 +502,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
-        subject = _main_subject(text, s, cs, lex) if participle else None
+        subject = _main_subject(text, s, cs, lex) if participle and top else None
         if raw_cl is not None:
             # a clause fragment before the cue is no source; the untrimmed span goes back to the caller,
             # which reads a trailing "and" ("X denied A and accused B")
@@ -518,6 +525,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
+        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 40))[:2]]
+        if len(obj) == 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document":
+            continue        # "Maduro wrote a letter to Xi requesting ...": the object is a document, not a claim
         conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
         if cl is not None and participle and cl[1] > st[0]:
             cl = None
@@ -650,7 +660,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     for i, (s, e) in enumerate(sentences):
         if _in_any(s, skip):
             continue
-        att = _attribution_in(text, s, e, lex, folded, quotes, all_cues)
+        att = _attribution_in(text, s, e, lex, folded, quotes, all_cues, top=True)
         if att is not None:
             by_sentence[i] = att
             # further attributions inside the statement ("X says S but argues T, and Y said U")

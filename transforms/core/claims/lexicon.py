@@ -174,6 +174,7 @@ class LangLexicon:
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
+    demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
     noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
     institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
@@ -223,7 +224,7 @@ _SECTION_KEYS = {
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "question_words", "noun_cues",
-                    "noun_cue_followers"},
+                    "noun_cue_followers", "demonstratives"},
     "quotes": {"pairs"},
 }
 
@@ -328,6 +329,7 @@ def load_lexicon(path: Path) -> LangLexicon:
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
+        demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
         noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
         institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
