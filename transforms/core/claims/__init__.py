@@ -272,14 +272,10 @@ def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMent
         return None
     low = lex.fold(text[span[0]:span[1]])
     low = re.sub(r"[\s\u200c]+", " ", low)
-    concept = None
-    for surface in sorted(lex.institutions, key=lambda w: (-len(w), w)):
-        # no right boundary: "минфина", "Außenministeriums" carry case endings
-        if re.search(r"(?<!\w)" + re.escape(surface) if lex.spaced else re.escape(surface), low):
-            concept = lex.institutions[surface]
-            break
-    if concept is None:
+    m = lex.re_institution.search(low)
+    if m is None:
         return None
+    concept = lex.institutions[m.group(0)]
     places = sorted({m.entity_id for m in mentions
                      if span[0] <= m.start and m.end <= span[1] and m.type == "place"})
     return f"inst:{concept}" + (f"@{places[0]}" if places else "")

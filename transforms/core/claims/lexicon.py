@@ -196,6 +196,7 @@ class LangLexicon:
     re_number_token: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     claimant_index: PhraseIndex = PhraseIndex({}, False)
     re_unit_link: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_institution: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
 
     def fold(self, s: str) -> str:
         return s.lower().replace("\u200c", " ")
@@ -352,6 +353,10 @@ def load_lexicon(path: Path) -> LangLexicon:
     )
     object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps, sx))
     object.__setattr__(lex, "claimant_index", PhraseIndex.build(list(claimant_head), sx))
+    if lex.institutions:
+        # longest surface first; no right boundary, so case endings ("минфина") still match
+        alts = "|".join(re.escape(w) for w in sorted(lex.institutions, key=lambda w: (-len(w), w)))
+        object.__setattr__(lex, "re_institution", re.compile(("(?<!\\w)(?:" if sp else "(?:") + alts + ")"))
     links = lower(_get(num, "unit_links", path, list, []))
     if links:
         # "75 millions de dollars", "3,5 milhões de dólares": a linking word between number and unit
