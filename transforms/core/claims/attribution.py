@@ -41,6 +41,8 @@ MAX_POST_CLAIMANT_TOKENS = 7
 MAX_SENTENCE_CHARS = 2000
 # A quote with no cue continues the previous speaker's when at most this many words lie between them.
 MAX_CONTINUATION_GAP = 3
+# How far after a quote, on its line, a '― Name' signature is looked for.
+MAX_SIGNATURE_REACH = 400
 # '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
 _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
 MAX_CUES_PER_SENTENCE = 24
@@ -773,8 +775,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                          key=lambda a: a.statement[1])
     ends = [a.statement[1] for a in said_quotes]
     for q in pending:
-        line_end = text.find("\n", q[1])
-        line_end = len(text) if line_end < 0 else line_end
+        # the signature is looked for a short way on, so that a text of one long line stays linear
+        line_end = text.find("\n", q[1], q[1] + MAX_SIGNATURE_REACH)
+        line_end = min(len(text), q[1] + MAX_SIGNATURE_REACH) if line_end < 0 else line_end
         signed = re.search(r"[”\"»’'][ \t\u00a0]*(?=[―—–])", text[q[1]:line_end])
         dash = _DASH_SPEAKER.match(text, q[1] + signed.end(), line_end) if signed is not None else None
         if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
