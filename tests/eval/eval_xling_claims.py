@@ -105,7 +105,7 @@ def main() -> None:
     for c in allc:
         docs_in[group[c.claim_id]].add(c.article_id)
     pairs = wrong = excused = 0
-    for key, urls in docs_in.items():
+    for urls in docs_in.values():
         us = sorted(urls)
         for i, a in enumerate(us):
             for b in us[i + 1:]:

@@ -251,7 +251,8 @@ def _claimant_identity(text: str, span: tuple[int, int], mentions: Sequence[Enti
     ws = list(_WORD.finditer(text, span[0], span[1]))
     for k, w in enumerate(ws if not ids else ()):
         word = w.group(0)
-        at_start = k == 0 and not text[max(0, w.start() - 2):w.start()].strip(" \u00a0") == ""
+        # a first word right after a sentence's end is capitalised for its place, not as a name
+        at_start = k == 0 and text[max(0, w.start() - 2):w.start()].strip(" \u00a0") != ""
         if len(word) >= 3 and word[0].isupper() and word.lower() not in skip and not at_start and \
                 not any(m.start <= w.start() < m.end for m in mentions):
             ids.add("name:" + _name_skeleton(word))

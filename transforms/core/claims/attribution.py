@@ -407,9 +407,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             st_start = _after_complementizer(text, ce, e, lex, within=1)
             if st_start == ce or text[ce:st_start].strip().startswith((":", "：")):
                 continue
-            words = list(_WORD.finditer(text, max(s, cs - 60), max(s, cs - 4) + poss.start() + 1))
-            run = []
-            for w in reversed(words):
+            owner_words = list(_WORD.finditer(text, max(s, cs - 60), max(s, cs - 4) + poss.start() + 1))
+            run: list[re.Match[str]] = []
+            for w in reversed(owner_words):
                 if w.group(0)[0].isupper() and len(run) < 5:
                     run.append(w)
                     continue
@@ -514,8 +514,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
             # keep the raw end when only auxiliaries and conjunctions follow: the caller trims it and
             # reads a trailing "and" ("X denied A and has accused B")
-            tail = _WORD.findall(text, cleaned[1], raw_cl[1]) if cleaned is not None else []
-            keep_end = all(w.lower() in lex.claimant_trim or w.lower() in lex.conjunctions for w in tail)
+            rest_words = _WORD.findall(text, cleaned[1], raw_cl[1]) if cleaned is not None else []
+            keep_end = all(w.lower() in lex.claimant_trim or w.lower() in lex.conjunctions for w in rest_words)
             cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1] if keep_end else cleaned[1])
         else:
             cl = subject
@@ -543,8 +543,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
-        words = _WORD.findall(text, st[0], st[1])
-        if lex.spaced and sum(w[0].isupper() for w in words if len(w) > 3) * 2 > max(1, sum(len(w) > 3 for w in words)):
+        st_words = _WORD.findall(text, st[0], st[1])
+        if lex.spaced and sum(w[0].isupper() for w in st_words if len(w) > 3) * 2 > \
+                max(1, sum(len(w) > 3 for w in st_words)):
             return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
@@ -694,7 +695,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         embedded = embedded or cand     # unless a later cue splits the statement
                     probe = cand.cue[1]
                 if inner is None:
-                    if embedded is not None:
+                    if embedded is not None and embedded.claimant is not None:
                         extra.append(Attribution(embedded.kind, embedded.claimant[0], embedded.statement[1],
                                                  embedded.statement, embedded.claimant, embedded.cue,
                                                  embedded.confidence - 0.1))
@@ -716,11 +717,11 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     used_quotes: set[tuple[int, int]] = set()
     for i, att in by_sentence.items():
         st = att.statement
-        inner = quotes_from(st[0] - 1, st[1])
-        qlen = sum(min(q[1], st[1]) - q[0] for q in inner)
-        if inner and qlen >= 0.6 * (st[1] - st[0]):
-            q0, q1 = inner[0][0], inner[-1][1]
-            used_quotes.update(inner)
+        in_quotes = quotes_from(st[0] - 1, st[1])
+        qlen = sum(min(q[1], st[1]) - q[0] for q in in_quotes)
+        if in_quotes and qlen >= 0.6 * (st[1] - st[0]):
+            q0, q1 = in_quotes[0][0], in_quotes[-1][1]
+            used_quotes.update(in_quotes)
             out.append(Attribution("quote", min(att.start, q0), max(att.end, q1), (q0, q1), att.claimant, att.cue,
                                    min(0.95, att.confidence + 0.15)))
         else:
@@ -734,8 +735,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         idx = sentence_at(q[0])
         if idx is None or _in_any(q[0], skip):
             continue
-        last = bisect.bisect_left(sentences, (q[1], -1))
-        cover = [i for i in range(idx, last) if sentences[i][0] < q[1] and sentences[i][1] > q[0]]
+        last_i = bisect.bisect_left(sentences, (q[1], -1))
+        cover = [i for i in range(idx, last_i) if sentences[i][0] < q[1] and sentences[i][1] > q[0]]
         if any(i in by_sentence and by_sentence[i].statement[0] <= q[0] < by_sentence[i].statement[1] for i in cover):
             continue
         end_sentence = sentences[cover[-1]] if cover else sentences[idx]
@@ -789,7 +790,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         before = by_sentence.get(at - 1) if at is not None else None
         k = bisect.bisect_right(ends, q[0]) - 1
         prev = said_quotes[k] if k >= 0 else None
-        if before is not None and before.claimant is not None and (prev is None or prev.end <= before.start) and \
+        if at is not None and before is not None and before.claimant is not None and \
+                (prev is None or prev.end <= before.start) and \
                 _ntok(text[sentences[at][0]:q[0]]) == 0 and text.count("\n", before.end, q[0]) <= 2:
             # 'Clinton said S.\n"How many times ..."': a quote that opens the paragraph after a paraphrase
             out.append(Attribution("quote", q[0], q[1], q, before.claimant, before.cue, 0.6))

@@ -107,7 +107,7 @@ def same_assertion(a: SaidParts, b: SaidParts) -> bool:
     eb = {i for i in b.items if i.startswith("equipment:")}
     if (ea or eb) and not ea & eb:
         return False
-    # a claimant known by its kind only ("officials", "he"), or by a bare name, needs more shared content
+    # a claimant known by its kind only ("officials", "he") needs more shared content
     weak = not (claimant_identities(a.claimant)[1] or claimant_identities(b.claimant)[1])
     shared = a.items & b.items
     if len(shared) < (2 if weak else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
