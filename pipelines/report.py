@@ -265,19 +265,19 @@ QUERIES = {
         SELECT story_id, title, article_count, source_count, languages, first_published_at, last_published_at
         FROM stories ORDER BY article_count DESC, source_count DESC, story_id LIMIT ?""",
     "corroborated": """
-        SELECT story_id, claim_key, kind, unit, article_count, source_count, languages, "values",
+        SELECT story_id, claim_key, claim_keys, kind, unit, article_count, source_count, languages, "values",
                disputed, dispute_detail, example, first_published_at, first_article_id
         FROM story_claims WHERE story_id = ? AND NOT coalesce(disputed, false)
         ORDER BY source_count DESC, article_count DESC, len(languages) DESC, claim_key LIMIT ?""",
     "disputed": """
-        SELECT story_id, claim_key, kind, unit, article_count, source_count, languages, "values",
+        SELECT story_id, claim_key, claim_keys, kind, unit, article_count, source_count, languages, "values",
                disputed, dispute_detail, example, first_published_at, first_article_id
         FROM story_claims WHERE story_id = ? AND disputed
         ORDER BY source_count DESC, article_count DESC, len("values") DESC, claim_key LIMIT ?""",
     "evidence": """
         SELECT coalesce(nullif(source, ''), '(unknown)') AS source, nullif(source, '') AS outlet, lang, value,
                unit, claimant, evidence, published_at, article_id, claim_key
-        FROM claims WHERE story_id = ? AND claim_key = ?
+        FROM claims WHERE story_id = ? AND list_contains(?, claim_key)
         QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY char_start, claim_id) = 1
         ORDER BY published_at NULLS LAST, source, article_id LIMIT ?""",
 }
@@ -309,7 +309,9 @@ def collect(output: Path) -> dict[str, Any]:
             # every row of the story: the sides of one dispute are several rows, grouped below
             claims = _rows(con, QUERIES[kind], [story["story_id"], _ALL])
             for c in claims:
-                c["evidence"] = _rows(con, QUERIES["evidence"], [c["story_id"], c["claim_key"], _ALL])
+                # a matched claim gathers the members' own keys (outlets and languages word it differently)
+                keys = list(c.get("claim_keys") or [c["claim_key"]])
+                c["evidence"] = _rows(con, QUERIES["evidence"], [c["story_id"], keys, _ALL])
             lists[kind] = claim_cards(claims, labels)[:CLAIMS_PER_LIST]
         details.append({"story": story, **lists})
     data["details"] = details

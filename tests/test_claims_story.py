@@ -48,3 +48,76 @@ def test_close_values_disputed_far_values_not():
     assert not rows["quantity/death=500"].disputed
     same_outlet = {k: ArticleMeta(k, "X", "en", None) for k in "ab"}
     assert not any(r.disputed for r in aggregate_story_claims(a + b, same_outlet))
+
+
+def _seed_claims(kb):
+    from transforms.core.textclean import split_seed_header
+    paths = sorted((ROOT / "seeds").glob("*.txt"))[:4] + [ROOT / "tests/data/claims/seed_004_fa_clean.txt"]
+    langs = ["en", "en", "en", "vi", "fa"]
+    claims = []
+    for i, (p, lang) in enumerate(zip(paths, langs)):
+        claims += _claims(kb, f"a{i}", split_seed_header(p.read_text()).body, lang)
+    return claims
+
+
+def test_seed_statements_matched_across_outlets_and_languages():
+    from transforms.core.claims.story import match_groups, said_parts
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    claims = _seed_claims(kb)
+    said = [c for c in claims if c.kind in ("reported", "quote")]
+    group = match_groups(said)
+    assert group == match_groups(list(reversed(said)))          # order-independent
+    members: dict[str, list] = {}
+    for c in said:
+        members.setdefault(group[c.claim_id], []).append(c)
+
+    def group_of(article_id, needle):
+        hits = [group[c.claim_id] for c in said if c.article_id == article_id and
+                (c.statement or "").lstrip("“\"«").startswith(needle)]
+        assert hits, (article_id, needle)
+        return hits[0]
+
+    # the Russian Foreign Ministry's statement, in en, vi and fa
+    ministry = {group_of("a2", "supports Venezuela"), group_of("a3", "bảo vệ chủ quyền"),
+                group_of("a4", "دفاع ونزوئلا")}
+    assert len(ministry) == 1
+    # "Maduro asked China to speed up radar production", in its three articles
+    radar = {group_of("a0", "China to accelerate the production of radar"),
+             group_of("a1", "the Chinese government to accelerate the production"),
+             group_of("a3", "chính phủ Trung Quốc đẩy nhanh")}
+    assert len(radar) == 1
+    assert ministry != radar
+    # no group joins different claimants, nor a named source with an unnamed one
+    from transforms.core.claims.story import same_claimant
+    for key, cs in members.items():
+        parts = [said_parts(c).claimant for c in cs]
+        unknown = {p.startswith("none:") for p in parts}
+        assert len(unknown) == 1, (key, [(c.claimant, c.statement) for c in cs])
+        if unknown == {False}:
+            assert all(same_claimant(a, b) for a in parts for b in parts), (key, [c.claimant for c in cs])
+    rows = aggregate_story_claims(claims, {f"a{i}": ArticleMeta(f"a{i}", f"outlet{i}", "en", None) for i in range(5)})
+    row = next(r for r in rows if r.claim_key == group_of("a2", "supports Venezuela"))
+    assert row.source_count == 3 and row.article_count == 3 and len(row.claim_keys) == 3
+
+
+def test_quotes_without_claimant_never_match_on_the_cue_alone():
+    from transforms.core.claims.story import match_groups
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    a = _claims(kb, "a", "“We will never accept these terms from anyone at all,” the statement read.", "en")
+    b = _claims(kb, "b", "“The prices of fuel will rise again next month in every region,” it added.", "en")
+    c = _claims(kb, "c", "“We will never accept these terms from anyone at all,” the statement read.", "en")
+    group = match_groups(a + b + c)
+    qa, qb, qc = (x for x in a + b + c if x.kind == "quote")
+    assert group[qa.claim_id] != group[qb.claim_id]
+    assert group[qa.claim_id] == group[qc.claim_id]      # the very same words: a syndicated copy
+
+
+def test_one_speaker_two_statements_about_the_same_country_stay_apart():
+    from transforms.core.claims.story import match_groups
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    a = _claims(kb, "a", "Maduro said Russia would deliver new fighter jets before the end of the year.", "en")
+    b = _claims(kb, "b", "Maduro said Russia had refused to cancel the debt owed by his government.", "en")
+    said = [c for c in a + b if c.kind == "reported" and c.claimant == "Maduro"]
+    assert len(said) == 2
+    group = match_groups(said)
+    assert group[said[0].claim_id] != group[said[1].claim_id]

@@ -1,6 +1,10 @@
 """Figures for the claim extractor on /work/shared/eval (not collected by pytest).
 
-    .venv/bin/python tests/eval/eval_claims.py [--split dev|train] [--only polnear|numbers|speed]
+    .venv/bin/python tests/eval/eval_claims.py [--split dev|train] [--only polnear|numbers|speed] [--breakdown]
+
+``--breakdown`` prints, for PolNeAR, precision per cue and per pattern (kind, and how the claim was
+read: preposition, claimant-first verb, statement-first verb, colon, quote with or without speaker),
+sorted by the number of wrong claims, so one sees what holds precision back.
 
 PolNeAR (attribution): per gold attribution, is there a claim whose statement has token F1 >= 0.5
 with the gold content, and (for source) whose claimant overlaps a gold source span? Precision counts
@@ -49,10 +53,33 @@ def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def eval_polnear(kb: ClaimKnowledge, split: str) -> None:
+def _pattern(c) -> str:
+    """How an attribution was read, from its spans alone (the extractor records no rule name)."""
+    if c.cue_start is None:
+        return f"{c.kind}:no-cue"
+    if c.claimant_start is None:
+        return f"{c.kind}:no-claimant"
+    if c.cue_end - c.cue_start == 1 and c.cue and c.cue in ":：":
+        return f"{c.kind}:colon"
+    if c.claimant_start < c.cue_start:
+        order = "claimant-cue-statement" if c.statement_start >= c.cue_end else "statement-claimant-cue"
+    else:
+        order = "cue-claimant-statement" if c.statement_start >= c.claimant_end else "statement-cue-claimant"
+    return f"{c.kind}:{order}"
+
+
+def _print_breakdown(title: str, counts: dict[str, list[int]], top: int = 40) -> None:
+    print(f"  {title} (claims, matched, wrong, precision), most wrong first:")
+    for k, (n, ok) in sorted(counts.items(), key=lambda kv: (-(kv[1][0] - kv[1][1]), kv[0]))[:top]:
+        print(f"    {k:40s} {n:5d} {ok:5d} {n - ok:5d}  P={ok / max(n, 1):.3f}")
+
+
+def eval_polnear(kb: ClaimKnowledge, split: str, breakdown: bool = False) -> None:
     rows = [json.loads(line) for line in open(EVAL / "polnear" / f"polnear_{split}.jsonl")]
     rows = [r for r in rows if r.get("primary")]
     gold_n = content_hit = both_hit = pred_n = pred_hit = 0
+    by_cue: dict[str, list[int]] = {}
+    by_pattern: dict[str, list[int]] = {}
     for r in rows:
         text = r["text"]
         claims = [c for c in extract_claims(r["doc"], text, "en", kb) if c.kind in ("quote", "reported")]
@@ -75,12 +102,20 @@ def eval_polnear(kb: ClaimKnowledge, split: str) -> None:
             content_hit += best_c
             both_hit += best_b
         pred_hit += len(matched_claims)
+        for i, c in enumerate(claims):
+            for table, k in ((by_cue, (c.cue or "(none)").lower()), (by_pattern, _pattern(c))):
+                cell = table.setdefault(k, [0, 0])
+                cell[0] += 1
+                cell[1] += i in matched_claims
     p, rc = pred_hit / max(pred_n, 1), content_hit / max(gold_n, 1)
     rb = both_hit / max(gold_n, 1)
     pb = p * (both_hit / max(content_hit, 1))   # share of matched claims that also name the source
     print(f"polnear {split}: docs={len(rows)} gold={gold_n} claims={pred_n}")
     print(f"  content  P={p:.3f} R={rc:.3f} F1={_f1(p, rc):.3f}")
     print(f"  source+content  P={pb:.3f} R={rb:.3f} F1={_f1(pb, rb):.3f}")
+    if breakdown:
+        _print_breakdown("by pattern", by_pattern)
+        _print_breakdown("by cue", by_cue)
 
 
 _RT_LANG = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
@@ -366,10 +401,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     ap.add_argument("--only", choices=["polnear", "numbers", "speed"])
+    ap.add_argument("--breakdown", action="store_true", help="PolNeAR precision per cue and per pattern")
     args = ap.parse_args()
     kb = ClaimKnowledge.load(ROOT / "configs")
     if args.only in (None, "polnear"):
-        eval_polnear(kb, args.split)
+        eval_polnear(kb, args.split, args.breakdown)
     if args.only in (None, "numbers"):
         eval_numbers(kb)
     if args.only in (None, "speed"):

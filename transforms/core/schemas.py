@@ -82,9 +82,10 @@ STORIES = DatasetSpec(
 )
 
 STORY_CLAIMS = DatasetSpec(
-    "story_claims", "story_claims.v1",
+    "story_claims", "story_claims.v2",
     pa.schema([
-        ("story_id", pa.string()), ("claim_key", pa.string()), ("kind", pa.string()),
+        ("story_id", pa.string()), ("claim_key", pa.string()), ("claim_keys", pa.list_(pa.string())),
+        ("kind", pa.string()),
         ("unit", pa.string()), ("article_count", pa.int64()), ("source_count", pa.int64()),
         ("languages", pa.list_(pa.string())), ("first_published_at", TS),
         ("first_article_id", pa.string()), ("values", pa.list_(pa.string())),
@@ -205,7 +206,8 @@ def story_claim_row(item: Any, run_id: str) -> dict[str, Any]:
         detail = (f"{sc.article_count} article(s) from {sc.source_count} outlet(s) say {own}; "
                   f"others in the story say {', '.join(others)}")
     return {
-        "story_id": sc.story_id, "claim_key": sc.claim_key, "kind": getattr(sc, "kind", None),
+        "story_id": sc.story_id, "claim_key": sc.claim_key,
+        "claim_keys": list(getattr(sc, "claim_keys", ()) or (sc.claim_key,)), "kind": getattr(sc, "kind", None),
         "unit": getattr(sc, "unit", None), "article_count": sc.article_count, "source_count": sc.source_count,
         "languages": sorted(sc.languages), "first_published_at": sc.first_published_at,
         "first_article_id": sc.first_article_id, "values": values, "disputed": bool(sc.disputed),

@@ -20,11 +20,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
-from transforms.core.claims.attribution import Attribution, find_attributions
+from transforms.core.claims.attribution import MAX_SENTENCE_CHARS, Attribution, find_attributions
 from transforms.core.claims.equipment import EquipmentFinder, EquipmentMention
 from transforms.core.claims.lexicon import LangLexicon, load_all
 from transforms.core.claims.numbers import Quantity, find_quantities
@@ -171,7 +172,15 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _ids_in(mentions: Sequence[EntityMention], s: int, e: int) -> tuple[str, ...]:
-    return tuple(sorted({m.entity_id for m in mentions if s <= m.start and m.end <= e}))
+    """Entity ids of the mentions inside [s, e); ``mentions`` sorted by start (a bisect, not a scan)."""
+    ids = set()
+    for k in range(bisect.bisect_left(mentions, s, key=lambda m: m.start), len(mentions)):
+        m = mentions[k]
+        if m.start >= e:
+            break
+        if m.end <= e:
+            ids.add(m.entity_id)
+    return tuple(sorted(ids))
 
 
 def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequence[EntityMention],
@@ -197,9 +206,80 @@ def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequenc
         if typ is not None:
             return typ, typ
     words = _WORD.findall(text[s:e])
-    if words and any(w[0].isupper() for w in words[-3:]):
-        return "named", "named:" + hashlib.blake2b(low.encode(), digest_size=6).hexdigest()
+    caps = [w for w in words[-3:] if w[0].isupper()]
+    if caps:
+        return "named", "name:" + _name_skeleton(caps[-1])
     return "unnamed", "unnamed"
+
+
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+
+
+def _name_skeleton(word: str) -> str:
+    """A name as outlets in Latin and Cyrillic scripts spell it alike: Reuters/Reuters, Путин/Putin -> "ptn".
+
+    Accents and case go, Cyrillic is transliterated, then only the first five consonants are kept, since
+    vowels are what transliterations disagree on (Трамп -> Tramp, Trump).
+    """
+    low = "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
+    ascii_ = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
+    # five consonants are enough to tell names apart and leave case endings out (Süddeutsche/Süddeutschen)
+    skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)[:5]
+    # one consonant ("Il", "Lee") says too little to tell names apart
+    return skeleton if len(skeleton) >= 2 else hashlib.blake2b(word.lower().encode(), digest_size=6).hexdigest()
+
+
+def _claimant_identity(text: str, span: tuple[int, int], mentions: Sequence[EntityMention], lex: LangLexicon,
+                       ctype: str, ckey: str) -> str:
+    """Who the claimant is, in terms every language shares: ``<type>[+<identity>...]``.
+
+    Identities are an institution (``inst:foreign_ministry@place:russia``), the person and
+    organisation entities named in the claimant, and the name skeletons of its other capitalised words
+    ("Nachrichtenagentur Reuters" and "l'agence Reuters" both give ``name:rtrs``). Two claimants are
+    the same when they share an identity; ones with none (``official``, ``document``, ``pronoun``) only
+    by their type, which story matching treats as weak.
+    """
+    ids: set[str] = set()
+    inst = _institution(text, span, mentions, lex)
+    if inst:
+        ids.add(inst)
+    ids.update(m.entity_id for m in mentions
+               if span[0] <= m.start and m.end <= span[1] and m.type in ("person", "organisation"))
+    skip = lex.claimant_trim | lex.conjunctions | lex.noun_markers | frozenset(lex.claimant_head)
+    ws = list(_WORD.finditer(text, span[0], span[1]))
+    for k, w in enumerate(ws if not ids else ()):
+        word = w.group(0)
+        # a first word right after a sentence's end is capitalised for its place, not as a name
+        at_start = k == 0 and text[max(0, w.start() - 2):w.start()].strip(" \u00a0") != ""
+        if len(word) >= 3 and word[0].isupper() and word.lower() not in skip and not at_start and \
+                not any(m.start <= w.start() < m.end for m in mentions):
+            ids.add("name:" + _name_skeleton(word))
+    if ckey.startswith("name:") and not ids:
+        ids.add(ckey)
+    base = ckey if ":" not in ckey else ctype
+    return "+".join([base, *sorted(ids)])
+
+
+def _institution(text: str, span: tuple[int, int], mentions: Sequence[EntityMention],
+                 lex: LangLexicon) -> Optional[str]:
+    """"Russian Foreign Ministry spokeswoman X" / "وزارت خارجه روسیه" -> ``inst:foreign_ministry@place:russia``.
+
+    A spokesperson speaks for an institution, so the institution (with the country named beside
+    it, when one is) is the claimant that outlets in other languages name too.
+    """
+    if not lex.institutions:
+        return None
+    low = lex.fold(text[span[0]:span[1]])
+    low = re.sub(r"[\s\u200c]+", " ", low)
+    m = lex.re_institution.search(low)
+    if m is None:
+        return None
+    concept = lex.institutions[m.group(0)]
+    places = sorted({m.entity_id for m in mentions
+                     if span[0] <= m.start and m.end <= span[1] and m.type == "place"})
+    return f"inst:{concept}" + (f"@{places[0]}" if places else "")
 
 
 def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) -> list[Claim]:
@@ -226,6 +306,10 @@ def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) ->
 
     def sentence_of(pos: int) -> tuple[int, int]:
         sp = sentence_of_span(sentences, pos)
+        if sp[1] - sp[0] > MAX_SENTENCE_CHARS:
+            # a run-on "sentence" (no punctuation, 1 MB): each claim keeps the piece around it, not all of it
+            a = max(sp[0], pos - MAX_SENTENCE_CHARS // 2)
+            return a, min(sp[1], a + MAX_SENTENCE_CHARS)
         return sp if sp[1] > sp[0] + 1 or sp in sentences else (pos, pos)
 
     def add(c: Claim) -> None:
@@ -255,7 +339,8 @@ def extract_claims(article_id: str, text: str, lang: str, kb: ClaimKnowledge) ->
 
 def _quantity_claim(article_id: str, text: str, lang: str, q: Quantity, sent: tuple[int, int],
                     mentions: Sequence[EntityMention], equipment: Sequence[EquipmentMention]) -> Claim:
-    counted = [m.entity_id for m in equipment if q.end <= m.start <= q.counted_end + 40 and
+    lo = bisect.bisect_left(equipment, q.end, key=lambda m: m.start)
+    counted = [m.entity_id for m in equipment[lo:lo + 8] if q.end <= m.start <= q.counted_end + 40 and
                sent[0] <= m.start < sent[1] and not re.search(r"[.;,،]", text[q.end:m.start])]
     slot = f"quantity/{q.unit}" + (f"/{counted[0]}" if counted else "")
     value = _fmt(q.value) + (f"-{_fmt(q.value_max)}" if q.value_max is not None else "")
@@ -272,10 +357,21 @@ def _quantity_claim(article_id: str, text: str, lang: str, q: Quantity, sent: tu
 def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, mentions: Sequence[EntityMention],
                        quantities: Sequence[Claim], lex: LangLexicon) -> Claim:
     ctype, ckey = _claimant_type(text, a.claimant, mentions, lex)
+    if a.claimant is not None:
+        ckey = _claimant_identity(text, a.claimant, mentions, lex, ctype or "unnamed", ckey or "unnamed")
     ss, se = a.statement
-    ents = _ids_in(mentions, ss, se)
-    nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if ss <= c.char_start < se})
-    key = f"said/{ckey or 'none'}/{','.join(ents)}" + (f"/{';'.join(nums)}" if nums else "")
+    # what is asserted: the statement's entities, and for a quote also those between its cue and its
+    # end ('said Moscow "supports Venezuela"'), never the claimant's own
+    lo = ss if a.kind != "quote" else min(ss, max(a.cue[1] if a.cue else ss, a.claimant[1] if a.claimant else ss))
+    own = set(_ids_in(mentions, *a.claimant)) if a.claimant else set()
+    ents = tuple(e for e in _ids_in(mentions, lo, max(se, a.end if a.kind == "quote" else se)) if e not in own)
+    nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if lo <= c.char_start < se})
+    words = hashlib.blake2b(" ".join(_WORD.findall(lex.fold(text[ss:se]))).encode(), digest_size=6).hexdigest()
+    if ckey is None:
+        # no source to match on: only the very same words (a syndicated copy) share the key
+        ckey = "none:" + words
+    # a statement with no entity and no number is matched by its words alone, never by its claimant alone
+    key = f"said/{ckey}/{','.join(ents) or ('' if nums else 'text:' + words)}" + (f"/{';'.join(nums)}" if nums else "")
     cl = a.claimant
     return Claim(
         claim_id=claim_id(article_id, a.kind, a.start, a.end), article_id=article_id, kind=a.kind,

@@ -35,6 +35,21 @@ MIN_COLON_STATEMENT_TOKENS = 5
 MAX_ADJUNCT_TOKENS = 14
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
+# A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
+# and at most MAX_CUES_PER_SENTENCE cues of one piece are tried: the cost per article stays linear in
+# its length whatever the text.
+MAX_SENTENCE_CHARS = 2000
+# A quote with no cue continues the previous speaker's when at most this many words lie between them.
+MAX_CONTINUATION_GAP = 3
+# How far after a quote, on its line, a '― Name' signature is looked for.
+MAX_SIGNATURE_REACH = 400
+# '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
+_DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
+MAX_CUES_PER_SENTENCE = 24
+# A claimant of this many words or more is cut to the name right before its cue.
+LONG_CLAIMANT_WORDS = 7
+# '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
+MAX_APPOSITION_TOKENS = 24
 
 
 @dataclass(frozen=True)
@@ -100,8 +115,47 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
     return out
 
 
+def _is_name(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
+    """A name or title in quote marks ("Ban on Face Coverings", «یواساس جرالد آر. فورد») is no quote.
+
+    In a cased script every longer word of a name is capitalised. In a caseless one (Arabic, Persian)
+    a short span holding a Latin initial spelt as a letter name ("آر.") is a name.
+    """
+    words = _WORD.findall(text, q[0], q[1])
+    if not words or len(words) > 6:
+        return False
+    cased = [w for w in words if w[0].lower() != w[0].upper()]
+    if cased and len(cased) == len(words):
+        return all(w[0].isupper() for w in words if len(w) > 3) and words[0][0].isupper()
+    if not cased:
+        return len(words) <= 5 and any(w.lower() in lex.abbreviations and text.find(w + ".", q[0], q[1]) >= 0
+                                       for w in words)
+    return False
+
+
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a < pos < b for a, b in spans)
+    """Whether ``pos`` lies strictly inside one of ``spans`` (sorted, not overlapping)."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] < pos < spans[i][1]
+
+
+def _in_any(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``spans[k][0] <= pos < spans[k][1]`` for some k (sorted, merged spans)."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _bounded(text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences, with any longer than MAX_SENTENCE_CHARS cut at a space into pieces no longer."""
+    out: list[tuple[int, int]] = []
+    for s, e in sentences:
+        while e - s > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, s + MAX_SENTENCE_CHARS)
+            cut = cut if cut > s else s + MAX_SENTENCE_CHARS
+            out.append((s, cut))
+            s = cut
+        out.append((s, e))
+    return out
 
 
 def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
@@ -148,6 +202,68 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     if len(words) > 10:
         a = words[-10].start()
     return a, b
+
+
+def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """A claimant is a noun phrase that names a source; a clause fragment is none.
+
+    "against what it described": the claimant restarts after a relative word ("it"); a span that
+    opens or ends with a preposition ("with anti-Trump activists", "a crowd that hardly") or holds a
+    bare number ("leads Sanders by roughly 270") is a piece of a clause, not a source.
+    """
+    if span is None:
+        return None
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    if not words:
+        return None
+    low = [w.group(0).lower() for w in words]
+    # a leading "When X" is a subordinate clause, read by the caller with its statement
+    for k in range(len(low) - 1, 0, -1):
+        if low[k] in lex.claimant_breaks:
+            words, low = words[k + 1:], low[k + 1:]
+            break
+    if not words:
+        return None
+    if not lex.claimant_first:
+        # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
+        for k in range(1, len(low)):
+            if low[k] in lex.claimant_stops:
+                words, low = words[:k], low[:k]
+                break
+    if any(w.isdigit() for w in low):
+        return None
+    if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
+        return None     # "These dealings show", "This development highlighted": no source
+    if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
+        return None
+    if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
+        # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
+        # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")
+        k = len(words)
+        while k > 0:
+            w = low[k - 1]
+            if words[k - 1].group(0)[0].isupper() or w in lex.claimant_head or \
+                    (k < len(words) and w in lex.claimant_links and words[k - 2].group(0)[0].isupper()):
+                k -= 1
+                continue
+            break
+        if k < len(words):
+            words, low = words[k:], low[k:]
+        while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:
+            words, low = words[1:], low[1:]
+    end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
+    return words[0].start(), end
+
+
+def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """"did not say", "không nêu rõ": a negated cue reports that something was *not* said."""
+    if not lex.negations:
+        return False
+    seg = s
+    for bm in _BOUNDARY.finditer(folded, max(s, cs - 40), cs):
+        seg = bm.end()
+    prev = _WORD.findall(folded, seg, cs)[-3:]
+    return any(w in lex.negations for w in prev[-2:]) or " ".join(prev[-2:]) in lex.negations
 
 
 def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[int]:
@@ -216,14 +332,21 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
 
 def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     quotes: Sequence[tuple[int, int]],
-                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
-    att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues)
+                    all_cues: Optional[list[PhraseMatch]] = None, top: bool = False) -> Optional[Attribution]:
+    """The first attribution in [s, e); ``top`` when [s, e) is a whole sentence (not the rest of a statement),
+    so that its opening subject may stand for a claimant the cue shares ("X denied A and accused B")."""
+    att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues, top)
     if att is None or att.claimant is None:
         return att
     raw = text[att.claimant[0]:att.claimant[1]].split()
+    while len(raw) > 1 and raw[-1].lower() in lex.claimant_trim and raw[-1].lower() not in lex.conjunctions:
+        raw.pop()       # "X denied A and has accused B"
     if raw and raw[-1].lower() in lex.conjunctions:
-        # "X denied A and accused B": the subject is X, known only to the caller
-        return Attribution(att.kind, att.start, att.end, att.statement, None, att.cue, att.confidence)
+        # "X denied A and accused B": the subject is X, the sentence's opening subject when it has one
+        subject = _main_subject(text, s, att.cue[0], lex) if att.cue is not None and top else None
+        if subject is not None and subject[1] > att.claimant[0]:
+            subject = None
+        return Attribution(att.kind, att.start, att.end, att.statement, subject, att.cue, att.confidence)
     st = att.statement
     first = _WORD.search(text, att.claimant[0], att.claimant[1])
     if first is not None and first.group(0).lower() in lex.subordinators and att.cue and st[0] >= att.cue[1]:
@@ -245,7 +368,7 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
 
 def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     quotes: Sequence[tuple[int, int]],
-                    all_cues: Optional[list[PhraseMatch]] = None) -> Optional[Attribution]:
+                    all_cues: Optional[list[PhraseMatch]] = None, top: bool = False) -> Optional[Attribution]:
     if all_cues is not None:
         lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
         cues: list[Any] = []
@@ -256,6 +379,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cues.append(m)
     else:
         cues = list(lex.re_cue.finditer(folded, s, e))
+    cues = cues[:MAX_CUES_PER_SENTENCE]
     # "S, theo X" / "according to X": a preposition cue names the source unambiguously; prefer it.
     def order(m: Any) -> tuple[bool, bool, int]:
         prep = re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.prep_cues
@@ -277,6 +401,35 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         prev = _WORD.findall(folded[max(s, cs - 30):cs])
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
+        poss = re.search(r"\w['’]s?\s+$", text[max(s, cs - 4):cs]) if lex.spaced else None
+        if poss is not None:
+            # "Donald Trump's claim that S": a noun cue; its owner is the claimant when "that" follows
+            st_start = _after_complementizer(text, ce, e, lex, within=1)
+            if st_start == ce or text[ce:st_start].strip().startswith((":", "：")):
+                continue
+            owner_words = list(_WORD.finditer(text, max(s, cs - 60), max(s, cs - 4) + poss.start() + 1))
+            run: list[re.Match[str]] = []
+            for w in reversed(owner_words):
+                if w.group(0)[0].isupper() and len(run) < 5:
+                    run.append(w)
+                    continue
+                break
+            st = _strip_span(text, st_start, e)
+            if not run or _ntok(text[st[0]:st[1]]) < 3:
+                continue
+            return Attribution("reported", s, e, st, (run[-1].start(), run[0].end()), (cs, ce), 0.6)
+        if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers:
+            continue        # "Russian support to reinforce", "military support from Russia": a noun
+        if _negated(folded, s, cs, lex):
+            continue        # "the documents do not specify S" asserts nothing about S
+        if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
+            continue        # "it is not clear how Russia, China and Iran responded": an open question
+        if cue in lex.hearsay_cues:
+            # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic
+            st = _strip_span(text, s, e)
+            if _ntok(text[st[0]:st[1]]) < 4:
+                continue
+            return Attribution("reported", s, e, st, None, (cs, ce), 0.4)
         if cue in lex.postpositions:
             # "Der Polizei zufolge wurden ...": the claimant comes before its cue
             seg = s
@@ -306,7 +459,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cl = _claimant_right(text, ce, e)
                 if cl is None:
                     continue
-                later = [c for c in cues if c.start() >= cl[1] and
+                # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
+                later = [c for c in cues if c.start() >= (cl[0] if lex.claimant_first else cl[1]) and
                          re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues]
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
@@ -337,8 +491,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
-            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and _ntok(tail) <= 3 and \
-                    text[seg.start()] in ",”\"’»،—–":
+            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and \
+                    (_ntok(tail) <= 3 or _tail_is_adjunct(text, ce, e, cue, lex)) and text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
                 if cl[0] < cl[1]:
@@ -347,9 +501,25 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
         participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
-        cl = None if participle else _claimant_left(text, s, cs, lex)
-        if cl is None and not participle:
+        raw_cl = None if participle else _claimant_left(text, s, cs, lex)
+        if raw_cl is None and not participle:
             continue
+        subject = _main_subject(text, s, cs, lex) if participle and top else None
+        if raw_cl is not None:
+            # a clause fragment before the cue is no source; the untrimmed span goes back to the caller,
+            # which reads a trailing "and" ("X denied A and accused B")
+            trimmed = _trim_claimant(text, raw_cl, lex)
+            if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
+                continue
+            cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
+            # keep the raw end when only auxiliaries and conjunctions follow: the caller trims it and
+            # reads a trailing "and" ("X denied A and has accused B")
+            rest_words = _WORD.findall(text, cleaned[1], raw_cl[1]) if cleaned is not None else []
+            keep_end = all(w.lower() in lex.claimant_trim or w.lower() in lex.conjunctions for w in rest_words)
+            cl = raw_cl if cleaned is None else (cleaned[0], raw_cl[1] if keep_end else cleaned[1])
+        else:
+            cl = subject
+        fragment = False
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
             past = _past_adjunct(text, ce, e, cue, lex)
@@ -357,16 +527,74 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        conf = 0.5 if participle else 0.7 if text[ce:st[0]].strip() else 0.6
+        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 40))[:2]]
+        if len(obj) == 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document":
+            continue        # "Maduro wrote a letter to Xi requesting ...": the object is a document, not a claim
+        conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
+        if cl is not None and participle and cl[1] > st[0]:
+            cl = None
         return Attribution("reported", s, e, st, cl, (cs, ce), conf)
     # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
     colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
-    if colon and 1 <= _ntok(colon.group(1)) <= 5 and colon.group(1)[0].isupper() and \
+    head_words = _WORD.findall(colon.group(1)) if colon else []
+    named = bool(head_words) and (len(head_words) == 1 or (len(head_words) <= 3 and all(w[0].isupper() for w in head_words)
+                                                           and head_words[0].lower() not in lex.claimant_trim))
+    if colon and named and colon.group(1)[0].isupper() and \
             _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
+        st_words = _WORD.findall(text, st[0], st[1])
+        if lex.spaced and sum(w[0].isupper() for w in st_words if len(w) > 3) * 2 > \
+                max(1, sum(len(w) > 3 for w in st_words)):
+            return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
+
+
+def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
+    """What follows "S," X said is no statement: an adjunct ("in an interview"), an addressee ("told
+    reporters"), or a new clause after a comma (", clapping", ", and a big reason ...") -- unless a
+    quotation or a "that" clause follows, which is the statement."""
+    t = text[ce:e].lstrip()
+    if not t:
+        return True
+    if t[0] in ",;—–(":
+        # "S," she said, clapping / , and a big reason was ...: narration follows. "In three years, Barden
+        # said, far too many lives have been lost": the statement goes on after a parenthetical "X said"
+        nxt = (_WORD.findall(t)[:1] or [""])[0]
+        return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
+            nxt.lower() in lex.subordinators
+    first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
+    return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
+        _past_adjunct(text, ce, e, cue, lex) is None
+
+
+def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The subject that opens a sentence ("Hillary Clinton spoke out ..., arguing that S"): its run of
+    capitalised words, with the links between them ("of", "the"), after an opening adverbial that ends in
+    a comma. Only for languages that capitalise names and not nouns."""
+    if not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
+        return None
+    words = list(_WORD.finditer(text, s, cs))
+    if words and words[0].group(0).lower() in lex.adjunct_words | lex.subordinators:
+        comma = text.find(",", s, cs)
+        if comma < 0:
+            return None
+        words = list(_WORD.finditer(text, comma + 1, cs))
+    run: list[Any] = []
+    for w in words[:8]:
+        token = w.group(0)
+        low = token.lower()
+        if token[0].isupper() or (run and low in lex.claimant_links) or (not run and low in ("the", "a", "an")):
+            run.append(w)
+            continue
+        break
+    while run and run[-1].group(0).lower() in lex.claimant_links | {"the", "a", "an"}:
+        run.pop()
+    if not run or not any(w.group(0)[0].isupper() for w in run):
+        return None
+    return run[0].start(), run[-1].end()
 
 
 def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: LangLexicon,
@@ -396,11 +624,16 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         a, b = _strip_span(text, q[1], m.start())
         inner = _BOUNDARY.search(text, a, b)
         if inner is not None:
-            # '"...," Brent Bozell, founder of X, tells Y': the name before the apposition
-            if text[inner.start()] != "," or n > 16:
+            # '"...," Brent Bozell, founder of X, tells Y' / 'Sen. Claire McCaskill (D-Mo.) said': the name
+            # before the apposition or the parenthesis
+            if text[inner.start()] not in ",(" or n > MAX_APPOSITION_TOKENS:
                 return None
             b = _strip_span(text, a, inner.start())[1]
-        if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head:
+        words = _WORD.findall(text, a, b)
+        # a name, a known head ("officials"), or a short noun phrase with its article ("the letter reads")
+        lowered = bool(words) and words[0].lower() in ("the", "a", "an") and len(words) <= 4
+        if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head \
+                and not lowered:
             return None
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
@@ -409,16 +642,28 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
 
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
-    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1]
+    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
+    sentences = _bounded(text, sentences)
+    skip = sorted(skip)
+    qstarts = [q[0] for q in quotes]
+
+    def quotes_from(a: int, b: int) -> list[tuple[int, int]]:
+        """Quotes that start in [a, b)."""
+        return quotes[bisect.bisect_left(qstarts, a):bisect.bisect_left(qstarts, b)]
+
+    def sentence_at(pos: int) -> Optional[int]:
+        i = bisect.bisect_right(sentences, (pos, float("inf"))) - 1
+        return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
+
     out: list[Attribution] = []
     by_sentence: dict[int, Attribution] = {}
     # one pass over the whole text finds every cue; sentences then take theirs by offset
     all_cues = lex.cue_index.find(folded, 0, len(folded)) if lex.spaced else None
     extra: list[Attribution] = []
     for i, (s, e) in enumerate(sentences):
-        if any(a <= s < b for a, b in skip):
+        if _in_any(s, skip):
             continue
-        att = _attribution_in(text, s, e, lex, folded, quotes, all_cues)
+        att = _attribution_in(text, s, e, lex, folded, quotes, all_cues, top=True)
         if att is not None:
             by_sentence[i] = att
             # further attributions inside the statement ("X says S but argues T, and Y said U")
@@ -427,7 +672,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 st = cur.statement
                 if _ntok(text[st[0]:st[1]]) < 8:
                     break
-                inner, cut, probe = None, st[0], st[0]
+                inner, embedded, cut, probe = None, None, st[0], st[0]
                 for _ in range(MAX_NESTED):
                     # "he said he intends to run ..., and leaders said ...": a cue too close to the
                     # start ("intends") is part of the statement; look on for the next one
@@ -436,11 +681,24 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         break
                     cut = min(cand.cue[0], cand.claimant[0] if cand.claimant and cand.claimant[0] > st[0]
                               else cand.cue[0])
-                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3:
+                    opens = cand.claimant is not None and cand.claimant[0] >= st[0] and \
+                        _ntok(text[st[0]:cand.claimant[0]]) <= 1
+                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
                         inner = cand
                         break
+                    if opens and cand.claimant is not None and \
+                            lex.claimant_head.get(text[cand.claimant[0]:cand.claimant[1]].lower()) != "pronoun" and \
+                            cand.statement[0] > cand.cue[0]:
+                        # "Reports suggest Maduro asked China to ...": the whole statement is itself an
+                        # attribution; it stays whole, and its inner claim is read too ("he" is the speaker
+                        # again: "Obama said he had told his envoy ..." is one claim)
+                        embedded = embedded or cand     # unless a later cue splits the statement
                     probe = cand.cue[1]
                 if inner is None:
+                    if embedded is not None and embedded.claimant is not None:
+                        extra.append(Attribution(embedded.kind, embedded.claimant[0], embedded.statement[1],
+                                                 embedded.statement, embedded.claimant, embedded.cue,
+                                                 embedded.confidence - 0.1))
                     break
                 a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
                 last = list(_WORD.finditer(text, a2, b2))
@@ -459,46 +717,48 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     used_quotes: set[tuple[int, int]] = set()
     for i, att in by_sentence.items():
         st = att.statement
-        inner = [q for q in quotes if st[0] - 1 <= q[0] < st[1]]
-        qlen = sum(min(q[1], st[1]) - q[0] for q in inner)
-        if inner and qlen >= 0.6 * (st[1] - st[0]):
-            q0, q1 = inner[0][0], inner[-1][1]
-            used_quotes.update(inner)
+        in_quotes = quotes_from(st[0] - 1, st[1])
+        qlen = sum(min(q[1], st[1]) - q[0] for q in in_quotes)
+        if in_quotes and qlen >= 0.6 * (st[1] - st[0]):
+            q0, q1 = in_quotes[0][0], in_quotes[-1][1]
+            used_quotes.update(in_quotes)
             out.append(Attribution("quote", min(att.start, q0), max(att.end, q1), (q0, q1), att.claimant, att.cue,
                                    min(0.95, att.confidence + 0.15)))
         else:
             out.append(att)
-    # a quote attributed in one sentence often goes on in the next one with no cue of its own
-    for k, a in enumerate(out):
-        if a.kind != "quote":
-            continue
-        idx = next((i for i, (s, e) in enumerate(sentences) if s <= a.end - 1 < e), None)
-        if idx is None or idx + 1 >= len(sentences) or idx + 1 in by_sentence:
-            continue
-        ns, ne = sentences[idx + 1]
-        follow = [q for q in quotes if ns <= q[0] <= ns + 1 and q[1] >= ne - 1]
-        if follow:
-            used_quotes.update(follow)
-            out[k] = Attribution("quote", a.start, max(a.end, follow[-1][1]), (a.statement[0], follow[-1][1]),
-                                 a.claimant, a.cue, a.confidence)
     # quotes whose cue sits in a neighbouring sentence ('He added: "..."' / '"..." the publication notes.')
+    dropped: set[int] = set()
+    pending: list[tuple[int, int]] = []
     for q in quotes:
         if q in used_quotes or _ntok(text[q[0]:q[1]]) < 4:
             continue
-        idx = next((i for i, (s, e) in enumerate(sentences) if s <= q[0] < e), None)
-        if idx is None or any(a <= q[0] < b for a, b in skip):
+        idx = sentence_at(q[0])
+        if idx is None or _in_any(q[0], skip):
             continue
-        cover = [i for i, (s, e) in enumerate(sentences) if s < q[1] and e > q[0]]
+        last_i = bisect.bisect_left(sentences, (q[1], -1))
+        cover = [i for i in range(idx, last_i) if sentences[i][0] < q[1] and sentences[i][1] > q[0]]
         if any(i in by_sentence and by_sentence[i].statement[0] <= q[0] < by_sentence[i].statement[1] for i in cover):
             continue
         end_sentence = sentences[cover[-1]] if cover else sentences[idx]
         speaker = _speaker_after(text, folded, q, end_sentence[1], lex, all_cues)
+        nxt_i = (cover[-1] if cover else idx) + 1
+        if speaker is None and q[1] >= end_sentence[1] - 1 and nxt_i < len(sentences) and \
+                sentences[nxt_i][0] - q[1] <= 2 and not text[q[1]:sentences[nxt_i][0]].count("\n"):
+            # '"How many times?" Clinton said.': a question mark ended the sentence before its speaker
+            speaker = _speaker_after(text, folded, q, sentences[nxt_i][1], lex, all_cues)
+        if speaker is None:
+            dash = _DASH_SPEAKER.match(text, q[1], min(len(text), q[1] + 80))
+            if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
+                # '"..." ― Carla Sanchez': the speaker signs the quote
+                out.append(Attribution("quote", q[0], dash.end(1), q, (dash.start(1), dash.end(1)),
+                                       (dash.start(1) - 1, dash.start(1)), 0.75))
+                continue
         if speaker is not None:
             # '"...," Sharpton said.' / '"...," said Monika Bickert, head of ...': the speaker follows the quote
             out.append(Attribution("quote", q[0], max(q[1], speaker[1][1]), q, speaker[0], speaker[1], 0.85))
             covered = by_sentence.get(cover[-1]) if cover else None
             if covered is not None and q[0] <= covered.statement[0] and covered.statement[1] <= q[1]:
-                out = [a for a in out if a is not covered]   # a piece of this quote, read as its own claim
+                dropped.add(id(covered))   # a piece of this quote, read as its own claim
             continue
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
@@ -509,12 +769,50 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         if neighbour is not None:
             out.append(Attribution("quote", q[0], q[1], q, neighbour.claimant, neighbour.cue, 0.7))
         elif _ntok(text[q[0]:q[1]]) >= MIN_UNATTRIBUTED_QUOTE_TOKENS:
+            pending.append(q)
+    out = [a for a in out if id(a) not in dropped]
+    # '"A," said Caddell. "B."': a quote with no cue right after an attributed one goes on in the same voice
+    said_quotes = sorted((a for a in out if a.kind == "quote" and a.claimant is not None),
+                         key=lambda a: a.statement[1])
+    ends = [a.statement[1] for a in said_quotes]
+    for q in pending:
+        # the signature is looked for a short way on, so that a text of one long line stays linear
+        line_end = text.find("\n", q[1], q[1] + MAX_SIGNATURE_REACH)
+        line_end = min(len(text), q[1] + MAX_SIGNATURE_REACH) if line_end < 0 else line_end
+        signed = re.search(r"[”\"»’'][ \t\u00a0]*(?=[―—–])", text[q[1]:line_end])
+        dash = _DASH_SPEAKER.match(text, q[1] + signed.end(), line_end) if signed is not None else None
+        if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
+            # '"A. B." And that's all he has "C." ― Christina Lastra': the line is signed at its end
+            out.append(Attribution("quote", q[0], q[1], q, (dash.start(1), dash.end(1)),
+                                   (dash.start(1) - 1, dash.start(1)), 0.7))
+            continue
+        at = sentence_at(q[0])
+        before = by_sentence.get(at - 1) if at is not None else None
+        k = bisect.bisect_right(ends, q[0]) - 1
+        prev = said_quotes[k] if k >= 0 else None
+        if at is not None and before is not None and before.claimant is not None and \
+                (prev is None or prev.end <= before.start) and \
+                _ntok(text[sentences[at][0]:q[0]]) == 0 and text.count("\n", before.end, q[0]) <= 2:
+            # 'Clinton said S.\n"How many times ..."': a quote that opens the paragraph after a paraphrase
+            out.append(Attribution("quote", q[0], q[1], q, before.claimant, before.cue, 0.6))
+            continue
+        gap = text[max(prev.end, prev.statement[1]):q[0]] if prev is not None else ""
+        at = sentence_at(q[0])
+        # only a quote that opens its sentence goes on in the previous voice; one inside narration
+        # ("as Trump went on about “how the system is rigged,”") is someone else's phrase
+        opens = at is not None and _ntok(text[sentences[at][0]:q[0]]) == 0
+        if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
+                _ntok(gap) <= MAX_CONTINUATION_GAP:
+            out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
+        else:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+    spans = {(a.start, a.end) for a in out}
     for x in extra:
-        if (x.start, x.end) in {(a.start, a.end) for a in out}:
+        if (x.start, x.end) in spans:
             # the claim id is built from the span: give the inner one its own evidence span
             x = Attribution(x.kind, x.cue[0] if x.cue else x.start, x.statement[1], x.statement, x.claimant, x.cue,
                             x.confidence)
         out.append(x)
+        spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))
     return out

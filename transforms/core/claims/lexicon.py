@@ -179,6 +179,15 @@ class LangLexicon:
     capitalised_nouns: bool = False
     addressee_cues: frozenset[str] = frozenset()
     adjunct_words: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()          # "did not say": a negated cue asserts nothing
+    hearsay_cues: frozenset[str] = frozenset()       # "X is said to ...": X is the topic, not the source
+    claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
+    non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
+    question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
+    noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
+    demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
+    noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
+    institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
     # quantities of every kind (configs/units.toml merged in; see numbers.py)
@@ -212,6 +221,7 @@ class LangLexicon:
     re_per: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"[ \u00a0]?/[ \u00a0]?"))
     re_age_after: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
     re_age_before: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
+    re_institution: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
 
     def fold(self, s: str) -> str:
         return s.lower().replace("\u200c", " ")
@@ -229,7 +239,7 @@ def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -
 
 
 _TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numbers", "modifiers", "units",
-             "prefix_units", "context", "rates", "attribution", "claimants", "quotes"}
+             "prefix_units", "context", "rates", "attribution", "claimants", "quotes", "institutions"}
 
 
 _SECTION_KEYS = {
@@ -240,7 +250,9 @@ _SECTION_KEYS = {
                 "rate_blockers", "half_after"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
-                    "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words"},
+                    "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "question_words", "noun_cues",
+                    "noun_cue_followers", "demonstratives"},
     "quotes": {"pairs"},
 }
 
@@ -294,6 +306,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     attr = _get(data, "attribution", path, dict, {})
     claimants = _get(data, "claimants", path, dict, {})
     quotes = _get(data, "quotes", path, dict, {})
+    institutions = _get(data, "institutions", path, dict, {})
 
     def lower(ws: list[Any]) -> list[str]:
         return [str(w).lower().replace("\u200c", " ") for w in ws]
@@ -325,7 +338,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     context_to_concept = invert(context, "context")
     modifier_of = invert(mods, "modifiers")
     rate_of = invert(rates, "rates")
-    verbs = lower(_get(attr, "verbs", path, list, []))
+    # hearsay cues ("is said") are found like verbs and read without a claimant
+    verbs = lower(_get(attr, "verbs", path, list, [])) + lower(_get(attr, "hearsay_cues", path, list, []))
     post = lower(_get(attr, "post_verbs", path, list, []))
     # postpositions are cues too ("X zufolge"): found like prepositions, read with the claimant before them
     preps = lower(_get(attr, "prepositions", path, list, [])) + lower(_get(attr, "postpositions", path, list, []))
@@ -365,6 +379,15 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         capitalised_nouns=_get(attr, "capitalised_nouns", path, bool, False),
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
+        negations=frozenset(lower(_get(attr, "negations", path, list, []))),
+        hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
+        claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
+        non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
+        question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
+        noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
+        demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
+        noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
+        institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
         symbol_to_concept=symbol_to_concept,
         count_stops=frozenset(lower(_get(num, "count_stops", path, list, []))),
@@ -395,6 +418,10 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     )
     object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps, sx))
     object.__setattr__(lex, "claimant_index", PhraseIndex.build(list(claimant_head), sx))
+    if lex.institutions:
+        # longest surface first; no right boundary, so case endings ("минфина") still match
+        alts = "|".join(re.escape(w) for w in sorted(lex.institutions, key=lambda w: (-len(w), w)))
+        object.__setattr__(lex, "re_institution", re.compile(("(?<!\\w)(?:" if sp else "(?:") + alts + ")"))
     links = lower(_get(num, "unit_links", path, list, []))
     if links:
         # "75 millions de dollars", "3,5 milhões de dólares": a linking word between number and unit

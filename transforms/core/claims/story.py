@@ -12,6 +12,7 @@ more likely two different facts than a disagreement.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,158 @@ from transforms.core.records import ArticleMeta, Claim
 
 DISPUTABLE_KINDS = ("quantity", "equipment")
 MAX_RATIO = 1.5
+SAID_KINDS = ("reported", "quote")
+# Share of the statements' entities and numbers two claims must have in common (Jaccard).
+MIN_CONTENT_JACCARD = 0.5
+# Same language: share of content words (4+ letters) the statements must have in common as well.
+MIN_WORD_JACCARD = 0.2
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@dataclass(frozen=True)
+class SaidParts:
+    """What a reported claim or quote asserts, read back from its key: who, about which entities, which numbers."""
+
+    claimant: str
+    items: frozenset[str]            # entity ids and unit:value numbers of the statement
+    units: Mapping[str, str]         # unit -> value given, to tell a disagreement from another claim
+    words: frozenset[str]            # content words of the statement (compared within one language)
+    lang: str
+
+
+def said_parts(c: Claim) -> Optional[SaidParts]:
+    """Parse ``said/<claimant>/<entities>[/<numbers>]``; None for other kinds or foreign keys."""
+    if c.kind not in SAID_KINDS or not c.claim_key.startswith("said/"):
+        return None
+    parts = c.claim_key.split("/", 3)
+    claimant = parts[1] if len(parts) > 1 else ""
+    ents = [e for e in (parts[2] if len(parts) > 2 else "").split(",") if e]
+    nums = [n for n in (parts[3] if len(parts) > 3 else "").split(";") if n]
+    units = {}
+    for n in nums:
+        unit, _, value = n.rpartition(":")
+        units[unit] = value
+    words = frozenset(w.lower() for w in _CONTENT_WORD.findall(c.statement or ""))
+    return SaidParts(claimant, frozenset(ents) | frozenset(nums), units, words, c.lang or "")
+
+
+def claimant_identities(claimant: str) -> tuple[str, frozenset[str]]:
+    """``<type>[+<identity>...]`` -> (type, identities); see ``claims._claimant_identity``."""
+    base, *ids = claimant.split("+")
+    return base, frozenset(ids)
+
+
+def _same_identity(a: str, b: str) -> bool:
+    ia, _, wa = a.partition("@")
+    ib, _, wb = b.partition("@")
+    # "the Foreign Ministry" and "the Russian Foreign Ministry" in one story are one claimant
+    return ia == ib and (not wa or not wb or wa == wb)
+
+
+def same_claimant(a: str, b: str) -> bool:
+    """Whether two claimants are one source: a shared identity, or, when neither has one, the same type."""
+    ta, ia = claimant_identities(a)
+    tb, ib = claimant_identities(b)
+    if ia or ib:
+        return any(_same_identity(x, y) for x in ia for y in ib)
+    return ta == tb
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def same_assertion(a: SaidParts, b: SaidParts) -> bool:
+    """Whether two reported claims or quotes of one story carry the same assertion.
+
+    Same claimant (an entity, an institution, or a kind of source), and statements about the same
+    entities and numbers; within one language their words must overlap as well, so one speaker's two
+    different statements about the same country stay apart. A claim with no claimant (``none:``) has a
+    key of its words: it matches only the very same words, never on its cue alone.
+    """
+    unknown = a.claimant.startswith("none:") + b.claimant.startswith("none:")
+    if unknown == 1:
+        return False
+    if unknown == 2:
+        # two quotes with no speaker named: only the same figure (and most of the rest) joins them
+        shared_nums = {i for i in a.items & b.items if not i.startswith(("place:", "person:", "org:", "equipment:"))}
+        if not shared_nums or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
+            return False
+        return not (a.lang and a.lang == b.lang and _jaccard(a.words, b.words) < MIN_WORD_JACCARD)
+    if not same_claimant(a.claimant, b.claimant):
+        return False
+    # a named model (Igla-S, Su-30MK2) is what a claim is about: one that names it and one that does not differ
+    ea = {i for i in a.items if i.startswith("equipment:")}
+    eb = {i for i in b.items if i.startswith("equipment:")}
+    if (ea or eb) and not ea & eb:
+        return False
+    # a claimant known by its kind only ("officials", "he") needs more shared content
+    weak = not (claimant_identities(a.claimant)[1] or claimant_identities(b.claimant)[1])
+    shared = a.items & b.items
+    if len(shared) < (2 if weak else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
+        return False
+    if a.lang and a.lang == b.lang and _jaccard(a.words, b.words) < MIN_WORD_JACCARD:
+        return False
+    return True
+
+
+def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
+    """``claim_id -> group key`` for one story's claims.
+
+    Quantities and equipment keep their own key (it is built from concepts and values already).
+    Reported claims and quotes that carry the same assertion (``same_assertion``, linked
+    transitively) share the smallest claim key among them, so the result does not depend on the
+    order claims arrive in. Claims are compared only with those of the same claimant identity.
+    """
+    out: dict[str, str] = {}
+    said: list[tuple[Claim, SaidParts]] = []
+    for c in sorted(claims, key=lambda c: c.claim_id):
+        p = said_parts(c)
+        out[c.claim_id] = c.claim_key
+        if p is not None:
+            said.append((c, p))
+    parent = list(range(len(said)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # only claims that could share a claimant are compared: blocks by identity (without its "@" part),
+    # or by type for claimants that have no identity
+    by_claimant: dict[str, list[int]] = defaultdict(list)
+    for i, (_, p) in enumerate(said):
+        base, ids = claimant_identities(p.claimant)
+        for block in ({x.partition("@")[0] for x in ids} or {"type:" + (base if not base.startswith("none:") else "none")}):
+            by_claimant[block].append(i)
+    seen: set[tuple[int, int]] = set()
+    for members in by_claimant.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1:]:
+                if (i, j) in seen:
+                    continue
+                seen.add((i, j))
+                ci, pi = said[i]
+                cj, pj = said[j]
+                # a claim with no claimant is keyed by its words: equal keys are the same words
+                if pi.claimant.startswith("none:") and ci.claim_key == cj.claim_key or same_assertion(pi, pj):
+                    parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(said)):
+        groups[find(i)].append(i)
+    # the group's key is its smallest member key; two groups that would share one (one speaker, two
+    # statements about the same entities) are told apart by a suffix, in a fixed order
+    ordered = sorted(groups.values(), key=lambda ms: (min(said[i][0].claim_key for i in ms),
+                                                      min(said[i][0].claim_id for i in ms)))
+    taken: dict[str, int] = {}
+    for members in ordered:
+        key = min(said[i][0].claim_key for i in members)
+        n = taken.get(key, 0)
+        taken[key] = n + 1
+        for i in members:
+            out[said[i][0].claim_id] = key if n == 0 else f"{key}#{n + 1}"
+    return out
 
 
 @dataclass(frozen=True)
@@ -40,6 +193,7 @@ class StoryClaim:
     claim_ids: tuple[str, ...]
     article_ids: tuple[str, ...]
     sources: tuple[str, ...]
+    claim_keys: tuple[str, ...] = ()            # the members' own keys (several when claims were matched)
 
 
 def _value_of(c: Claim) -> Union[float, str]:
@@ -62,11 +216,15 @@ def _time_key(meta: Optional[ArticleMeta], article_id: str) -> tuple[int, str, s
 
 def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, ArticleMeta]) -> list[StoryClaim]:
     """One row per (story, claim key), sorted by story, then claim key."""
-    groups: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    by_story: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
         meta = articles.get(c.article_id)
-        story = c.story_id or (meta.story_id if meta else "") or c.article_id
-        groups[(story, c.claim_key)].append(c)
+        by_story[c.story_id or (meta.story_id if meta else "") or c.article_id].append(c)
+    groups: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    for story, members in by_story.items():
+        group_of = match_groups(members)
+        for c in members:
+            groups[(story, group_of[c.claim_id])].append(c)
 
     # slot -> source -> values given, to find outlets that disagree
     slot_values: dict[tuple[str, str], dict[str, set[Union[float, str]]]] = defaultdict(lambda: defaultdict(set))
@@ -92,7 +250,9 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         disputed = False
         values: tuple[Union[float, str], ...] = tuple(sorted({_value_of(c) for c in cs}, key=str))
         by_source = slot_values.get((story, slot))
-        if kind in DISPUTABLE_KINDS and by_source:
+        if kind in SAID_KINDS:
+            values, disputed = _said_values(cs, articles)
+        elif kind in DISPUTABLE_KINDS and by_source:
             mine = {_value_of(c) for c in cs}
             all_values = sorted({v for vs in by_source.values() for v in vs}, key=str)
             for src_a, va in by_source.items():
@@ -109,6 +269,27 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
             article_count=len(article_ids), source_count=len(sources), languages=langs,
             first_published_at=first_meta.published_at if first_meta else None, first_article_id=first,
             values=values, disputed=disputed, claim_ids=tuple(sorted(c.claim_id for c in cs)),
-            article_ids=article_ids, sources=sources,
+            article_ids=article_ids, sources=sources, claim_keys=tuple(sorted({c.claim_key for c in cs})),
         ))
     return out
+
+
+def _said_values(cs: list[Claim], articles: Mapping[str, ArticleMeta]) -> tuple[tuple[str, ...], bool]:
+    """The numbers outlets give in one matched statement, and whether two outlets give different ones."""
+    by_unit: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for c in cs:
+        p = said_parts(c)
+        if p is None:
+            continue
+        meta = articles.get(c.article_id)
+        for unit, value in p.units.items():
+            by_unit[unit][meta.source if meta else c.article_id].add(value)
+    values: set[str] = set()
+    disputed = False
+    for unit, per_source in by_unit.items():
+        given = {v for vs in per_source.values() for v in vs}
+        values.update(f"{unit}={v}" for v in given)
+        if len(per_source) > 1 and len(given) > 1 and any(a.isdisjoint(b) for a in per_source.values()
+                                                           for b in per_source.values() if a is not b):
+            disputed = True
+    return tuple(sorted(values)), disputed
