@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from transforms.core.config import ConfigError
@@ -54,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     cp.add_argument("--state", default=None, help="state holding the run lock (default: OUTPUT/.state)")
     cp.add_argument("--dataset", dest="datasets", action="append", default=None,
                     help="compact only this dataset (repeatable; default: all)")
+    cp.add_argument("--retention-hours", type=float, default=168.0,
+                    help="keep files that older versions need for this long, for time travel (default: 168)")
     return ap
 
 
@@ -72,29 +73,41 @@ def _logging(level: str) -> None:
         handler.addFilter(_DropBeamImportNoise())
 
 
+def result_line(row: dict, output: str) -> str:
+    """The run's one line: what it added, and plainly when it added nothing."""
+    what = f"run {row['run_id']} (attempt {row['attempt']})"
+    if not (row["articles_added"] or row["claims_added"] or row["stories_changed"] or row["failures_added"]):
+        return f"{what} added nothing to {output} (articles_added 0): these inputs were committed before"
+    return (f"{what} committed to {output}: articles_added {row['articles_added']}, "
+            f"claims_added {row['claims_added']}, stories_changed {row['stories_changed']}, "
+            f"failures_added {row['failures_added']}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, beam_args = parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
     _logging(getattr(args, "log_level", "WARNING"))
     try:
         if args.command == "query":
             from pipelines.query import run_query
-            print(run_query(Path(args.output), args.sql, args.format))
+            print(run_query(args.output, args.sql, args.format))
             return 0
         if args.command == "summary":
             from pipelines.query import summary
-            print(summary(Path(args.output)))
+            print(summary(args.output))
             return 0
         if args.command == "report":
             from pipelines.report import write_report
-            print(write_report(Path(args.output)))
+            print(write_report(args.output))
             return 0
         if args.command == "compact":
             from pipelines.compact import main as compact_main
-            done = compact_main(Path(args.output), args.state, args.datasets)
+            done = compact_main(args.output, args.state, args.datasets, args.retention_hours)
             if not done.changed:
                 print("nothing to compact")
             for name, (before, after) in sorted(done.merged.items()):
                 print(f"{name}: {before} files -> {after}")
+            if done.removed:
+                print(f"removed {done.removed} file(s) no committed version needs")
             return 0
         bad = [a for a in beam_args if not a.startswith("--")]
         if bad:
@@ -107,9 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = fetch(args, beam_args)
         else:  # pragma: no cover - argparse rejects unknown commands
             raise ConfigError(f"unknown command {args.command}")
+        print(result_line(result.runs_row, result.output))
         if not args.quiet:
             from pipelines.query import summary
-            print(f"run {result.run_id} published to {result.output}\n")
+            print()
             print(summary(result.output))
         return 0
     except ConfigError as exc:

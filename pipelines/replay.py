@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Sequence
 
+from pipelines.delta import normalise_output
 from pipelines.runner import RunResult, execute, replay_run_id
 from pipelines.settings import settings_from_config
 from pipelines.state_store import open_state
@@ -14,7 +14,7 @@ from transforms.read import ReadSources
 
 def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     config = load_config(args.config, args.sets)
-    output = Path(args.output).absolute()
+    output = normalise_output(args.output)
     with open_state(args.state, output) as state:
         # Built under the lock: the settings carry the dedup and story index of earlier runs.
         settings = settings_from_config(config, state_dir=str(state))
