@@ -86,6 +86,20 @@ def store_errors(output: str, doing: str) -> Iterator[None]:
 
 # -- filesystem helpers (Beam's FileSystems: local, s3:// and gs:// alike) ---------------------
 
+_OPTIONS_SET = False
+
+
+def use_options(options: Any = None) -> None:
+    """Give Beam's FileSystems the run's options (its S3 client needs some; none means the environment's)."""
+    global _OPTIONS_SET
+    if options is None and _OPTIONS_SET:
+        return
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+    FileSystems.set_options(options if options is not None else PipelineOptions([]))
+    _OPTIONS_SET = True
+
+
 def check_filesystem(output: str) -> None:
     """A one-line SinkError when no filesystem for ``output``'s scheme is installed."""
     if not is_url(output):
@@ -158,6 +172,7 @@ class OutputTables:
     def __init__(self, output: str | os.PathLike[str]):
         self.url = normalise_output(output)
         self.options = storage_options()
+        use_options()
 
     def uri(self, name: str) -> str:
         return join(self.url, name)

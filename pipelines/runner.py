@@ -128,8 +128,10 @@ def _claimwire_version() -> str:
 def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id: str, command: str,
             beam_args: Sequence[str]) -> RunResult:
     """Build, run and commit; the previous committed state stays intact on any failure."""
-    from pipelines.delta import OutputTables, check_filesystem
+    from pipelines.delta import OutputTables, check_filesystem, use_options
     output = normalise_output(output)
+    options = pipeline_options(beam_args, settings.config.get("run.runner"))
+    use_options(options)
     check_filesystem(output)
     tables = OutputTables(output)
     tables.check_layout()
@@ -141,7 +143,6 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     attempt = tables.begin(run_id, command)
     index_dir = state / f"index-{attempt.attempt_id}"
     started = datetime.now(timezone.utc)
-    options = pipeline_options(beam_args, settings.config.get("run.runner"))
     # The files of each table's latest version: dedup and story summaries read them in the graph.
     published = {name: tables.open(name).file_uris() for name in ("articles", "claims")}
     p = beam.Pipeline(options=options)
