@@ -310,6 +310,18 @@ class OutputTables:
             put(join(attempt_folder(self.url, attempt), "attempt.json"), json.dumps(marker).encode())
         return Attempt(run_id, serial, attempt, previous + 1)
 
+    def abandon(self, attempt: Attempt) -> None:
+        """Remove what a failed attempt wrote (nothing of it was committed); best effort."""
+        try:
+            for name in DATA_TABLES:
+                delete(match(join(self.uri(name), f"**-{attempt.attempt_id}-*.parquet")))
+            folder = attempt_folder(self.url, attempt.attempt_id)
+            delete(match(join(folder, "**")))
+            if not is_url(folder):
+                _rmtree_empty(folder)
+        except Exception as exc:   # the next run's recover removes it
+            log.warning("could not remove the files of the failed attempt %s: %s", attempt.attempt_id, exc)
+
     def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
         by: dict[str, list[dict]] = {n: [] for n in DATASETS}
         for path in match(join(attempt_folder(self.url, attempt.attempt_id), "receipts", "*", "*.json")):

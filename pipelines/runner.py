@@ -157,6 +157,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         # wrapped (FnApiRunner: RuntimeError("OSError: [Errno 28] ...")). That is the run's
         # one-line reason, not a traceback; anything else is a bug and propagates.
         shutil.rmtree(index_dir, ignore_errors=True)
+        tables.abandon(attempt)
         reason = _os_error_reason(exc)
         if reason is None:
             raise
