@@ -62,7 +62,9 @@ def normalise_output(output: str | os.PathLike[str]) -> str:
 
 def storage_options() -> dict[str, str]:
     """Options delta-rs does not take from the standard environment by itself."""
-    opts: dict[str, str] = {}
+    # object_store retries a failing request for up to 180 s by default: a bucket that does not
+    # exist or an endpoint that is down should be one line within seconds, not three minutes.
+    opts: dict[str, str] = {"max_retries": "3", "retry_timeout": "20s", "connect_timeout": "10s"}
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
     if endpoint.lower().startswith("http://"):
         opts["AWS_ALLOW_HTTP"] = "true"     # a local S3 API (MinIO, moto): object_store refuses http otherwise
