@@ -122,6 +122,12 @@ def check_filesystem(output: str) -> None:
                             "(pip install 'claimwire[aws]')") from None
 
 
+def check_output(output: str) -> None:
+    """Before anything is locked or written: the filesystem is installed, the layout is ours."""
+    check_filesystem(output)
+    OutputTables(output).check_layout()
+
+
 def put(path: str, data: bytes) -> None:
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
@@ -208,8 +214,11 @@ class OutputTables:
     def open(self, name: str, version: int | None = None):
         from deltalake import DeltaTable
         with store_errors(self.url, "could not read"):
-            dt = DeltaTable(self.uri(name), version=version, storage_options=self.options)
-        self._check_foreign(name, dt)
+            dt = DeltaTable(self.uri(name), storage_options=self.options)
+        self._check_foreign(name, dt)          # on the latest version: a foreign table has no pinned one
+        if version is not None and version != dt.version():
+            with store_errors(self.url, f"could not read version {version} of the {name} table under"):
+                dt.load_as_version(version)
         return dt
 
     def _check_foreign(self, name: str, dt: Any) -> None:

@@ -52,6 +52,8 @@ def fetch(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     # A live run's inputs are whatever the web says now: the run id is unique per run.
     run_id = hashlib.blake2b(f"fetch\x00{config.hash}\x00{started.isoformat()}\x00{urls}".encode(),
                              digest_size=8).hexdigest()
+    from pipelines.delta import check_output
+    check_output(output)
     with open_state(args.state, output) as state:
         settings = settings_from_config(config, state_dir=str(state))
         warc_dir = Path(output) / "warc"

@@ -15,6 +15,8 @@ from transforms.read import ReadSources
 def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     config = load_config(args.config, args.sets)
     output = normalise_output(args.output)
+    from pipelines.delta import check_output
+    check_output(output)
     with open_state(args.state, output) as state:
         # Built under the lock: the settings carry the dedup and story index of earlier runs.
         settings = settings_from_config(config, state_dir=str(state))
