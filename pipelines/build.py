@@ -12,7 +12,7 @@ import apache_beam as beam
 from apache_beam.io.parquetio import ReadAllFromParquet
 
 from transforms.claims import ExtractClaims, SummariseStories
-from transforms.common import FAILURES, MAIN, Counters
+from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import Stage
 from transforms.core.schemas import article_row, claim_row, failure_row, story_claim_row
 from transforms.extract import ExtractArticles
@@ -58,6 +58,40 @@ def _claim_row(pair, run_id: str) -> dict:
     return claim_row(claim, article, run_id)
 
 
+def _article_row(article, run_id: str) -> dict:
+    return article_row(article, run_id)
+
+
+def _story_claim_row(item, run_id: str) -> dict:
+    return story_claim_row(item, run_id)
+
+
+class _RowFn(beam.DoFn):
+    """A record -> its dataset row; a record whose row cannot be built is a ``sink`` failure.
+
+    Only ``in`` and ``failed`` are counted here: the writer counts the rows it writes
+    as ``out`` (and the ones it is handed as ``in``), so sink in = out + failed.
+    """
+
+    def __init__(self, to_row, run_id: str):
+        self._to_row = to_row
+        self._run_id = run_id
+
+    def setup(self) -> None:
+        self._counters = Counters(Stage.SINK.value)
+
+    def process(self, record):
+        yield from dead_letter(Stage.SINK.value, self._counters, record, self._one(record), fan_out=True)
+
+    def _one(self, record):
+        yield self._to_row(record, self._run_id)
+
+
+def _rows(pcoll, label: str, to_row, run_id: str) -> dict:
+    outs = pcoll | label >> beam.ParDo(_RowFn(to_row, run_id)).with_outputs(FAILURES, main=MAIN)
+    return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
+
+
 def _write_index(rows, folder: str) -> str:
     from transforms.core.dedup_index import write_index
     return str(write_index(rows, folder))
@@ -86,13 +120,17 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
              | "IndexList" >> beam.combiners.ToList()
              | "WriteIndex" >> beam.Map(_write_index, index_dir))
 
+    article_rows = _rows(articles, "ArticleRows", _article_row, run_id)
+    claim_rows = _rows(claims[MAIN], "ClaimRows", _claim_row, run_id)
+    story_claim_rows = _rows(summary["story_claims"], "StoryClaimRows", _story_claim_row, run_id)
     failures = ((read[FAILURES], extracted[FAILURES], language[FAILURES], folded[FAILURES],
-                 stories[FAILURES], claims[FAILURES]) | "AllFailures" >> beam.Flatten())
+                 stories[FAILURES], claims[FAILURES], summary[FAILURES], article_rows[FAILURES],
+                 claim_rows[FAILURES], story_claim_rows[FAILURES]) | "AllFailures" >> beam.Flatten())
     rows = {
-        "articles": articles | "ArticleRows" >> beam.Map(article_row, run_id),
-        "claims": claims[MAIN] | "ClaimRows" >> beam.Map(_claim_row, run_id),
+        "articles": article_rows[MAIN],
+        "claims": claim_rows[MAIN],
         "stories": summary["stories"],
-        "story_claims": summary["story_claims"] | "StoryClaimRows" >> beam.Map(story_claim_row, run_id),
+        "story_claims": story_claim_rows[MAIN],
         "failures": failures | "FailureRows" >> beam.Map(failure_row, run_id),
     }
     written = rows | "WriteDatasets" >> WriteDatasets(output, run_id, attempt)

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, S3Options, StandardOptions
 
 from pipelines.build import build
 from pipelines.settings import Settings
@@ -53,6 +53,15 @@ def pipeline_options(beam_args: Sequence[str], default_runner: str) -> PipelineO
     if not std.runner:
         # The DirectRunner's default tries Prism, which downloads a binary at run time.
         std.runner = default_runner
+    # boto3 reads AWS_ENDPOINT_URL and AWS_REGION itself, but workers on other machines do
+    # not share the driver's environment: the endpoint and region travel in the options so
+    # they reach the same store (a MinIO or a local S3 API too). Credentials do not: options
+    # are shown in a runner's UI, and each worker has its own chain (env, profile, role).
+    s3 = options.view_as(S3Options)
+    if not s3.s3_endpoint_url:
+        s3.s3_endpoint_url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+    if not s3.s3_region_name:
+        s3.s3_region_name = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     return options
 
 
@@ -80,12 +89,21 @@ def run_lock(state_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def replay_run_id(config_hash: str, files: Sequence[str], command: str) -> str:
-    """Same inputs and config -> same run id, so a rerun rewrites the same files and adds no rows."""
+def replay_run_id(config_hash: str, files: Sequence[str], command: str,
+                  url_fingerprint: Callable[[str], bytes] | None = None) -> str:
+    """Same inputs and config -> same run id, so a rerun rewrites the same files and adds no rows.
+
+    A local file counts by its bytes. A URL counts by ``url_fingerprint`` (the store's
+    content checksum where it has one, see transforms.read.input_fingerprint), so the
+    driver does not download every object of a bucket to name the run.
+    """
     h = hashlib.blake2b(digest_size=8)
     h.update(f"{command}\x00{config_hash}\x00".encode())
     for path in sorted(files):
         h.update(path.encode("utf-8", "surrogateescape") + b"\x00")
+        if url_fingerprint is not None and "://" in path:
+            h.update(url_fingerprint(path))
+            continue
         try:
             with open(path, "rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 
 from transforms.core.records import Failure, RawDocument
-from transforms.core.sources import ReadLimits, decode_text, discover, read_input, parse_jsonl_record
+from transforms.core.sources import (NOTHING_MATCHED, ReadLimits, classify_listing, decode_text, discover,
+                                     parse_jsonl_record, read_input)
 
 LIMITS = ReadLimits(max_document_bytes=10_000, max_file_bytes=100_000, max_line_bytes=20_000)
 
@@ -121,3 +122,33 @@ def test_hidden_files_and_folders_are_reported_not_read(tmp_path):
     assert [Path(f.path).name for f in files] == ["ok.txt"]
     assert sorted((Path(f.input).name, f.detail) for f in failures) == [
         (".DS_Store", "hidden file or folder not read"), (".git", "hidden file or folder not read")]
+
+
+def test_a_store_listing_follows_the_rules_of_local_folders():
+    listed = ["s3://b/in/a.txt", "s3://b/in/.git/x.txt", "s3://b/in/.git/y/z.txt", "s3://b/in/sub/.DS_Store",
+              "s3://b/in/notes.md", "s3://b/in/sub/", "s3://b/in/sub/r.jsonl.gz", "s3://b/in/w.warc.gz"]
+    files, failures = classify_listing("s3://b/in", listed)
+    assert [(f.path, f.kind) for f in files] == [("s3://b/in/a.txt", "text"), ("s3://b/in/sub/r.jsonl.gz", "jsonl"),
+                                                 ("s3://b/in/w.warc.gz", "warc")]
+    assert sorted((f.input, f.reason, f.detail) for f in failures) == [
+        ("s3://b/in/.git", "unsupported_format", "hidden file or folder not read"),        # once, not per object
+        ("s3://b/in/notes.md", "unsupported_format", "unrecognised file type .md"),
+        ("s3://b/in/sub/.DS_Store", "unsupported_format", "hidden file or folder not read")]
+    # A glob hides what starts with a dot below its fixed part; a file named in full is read.
+    files, failures = classify_listing("s3://b/in/*.txt", ["s3://b/in/.h.txt", "s3://b/in/a.txt"])
+    assert [f.path for f in files] == ["s3://b/in/a.txt"] and [f.input for f in failures] == ["s3://b/in/.h.txt"]
+    files, failures = classify_listing("s3://b/in/.h.txt", ["s3://b/in/.h.txt"])
+    assert [f.path for f in files] == ["s3://b/in/.h.txt"] and failures == []
+
+
+def test_a_url_or_glob_that_matches_nothing_is_a_failure(tmp_path):
+    (tmp_path / "a.txt").write_text("hello world")
+    (tmp_path / ".b.txt").write_text("hidden")
+    listed = {"gs://b/x/": [], "gs://b/y.txt": ["gs://b/y.txt"]}
+    files, failures = discover(["gs://b/x/", "gs://b/y.txt", str(tmp_path / "*.txt"), str(tmp_path / "zz*.txt")],
+                               listed.__getitem__)
+    assert [f.path for f in files] == [str(tmp_path / "a.txt"), "gs://b/y.txt"]
+    assert [(f.input, f.reason, f.detail) for f in failures] == [
+        (str(tmp_path / "zz*.txt"), "unreadable", NOTHING_MATCHED), ("gs://b/x/", "unreadable", NOTHING_MATCHED)]
+    files, failures = discover(["s3://b/k.txt"])           # no lister: a failure, never a crash
+    assert files == [] and failures[0].reason == "unreadable"

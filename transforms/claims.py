@@ -5,8 +5,8 @@ import dataclasses
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters
-from transforms.core.records import ArticleMeta, Failure, Reason, Stage
+from transforms.common import FAILURES, MAIN, Counters, dead_letter
+from transforms.core.records import ArticleMeta, Stage
 from transforms.core.storyrows import story_row
 
 
@@ -19,17 +19,16 @@ class _ClaimsFn(beam.DoFn):
 
     def process(self, article):
         self._counters.inc("in")
-        try:
-            claims = self._extractor.extract(article.article_id, article.text, article.lang)
-        except Exception as exc:  # a bug in a rule must cost one article, not the run
-            self._counters.inc("failed")
-            yield beam.pvalue.TaggedOutput(FAILURES, Failure(
-                Stage.CLAIMS.value, Reason.CLAIMS_ERROR.value, article.input, f"{type(exc).__name__}: {exc}"[:500]))
-            return
+        yield from dead_letter(Stage.CLAIMS.value, self._counters, article, self._one(article))
+
+    def _one(self, article):
+        # Every claim is built before the first is emitted: a bug in a rule costs the
+        # article (one failures row), never half of its claims.
+        claims = [(article, dataclasses.replace(c, story_id=article.story_id, lang=c.lang or article.lang))
+                  for c in self._extractor.extract(article.article_id, article.text, article.lang)]
         self._counters.inc("out")
         self._counters.inc("claims", len(claims))
-        for c in claims:
-            yield article, dataclasses.replace(c, story_id=article.story_id, lang=c.lang or article.lang)
+        yield from claims
 
 
 class ExtractClaims(beam.PTransform):
@@ -109,13 +108,36 @@ class SummariseStories(beam.PTransform):
                         | "PriorClaimsTouched" >> beam.Filter(lambda kv, t: kv[0] in t, touched))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())
-        outs = grouped | "Summarise" >> beam.FlatMap(_summarise_with_run, self._run_id).with_outputs(
-            "stories", main="story_claims")
-        return {"stories": outs["stories"], "story_claims": outs["story_claims"]}
+        outs = grouped | "Summarise" >> beam.ParDo(_SummariseFn(self._run_id)).with_outputs(
+            "stories", FAILURES, main="story_claims")
+        return {"stories": outs["stories"], "story_claims": outs["story_claims"], FAILURES: outs[FAILURES]}
 
 
-def _summarise_with_run(item, run_id):
-    return _summarise(run_id, item)
+class _SummariseFn(beam.DoFn):
+    """One story touched by this run -> its stories row and story_claims rows.
+
+    The record here is the story: if aggregating it raises, the story's rows are not
+    rewritten (its published rows stand) and one failures row names the story id.
+    """
+
+    def __init__(self, run_id: str):
+        self._run_id = run_id
+
+    def setup(self) -> None:
+        self._counters = Counters(Stage.SUMMARISE.value)
+
+    def process(self, item):
+        story_id, grouped = item
+        if not grouped["metas"]:
+            return []   # not touched by this run: nothing to summarise
+        self._counters.inc("in")
+        return dead_letter(Stage.SUMMARISE.value, self._counters, item, self._one(item),
+                           where=f"story:{story_id}")
+
+    def _one(self, item):
+        rows = list(_summarise(self._run_id, item))   # whole or nothing per story
+        self._counters.inc("out")
+        yield from rows
 
 
 def _meta_of_row(item):

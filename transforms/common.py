@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, Callable, Iterable
+import traceback
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.core.records import Failure
+from transforms.core.records import Failure, Reason
 
 MAIN = "main"
 FAILURES = "failures"
@@ -83,11 +84,62 @@ class Counters:
             progress.add(f"{self.stage}.{outcome}", n)
 
 
+def input_of(element: Any) -> str:
+    """The ``input`` a failure row names for an element of any stage (path, path:line or URL)."""
+    for attr in ("input", "path", "link", "url"):
+        value = getattr(element, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    if isinstance(element, tuple) and element:
+        # (article, claim) pairs, (key, value) pairs and grouped (key, values) items
+        first = input_of(element[0])
+        return first if first else input_of(element[-1]) if len(element) > 1 else ""
+    if isinstance(element, dict):
+        for key in ("input", "url", "article_id", "story_id", "claim_id"):
+            if isinstance(element.get(key), str) and element[key]:
+                return element[key]
+    if isinstance(element, str):
+        return element
+    return ""
+
+
+def internal_failure(stage: str, element: Any, exc: BaseException, where: str | None = None) -> Failure:
+    """The failures row of a record whose handling raised: type, message and the last frame.
+
+    No traceback text: the row is for an analyst, the frame is enough for a bug report.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    message = " ".join(str(exc).split())
+    detail = f"{type(exc).__name__}: {message}"[:400] + last
+    return Failure(stage, Reason.INTERNAL_ERROR.value, where if where is not None else input_of(element) or "?",
+                   detail)
+
+
+def dead_letter(stage: str, counters: "Counters", element: Any, outputs: Iterable[Any],
+                fan_out: bool = False, where: str | None = None) -> Iterator[Any]:
+    """Pass ``outputs`` through; an exception while producing them becomes one failures row.
+
+    What was yielded before the exception stands (a WARC file read up to a damaged
+    record keeps its articles). The failing element is counted ``failed`` (and, for a
+    fan-out stage, ``in`` too, as the record that could not be read), so in = out + failed.
+    """
+    try:
+        yield from outputs
+    except Exception as exc:  # the dead-letter path: one record costs itself, never the run
+        if fan_out:
+            counters.inc("in")
+        counters.inc("failed")
+        yield beam.pvalue.TaggedOutput(FAILURES, internal_failure(stage, element, exc, where))
+
+
 class StageFn(beam.DoFn):
     """A DoFn applying a pure function that returns results and/or Failures.
 
     ``fn(element) -> result | Failure | iterable of them``; results go to the main
-    output, Failures to ``failures``; every element and outcome is counted.
+    output, Failures to ``failures``; every element and outcome is counted. An
+    exception raised by ``fn`` (also midway through a generator) becomes an
+    ``internal_error`` failure of that element and the run goes on.
     """
 
     def __init__(self, stage: str, fn: Callable[[Any], Any], fan_out: bool = False):
@@ -104,8 +156,16 @@ class StageFn(beam.DoFn):
         # A fan-out stage (one file -> many records) counts its records as "in", so that
         # in == out + failed holds for every stage; the elements it was given are "units".
         self._counters.inc("units" if self._fan_out else "in")
+        yield from dead_letter(self._stage, self._counters, element, self._outputs(element), self._fan_out)
+
+    def _outputs(self, element: Any) -> Iterator[Any]:
+        assert self._counters is not None
         result = self._fn(element)
         items = result if isinstance(result, (list, tuple)) or hasattr(result, "__next__") else [result]
+        if not self._fan_out:
+            # One element, one outcome: collect before yielding, so that a raise after a
+            # first result cannot count the element both out and failed.
+            items = list(items)
         for item in items:
             if self._fan_out:
                 self._counters.inc("in")

@@ -14,15 +14,23 @@ The steps, in order (labels are stable):
 6. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey).
 
 Outputs: ``main`` (articles), ``failures``, and ``index`` (prior and new index rows).
+
+The record of this stage is an article. An exception while one article is
+segmented, fingerprinted or verified against another is kept as
+``(article_id, Failure)`` (both articles of a pair whose verification raised);
+the article then leaves at ``Join`` as that ``internal_error`` failure, so
+in = out + failed holds. ``OnePerId`` works on the articles sharing an id: if it
+raises, each of them is a failure. ``Components`` sees only ids and order keys.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import apache_beam as beam
 from apache_beam.pvalue import AsList
 
-from transforms.common import FAILURES, MAIN, Counters
+from transforms.common import FAILURES, MAIN, Counters, dead_letter, internal_failure
 from transforms.core.dedup import (
     DedupConfig,
     DedupRow,
@@ -42,6 +50,7 @@ from transforms.core.dedup_index import BoilerplateRow, PriorIndex
 from transforms.core.records import Article, Failure, Reason, Stage
 
 INDEX = "index"
+_ERRORS = "errors"
 _STAGE = Stage.DEDUP.value
 
 # A bucket member: (article_id, fingerprint, prior dup_of or None, is_prior).
@@ -54,13 +63,37 @@ class _OnePerIdFn(beam.DoFn):
 
     def process(self, item):
         aid, articles = item
-        articles = sorted(articles, key=lambda a: (a.input, a.url))
+        articles = list(articles)
         self._counters.inc("in", len(articles))
+        try:
+            outs = list(self._one(aid, articles))
+        except Exception as exc:  # dead letter: each article of the group is a failure
+            for a in articles:
+                self._counters.inc("failed")
+                yield beam.pvalue.TaggedOutput(FAILURES, internal_failure(_STAGE, a, exc))
+            return
+        yield from outs
+
+    def _one(self, aid, articles):
+        articles = sorted(articles, key=lambda a: (a.input, a.url))
         yield articles[0]
         for extra in articles[1:]:
             self._counters.inc("failed")
             yield beam.pvalue.TaggedOutput(FAILURES, Failure(
                 _STAGE, Reason.DUPLICATE_ID.value, extra.input, f"article_id {aid} already read from {articles[0].input}"))
+
+
+class _SegmentsFn(beam.DoFn):
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+
+    def process(self, article: Article):
+        try:
+            segments = segment_hashes(article.text, self._cfg)
+        except Exception as exc:  # dead letter: the article fails at Join
+            yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
+            return
+        yield from segments
 
 
 class _HoldersFn(beam.DoFn):
@@ -73,6 +106,12 @@ class _HoldersFn(beam.DoFn):
         self._hasher = MinHasher(self._cfg.num_perm, self._cfg.seed)
 
     def process(self, item, recurring: list[str], found: list[str]):
+        try:
+            yield from list(self._holders(item, recurring, found))
+        except Exception as exc:  # dead letter: the article fails at Join
+            yield beam.pvalue.TaggedOutput(_ERRORS, (item.article_id, internal_failure(_STAGE, item, exc)))
+
+    def _holders(self, item, recurring: list[str], found: list[str]):
         # Side inputs are the same list object for a whole bundle: build the sets once.
         src = getattr(self, "_src", (None, None))
         if src[0] is not recurring or src[1] is not found:
@@ -102,8 +141,12 @@ class _FingerprintFn(beam.DoFn):
     def process(self, article: Article, boilerplate: list[str]):
         if not hasattr(self, "_boiler_src") or self._boiler_src is not boilerplate:
             self._boiler_src, self._boiler = boilerplate, frozenset(boilerplate)
-        fp = fingerprint(article.article_id, article.url, article.published_at, article.text, self._cfg,
-                         self._hasher, self._boiler)
+        try:
+            fp = fingerprint(article.article_id, article.url, article.published_at, article.text, self._cfg,
+                             self._hasher, self._boiler)
+        except Exception as exc:  # dead letter: the article fails at Join
+            yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
+            return
         if fp.size < self._cfg.min_shingles:
             self._counters.inc("too_short_for_minhash")
         yield fp
@@ -133,17 +176,32 @@ class _VerifyBucketFn(beam.DoFn):
         by_id = {m[0]: m for m in sorted(members, key=lambda m: (m[0], m[3]))}
         exact = not key.startswith("b:")
         here = bucket_id(key)
-        pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
+        try:
+            pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
+        except Exception as exc:  # dead letter: every new member of the bucket fails at Join
+            yield from _errors_of(by_id.values(), exc)
+            return
         for a, b in pairs:
             ma, mb = by_id[a], by_id[b]
             if ma[3] and mb[3]:
                 continue                 # pairs among earlier runs' articles are settled
-            if first_shared_bucket(ma[1], mb[1], self._cfg) != here:
-                continue                 # verified once, in the first bucket the pair shares
-            self._counters.inc("candidate_pairs")
-            if exact or verify(ma[1], mb[1], self._cfg):
+            try:
+                if first_shared_bucket(ma[1], mb[1], self._cfg) != here:
+                    continue             # verified once, in the first bucket the pair shares
+                self._counters.inc("candidate_pairs")
+                same = exact or verify(ma[1], mb[1], self._cfg)
+            except Exception as exc:  # which of the two is at fault is unknown: both fail
+                yield from _errors_of((ma, mb), exc)
+                continue
+            if same:
                 self._counters.inc("verified_pairs")
                 yield (_node(ma), _node(mb))
+
+
+def _errors_of(members: Iterable[_Member], exc: Exception):
+    for m in members:
+        if not m[3]:     # earlier runs' articles are not records of this run
+            yield beam.pvalue.TaggedOutput(_ERRORS, (m[0], internal_failure(_STAGE, None, exc, where=m[0])))
 
 
 def _node(m: _Member) -> tuple[str, tuple, str | None, bool]:
@@ -174,17 +232,26 @@ class _JoinFn(beam.DoFn):
         self._counters = Counters(_STAGE)
 
     def process(self, item):
-        _, grouped = item
+        aid, grouped = item
         articles, fps, dups = list(grouped["article"]), list(grouped["fp"]), list(grouped["dup"])
-        for article, fp in zip(articles[:1], fps[:1]):
-            yield from self._one(article, fp, dups)
+        if not articles:
+            return []    # an error of an earlier run's row, or of no article of this run
+        article = articles[0]
+        errors = sorted(grouped["error"], key=lambda f: (f.detail, f.input))
+        if errors or not fps:
+            self._counters.inc("failed")
+            failure = errors[0] if errors else internal_failure(
+                _STAGE, article, RuntimeError(f"no fingerprint for article {aid}"))
+            # The id alone is all an error raised on a bucket member knows of its article.
+            return [beam.pvalue.TaggedOutput(FAILURES, dataclasses.replace(failure, input=article.input))]
+        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups))
 
     def _one(self, article: Article, fp: Fingerprint, dups: list):
         dup_of = dups[0] if dups else None
+        segments = tuple(segment_hashes(article.text, self._cfg))
         self._counters.inc("out")
         self._counters.inc("duplicate" if dup_of else "canonical")
         yield article.replace(content_hash=fp.content_hash, dup_of=dup_of)
-        segments = tuple(segment_hashes(article.text, self._cfg))
         yield beam.pvalue.TaggedOutput(INDEX, DedupRow(fp, dup_of, segments))
 
 
@@ -208,7 +275,9 @@ class FoldDuplicates(beam.PTransform):
             # One Create per use: a stage that both feeds and reads a side input would never run.
             return p | label >> beam.Create(list(prior.dedup))
 
-        new_segments = arts | "Segments" >> beam.FlatMap(lambda a: segment_hashes(a.text, cfg))
+        segmented = arts | "Segments" >> beam.ParDo(_SegmentsFn(cfg)).with_outputs(_ERRORS, main=MAIN)
+        new_segments = segmented[MAIN]
+        errors = [segmented[_ERRORS]]
         old_segments = prior_rows("PriorRowsForSegments") | "PriorSegments" >> beam.FlatMap(lambda r: r.segments)
         recurring = ((new_segments, old_segments) | "AllSegments" >> beam.Flatten()
                      | "CountSegments" >> beam.combiners.Count.PerElement()
@@ -220,29 +289,39 @@ class FoldDuplicates(beam.PTransform):
             # Each round judges on signatures without the previous round's boilerplate.
             # Articles and earlier runs' rows go through one DoFn: FnApiRunner does not run a
             # Flatten of two DoFns waiting on the same side input.
-            judged = ((arts, prior_rows(f"PriorRowsForHolders{r}")) | f"HolderInputs{r}" >> beam.Flatten()
-                      | f"Holders{r}" >> beam.ParDo(_HoldersFn(cfg), AsList(recurring), AsList(boilerplate))
+            holders = ((arts, prior_rows(f"PriorRowsForHolders{r}")) | f"HolderInputs{r}" >> beam.Flatten()
+                       | f"Holders{r}" >> beam.ParDo(_HoldersFn(cfg), AsList(recurring), AsList(boilerplate)
+                                                     ).with_outputs(_ERRORS, main=MAIN))
+            errors.append(holders[_ERRORS])
+            judged = (holders[MAIN]
                       | f"GroupHolders{r}" >> beam.GroupByKey()
                       | f"Judge{r}" >> beam.FlatMap(lambda kv: [kv[0]] if is_boilerplate(list(kv[1]), cfg) else []))
             boilerplate = ((judged, prior_boiler) | f"AllBoilerplate{r}" >> beam.Flatten()
                            | f"DistinctBoilerplate{r}" >> beam.Distinct())
 
-        fps = arts | "Fingerprint" >> beam.ParDo(_FingerprintFn(cfg), AsList(boilerplate))
+        fingerprinted = arts | "Fingerprint" >> beam.ParDo(_FingerprintFn(cfg), AsList(boilerplate)).with_outputs(
+            _ERRORS, main=MAIN)
+        fps = fingerprinted[MAIN]
+        errors.append(fingerprinted[_ERRORS])
         new_members = fps | "NewMembers" >> beam.Map(lambda fp: (fp.article_id, fp, None, False))
         prior_members = (p | "PriorFingerprints" >> beam.Create(
             [(r.article_id, r.fingerprint, r.dup_of, True) for r in prior.dedup], reshuffle=False))
         edges = ((new_members, prior_members) | "AllMembers" >> beam.Flatten()
                  | "BucketKeys" >> beam.FlatMap(lambda m: _bucket_keys(cfg, m))
                  | "Buckets" >> beam.GroupByKey()
-                 | "VerifyPairs" >> beam.ParDo(_VerifyBucketFn(cfg)))
+                 | "VerifyPairs" >> beam.ParDo(_VerifyBucketFn(cfg)).with_outputs(_ERRORS, main=MAIN))
+        errors.append(edges[_ERRORS])
+        edges = edges[MAIN]
         dups = (edges | "EdgeList" >> beam.combiners.ToList()
                 | "Components" >> beam.FlatMap(_components))
 
         joined = ({"article": arts | "KeyArticles" >> beam.Map(lambda a: (a.article_id, a)),
                    "fp": fps | "KeyFingerprints" >> beam.Map(lambda f: (f.article_id, f)),
-                   "dup": dups}
+                   "dup": dups,
+                   "error": errors | "AllErrors" >> beam.Flatten()}
                   | "Join" >> beam.CoGroupByKey()
-                  | "SetDupOf" >> beam.ParDo(_JoinFn(cfg)).with_outputs(INDEX, main=MAIN))
+                  | "SetDupOf" >> beam.ParDo(_JoinFn(cfg)).with_outputs(INDEX, FAILURES, main=MAIN))
         index = ((joined[INDEX], prior_rows("PriorIndexRows"), boilerplate | "BoilerplateRows" >> beam.Map(BoilerplateRow))
                  | "IndexRows" >> beam.Flatten())
-        return {MAIN: joined[MAIN], FAILURES: unique[FAILURES], INDEX: index}
+        failures = (unique[FAILURES], joined[FAILURES]) | "AllFailures" >> beam.Flatten()
+        return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters
+from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.articles import ArticleSettings, build_article
 from transforms.core.records import Failure, Stage
 
@@ -28,6 +28,9 @@ class _ExtractFn(beam.DoFn):
 
     def process(self, raw):
         self._counters.inc("in")
+        yield from dead_letter(Stage.EXTRACT.value, self._counters, raw, self._one(raw))
+
+    def _one(self, raw):
         result = build_article(raw, self._settings, self._extractor)
         if isinstance(result, Failure):
             self._counters.inc("failed")

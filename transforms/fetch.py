@@ -15,7 +15,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters
+from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.fetch.config import FetchConfig
 from transforms.core.fetch.crawl import Fetcher, host_key
 from transforms.core.fetch.feeds import FeedEntry
@@ -70,11 +70,27 @@ class _FetchFn(beam.DoFn):
         name = f"{self._run_id}-{self._part}-{shard:03d}.warc.gz"
         return WarcArchive(Path(self._warc_dir) / name)
 
+    def _dead_letter(self, links: list[str], exc: Exception):
+        # The record is a URL, the element a shard of hosts: what the shard fetched is lost
+        # with it (its archive may hold it), and each of its URLs is one failures row.
+        for link in links:
+            self._c.inc("in")
+            self._c.inc("failed")
+            yield beam.pvalue.TaggedOutput(FAILURES, internal_failure(Stage.FETCH.value, None, exc, where=link))
+
 
 class _FetchFeedsFn(_FetchFn):
     def process(self, element: tuple[int, Iterable[str]]):
         shard, urls = element
         urls = sorted(set(urls))
+        try:
+            outs = list(self._fetch(shard, urls))
+        except Exception as exc:  # dead letter
+            yield from self._dead_letter(urls, exc)
+            return
+        yield from outs
+
+    def _fetch(self, shard: int, urls: list[str]):
         with self._archive(shard) as archive:
             results = self._fetcher.view(archive, self._state).fetch_feeds(urls)
         records = [r.record for r in results if r.record is not None]
@@ -99,6 +115,15 @@ class _FetchFeedsFn(_FetchFn):
 class _FetchPagesFn(_FetchFn):
     def process(self, element: tuple[int, Iterable[FeedEntry]]):
         shard, entries = element
+        entries = list(entries)
+        try:
+            outs = list(self._fetch(shard, entries))
+        except Exception as exc:  # dead letter
+            yield from self._dead_letter(sorted({e.link for e in entries}), exc)
+            return
+        yield from outs
+
+    def _fetch(self, shard: int, entries: list[FeedEntry]):
         with self._archive(shard) as archive:
             results = self._fetcher.view(archive, self._state).fetch_pages(list(entries))
         for r in sorted(results, key=lambda r: (r.entry.link, r.entry.feed_url)):

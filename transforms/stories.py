@@ -11,8 +11,11 @@ Steps (labels are stable):
 4. ``Join``: story ids joined back by article_id; a copy (``dup_of``) takes the
    story of its canonical.
 
-Outputs: ``main`` (articles), ``failures`` (empty: every article gets a story),
-and ``index`` (story profiles of earlier runs and this one, with story ids).
+Outputs: ``main`` (articles), ``failures`` and ``index`` (story profiles of
+earlier runs and this one, with story ids). The record of this stage is an
+article: an exception while its terms or its profile are computed is kept as
+``(article_id, Failure)`` and the article leaves as that failure at ``SetStoryId``
+(so in = out + failed); clustering itself works on ids and small profiles only.
 """
 from __future__ import annotations
 
@@ -22,10 +25,10 @@ from dataclasses import replace
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsList, AsSingleton
 
-from transforms.common import FAILURES, MAIN, Counters
+from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.dedup_index import PriorIndex
 from transforms.core.entities import EntityLexicon
-from transforms.core.records import Article, Failure, Stage
+from transforms.core.records import Article, Stage
 from transforms.core.stories import (
     StoryConfig,
     StoryProfile,
@@ -36,6 +39,7 @@ from transforms.core.stories import (
 )
 
 INDEX = "index"
+_ERRORS = "errors"
 _STAGE = Stage.STORIES.value
 
 
@@ -52,9 +56,27 @@ class _ProfileFn(beam.DoFn):
         self._counters = Counters(_STAGE)
 
     def process(self, article: Article, term_df: dict, n_docs: int):
+        try:
+            profile = build_profile(article.article_id, article.title, article.text, article.lang,
+                                    article.published_at, article.source, self._lexicon, self._cfg, term_df, n_docs)
+        except Exception as exc:  # dead letter: the article fails at SetStoryId, the run goes on
+            yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
+            return
         self._counters.inc("profiles")
-        yield build_profile(article.article_id, article.title, article.text, article.lang, article.published_at,
-                            article.source, self._lexicon, self._cfg, term_df, n_docs)
+        yield profile
+
+
+class _TermsFn(beam.DoFn):
+    def __init__(self, min_chars: int):
+        self._min_chars = min_chars
+
+    def process(self, article: Article):
+        try:
+            terms = sorted(term_counts(_doc_text(article), self._min_chars))
+        except Exception as exc:  # dead letter, as in _ProfileFn
+            yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
+            return
+        yield from terms
 
 
 def _cluster(profiles: list, dup_pairs: list, cfg: StoryConfig) -> Iterable[tuple[str, str]]:
@@ -72,8 +94,13 @@ class _SetStoryFn(beam.DoFn):
     def setup(self) -> None:
         self._counters = Counters(_STAGE)
 
-    def process(self, article: Article, sids: dict):
+    def process(self, article: Article, sids: dict, errors: dict):
         self._counters.inc("in")
+        failed = errors.get(article.article_id)
+        if failed is not None:
+            self._counters.inc("failed")
+            yield beam.pvalue.TaggedOutput(FAILURES, failed)
+            return
         self._counters.inc("out")
         yield article.replace(story_id=sids.get(article.article_id) or story_id_for(article.article_id))
 
@@ -100,23 +127,29 @@ class ClusterStories(beam.PTransform):
                      | "CopyPairs" >> beam.Map(lambda a: (a.article_id, a.dup_of)))
         prior_profiles = p | "PriorProfiles" >> beam.Create(list(prior.stories), reshuffle=False)
 
-        new_terms = canonical | "Terms" >> beam.FlatMap(
-            lambda a: sorted(term_counts(_doc_text(a), cfg.min_term_chars)))
+        terms = canonical | "Terms" >> beam.ParDo(_TermsFn(cfg.min_term_chars)).with_outputs(_ERRORS, main=MAIN)
+        new_terms = terms[MAIN]
         old_terms = prior_profiles | "PriorTerms" >> beam.FlatMap(lambda pr: [t for t, _ in pr.terms])
         term_df = ((new_terms, old_terms) | "AllTerms" >> beam.Flatten()
                    | "TermDf" >> beam.combiners.Count.PerElement())
         n_docs = (canonical | "CountDocs" >> beam.combiners.Count.Globally()
                   | "WithPrior" >> beam.Map(lambda n: n + len(prior.stories)))
-        profiles = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsDict(term_df),
-                                                       AsSingleton(n_docs))
+        profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsDict(term_df),
+                                                       AsSingleton(n_docs)).with_outputs(_ERRORS, main=MAIN)
+        profiles = profiled[MAIN]
+        # An article may fail in both steps: the first failure (by its text) is its row.
+        errors = ((terms[_ERRORS], profiled[_ERRORS]) | "AllErrors" >> beam.Flatten()
+                  | "GroupErrors" >> beam.GroupByKey()
+                  | "OneErrorPerArticle" >> beam.MapTuple(
+                      lambda aid, fs: (aid, min(fs, key=lambda f: (f.detail, f.input)))))
         sids = ((profiles, prior_profiles) | "AllProfiles" >> beam.Flatten()
                 | "ProfileList" >> beam.combiners.ToList()
                 | "Cluster" >> beam.FlatMap(lambda ps, dups: _cluster(ps, dups, cfg), AsList(dup_pairs)))
         # Story ids are small (id -> id): articles take theirs from a side input, so the
         # texts never go through a shuffle here.
-        with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(sids))
+        with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(sids),
+                                                           AsDict(errors)).with_outputs(FAILURES, main=MAIN)
         new_index = profiles | "ProfilesWithStory" >> beam.Map(
             lambda pr, ids: _with_story(pr, ids.get(pr.article_id) or story_id_for(pr.article_id)), AsDict(sids))
-        failures = p | "NoFailures" >> beam.Create([], reshuffle=False).with_output_types(Failure)
         index = (new_index, prior_profiles) | "IndexRows" >> beam.Flatten()
-        return {MAIN: with_story, FAILURES: failures, INDEX: index}
+        return {MAIN: with_story[MAIN], FAILURES: with_story[FAILURES], INDEX: index}

@@ -16,8 +16,9 @@ from typing import Any, Mapping
 
 import tomllib
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIGS_DIR = REPO_ROOT / "configs"
+from transforms.core.resources import configs_dir
+
+CONFIGS_DIR = configs_dir()
 DEFAULTS_FILE = CONFIGS_DIR / "defaults.toml"
 
 

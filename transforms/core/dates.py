@@ -30,8 +30,9 @@ import jdatetime
 import tomllib
 
 from transforms.core.digits import normalize_digits
+from transforms.core.resources import configs_dir
 
-CONFIG_PATH = Path(__file__).resolve().parents[2] / "configs" / "dates.toml"
+CONFIG_PATH = configs_dir() / "dates.toml"
 
 _MIN_YEAR = 1900
 # Hints longer than this are not date values (a whole page pasted into a field).

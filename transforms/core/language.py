@@ -29,13 +29,14 @@ from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 from transforms.core.digits import normalize_digits
+from transforms.core.resources import configs_dir
 
 _LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _URLS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
 UNDETERMINED = "und"
 
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "configs" / "langid.toml"
+RULES_PATH = configs_dir() / "langid.toml"
 
 
 @dataclass(frozen=True)

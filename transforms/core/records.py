@@ -29,7 +29,7 @@ class Reason(str, enum.Enum):
     EXTRACT_ERROR = "extract_error"       # the extractor raised
     EXTRACT_TIMEOUT = "extract_timeout"   # the extractor ran past its time limit
     LANG_UNKNOWN = "lang_unknown"         # language could not be detected
-    CLAIMS_ERROR = "claims_error"         # the claim extractor raised on a document
+    CLAIMS_ERROR = "claims_error"         # older runs: the claim extractor raised (now internal_error)
     BAD_WARC = "bad_warc"                 # a WARC file or record that cannot be read
     DUPLICATE_ID = "duplicate_id"         # a second article with an article_id already seen in the run
     # fetch (live runs); HTTP statuses that end a fetch are "http_<status>" (http_404, http_503)
@@ -45,6 +45,9 @@ class Reason(str, enum.Enum):
     BAD_FEED = "bad_feed"                 # a feed with no usable entries
     DNS_ERROR = "dns_error"               # host name does not resolve
     CONNECTION_ERROR = "connection_error" # refused, reset, TLS or protocol error
+    # any stage: an exception escaped the code that handles one record (a bug, or an input
+    # no rule foresaw); detail holds the exception's type, message and last frame
+    INTERNAL_ERROR = "internal_error"
 
 
 class Stage(str, enum.Enum):
@@ -55,6 +58,7 @@ class Stage(str, enum.Enum):
     DEDUP = "dedup"
     STORIES = "stories"
     CLAIMS = "claims"
+    SUMMARISE = "summarise"   # stories and story_claims rows; one record is one story
     SINK = "sink"
 
 

@@ -1,12 +1,18 @@
-"""Reading local inputs into :class:`RawDocument` records, or :class:`Failure` rows.
+"""Reading inputs into :class:`RawDocument` records, or :class:`Failure` rows.
 
 Recognised: ``*.txt``, ``*.html``/``*.htm`` (optionally ``.gz``), ``*.jsonl``
 (optionally ``.gz``) and ``*.warc``/``*.warc.gz``. Everything else found in
 a folder is reported as ``unsupported_format``, never skipped silently.
+
+Local paths are read here with the OS. A URL (``s3://``, ``gs://`` ...) is listed
+and opened through functions the caller passes in (the Beam layer hands in
+``FileSystems.match`` and ``FileSystems.open``), so this module stays pure and
+the same rules (hidden files, formats, size limits) apply to every store.
 """
 from __future__ import annotations
 
 import dataclasses
+import glob
 import gzip
 import hashlib
 import json
@@ -16,7 +22,7 @@ import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from charset_normalizer import from_bytes
 
@@ -39,8 +45,28 @@ class ReadLimits:
 
 @dataclass(frozen=True)
 class InputFile:
-    path: str           # as given or found, made absolute
+    path: str           # as given or found, made absolute; a URL stays as listed
     kind: str           # text | html | jsonl | warc
+
+
+# Opens an input for binary reading; raises OSError when it cannot.
+Opener = Callable[[str], BinaryIO]
+# Lists a URL (a file, a folder or a glob): every object path it matches, [] for none.
+# Raises only when the store itself cannot be asked (unreachable, refused).
+Lister = Callable[[str], Sequence[str]]
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB = re.compile(r"[*?\[]")
+NOTHING_MATCHED = "nothing matches this path"
+
+
+def is_url(path: str) -> bool:
+    """``s3://b/k``, ``gs://b/k``: read through the store's filesystem, not the OS."""
+    return bool(_URL.match(path))
+
+
+def open_local(path: str) -> BinaryIO:
+    return open(path, "rb")
 
 
 def input_id(path: str) -> str:
@@ -73,11 +99,13 @@ def kind_of(path: str) -> str | None:
     return None
 
 
-def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
-    """Expand files and folders (recursively, symlinked folders not followed) into inputs.
+def discover(paths: Sequence[str], list_url: Lister | None = None) -> tuple[list[InputFile], list[Failure]]:
+    """Expand files, folders and globs (recursively, symlinked folders not followed) into inputs.
 
     Returns the recognised files, sorted, and a failure for each path that is missing,
     unreadable or of an unsupported type, so the caller can account for every one.
+    URLs are listed with ``list_url``; without one a URL is a failure like any
+    path that cannot be read.
     """
     found: dict[str, InputFile] = {}
     failures: list[Failure] = []
@@ -99,8 +127,8 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
             return
         found[ap] = InputFile(str(p.absolute()), kind)
 
-    for raw in paths:
-        p = Path(raw)
+    def walk(p: Path) -> None:
+        raw = str(p)
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p, followlinks=False, onerror=lambda e: failures.append(
                     Failure(Stage.READ.value, Reason.UNREADABLE.value,
@@ -125,7 +153,65 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
                     consider(Path(root) / name)
         else:
             consider(p)
+
+    for raw in paths:
+        if is_url(raw):
+            if list_url is None:
+                failures.append(Failure(Stage.READ.value, Reason.UNREADABLE.value, raw, "URLs are not read here"))
+                continue
+            got, bad = classify_listing(raw, list_url(raw))
+            found.update((f.path, f) for f in got)
+            failures.extend(bad)
+            continue
+        if _GLOB.search(raw) and not os.path.lexists(raw):
+            # A quoted glob: expanded like the shell would (hidden names unmatched by ``*``).
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                failures.append(Failure(Stage.READ.value, Reason.UNREADABLE.value,
+                                        input_id(str(Path(raw).absolute())), NOTHING_MATCHED))
+            paths_here = matches
+        else:
+            paths_here = [raw]
+        for one in paths_here:
+            walk(Path(one))
     return sorted(found.values(), key=lambda f: f.path), sorted(failures, key=lambda f: (f.input, f.reason))
+
+
+def classify_listing(pattern: str, listed: Sequence[str]) -> tuple[list[InputFile], list[Failure]]:
+    """The objects a URL matched, judged by the rules local files follow.
+
+    ``pattern`` is a file, a folder (every object below it) or a glob. Below the
+    folder (or the glob's fixed part), a name starting with ``.`` is hidden: a
+    hidden folder is reported once, its objects are not read. Keys ending in
+    ``/`` are folder markers some consoles create, not files.
+    """
+    files: list[InputFile] = []
+    failures: list[Failure] = []
+    objects = sorted(path for path in set(listed) if not path.endswith("/"))
+    if not objects:
+        return [], [Failure(Stage.READ.value, Reason.UNREADABLE.value, pattern, NOTHING_MATCHED)]
+    if _GLOB.search(pattern):
+        base = _GLOB.split(pattern, 1)[0].rsplit("/", 1)[0] + "/"
+    else:
+        base = pattern.rstrip("/") + "/"
+    hidden: set[str] = set()
+    for path in objects:
+        # A file named in full is read whatever its name, as a local one is.
+        parts = [] if path == pattern else path[len(base):].split("/") if path.startswith(base) else [path]
+        dot = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+        if dot is not None:
+            hidden.add(base + "/".join(parts[:dot + 1]))
+            continue
+        kind = kind_of(path)
+        if kind is None:
+            suffix = Path(path.rsplit("/", 1)[-1]).suffix or "(none)"
+            failures.append(Failure(Stage.READ.value, Reason.UNSUPPORTED.value, path,
+                                    f"unrecognised file type {suffix}"))
+            continue
+        files.append(InputFile(path, kind))
+    failures += [Failure(Stage.READ.value, Reason.UNSUPPORTED.value, h, "hidden file or folder not read")
+                 for h in sorted(hidden)]
+    return files, failures
 
 
 def _os_reason(exc: OSError) -> str:
@@ -140,8 +226,8 @@ def doc_id_for(url: str, body: str) -> str:
     return h.hexdigest()
 
 
-def _read_bounded(path: str, limit: int) -> bytes:
-    with open(path, "rb") as fh:
+def _read_bounded(path: str, limit: int, opener: Opener) -> bytes:
+    with opener(path) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise _TooLarge(f"file larger than {limit} bytes")
@@ -196,18 +282,22 @@ def decode_text(data: bytes) -> tuple[str | None, str]:
 
 
 def _file_uri(path: str) -> str:
-    return Path(path).absolute().as_uri()
+    return path if is_url(path) else Path(path).absolute().as_uri()
 
 
-def read_input(item: InputFile, limits: ReadLimits) -> Iterator[RawDocument | Failure]:
-    """All documents of one input file, and a Failure for each unusable part of it."""
+def read_input(item: InputFile, limits: ReadLimits, opener: Opener = open_local) -> Iterator[RawDocument | Failure]:
+    """All documents of one input file, and a Failure for each unusable part of it.
+
+    ``opener`` opens the file's bytes (the OS for local paths; the Beam layer passes
+    one that also opens URLs); whatever it raises other than OSError is a bug.
+    """
     if item.kind == "jsonl":
-        yield from _read_jsonl(item.path, limits)
+        yield from _read_jsonl(item.path, limits, opener)
         return
     if item.kind == "warc":
         # Imported lazily: WARC support lives with fetching.
         from transforms.core.fetch.warc import iter_warc_documents
-        for got in iter_warc_documents(item.path, max_bytes=limits.max_document_bytes):
+        for got in iter_warc_documents(item.path, max_bytes=limits.max_document_bytes, opener=opener):
             if isinstance(got, RawDocument):
                 got = dataclasses.replace(got, input=clean_str(got.input), url=clean_str(got.url),
                                           title=clean_str(got.title) if got.title else got.title,
@@ -221,7 +311,7 @@ def read_input(item: InputFile, limits: ReadLimits) -> Iterator[RawDocument | Fa
     gz = item.path.lower().endswith(".gz")
     try:
         # A plain document over the document limit fails anyway: never hold more of it.
-        data = _read_bounded(item.path, limits.max_file_bytes if gz else limits.max_document_bytes)
+        data = _read_bounded(item.path, limits.max_file_bytes if gz else limits.max_document_bytes, opener)
         if gz:
             data = _gunzip_bounded(data, limits.max_document_bytes)
     except _TooLarge as exc:
@@ -266,10 +356,9 @@ def read_input(item: InputFile, limits: ReadLimits) -> Iterator[RawDocument | Fa
                       format="html" if item.kind == "html" else "text", body=text)
 
 
-def _iter_lines(path: str, limits: ReadLimits) -> Iterator[tuple[int, bytes | None]]:
+def _iter_lines(path: str, limits: ReadLimits, opener: Opener) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) with ``None`` for a line over the limit; bounded memory."""
-    opener: Any = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
+    with opener(path) as raw, (gzip.GzipFile(fileobj=raw) if path.lower().endswith(".gz") else raw) as fh:
         n = 0
         while True:
             line = fh.readline(limits.max_line_bytes + 1)
@@ -287,11 +376,11 @@ def _iter_lines(path: str, limits: ReadLimits) -> Iterator[tuple[int, bytes | No
             yield n, line
 
 
-def _read_jsonl(path: str, limits: ReadLimits) -> Iterator[RawDocument | Failure]:
+def _read_jsonl(path: str, limits: ReadLimits, opener: Opener) -> Iterator[RawDocument | Failure]:
     name = input_id(path)
     records = 0
     try:
-        for n, line in _iter_lines(path, limits):
+        for n, line in _iter_lines(path, limits, opener):
             where = f"{name}:{n}"
             if line is None:
                 records += 1

@@ -20,8 +20,9 @@ import tomllib
 
 from transforms.core.dates import fast_normalize_digits as _digits
 from transforms.core.dates import find_date_spans
+from transforms.core.resources import configs_dir
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIG_DIR = configs_dir()
 
 # A line at most this long may be a heading or a prompt; longer lines are prose.
 _HEADING_MAX = 60

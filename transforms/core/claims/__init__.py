@@ -2,7 +2,7 @@
 
 Usage::
 
-    kb = ClaimKnowledge.load(Path("configs"))          # once per worker (picklable)
+    kb = ClaimKnowledge.load(configs_dir())   # transforms.core.resources; once per worker (picklable)
     claims = extract_claims(article.article_id, article.text, article.lang, kb)
 
 Every claim's ``text[char_start:char_end]`` is its evidence in the stored article

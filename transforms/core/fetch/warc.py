@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -38,6 +38,7 @@ ROBOTS = "robots"
 FAILURE = "failure"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _RENAMED = ("content-encoding", "transfer-encoding", "content-length")
+_REQUIRED_HEADERS = ("WARC-Record-ID", "Content-Length", "WARC-Date")   # WARC 1.1 section 5
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,19 @@ class WarcArchive:
             return self._write(rec)
 
 
-def iter_warc_documents(path: str | os.PathLike[str],
-                        max_bytes: int = 5 * 1024 * 1024) -> Iterator[RawDocument | Failure]:
+def _is_empty(fh: BinaryIO) -> bool:
+    """Whether a stream holds no byte, without consuming any: works for files and store streams."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        return not peek(1)
+    try:
+        return os.fstat(fh.fileno()).st_size == 0
+    except (OSError, ValueError, AttributeError):   # a stream with no file behind it
+        return False
+
+
+def iter_warc_documents(path: str | os.PathLike[str], max_bytes: int = 5 * 1024 * 1024,
+                        opener: Callable[[str], BinaryIO] | None = None) -> Iterator[RawDocument | Failure]:
     """Replay a WARC file: articles as RawDocuments, archived failure rows as Failures.
 
     claimwire's own feed, robots.txt, redirect-hop and retry records are not
@@ -195,12 +207,14 @@ def iter_warc_documents(path: str | os.PathLike[str],
     """
     name = Path(path).name
     try:
-        fh = open(path, "rb")
+        fh = opener(str(path)) if opener is not None else open(path, "rb")
     except OSError as exc:
         yield Failure(Stage.READ.value, Reason.UNREADABLE.value, str(path), f"{type(exc).__name__}: {exc}")
         return
     with fh:
+        empty = _is_empty(fh)
         it = ArchiveIterator(fh)
+        it.INC_RECORD = ""   # warcio writes its own warning to stderr; the failure row says it
         records = yielded = ours = 0
         try:
             for record in it:
@@ -211,6 +225,13 @@ def iter_warc_documents(path: str | os.PathLike[str],
                     # warcio hands back any text as one typeless record instead of failing.
                     yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
                                   f"not a WARC record at offset {it.get_record_offset()}")
+                    return
+                missing = [h for h in _REQUIRED_HEADERS if record.rec_headers.get_header(h) is None]
+                if record.format.startswith("warc") and missing:
+                    # A header cut short (a truncated file, a bad disk) parses as a record without them.
+                    yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
+                                  f"record header cut short or incomplete at offset {_start(it)}: "
+                                  f"no {', '.join(missing)}")
                     return
                 kind = record.rec_headers.get_header(KIND_HEADER)
                 ours += kind is not None
@@ -245,7 +266,11 @@ def iter_warc_documents(path: str | os.PathLike[str],
                     entry = None
                 body = record.content_stream().read(max_bytes + 1)
                 missing = _missing_bytes(record) if len(body) <= max_bytes else 0
+                errors_before = it.err_count
                 offset = it.get_record_offset()
+                # warcio counts a record not followed by the blank lines WARC requires: its
+                # Content-Length lied, so its body is cut short or runs into the next record.
+                overrun = it.err_count > errors_before
                 yielded += 1
                 if len(body) > max_bytes:
                     yield Failure(Stage.READ.value, Reason.TOO_LARGE.value, f"{path}:{offset}",
@@ -260,10 +285,21 @@ def iter_warc_documents(path: str | os.PathLike[str],
                     yield Failure(Stage.READ.value, Reason.BAD_WARC.value, f"{path}:{offset}",
                                   f"record truncated: {missing} of its declared bytes missing")
                     continue
+                if overrun:
+                    yield Failure(Stage.READ.value, Reason.BAD_WARC.value, f"{path}:{offset}",
+                                  "record's Content-Length does not match its block (no blank lines after it)")
+                    continue
                 yield document_from_response(entry, url, body, content_type, name, offset)
-        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error,
+                AttributeError, TypeError, IndexError, KeyError) as exc:
+            # warcio meets a damaged header with whatever its parsing code raises (a header
+            # cut before its URI: AttributeError on None); all of them mean a bad file.
             yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
                           f"{type(exc).__name__}: {exc}"[:500])
+            return
+        if not records and not empty:
+            yield Failure(Stage.READ.value, Reason.BAD_WARC.value, str(path),
+                          "no complete WARC record in a non-empty file (cut short, or not WARC)")
             return
         if not yielded and not ours:
             # So that every input file is accounted for: a claimwire archive holding only feed
@@ -271,6 +307,11 @@ def iter_warc_documents(path: str | os.PathLike[str],
             # (no records, or text warcio reads as ARC) is reported.
             yield Failure(Stage.READ.value, Reason.EMPTY.value, str(path),
                           f"{records} records, none an HTML page" if records else "no WARC records")
+
+
+def _start(it: ArchiveIterator) -> int:
+    """Offset of the record being read (get_record_offset() would read past a damaged one)."""
+    return int(getattr(it, "offset", 0) or 0)
 
 
 def _missing_bytes(record: object) -> int:
