@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import html
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,6 +1,5 @@
 """End to end: replay seeds/ (plus bad inputs) through the CLI and read the datasets with DuckDB."""
 import hashlib
-import json
 import shutil
 from pathlib import Path
 

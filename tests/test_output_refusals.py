@@ -1,7 +1,6 @@
 """What claimwire refuses with one line (exit 2), and the tables every committed output has."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pyarrow as pa
 import pytest

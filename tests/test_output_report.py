@@ -12,7 +12,7 @@ import pytest
 
 from output_data import HOSTILE_TITLE, build_output
 from pipelines.cli import main as cli
-from pipelines.report import collect, esc, hbar_chart, write_report
+from pipelines.report import collect, esc, hbar_chart
 
 SECTIONS = ["overview", "runs", "articles", "quality", "failures", "stories", "claims"]
 
