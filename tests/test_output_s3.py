@@ -104,39 +104,47 @@ def local(tmp_path_factory, inputs):
     return digest(str(out))
 
 
-@pytest.mark.parametrize("flags", [
-    ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"],
-    ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
-], ids=["portable_loopback", "multi_processing"])
-def test_tables_and_state_on_s3_equal_a_local_run(s3_env, tmp_path, inputs, local, flags):
-    out = f"s3://{BUCKET}/{flags[0].split('=')[1].lower()}/out"
-    state = f"s3://{BUCKET}/{flags[0].split('=')[1].lower()}/state"
-    r = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", out, "--state", state, *flags)
+PORTABLE = ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
+MULTI = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+
+
+@pytest.fixture(scope="module")
+def s3_out(s3_env, tmp_path_factory, inputs):
+    """Tables and state on S3, written by the portable runner's loopback workers."""
+    out, state = f"s3://{BUCKET}/portable/out", f"s3://{BUCKET}/portable/state"
+    cache = tmp_path_factory.mktemp("cache")
+    r = cli(s3_env, cache, "replay", str(inputs), "--output", out, "--state", state, *PORTABLE)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "articles_added 6" in r.stdout
+    return out, state, cache, r.stdout
+
+
+def test_tables_and_state_on_s3_equal_a_local_run_and_a_rerun_adds_nothing(s3_env, s3_out, inputs, local):
+    out, state, cache, stdout = s3_out
+    assert "articles_added 6" in stdout
     assert not Path(ROOT / "s3:").exists() and not Path("s3:").exists()      # no local folder named s3:
     assert digest(out) == local
     import s3fs
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
     assert fs.exists(f"{state}/HEAD")                                        # the state went to S3 too
-    # a rerun adds nothing, and says so
-    again = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", out, "--state", state, *flags,
-                "--quiet")
+    again = cli(s3_env, cache, "replay", str(inputs), "--output", out, "--state", state, *PORTABLE, "--quiet")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "added nothing" in again.stdout and "articles_added 0" in again.stdout
     assert digest(out) == local
     from pipelines.delta import OutputTables
-    runs = OutputTables(out).runs()
-    assert [r["attempt"] for r in runs] == [1, 2]
-    q = cli(s3_env, tmp_path / "cache", "query", "--output", out, "--format", "csv",
-            "SELECT count(*) AS n FROM articles")
+    assert [r["attempt"] for r in OutputTables(out).runs()] == [1, 2]
+    q = cli(s3_env, cache, "query", "--output", out, "--format", "csv", "SELECT count(*) AS n FROM articles")
     assert q.returncode == 0 and q.stdout.split() == ["n", "6"], q.stderr[-2000:]
 
 
-def test_duckdb_polars_and_pyarrow_read_the_tables_from_s3(s3_env, tmp_path, inputs):
-    out = f"s3://{BUCKET}/readers/out"
-    r = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", out, "--quiet")
+def test_two_worker_processes_write_s3_tables_equal_to_a_local_run(s3_env, tmp_path, inputs, local):
+    out = f"s3://{BUCKET}/multi/out"
+    r = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", out, "--quiet", *MULTI)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert digest(out) == local
+
+
+def test_duckdb_polars_and_pyarrow_read_the_tables_from_s3(s3_out):
+    out = s3_out[0]
     import duckdb
     import polars as pl
     from deltalake import DeltaTable
@@ -158,5 +166,5 @@ def test_unreachable_bucket_and_missing_bucket_are_one_line(s3_env, tmp_path, in
     lines = [ln for ln in r.stderr.strip().splitlines() if ln.startswith("claimwire:")]
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
     dead = {**s3_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
-    r = cli(dead, tmp_path / "cache", "query", "--output", f"s3://{BUCKET}/readers/out", "SELECT 1")
+    r = cli(dead, tmp_path / "cache", "query", "--output", f"s3://{BUCKET}/portable/out", "SELECT 1")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
