@@ -80,9 +80,11 @@ def store_errors(output: str, doing: str) -> Iterator[None]:
         raise
     except Exception as exc:
         from deltalake.exceptions import DeltaError
-        if not isinstance(exc, (OSError, DeltaError, ValueError)) and "botocore" not in type(exc).__module__:
+        if not isinstance(exc, (OSError, DeltaError, ValueError)) and "botocore" not in type(exc).__module__ \
+                and not type(exc).__name__.endswith("ClientError"):      # Beam's S3ClientError
             raise
-        text = " ".join(str(exc).split())[:300] or type(exc).__name__
+        import re
+        text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).split())[:300] or type(exc).__name__
         raise SinkError(f"{doing} --output {output}: {text}") from None
 
 
@@ -192,7 +194,8 @@ class OutputTables:
             p = Path(self.url)
             if p.exists() and not p.is_dir():
                 raise SinkError(f"--output {self.url} is a file, not a folder; give a folder for the tables")
-        for marker in OLD_LAYOUT_MARKERS:
+        # The old layout could only be written to a local folder (a URL became a folder named "s3:").
+        for marker in OLD_LAYOUT_MARKERS if not is_url(self.url) else ():
             if self._exists(join(self.url, marker)):
                 raise SinkError(f"--output {self.url} holds output of an older claimwire layout ({marker}); "
                                 "move it away or delete it, then replay into a fresh --output")
