@@ -21,12 +21,9 @@ from transforms.sink import WriteDatasets
 from pipelines.settings import Settings
 
 
-INDEX_STAGING = "_index"     # under the staging folder; not a dataset
-
-
 @dataclass(frozen=True)
 class BuiltGraph:
-    written: beam.PCollection            # (dataset, relative file, rows)
+    written: beam.PCollection            # receipts of the data files written
     index: beam.PCollection              # the staged index folder
 
 
@@ -100,9 +97,13 @@ def _write_index(rows, folder: str) -> str:
     return str(write_index(rows, folder))
 
 
-def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, staging: str,
-          published: dict[str, list[str]] | None = None) -> BuiltGraph:
-    """The whole graph; ``published`` lists the files already published per dataset."""
+def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, output: str,
+          attempt: str, index_dir: str, published: dict[str, list[str]] | None = None) -> BuiltGraph:
+    """The whole graph; ``published`` lists the files of each table's latest version.
+
+    Data files go straight into the tables under ``output`` (named by ``attempt``);
+    the dedup and story index into the local ``index_dir`` beside the state.
+    """
     published = published or {}
     read = p | "ReadSources" >> sources
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
@@ -114,10 +115,10 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_extractor)
     summary = (articles, claims[MAIN]) | "SummariseStories" >> SummariseStories(run_id, published)
     # The dedup and story index (earlier runs' rows and this run's), staged beside the
-    # datasets; the driver commits it to the state once the datasets are published.
+    # state; the driver makes it live once the tables are committed.
     index = ((folded["index"], stories["index"]) | "IndexRows" >> beam.Flatten()
              | "IndexList" >> beam.combiners.ToList()
-             | "WriteIndex" >> beam.Map(_write_index, f"{staging}/{INDEX_STAGING}"))
+             | "WriteIndex" >> beam.Map(_write_index, index_dir))
 
     article_rows = _rows(articles, "ArticleRows", _article_row, run_id)
     claim_rows = _rows(claims[MAIN], "ClaimRows", _claim_row, run_id)
@@ -132,5 +133,5 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
         "story_claims": story_claim_rows[MAIN],
         "failures": failures | "FailureRows" >> beam.Map(failure_row, run_id),
     }
-    written = rows | "WriteDatasets" >> WriteDatasets(staging, run_id)
+    written = rows | "WriteDatasets" >> WriteDatasets(output, run_id, attempt)
     return BuiltGraph(written=written, index=index)

@@ -116,6 +116,8 @@ def parser() -> argparse.ArgumentParser:
     cp.add_argument("--state", default=None, metavar="DIR", help="state holding the run lock (default: OUTPUT/.state)")
     cp.add_argument("--dataset", dest="datasets", action="append", default=None, metavar="NAME",
                     help="compact only this dataset (repeatable; default: all)")
+    cp.add_argument("--retention-hours", type=float, default=168.0,
+                    help="keep files that older versions need for this long, for time travel (default: 168)")
     return ap
 
 
@@ -134,26 +136,15 @@ def version_text() -> str:
                      + [f"  python {platform.python_version()}"])
 
 
-def require_output(path: Path) -> Path:
-    """The output folder that query, summary and report read; a UserError when there is none.
 
-    An output is a folder holding a published manifest or a dataset folder. (With Delta
-    tables, a dataset folder holding ``_delta_log/`` is the marker to look for.)
+def writable_output(output: str) -> None:
+    """A local ``--output`` of replay and fetch: a folder, or a path where one can be made.
+
+    A URL (s3://, gs://) has no parent folders to check; pipelines.delta checks its store.
     """
-    from transforms.core.schemas import DATASETS
-    from transforms.core.sink import MANIFEST
-    path = path.absolute()
-    if not path.exists():
-        raise UserError(f"--output {path}: no such folder (write one with 'claimwire replay PATH --output {path}')")
-    if not path.is_dir():
-        raise UserError(f"--output {path} is a file, not an output folder")
-    if not (path / MANIFEST).is_file() and not any((path / name).is_dir() for name in DATASETS):
-        raise UserError(f"--output {path}: no claimwire output in this folder (no {MANIFEST})")
-    return path
-
-
-def writable_output(path: Path) -> None:
-    """``--output`` of replay and fetch: a folder, or a path where one can be made."""
+    if "://" in output:
+        return
+    path = Path(output)
     for p in [path, *path.absolute().parents]:
         if p.exists():
             if not p.is_dir():
@@ -233,6 +224,16 @@ def _logging(level: str) -> None:
         handler.addFilter(_DropBeamImportNoise())
 
 
+def result_line(row: dict, output: str) -> str:
+    """The run's one line: what it added, and plainly when it added nothing."""
+    what = f"run {row['run_id']} (attempt {row['attempt']})"
+    if not (row["articles_added"] or row["claims_added"] or row["stories_changed"] or row["failures_added"]):
+        return f"{what} added nothing to {output} (articles_added 0): these inputs were committed before"
+    return (f"{what} committed to {output}: articles_added {row['articles_added']}, "
+            f"claims_added {row['claims_added']}, stories_changed {row['stories_changed']}, "
+            f"failures_added {row['failures_added']}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, beam_args = parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
@@ -249,33 +250,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("query", "summary", "report", "compact") and beam_args:
             raise UserError(f"unrecognized argument {beam_args[0]!r} for {args.command}")
         if args.command == "query":
-            import duckdb
             from pipelines.query import run_query
-            output = require_output(Path(args.output))
-            try:
-                print(run_query(output, args.sql, args.format))
-            except duckdb.Error as exc:
-                # DuckDB's first line names the problem (syntax, column, table); the rest is a caret diagram.
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise UserError(f"query failed: {first}") from None
+            print(run_query(args.output, args.sql, args.format))
             return 0
         if args.command == "summary":
             from pipelines.query import summary
-            print(summary(require_output(Path(args.output))))
+            print(summary(args.output))
             return 0
         if args.command == "report":
             from pipelines.report import write_report
-            print(write_report(require_output(Path(args.output))))
+            print(write_report(args.output))
             return 0
         if args.command == "compact":
             from pipelines.compact import main as compact_main
-            done = compact_main(Path(args.output), args.state, args.datasets)
+            done = compact_main(args.output, args.state, args.datasets, args.retention_hours)
             if not done.changed:
                 print("nothing to compact")
             for name, (before, after) in sorted(done.merged.items()):
                 print(f"{name}: {before} files -> {after}")
+            if done.removed:
+                print(f"removed {done.removed} file(s) no committed version needs")
             return 0
-        writable_output(Path(args.output))
+        writable_output(args.output)
         from transforms.core.config import load_config
         check_beam_args(beam_args, load_config(args.config, args.sets).get("run.runner"))
         if args.command == "replay":
@@ -287,9 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = fetch(args, beam_args)
         else:  # pragma: no cover - argparse rejects unknown commands
             raise UserError(f"unknown command {args.command}")
+        print(result_line(result.runs_row, result.output))
         if not args.quiet:
             from pipelines.query import summary
-            print(f"run {result.run_id} published to {result.output}\n")
+            print()
             print(summary(result.output))
         return 0
     except UserError as exc:

@@ -12,7 +12,6 @@ from pipelines.settings import settings_from_config
 from pipelines.state_store import open_state
 from transforms.core.config import ConfigError, load_config
 from transforms.core.fetch.config import FetchConfig
-from transforms.core.sink import Store
 
 
 def feed_urls(args: argparse.Namespace) -> list[str]:
@@ -43,24 +42,30 @@ def fetch(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     urls = feed_urls(args)
-    output = Path(args.output).absolute()
+    from pipelines.delta import is_url, normalise_output
+    output = normalise_output(args.output)
+    if is_url(output):
+        # fetch archives every response as WARC in a local folder beside the tables (for now).
+        raise ConfigError(f"fetch writes its WARC archive locally: --output must be a local folder, not {output}")
     from transforms.fetch import FetchFeeds, commit_fetch_state
     started = datetime.now(timezone.utc)
     # A live run's inputs are whatever the web says now: the run id is unique per run.
     run_id = hashlib.blake2b(f"fetch\x00{config.hash}\x00{started.isoformat()}\x00{urls}".encode(),
                              digest_size=8).hexdigest()
+    from pipelines.delta import check_output
+    check_output(output)
     with open_state(args.state, output) as state:
         settings = settings_from_config(config, state_dir=str(state))
-        warc_dir = output / "warc"
+        warc_dir = Path(output) / "warc"
         warc_dir.mkdir(parents=True, exist_ok=True)
         sources = FetchFeeds(fetch_config, urls, str(state), str(warc_dir), run_id=run_id)
         result = execute(settings, sources, output=output, run_id=run_id, command="fetch", beam_args=beam_args)
-        published = Store(output).read("articles", columns=["input", "url", "run_id"])
+        from pipelines.delta import read_dataset
+        published = read_dataset(output, "articles", columns=["input", "url", "run_id"])
         urls_done: list[str] = []
-        if published is not None:
-            for row in published.to_pylist():
-                if row["run_id"] == run_id:
-                    urls_done += [row["input"], row["url"]]
+        for row in published.to_pylist():
+            if row["run_id"] == run_id:
+                urls_done += [row["input"], row["url"]]
         try:
             commit_fetch_state(str(state), run_id, urls_done)
         except Exception as exc:

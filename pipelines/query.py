@@ -4,58 +4,48 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
+import os
 from typing import Any
 
 import duckdb
 
-from transforms.core.schemas import DATASETS
-from transforms.core.sink import Store
+from transforms.core.sink import SinkError
 
 
-def connect(output: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per dataset; an unpublished dataset is an empty view.
+def connect(output: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per dataset, as of the last committed run.
 
-    The views read the exact files the manifest lists (snapshot files through
-    their pinned links), read once: a query sees one published state across
-    every dataset even while a run publishes the next.
+    Each view is the Delta table at the version the last ``runs`` row names,
+    registered as a pyarrow dataset: a query sees one state across every
+    table even while a run commits the next, with any DuckDB and offline.
     """
+    from pipelines.delta import OutputTables
+    tables = OutputTables(output)
+    tables.check_layout()
+    if not tables.has_output():
+        if "://" not in tables.url and not os.path.exists(tables.url):
+            raise SinkError(f"--output {tables.url}: no such folder "
+                            f"(write one with 'claimwire replay PATH --output {tables.url}')")
+        raise SinkError(f"--output {tables.url}: no claimwire output in this folder (no Delta tables); "
+                        "run `claimwire replay` into it first")
     con = duckdb.connect(":memory:")
-    manifest = Store(output).manifest() or {"datasets": {}}
-    for name, spec in DATASETS.items():
-        files = [(output / f).as_posix() for f in manifest["datasets"].get(name, {}).get("files", [])]
-        if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], "
-                        f"hive_partitioning = true, union_by_name = true)")
-        else:
-            cols = ", ".join(f'CAST(NULL AS {_duck_type(f.type)}) AS "{f.name}"' for f in spec.schema)
-            keys = spec.partition_by if spec.snapshot else ("batch", *spec.partition_by)
-            parts = "".join(f', CAST(NULL AS {"BIGINT" if k == "batch" else "VARCHAR"}) AS "{k}"' for k in keys)
-            con.execute(f"CREATE VIEW {name} AS SELECT {cols}{parts} WHERE false")
+    # delta-rs (1.6) writes string_view columns in the files MERGE and optimize rewrite, and pyarrow
+    # (25) has no comparison kernels for them: a filter DuckDB pushes into the dataset scan then
+    # fails (delta-rs#4579, arrow#49368). Filters are applied by DuckDB itself instead.
+    con.execute("SET disabled_optimizers = 'filter_pushdown'")
+    for name, dt in sorted(tables.pinned().items()):
+        con.register(f"_{name}_delta", dt.to_pyarrow_dataset())
+        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "_{name}_delta"')
     return con
 
 
-def _duck_type(t: Any) -> str:
-    import pyarrow as pa
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
-    if pa.types.is_floating(t):
-        return "DOUBLE"
-    if pa.types.is_integer(t):
-        return "BIGINT"
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_list(t):
-        return "VARCHAR[]"
-    if pa.types.is_struct(t):
-        return "VARCHAR"
-    return "VARCHAR"
-
-
-def run_query(output: Path, sql: str, fmt: str = "table") -> str:
+def run_query(output: str | os.PathLike[str], sql: str, fmt: str = "table") -> str:
     con = connect(output)
-    rel = con.sql(sql)
+    try:
+        rel = con.sql(sql)
+    except duckdb.Error as exc:
+        # A mistake in the user's SQL: DuckDB's first line says what and where.
+        raise SinkError(f"query failed: {str(exc).strip().splitlines()[0]}") from None
     if rel is None:
         return ""
     cols = rel.columns
@@ -108,7 +98,7 @@ SUMMARY_QUERIES = [
 ]
 
 
-def summary(output: Path) -> str:
+def summary(output: str | os.PathLike[str]) -> str:
     con = connect(output)
     parts = []
     for title, sql in SUMMARY_QUERIES:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Sequence
 
+from pipelines.delta import normalise_output
 from pipelines.runner import RunError, RunResult, execute, pipeline_options, replay_run_id
 from pipelines.settings import settings_from_config
 from pipelines.state_store import open_state
@@ -16,7 +16,9 @@ from transforms.read import InputError, ReadSources, input_fingerprint
 
 def replay(args: argparse.Namespace, beam_args: Sequence[str]) -> RunResult:
     config = load_config(args.config, args.sets)
-    output = Path(args.output).absolute()
+    output = normalise_output(args.output)
+    from pipelines.delta import check_output
+    check_output(output)
     with open_state(args.state, output) as state:
         # Built under the lock: the settings carry the dedup and story index of earlier runs.
         settings = settings_from_config(config, state_dir=str(state))

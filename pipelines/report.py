@@ -8,9 +8,7 @@ The page holds no wall-clock time of its own, so the same output gives the same 
 """
 from __future__ import annotations
 
-import errno
 import html
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from pipelines.query import connect
-from transforms.core.sink import MANIFEST
 
 REPORT_FILE = "report.html"
 TOP_STORIES = 10           # rows of the largest-stories table
@@ -216,13 +213,13 @@ QUERIES = {
         SELECT 'failures', count(*) FROM failures UNION ALL
         SELECT 'runs', count(*) FROM runs""",
     "runs": """
-        SELECT run_id, command, status, started_at, finished_at,
+        SELECT run_id, attempt, command, status, started_at, finished_at,
                date_diff('millisecond', started_at, finished_at) / 1000.0 AS seconds,
-               inputs, articles, claims, failures
-        FROM runs ORDER BY started_at DESC NULLS LAST, run_id DESC LIMIT ?""",
+               inputs, articles, claims, failures, articles_added
+        FROM runs WHERE command <> 'compact' ORDER BY serial DESC LIMIT ?""",
     "stage_counts": """
-        WITH last AS (SELECT run_id, stage_counts FROM runs
-                      ORDER BY started_at DESC NULLS LAST, run_id DESC LIMIT 1),
+        WITH last AS (SELECT run_id, stage_counts FROM runs WHERE command <> 'compact'
+                      ORDER BY serial DESC LIMIT 1),
              sc AS (SELECT unnest(stage_counts, recursive := true) FROM last)
         SELECT stage,
                sum(count) FILTER (WHERE outcome = 'in') AS "in",
@@ -283,7 +280,7 @@ QUERIES = {
 }
 
 
-def collect(output: Path) -> dict[str, Any]:
+def collect(output: str) -> dict[str, Any]:
     """Every figure the page shows, as plain Python values (the tests read this too)."""
     con = connect(output)
     data: dict[str, Any] = {
@@ -315,8 +312,10 @@ def collect(output: Path) -> dict[str, Any]:
             lists[kind] = claim_cards(claims, labels)[:CLAIMS_PER_LIST]
         details.append({"story": story, **lists})
     data["details"] = details
-    manifest_path = output / MANIFEST
-    data["manifest"] = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    from pipelines.delta import OutputTables
+    data["tables"] = [{"dataset": name, "schema": (dt.metadata().description or "").replace("claimwire ", ""),
+                       "version": dt.version(), "files": len(dt.file_uris()), "rows": data["totals"].get(name)}
+                      for name, dt in sorted(OutputTables(output).pinned().items())]
     return data
 
 
@@ -435,7 +434,7 @@ def _claim_block(c: dict) -> str:
     return head + ev + (f'<p class="muted">… and {more} more {plural(more, "article")}</p>' if more > 0 else "")
 
 
-def render(data: dict[str, Any], output: Path) -> str:
+def render(data: dict[str, Any], output: str | Path) -> str:
     totals = data["totals"]
     runs = data["runs"]
     last = runs[-1] if runs else None
@@ -443,16 +442,14 @@ def render(data: dict[str, Any], output: Path) -> str:
              f'{esc(when(last["finished_at"]))}' if last else "no run published yet")
     cards = "".join(f'<div class="card"><b>{esc(num(totals.get(k, 0)))}</b><span>{esc(k)}</span></div>'
                     for k in ("articles", "claims", "stories", "story_claims", "failures", "runs"))
-    ds_rows = [{"dataset": k, "version": data["manifest"].get("version"), "schema": v.get("schema"),
-                "layout": v.get("layout"), "files": len(v.get("files", [])), "rows": v.get("rows")}
-               for k, v in sorted(data["manifest"].get("datasets", {}).items())]
+    ds_rows = data["tables"]
     sections = []
     sections.append(
         '<section id="overview"><h2>Overview</h2>'
         f'<div class="cards">{cards}</div>'
-        '<h4>Published datasets (from the manifest)</h4>'
+        '<h4>Delta tables (as of the last committed run)</h4>'
         + table(ds_rows, [Col("dataset", "dataset"), Col("schema", "schema"), Col("version", "version"),
-                          Col("layout", "layout"), Col("files", "files", True), Col("rows", "rows", True)])
+                          Col("files", "files", True), Col("rows", "rows", True)])
         + "</section>")
     # A panel with nothing to show says so once, not once per chart and table.
     sections.append(
@@ -461,7 +458,8 @@ def render(data: dict[str, Any], output: Path) -> str:
            + table(list(reversed(runs)), [Col("run_id", "run"), Col("command", "command"), Col("status", "status"),
                                           Col("started_at", "started"), Col("seconds", "seconds", True),
                                           Col("inputs", "inputs", True), Col("articles", "articles", True),
-                                          Col("claims", "claims", True), Col("failures", "failures", True)])
+                                          Col("claims", "claims", True), Col("failures", "failures", True),
+                                          Col("articles_added", "added", True)])
            + '<h3>Records per stage, last run</h3>'
            + table(data["stage_counts"], [Col("stage", "stage"), Col("in", "in", True), Col("out", "out", True),
                                           Col("failed", "failed", True), Col("other", "other counters")])
@@ -529,14 +527,16 @@ def render(data: dict[str, Any], output: Path) -> str:
             f"<main>{''.join(sections)}</main></body></html>\n")
 
 
-def write_report(output: Path) -> Path:
-    """Write ``output/report.html`` (atomically) and return its path."""
-    output = output.absolute()
-    if not output.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "no output folder", str(output))
-    page = render(collect(output), output)
-    path = output / REPORT_FILE
+def write_report(output: str | Path) -> str:
+    """Write ``output/report.html`` (atomically on local disk; one PUT on object storage); returns its path."""
+    from pipelines.delta import is_url, join, normalise_output, put
+    url = normalise_output(output)
+    page = render(collect(url), url)
+    if is_url(url):
+        put(join(url, REPORT_FILE), page.encode("utf-8"))
+        return join(url, REPORT_FILE)
+    path = Path(url) / REPORT_FILE
     tmp = path.with_name(REPORT_FILE + ".tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
-    return path
+    return str(path)

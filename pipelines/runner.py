@@ -25,8 +25,10 @@ from apache_beam.options.pipeline_options import PipelineOptions, S3Options, Sta
 from pipelines.build import build
 from pipelines.settings import Settings
 from transforms.common import METRICS_NAMESPACE
-from transforms.core.schemas import RUNS
-from transforms.core.sink import SinkError, Store, table_for, write_table
+import pyarrow as pa
+
+from pipelines.delta import normalise_output
+from transforms.core.sink import SinkError
 
 log = logging.getLogger("claimwire")
 
@@ -38,8 +40,8 @@ class RunError(RuntimeError):
 @dataclass
 class RunResult:
     run_id: str
-    output: Path
-    manifest: dict
+    output: str
+    runs_row: dict
     stage_counts: dict[str, int] = field(default_factory=dict)
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -141,22 +143,28 @@ def _claimwire_version() -> str:
         return "0+unknown"
 
 
-def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_id: str, command: str,
+def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id: str, command: str,
             beam_args: Sequence[str]) -> RunResult:
-    """Build, run and publish; the previous published state stays intact on any failure."""
-    store = Store(output)
-    output.mkdir(parents=True, exist_ok=True)
-    for leftover in store.cleanup():
-        log.info("removed what an earlier run left: %s", leftover)
-    if settings.state_dir:
-        cleanup_state(Path(settings.state_dir))
-    staging = store.staging_dir(run_id)
-    staging.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
+    """Build, run and commit; the previous committed state stays intact on any failure."""
+    from pipelines.delta import OutputTables, check_filesystem, use_options
+    output = normalise_output(output)
     options = pipeline_options(beam_args, settings.config.get("run.runner"))
-    published = {name: [str(f) for f in store.files(name)] for name in ("articles", "claims")}
+    use_options(options)
+    check_filesystem(output)
+    tables = OutputTables(output)
+    tables.check_layout()
+    tables.ensure_tables()
+    for done in tables.recover():
+        log.info("recovered what an earlier run left: %s", done)
+    state = Path(settings.state_dir) if settings.state_dir else Path(output) / ".state"
+    cleanup_state(state)
+    attempt = tables.begin(run_id, command)
+    index_dir = state / f"index-{attempt.attempt_id}"
+    started = datetime.now(timezone.utc)
+    # The files of each table's latest version: dedup and story summaries read them in the graph.
+    published = {name: tables.open(name).file_uris() for name in ("articles", "claims")}
     p = beam.Pipeline(options=options)
-    build(p, settings, sources, run_id, str(staging), published)
+    build(p, settings, sources, run_id, output, attempt.attempt_id, str(index_dir), published)
     from pipelines.progress import progress_line
     try:
         with progress_line(total=getattr(sources, "document_estimate", None)):
@@ -166,52 +174,32 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: Path, run_i
         # A full disk or an unwritable output fails a worker's write; runners re-raise it
         # wrapped (FnApiRunner: RuntimeError("OSError: [Errno 28] ...")). That is the run's
         # one-line reason, not a traceback; anything else is a bug and propagates.
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        tables.abandon(attempt)
         reason = _os_error_reason(exc)
         if reason is None:
             raise
         raise RunError(f"could not write the run's output under {output}: {reason}; "
-                       "the published state is unchanged") from None
+                       "the committed state is unchanged") from None
     counts = stage_counts(result)
     finished = datetime.now(timezone.utc)
+    receipts = tables.receipts(attempt)
     runs_row = {
-        "run_id": run_id, "command": command, "started_at": started, "finished_at": finished,
+        "command": command, "started_at": started, "finished_at": finished,
         "status": "completed", "config_hash": settings.config.hash, "versions": versions(),
         "inputs": counts.get("read.in", 0), "articles": counts.get("extract.out", 0),
-        "claims": counts.get("claims.claims", 0), "stories": _staged_rows(staging, "stories"),
+        "claims": counts.get("claims.claims", 0), "stories": sum(r["rows"] for r in receipts["stories"]),
         "failures": sum(v for k, v in counts.items() if k.endswith(".failed")),
         "stage_counts": [{"stage": k.split(".", 1)[0], "outcome": k.split(".", 1)[1], "count": v}
                          for k, v in counts.items()],
-        "source_quality": _source_quality(staging),
+        "source_quality": _source_quality(tables, receipts),
     }
-    state = Path(settings.state_dir) if settings.state_dir else output / ".state"
+    row = tables.commit(attempt, runs_row)
     try:
-        write_table(table_for(RUNS, [runs_row]), staging / "runs" / f"part-{run_id}-0000.parquet")
-        pending = stage_index(staging, state, run_id)
-        manifest = store.publish(staging, run_id, replace_keys=_replaced_stories(staging))
+        commit_index(state, index_dir if index_dir.is_dir() else None)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise RunError(f"could not publish to {output}: {exc.strerror or exc}; "
-                       "the published state is unchanged") from None
-    try:
-        commit_index(state, pending)
-    except OSError as exc:
-        raise RunError(f"published, but could not update the index in {state}: {exc.strerror or exc}") from None
-    return RunResult(run_id, output, manifest, counts, started, finished)
-
-
-def stage_index(staging: Path, state: Path, run_id: str) -> Path | None:
-    """Move the run's staged index next to the live one (same filesystem), not yet live."""
-    from pipelines.build import INDEX_STAGING
-    staged = staging / INDEX_STAGING
-    if not staged.is_dir():
-        return None
-    pending = state / f"index-{run_id}-{os.getpid()}"
-    if pending.exists():
-        shutil.rmtree(pending)
-    state.mkdir(parents=True, exist_ok=True)
-    os.rename(staged, pending)
-    return pending
+        raise RunError(f"committed, but could not update the index in {state}: {exc.strerror or exc}") from None
+    return RunResult(run_id, output, row, counts, started, finished)
 
 
 def commit_index(state: Path, pending: Path | None) -> None:
@@ -264,37 +252,21 @@ def _os_error_reason(exc: BaseException) -> str | None:
     return None
 
 
-def _staged_table(staging: Path, dataset: str, columns: list[str]) -> list[dict]:
-    import pyarrow.dataset as ds
-    folder = staging / dataset
-    files = sorted(str(f) for f in folder.rglob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return []
-    return ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(folder)
-                      ).to_table(columns=columns).to_pylist()
+def _receipted_rows(tables, receipts: dict, dataset: str, columns: list[str]) -> list[dict]:
+    """Some columns of the rows this attempt wrote for ``dataset`` (partition columns from the receipts)."""
+    from transforms.core.schemas import DATASETS
+    spec = DATASETS[dataset]
+    reader = tables.read_files(spec, tables.uri(dataset), receipts[dataset], with_partitions=True)
+    rows: list[dict] = []
+    for batch in reader:
+        rows += pa.Table.from_batches([batch]).select(columns).to_pylist()
+    return rows
 
 
-def _source_quality(staging: Path) -> list[dict]:
+def _source_quality(tables, receipts: dict) -> list[dict]:
     from transforms.core.quality import source_quality
-    return source_quality(_staged_table(staging, "articles", ["source", "lang", "dup_of"]),
-                          _staged_table(staging, "failures", ["stage", "reason", "input"]))
-
-
-def _staged_rows(staging: Path, dataset: str) -> int:
-    """Rows this run wrote for ``dataset`` (stories created or updated)."""
-    import pyarrow.parquet as pq
-    folder = staging / dataset
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(folder.rglob("*.parquet"))) if folder.is_dir() else 0
-
-
-def _replaced_stories(staging: Path) -> dict[str, set[str]]:
-    """Stories (and their claims) recomputed by this run replace their published versions."""
-    import pyarrow.parquet as pq
-    keys: set[str] = set()
-    for name in ("stories", "story_claims"):
-        for f in sorted((staging / name).rglob("*.parquet")) if (staging / name).is_dir() else []:
-            keys.update(pq.read_table(f, columns=["story_id"])["story_id"].to_pylist())
-    return {"stories": keys, "story_claims": keys}
+    return source_quality(_receipted_rows(tables, receipts, "articles", ["source", "lang", "dup_of"]),
+                          _receipted_rows(tables, receipts, "failures", ["stage", "reason", "input"]))
 
 
 __all__ = ["RunError", "RunResult", "SinkError", "execute", "replay_run_id", "run_lock"]

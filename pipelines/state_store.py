@@ -79,15 +79,18 @@ def is_remote(spec: str | None) -> bool:
 
 
 @contextmanager
-def open_state(spec: str | None, output: Path, *, lease_ttl: float | None = None,
+def open_state(spec: str | None, output: str | Path, *, lease_ttl: float | None = None,
                cache_root: Path | None = None) -> Iterator[Path]:
     """The state folder a run uses, locked for the run; a URL is mirrored in a local cache.
 
-    ``spec`` is ``--state`` as given (None: ``output/.state``). Refuses at once
-    with :class:`RunError` when another run holds the state.
+    ``spec`` is ``--state`` as given (None: ``output/.state``, on object storage
+    too when ``output`` is a URL). Refuses at once with :class:`RunError` when
+    another run holds the state.
     """
+    if not spec and is_remote(str(output)):
+        spec = str(output).rstrip("/") + "/.state"
     if not is_remote(spec):
-        state = Path(spec).absolute() if spec else output / ".state"
+        state = Path(spec).absolute() if spec else Path(output) / ".state"
         with run_lock(state):
             yield state
         return

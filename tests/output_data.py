@@ -1,20 +1,23 @@
-"""A small but realistic published output folder for the output tests, built through ``Store``.
+"""A small but realistic committed output (Delta tables) for the output tests.
 
 Three runs over three days: articles from several outlets in en/vi/fa (some
 duplicates, one of unknown date), stories spanning outlets and languages,
 matched story claims (one disputed), failures of several stages, and runs rows
-with stage counts. Each run is published as its own files, as the pipeline does,
-so partitions end up with several small files (what ``compact`` merges).
+with stage counts. Each run writes its files and receipts as the workers do and
+is committed by the driver's real code (``OutputTables.commit``), so partitions
+end up with several small files (what ``compact`` merges).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
-from transforms.core.schemas import ARTICLES, CLAIMS, FAILURES, RUNS, STORIES, STORY_CLAIMS, published_date
-from transforms.core.sink import Store, group_rows, write_partition
+from pipelines.delta import Attempt, OutputTables, put, read_dataset
+from transforms.core.schemas import (ARTICLES, CLAIMS, FAILURES, STORIES, STORY_CLAIMS, DatasetSpec, partition_path,
+                                     published_date)
+from transforms.core.sink import (attempt_folder, file_name, join, parquet_bytes, partition_folder, partition_values,
+                                  receipt, receipt_name, table_for)
 
 HOSTILE_TITLE = '<script>alert("x")</script> & <b>bold</b>'
 SOURCES = ["apnews.com", "vnexpress.net", "bbc.com", "irna.ir"]
@@ -104,60 +107,59 @@ def _runs_row(run: int, run_id: str, articles: int, claims: int, failures: int) 
     return {"run_id": run_id, "command": "replay", "started_at": start, "finished_at": start + timedelta(seconds=42),
             "status": "completed", "config_hash": "cfg", "versions": "{}", "inputs": articles + 3,
             "articles": articles, "claims": claims, "stories": 3, "failures": failures,
-            "stage_counts": [{"stage": s, "outcome": o, "count": c} for s, o, c in counts]}
+            "stage_counts": [{"stage": s, "outcome": o, "count": c} for s, o, c in counts], "source_quality": []}
 
 
-def stage_run(store: Store, run: int) -> tuple[Path, str, set[str]]:
-    """Stage run number ``run`` (0, 1, 2, ...) without publishing; returns (staging, run_id, replaced stories)."""
+def write_files(tables: OutputTables, attempt: Attempt, spec: DatasetSpec, rows: list[dict]) -> None:
+    """What the workers do for ``rows``: one file per partition, and its receipt."""
+    parts: dict[str, list[dict]] = {}
+    for r in rows:
+        parts.setdefault(partition_path(spec, r), []).append(r)
+    control = attempt_folder(tables.url, attempt.attempt_id)
+    for prows in parts.values():
+        values = partition_values(spec, prows[0])
+        rel = join(partition_folder(values, spec.partition_by), file_name(attempt.run_id, attempt.attempt_id, 0)) \
+            .lstrip("/")
+        table = table_for(spec, prows)
+        data = parquet_bytes(table)
+        base = join(control, "merge", spec.name) if spec.merge_on else tables.uri(spec.name)
+        put(join(base, rel), data)
+        put(join(control, "receipts", spec.name, receipt_name(rel)),
+            json.dumps(receipt(spec.name, rel, len(data), values, table)).encode())
+
+
+def stage_run(tables: OutputTables, run: int) -> tuple[Attempt, dict]:
+    """Write run number ``run`` (0, 1, 2, ...) without committing; returns (attempt, its runs row)."""
     run_id = f"run{run:02d}"
     earlier = [a for r in range(run) for a in _articles(r, f"run{r:02d}")]
     arts = _articles(run, run_id)
     claims = _claims(arts, run_id)
     stories, story_claims = _stories(earlier + arts, run_id)
     fails = _failures(run, run_id)
-    staging = store.staging_dir(run_id)
+    tables.ensure_tables()
+    tables.recover()
+    attempt = tables.begin(run_id, "replay")
     for spec, rows in ((ARTICLES, arts), (CLAIMS, claims), (STORIES, stories), (STORY_CLAIMS, story_claims),
-                       (FAILURES, fails), (RUNS, [_runs_row(run, run_id, len(arts), len(claims), len(fails))])):
-        for part, prows in group_rows(spec, rows).items():
-            write_partition(spec, part, prows, staging, run_id)
-    return staging, run_id, {s["story_id"] for s in stories}
+                       (FAILURES, fails)):
+        write_files(tables, attempt, spec, rows)
+    return attempt, _runs_row(run, run_id, len(arts), len(claims), len(fails))
 
 
-def build_output(root: Path, runs: int = 3) -> Path:
-    store = Store(root)
+def build_output(root: Path | str, runs: int = 3) -> Path | str:
+    tables = OutputTables(root)
     for run in range(runs):
-        staging, run_id, replaced = stage_run(store, run)
-        store.publish(staging, run_id, replace_keys={"stories": replaced, "story_claims": replaced})
+        attempt, row = stage_run(tables, run)
+        tables.commit(attempt, row)
     return root
 
 
-def story_grouping(out: Path):
+def story_grouping(out: Path | str):
     """How a run grouped the articles under ``out``: (stories as sorted file names, which are
-    duplicates, story rows as (articles, sources, languages)), read with a plain DuckDB glob."""
-    import duckdb
-    con = duckdb.connect()
-    rows = con.sql(f"SELECT url, story_id, dup_of FROM read_parquet('{out / 'articles'}/**/*.parquet', "
-                   "hive_partitioning = true)").fetchall()
+    duplicates, story rows as (articles, sources, languages)), read through Delta."""
+    rows = read_dataset(out, "articles", ["url", "story_id", "dup_of"]).to_pylist()
     by_story: dict[str, set[str]] = {}
-    for url, story, _ in rows:
-        by_story.setdefault(story, set()).add(Path(url).name)
-    stories = con.sql(f"SELECT article_count, source_count, languages FROM read_parquet("
-                      f"'{out / 'stories'}/*.parquet')").fetchall()
-    return (sorted(map(sorted, by_story.values())), {Path(u).name: d is not None for u, _, d in rows},
-            sorted((a, s, tuple(sorted(langs))) for a, s, langs in stories))
-
-
-@contextmanager
-def without_fsync() -> Iterator[None]:
-    """Skip the sink's fsyncs (75% of a publish's time here).
-
-    They guard against power loss, which no test simulates; a process killed
-    with SIGKILL loses nothing from the page cache, so kill tests stay honest.
-    """
-    import transforms.core.sink as sink
-    saved = sink._fsync_tree
-    sink._fsync_tree = lambda folder: None
-    try:
-        yield
-    finally:
-        sink._fsync_tree = saved
+    for r in rows:
+        by_story.setdefault(r["story_id"], set()).add(Path(r["url"]).name)
+    stories = read_dataset(out, "stories", ["article_count", "source_count", "languages"]).to_pylist()
+    return (sorted(map(sorted, by_story.values())), {Path(r["url"]).name: r["dup_of"] is not None for r in rows},
+            sorted((s["article_count"], s["source_count"], tuple(sorted(s["languages"]))) for s in stories))

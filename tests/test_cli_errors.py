@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main, parser, require_output, UserError
+from pipelines.cli import main, parser, UserError
+from pipelines.delta import read_dataset
 
 SEED = sorted((Path(__file__).resolve().parents[1] / "seeds").iterdir())[0]
 
@@ -127,16 +128,15 @@ def test_no_input_exists(tmp_path, capsys):
 
 
 def test_one_missing_input_beside_good_ones(tmp_path, capsys):
-    from transforms.core.sink import Store
     out = tmp_path / "o"
     missing = tmp_path / "missing.txt"
     assert main(["replay", str(SEED), str(missing), "--output", str(out), "--quiet"]) == 0
     err = capsys.readouterr().err
     # the replay's input listing says it on stderr (main's anyfs line); never twice, never a traceback
     assert len([line for line in err.splitlines() if str(missing) in line]) <= 1 and "Traceback" not in err
-    fails = Store(out).read("failures").to_pylist()
+    fails = read_dataset(out, "failures").to_pylist()
     assert [(f["stage"], f["reason"], f["input"]) for f in fails] == [("read", "unreadable", str(missing))]
-    assert Store(out).read("articles").num_rows == 1
+    assert read_dataset(out, "articles").num_rows == 1
 
 
 def test_usage_errors_are_one_line(capsys):
@@ -146,10 +146,6 @@ def test_usage_errors_are_one_line(capsys):
     assert "nosuchcommand" in line
     line = _one_line(capsys, [])
     assert "replay" in line and "query" in line
-
-
-def test_require_output_accepts_an_output(output):
-    assert require_output(output) == output.absolute()
 
 
 # ---------------------------------------------------------------- help and version

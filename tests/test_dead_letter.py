@@ -23,7 +23,7 @@ from make_corpus import _warc_bytes, article_html
 from pipelines.cli import main
 from transforms.common import FAILURES, MAIN, apply_stage, internal_failure
 from transforms.core.records import Failure, Reason
-from transforms.core.sink import Store
+from pipelines.delta import read_dataset
 
 CHOSEN = "002_b3fd632e5a648ac2.txt"
 MARKER = "to bolster its defenses"      # in the chosen seed's text only
@@ -139,13 +139,11 @@ def inputs(tmp_path_factory, seeds_dir) -> Path:
 
 def _run(inputs: Path, out: Path) -> dict:
     assert main(["replay", str(inputs), "--output", str(out), "--quiet"]) == 0
-    store = Store(out)
-    (run,) = store.read("runs").to_pylist()
-    fails = store.read("failures")
-    return {"articles": store.read("articles").to_pylist(),
-            "failures": fails.to_pylist() if fails is not None else [],
+    (run,) = read_dataset(out, "runs").to_pylist()
+    return {"articles": read_dataset(out, "articles").to_pylist(),
+            "failures": read_dataset(out, "failures").to_pylist(),
             "counts": {f"{s['stage']}.{s['outcome']}": s["count"] for s in run["stage_counts"]},
-            "stories": store.read("stories")}
+            "stories": read_dataset(out, "stories")}
 
 
 def _balanced(counts: dict) -> None:
@@ -242,7 +240,7 @@ def test_a_row_the_schema_refuses_is_a_sink_failure_written_with_the_failures(tm
         rows = {"articles": p | "Articles" >> beam.Create([good, bad]),
                 "failures": p | "Failures" >> beam.Create([{"run_id": "r1", "stage": "read", "reason": "empty",
                                                             "input": "/in/e.txt", "detail": ""}])}
-        _ = rows | WriteDatasets(str(tmp_path), "r1")
+        _ = rows | WriteDatasets(str(tmp_path), "r1", "a1")
     articles = [r for f in sorted((tmp_path / "articles").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
     assert [a["article_id"] for a in articles] == ["a1"]
     failures = {f.parent.name: pq.read_table(f).to_pylist() for f in (tmp_path / "failures").rglob("*.parquet")}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.cli import main
@@ -15,11 +14,8 @@ FAST = ["--allow-private-network", "--delay", "0.05", "--timeout", "1.5", "--qui
 
 
 def rows(out: Path, sql: str):
-    con = duckdb.connect()
-    for ds in ("articles", "failures", "runs"):
-        con.execute(f"CREATE VIEW {ds} AS SELECT * FROM read_parquet('{out}/{ds}/**/*.parquet', "
-                    "hive_partitioning = true, union_by_name = true)")
-    return con.sql(sql).fetchall()
+    from pipelines.query import connect
+    return connect(out).sql(sql).fetchall()
 
 
 def test_fetch_publishes_every_entry_replays_from_warc_and_refetches_nothing(local_hosts, tmp_path):  # noqa: F811

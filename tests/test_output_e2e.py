@@ -1,4 +1,4 @@
-"""The real CLI end to end: two replays, then readers, ``report`` and ``compact`` on what they published."""
+"""The real CLI end to end: two replays, then readers, ``report`` and ``compact`` on what they committed."""
 from __future__ import annotations
 
 import json
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow.dataset as ds
 import pytest
+from deltalake import DeltaTable
 
-from output_data import without_fsync
 from pipelines.cli import main as cli
+from pipelines.delta import OutputTables
 from transforms.core.schemas import DATASETS
 
 pytestmark = pytest.mark.slow
@@ -22,12 +22,6 @@ TEXT = ("Officials said the storm hit the coast on Sunday. At least {n} people d
 def _jsonl(path: Path, records: list[dict], bad_lines: tuple[str, ...] = ()) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records) + "".join(b + "\n" for b in bad_lines))
     return path
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _no_fsync():
-    with without_fsync():
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -49,34 +43,32 @@ def out(tmp_path_factory, seeds_dir) -> Path:
     return out
 
 
-def _manifest(out: Path) -> dict:
-    return json.loads((out / "_manifest.json").read_text())["datasets"]
+def _counts(out: Path) -> dict[str, int]:
+    return {name: DeltaTable(str(out / name)).to_pyarrow_dataset().count_rows() for name in DATASETS}
 
 
-def test_duckdb_pyarrow_and_polars_agree_with_the_manifest(out):
-    for name, spec in DATASETS.items():
-        rows = _manifest(out)[name]["rows"]
-        glob = f"{out}/{name}/**/*.parquet"
-        d = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning = true)").fetchall()[0][0]
-        a = ds.dataset(str(out / name), format="parquet", partitioning="hive").count_rows()
-        p = pl.scan_parquet(glob, hive_partitioning=True).select(pl.len()).collect().item()
-        assert d == a == p == rows, name
-    assert _manifest(out)["articles"]["rows"] == 8 and _manifest(out)["runs"]["rows"] == 2
+def test_duckdb_pyarrow_and_polars_agree(out):
+    con = duckdb.connect()
+    for name, n in _counts(out).items():
+        con.register(name, DeltaTable(str(out / name)).to_pyarrow_dataset())
+        d = con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        p = pl.scan_delta(str(out / name)).select(pl.len()).collect().item()
+        assert d == p == n, name
+    assert _counts(out)["articles"] == 8 and _counts(out)["runs"] == 2
 
 
 def test_report_and_compact_on_a_real_run(out):
     assert cli(["report", "--output", str(out)]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
-    run_ids = [r[0] for r in duckdb.sql(f"SELECT run_id FROM read_parquet('{out}/runs/*.parquet')").fetchall()]
+    run_ids = [r["run_id"] for r in OutputTables(out).runs()]
     assert len(run_ids) == 2 and all(r in page for r in run_ids)
     assert "example-news.com" in page and "bad_json" in page
-    before = {n: d for n, d in _manifest(out).items()}
-    assert cli(["compact", "--output", str(out)]) == 0
-    after = _manifest(out)
-    assert {n: d["rows"] for n, d in after.items()} == {n: d["rows"] for n, d in before.items()}
-    assert len(after["runs"]["files"]) == 1 == len(before["runs"]["files"])     # a snapshot: one file
-    assert len(after["articles"]["files"]) < len(before["articles"]["files"])
-    en = [f for f in after["articles"]["files"] if "/published_date=2025-11-02/lang=en/" in f]
-    assert len(en) == 1 and "part-compact-" in en[0] and en[0].startswith("articles/batch=3/")
-    # a run after compaction adds on top as usual, and the report still reads everything
+    before = _counts(out)
+    files = len(DeltaTable(str(out / "articles")).file_uris())
+    assert cli(["compact", "--output", str(out), "--retention-hours", "0"]) == 0
+    after = _counts(out)
+    assert after == {**before, "runs": before["runs"] + 1}          # compaction is recorded as a runs row
+    assert len(DeltaTable(str(out / "articles")).file_uris()) < files
+    en = [f for f in DeltaTable(str(out / "articles")).file_uris() if "/published_date=2025-11-02/lang=en/" in f]
+    assert len(en) == 1
     assert cli(["report", "--output", str(out)]) == 0

@@ -10,17 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from output_data import HOSTILE_TITLE, build_output, without_fsync
+from output_data import HOSTILE_TITLE, build_output
 from pipelines.cli import main as cli
 from pipelines.report import collect, esc, hbar_chart, write_report
 
 SECTIONS = ["overview", "runs", "articles", "quality", "failures", "stories", "claims"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _no_fsync():
-    with without_fsync():
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +97,11 @@ def test_chart_labels_are_escaped():
     assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg and "a&quot;b" in svg and 'aria-label="t&lt;"' in svg
 
 
-def test_report_of_an_empty_output_folder(tmp_path):
-    path = write_report(tmp_path)
-    text = path.read_text()
-    assert "no run published yet" in text and "(no stories)" in text
+def test_report_of_an_output_without_tables_is_one_line(tmp_path, capsys):
+    assert cli(["report", "--output", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no claimwire output" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "report.html").exists()
     assert cli(["report", "--output", str(tmp_path / "missing")]) == 2
     assert not (tmp_path / "missing").exists()
 
@@ -183,7 +178,9 @@ def test_count_axes_have_integer_ticks(seeds_report):
 
 def test_an_empty_panel_says_so_once(seeds_report, tmp_path):
     _, page = seeds_report
-    empty = write_report(tmp_path).read_text()
+    from pipelines.delta import OutputTables
+    OutputTables(str(tmp_path)).ensure_tables()        # an output whose tables hold no row yet
+    empty = Path(write_report(tmp_path)).read_text()
     for report in (page, empty):
         for sid, body in _sections(report).items():
             notes = re.findall(r'<p class="muted">\((no [^)]*|none)\)</p>', body)

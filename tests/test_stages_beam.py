@@ -1,4 +1,5 @@
 """TestPipeline tests of the thin Beam stages: both outputs asserted, counters checked."""
+import json
 from pathlib import Path
 
 import apache_beam as beam
@@ -71,15 +72,19 @@ def test_write_datasets_is_independent_of_bundling(tmp_path):
             for i in range(50)]
     outs = []
     for n, reshuffle in enumerate((False, True)):
-        staging = tmp_path / f"s{n}"
+        out = tmp_path / f"o{n}"
         with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
             pc = p | beam.Create(rows, reshuffle=reshuffle)
-            written = {"failures": pc} | WriteDatasets(str(staging), "r")
-            assert_that(written | beam.Map(lambda w: (w[0], w[1])),
-                        equal_to([("failures", "stage=read/part-r-0000.parquet")]), label="written")
-        outs.append((staging / "failures" / "stage=read" / "part-r-0000.parquet").read_bytes())
+            written = {"failures": pc} | WriteDatasets(str(out), "r", "a000001-x")
+            assert_that(written | beam.Map(lambda w: (w["dataset"], w["path"], w["rows"], w["partition_values"])),
+                        equal_to([("failures", "stage=read/part-r-a000001-x-0000.parquet", 50, {"stage": "read"})]),
+                        label="written")
+        data = out / "failures" / "stage=read" / "part-r-a000001-x-0000.parquet"
+        outs.append(data.read_bytes())
+        receipts = list((out / "_claimwire" / "attempts" / "a000001-x" / "receipts" / "failures").glob("*.json"))
+        assert len(receipts) == 1 and json.loads(receipts[0].read_text())["size"] == len(outs[-1])
     assert outs[0] == outs[1]
-    assert pq.read_table(tmp_path / "s0" / "failures" / "stage=read" / "part-r-0000.parquet").num_rows == 50
+    assert pq.read_table(tmp_path / "o0" / "failures" / "stage=read" / "part-r-a000001-x-0000.parquet").num_rows == 50
 
 
 def _settings():

@@ -79,11 +79,10 @@ def replay(work: Path) -> dict:
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit(f"replay failed ({proc.returncode}):\n{log[-3000:]}")
-    from transforms.core.sink import Store
-    store = Store(out)
-    fails = store.read("failures").to_pylist()
-    arts = store.read("articles").to_pylist()
-    (run,) = store.read("runs").to_pylist()
+    from pipelines.delta import read_dataset
+    fails = read_dataset(out, "failures").to_pylist()
+    arts = read_dataset(out, "articles").to_pylist()
+    (run,) = read_dataset(out, "runs").to_pylist()
     return {"corpus": corpus, "seconds": seconds, "peak": peak[0], "fails": fails, "arts": arts, "run": run,
             "log_has_secret": corpus.secret_text in log}
 

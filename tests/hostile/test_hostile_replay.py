@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_corpus import make_corpus
 
 from pipelines.cli import main
-from transforms.core.sink import Store
+from pipelines.delta import read_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 # Generous: about 35 s on 2 cores; a hang (an extraction past its limit, a parser stuck on a
@@ -89,9 +89,7 @@ def replay(tmp_path_factory, seeds_dir):
 
 
 def _table(out: Path, name: str) -> pa.Table:
-    t = Store(out).read(name)
-    assert t is not None, name
-    return t
+    return read_dataset(out, name)
 
 
 def test_finishes_in_bounded_time_and_completes(replay):
@@ -197,9 +195,7 @@ def test_leaks_nothing(replay):
     passwd = Path("/etc/passwd").read_text(errors="replace").splitlines()
     secrets += [line for line in passwd[:3] if len(line) > 12]
     for name in ("articles", "claims", "failures", "stories", "story_claims", "runs"):
-        t = Store(out).read(name)
-        if t is None:
-            continue
+        t = read_dataset(out, name)
         blob = repr(t.to_pylist())
         for s in secrets:
             assert s not in blob, (name, s)
@@ -207,7 +203,7 @@ def test_leaks_nothing(replay):
         if p.is_file() and not p.name.endswith(".parquet"):
             data = p.read_bytes()
             assert not any(s.encode() in data for s in secrets), p
-    assert "published to" in replay["log"]   # output and log were captured, and hold no secret
+    assert "committed to" in replay["log"]   # output and log were captured, and hold no secret
     assert not any(s in replay["log"] for s in secrets)
 
 

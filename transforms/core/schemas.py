@@ -26,12 +26,10 @@ class DatasetSpec:
     schema: pa.Schema                # columns stored in the files (partition columns excluded)
     partition_by: tuple[str, ...]    # Hive partition keys, in folder order
     sort_by: tuple[str, ...]         # order of rows within a file
-    replace_by: str | None = None    # rows with the same key replace older versions (stories)
-    rows_per_file: int = 200_000     # file size target, for runs and for compaction
-    # A snapshot dataset is one file rewritten whole by each publish (rows that change
-    # replace their old versions); the others only ever gain files, one batch folder
-    # per publish. See transforms/core/sink.py for why.
-    snapshot: bool = False
+    rows_per_file: int = 200_000     # file size target of a run's files
+    # Rows whose change a later run recomputes (stories grow): MERGEd into the Delta
+    # table on these keys instead of appended. Empty: the table is append-only.
+    merge_on: tuple[str, ...] = ()
 
 
 ARTICLES = DatasetSpec(
@@ -77,8 +75,7 @@ STORIES = DatasetSpec(
     ]),
     partition_by=(),
     sort_by=("story_id",),
-    replace_by="story_id",
-    snapshot=True,
+    merge_on=("story_id",),
 )
 
 STORY_CLAIMS = DatasetSpec(
@@ -94,8 +91,7 @@ STORY_CLAIMS = DatasetSpec(
     ]),
     partition_by=(),
     sort_by=("story_id", "claim_key"),
-    replace_by="story_id",
-    snapshot=True,
+    merge_on=("story_id", "claim_key"),
 )
 
 FAILURES = DatasetSpec(
@@ -108,13 +104,18 @@ FAILURES = DatasetSpec(
     # appended like articles: a rerun of the same inputs adds only failures not already recorded
 )
 
+TABLE_VERSIONS = pa.struct([(n, pa.int64()) for n in ("articles", "claims", "stories", "story_claims", "failures")])
+
 RUNS = DatasetSpec(
-    "runs", "runs.v2",
+    "runs", "runs.v3",
     pa.schema([
-        ("run_id", pa.string()), ("command", pa.string()), ("started_at", TS), ("finished_at", TS),
+        ("run_id", pa.string()), ("attempt", pa.int64()), ("attempt_id", pa.string()), ("serial", pa.int64()),
+        ("command", pa.string()), ("started_at", TS), ("finished_at", TS),
         ("status", pa.string()), ("config_hash", pa.string()), ("versions", pa.string()),
         ("inputs", pa.int64()), ("articles", pa.int64()), ("claims", pa.int64()),
         ("stories", pa.int64()), ("failures", pa.int64()),
+        ("articles_added", pa.int64()), ("claims_added", pa.int64()), ("stories_changed", pa.int64()),
+        ("failures_added", pa.int64()), ("table_versions", TABLE_VERSIONS),
         ("stage_counts", pa.list_(pa.struct([("stage", pa.string()), ("outcome", pa.string()),
                                              ("count", pa.int64())]))),
         ("source_quality", pa.list_(pa.struct([
@@ -124,9 +125,8 @@ RUNS = DatasetSpec(
         ]))),
     ]),
     partition_by=(),
-    sort_by=("run_id",),
-    replace_by="run_id",    # a rerun of the same inputs replaces its runs row
-    snapshot=True,
+    sort_by=("serial",),
+    # append-only: every attempt adds its own row, a rerun's too (attempt 2, 3, ...)
 )
 
 DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS)}

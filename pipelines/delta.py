@@ -1,0 +1,466 @@
+"""The driver's side of the output: Delta tables under ``--output`` (a local path or a URL).
+
+- ``prepare`` (under the run lock, before the pipeline): refuse an old-layout or
+  foreign output, create any missing table with its schema, undo what a killed
+  attempt committed without its ``runs`` row, remove the files of attempts that
+  never committed, and number the new attempt (``serial``).
+- ``commit`` (after the pipeline): each append table's new files in ONE
+  transaction from the workers' receipts; ``stories``/``story_claims`` MERGEd on
+  their keys; ``runs`` LAST, its row naming the version each table reached.
+  Every commit carries ``Transaction("claimwire", serial)``, so a retried
+  commit of the same attempt is recognised and skipped.
+- ``pinned``: the tables as of the last committed ``runs`` row, so a reader sees
+  one state across tables while a run commits the next.
+
+Why ``runs`` is the commit point: Delta commits one table at a time. An attempt
+killed between two tables' commits leaves some tables ahead of ``runs``; no
+pinned reader sees them, and the next run or compaction restores those tables
+to the version before the attempt's first commit (``restore``), so a rerun
+starts from a state where every table agrees with ``runs``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import secrets
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.core.schemas import DATASETS, RUNS, DatasetSpec
+from transforms.core.sink import (APP_ID, CONTROL_DIR, OLD_LAYOUT_MARKERS, SinkError, attempt_folder, attempt_id,
+                                  delta_schema, join, parse_receipt, table_name)
+
+log = logging.getLogger("claimwire")
+
+# Committed in this order; runs last (see the module docstring).
+APPEND_TABLES = ("articles", "claims", "failures")
+MERGE_TABLES = ("stories", "story_claims")
+DATA_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
+
+
+def is_url(output: str) -> bool:
+    return "://" in output
+
+
+def normalise_output(output: str | os.PathLike[str]) -> str:
+    """``--output`` as the string every layer uses: an absolute local path, or the URL untouched."""
+    text = os.fspath(output)
+    if is_url(text):
+        if text.lower().startswith("file://"):
+            return str(Path(text[7:]).absolute())
+        return text.rstrip("/")
+    return str(Path(text).absolute())
+
+
+def storage_options() -> dict[str, str]:
+    """Options delta-rs does not take from the standard environment by itself."""
+    # object_store retries a failing request for up to 180 s by default: a bucket that does not
+    # exist or an endpoint that is down should be one line within seconds, not three minutes.
+    opts: dict[str, str] = {"max_retries": "3", "retry_timeout": "20s", "connect_timeout": "10s"}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+    if endpoint.lower().startswith("http://"):
+        opts["AWS_ALLOW_HTTP"] = "true"     # a local S3 API (MinIO, moto): object_store refuses http otherwise
+    return opts
+
+
+@contextmanager
+def store_errors(output: str, doing: str) -> Iterator[None]:
+    """Storage that refuses us or cannot be reached is one line, not a traceback."""
+    try:
+        yield
+    except SinkError:
+        raise
+    except Exception as exc:
+        from deltalake.exceptions import DeltaError
+        if not isinstance(exc, (OSError, DeltaError, ValueError)) and "botocore" not in type(exc).__module__ \
+                and not type(exc).__name__.endswith("ClientError"):      # Beam's S3ClientError
+            raise
+        import re
+        text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).split())[:300] or type(exc).__name__
+        raise SinkError(f"{doing} --output {output}: {text}") from None
+
+
+# -- filesystem helpers (Beam's FileSystems: local, s3:// and gs:// alike) ---------------------
+
+_OPTIONS_SET = False
+
+
+def use_options(options: Any = None) -> None:
+    """Give Beam's FileSystems the run's options (its S3 client needs some; none means the environment's)."""
+    global _OPTIONS_SET
+    if options is None and _OPTIONS_SET:
+        return
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+    FileSystems.set_options(options if options is not None else PipelineOptions([]))
+    _OPTIONS_SET = True
+
+
+def check_filesystem(output: str) -> None:
+    """A one-line SinkError when no filesystem for ``output``'s scheme is installed."""
+    if not is_url(output):
+        return
+    from apache_beam.io.filesystems import FileSystems
+    scheme = output.split("://", 1)[0].lower()
+    try:
+        FileSystems.get_filesystem(output)
+    except ValueError:
+        extra = {"s3": "aws", "gs": "gcp"}.get(scheme)
+        hint = f"pip install 'claimwire[{extra}]'" if extra else "no claimwire extra provides it"
+        raise SinkError(f"--output {output}: the {scheme}:// filesystem is not installed ({hint})") from None
+    if scheme == "s3":
+        try:
+            import boto3  # noqa: F401  (Beam registers s3:// even without it; writing needs it)
+        except ImportError:
+            raise SinkError(f"--output {output}: the s3:// filesystem needs boto3 "
+                            "(pip install 'claimwire[aws]')") from None
+
+
+def check_output(output: str) -> None:
+    """Before anything is locked or written: the filesystem is installed, the layout is ours."""
+    check_filesystem(output)
+    OutputTables(output).check_layout()
+
+
+def put(path: str, data: bytes) -> None:
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        fh.write(data)
+
+
+def get(path: str) -> bytes:
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        return fh.read()
+
+
+def match(pattern: str) -> list[str]:
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        found = FileSystems.match([pattern])[0].metadata_list
+    except Exception as exc:     # Beam raises BeamIOError when nothing matches on some stores
+        if "No files found" in str(exc) or "not found" in str(exc).lower():
+            return []
+        raise
+    return sorted(m.path for m in found)
+
+
+def delete(paths: list[str]) -> None:
+    from apache_beam.io.filesystems import FileSystems
+    if paths:
+        FileSystems.delete(paths)
+
+
+def exists(path: str) -> bool:
+    from apache_beam.io.filesystems import FileSystems
+    return FileSystems.exists(path)
+
+
+# -- the tables --------------------------------------------------------------------------------
+
+@dataclass
+class Attempt:
+    run_id: str
+    serial: int
+    attempt_id: str
+    attempt: int          # 1 for the first attempt of this run id, 2 for its first rerun, ...
+
+
+class OutputTables:
+    """The claimwire Delta tables under one ``--output``."""
+
+    def __init__(self, output: str | os.PathLike[str]):
+        self.url = normalise_output(output)
+        self.options = storage_options()
+        use_options()
+
+    def uri(self, name: str) -> str:
+        return join(self.url, name)
+
+    # - checks
+    def check_layout(self) -> None:
+        """Refuse an output folder that is a file or holds the old manifest layout."""
+        if not is_url(self.url):
+            p = Path(self.url)
+            if p.exists() and not p.is_dir():
+                raise SinkError(f"--output {self.url} is a file, not a folder; give a folder for the tables")
+        # The old layout could only be written to a local folder (a URL became a folder named "s3:").
+        for marker in OLD_LAYOUT_MARKERS if not is_url(self.url) else ():
+            if self._exists(join(self.url, marker)):
+                raise SinkError(f"--output {self.url} holds output of an older claimwire layout ({marker}); "
+                                "move it away or delete it, then replay into a fresh --output")
+
+    def _exists(self, path: str) -> bool:
+        if not is_url(path):
+            return os.path.exists(path)
+        with store_errors(self.url, "could not read"):
+            return exists(path) or bool(match(join(path, "*")))
+
+    def is_table(self, name: str) -> bool:
+        from deltalake import DeltaTable
+        with store_errors(self.url, "could not read"):
+            return DeltaTable.is_deltatable(self.uri(name), storage_options=self.options)
+
+    def has_output(self) -> bool:
+        return self.is_table("runs")
+
+    def open(self, name: str, version: int | None = None):
+        from deltalake import DeltaTable
+        with store_errors(self.url, "could not read"):
+            dt = DeltaTable(self.uri(name), storage_options=self.options)
+        self._check_foreign(name, dt)          # on the latest version: a foreign table has no pinned one
+        if version is not None and version != dt.version():
+            with store_errors(self.url, f"could not read version {version} of the {name} table under"):
+                dt.load_as_version(version)
+        return dt
+
+    def _check_foreign(self, name: str, dt: Any) -> None:
+        spec = DATASETS[name]
+        meta = dt.metadata()
+        have = set(pa.schema(dt.schema().to_arrow()).names)
+        want = set(delta_schema(spec).names)
+        if meta.name != table_name(spec) or not want <= have:
+            raise SinkError(f"--output {self.url}: the Delta table {name}/ was written by something else "
+                            f"(name {meta.name!r}); give claimwire its own --output")
+
+    def ensure_tables(self) -> None:
+        """Create every missing table, empty, with its schema: a dataset exists even with zero rows."""
+        from deltalake import DeltaTable
+        for name, spec in DATASETS.items():
+            if self.is_table(name):
+                self.open(name)                    # the foreign-table check
+                continue
+            with store_errors(self.url, "could not create tables under"):
+                DeltaTable.create(self.uri(name), delta_schema(spec), mode="ignore",
+                                  partition_by=list(spec.partition_by) or None, name=table_name(spec),
+                                  description=f"claimwire {spec.version}", storage_options=self.options)
+
+    # - the record of runs
+    def runs(self, version: int | None = None) -> list[dict]:
+        """Every committed runs row, in commit order (serial)."""
+        if not self.is_table("runs"):
+            return []
+        dt = self.open("runs", version)
+        rows = dt.to_pyarrow_table(columns=["run_id", "attempt", "attempt_id", "serial", "table_versions"]).to_pylist()
+        return sorted(rows, key=lambda r: r["serial"] or 0)
+
+    def pinned_versions(self) -> tuple[int, dict[str, int]]:
+        """(runs version, {table: version}) as of the last committed runs row."""
+        runs = self.open("runs")
+        rows = self.runs(runs.version())
+        last = rows[-1]["table_versions"] if rows else None
+        return runs.version(), {n: int((last or {}).get(n) or 0) for n in DATA_TABLES}
+
+    def pinned(self) -> dict[str, Any]:
+        """Every table as a DeltaTable at the versions the last committed runs row names."""
+        runs_version, versions = self.pinned_versions()
+        out = {n: self.open(n, v) for n, v in versions.items()}
+        out["runs"] = self.open("runs", runs_version)
+        return out
+
+    # - recovery
+    def recover(self) -> list[str]:
+        """Undo commits of attempts that never wrote their runs row; delete dead attempts' files.
+
+        The caller holds the run lock: no attempt of this output is in progress.
+        """
+        done: list[str] = []
+        committed = {r["attempt_id"] for r in self.runs()}
+        from deltalake.transaction import CommitProperties
+        for name in DATA_TABLES:
+            dt = self.open(name)
+            target = dt.version()
+            with store_errors(self.url, "could not read the history of"):
+                history = dt.history(limit=200)       # newest first
+            for h in history:
+                a = h.get("claimwire.attempt")
+                if a is None or a in committed or int(h.get("version", -1)) != target:
+                    break
+                target -= 1
+            if target < dt.version():
+                with store_errors(self.url, "could not roll back an unfinished run in"):
+                    dt.restore(target, commit_properties=CommitProperties(
+                        custom_metadata={"claimwire.rolled_back": str(dt.version())}))
+                done.append(f"{name}: rolled back to version {target} (a killed run had committed it alone)")
+        for folder, attempt in self._attempt_folders():
+            if attempt not in committed:
+                for name in DATA_TABLES:
+                    dead = match(join(self.uri(name), f"**-{attempt}-*.parquet"))
+                    delete(dead)
+                    if dead:
+                        done.append(f"{name}: removed {len(dead)} file(s) of the unfinished attempt {attempt}")
+            delete(match(join(folder, "**")))
+            if not is_url(folder):
+                _rmtree_empty(folder)
+        return done
+
+    def _attempt_folders(self) -> list[tuple[str, str]]:
+        base = join(self.url, CONTROL_DIR, "attempts")
+        seen: dict[str, str] = {}
+        for path in match(join(base, "**")):
+            attempt = path[len(base) + 1:].split("/", 1)[0]
+            seen.setdefault(attempt, join(base, attempt))
+        return sorted((f, a) for a, f in seen.items())
+
+    # - one attempt
+    def begin(self, run_id: str, command: str) -> Attempt:
+        """Number a new attempt (the caller holds the run lock and has called ``recover``)."""
+        serial = 1 + max([int(self.open(n).transaction_version(APP_ID) or 0) for n in DATASETS] or [0])
+        attempt = attempt_id(serial, secrets.token_hex(3))
+        previous = sum(1 for r in self.runs() if r["run_id"] == run_id)
+        marker = {"run_id": run_id, "serial": serial, "command": command, "pid": os.getpid(),
+                  "started": time.time()}
+        with store_errors(self.url, "could not write under"):
+            put(join(attempt_folder(self.url, attempt), "attempt.json"), json.dumps(marker).encode())
+        return Attempt(run_id, serial, attempt, previous + 1)
+
+    def abandon(self, attempt: Attempt) -> None:
+        """Remove what a failed attempt wrote (nothing of it was committed); best effort."""
+        try:
+            for name in DATA_TABLES:
+                delete(match(join(self.uri(name), f"**-{attempt.attempt_id}-*.parquet")))
+            folder = attempt_folder(self.url, attempt.attempt_id)
+            delete(match(join(folder, "**")))
+            if not is_url(folder):
+                _rmtree_empty(folder)
+        except Exception as exc:   # the next run's recover removes it
+            log.warning("could not remove the files of the failed attempt %s: %s", attempt.attempt_id, exc)
+
+    def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
+        by: dict[str, list[dict]] = {n: [] for n in DATASETS}
+        for path in match(join(attempt_folder(self.url, attempt.attempt_id), "receipts", "*", "*.json")):
+            r = parse_receipt(get(path))
+            by[r["dataset"]].append(r)
+        for rs in by.values():
+            rs.sort(key=lambda r: r["path"])
+        return by
+
+    def read_files(self, spec: DatasetSpec, base: str, receipts: list[dict], with_partitions: bool = False
+                   ) -> pa.RecordBatchReader:
+        """Stream the rows of receipted files (for a MERGE source), one file at a time."""
+        schema = delta_schema(spec) if with_partitions else spec.schema
+
+        def batches():
+            for r in receipts:
+                t = pq.read_table(io.BytesIO(get(join(base, r["path"]))))
+                t = t.replace_schema_metadata(None).cast(spec.schema)
+                if with_partitions:
+                    for k in spec.partition_by:
+                        t = t.append_column(k, pa.array([r["partition_values"].get(k)] * t.num_rows, pa.string()))
+                yield from t.to_batches()
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+    def commit(self, attempt: Attempt, runs_row: Mapping[str, Any]) -> dict[str, Any]:
+        """Commit the attempt's receipted files table by table, runs last; returns the runs row written."""
+        from deltalake import write_deltalake
+        from deltalake.transaction import AddAction, CommitProperties, Transaction
+        props = CommitProperties(custom_metadata={"claimwire.attempt": attempt.attempt_id,
+                                                  "claimwire.run_id": attempt.run_id},
+                                 app_transactions=[Transaction(APP_ID, attempt.serial)])
+        with store_errors(self.url, "could not list the files this run wrote under"):
+            receipts = self.receipts(attempt)
+        rerun = attempt.attempt > 1
+        added: dict[str, int] = {}
+        versions: dict[str, int] = {}
+        now_ms = int(time.time() * 1000)
+        for name in DATA_TABLES:
+            spec = DATASETS[name]
+            dt = self.open(name)
+            mine = receipts[name]
+            added[name] = sum(r["rows"] for r in mine)
+            if not mine or int(dt.transaction_version(APP_ID) or 0) >= attempt.serial:
+                versions[name] = dt.version()         # nothing new, or this attempt already committed it
+                continue
+            with store_errors(self.url, f"could not commit the {name} table under"):
+                if spec.merge_on:
+                    source = self.read_files(spec, join(attempt_folder(self.url, attempt.attempt_id), "merge", name),
+                                             mine)
+                    self._merge(dt, spec, source, props)
+                elif name == "failures" and rerun:
+                    # The same inputs fail the same way again: add only failures not recorded yet.
+                    source = self.read_files(spec, self.uri(name), mine, with_partitions=True)
+                    before = dt.count() if hasattr(dt, "count") else None
+                    self._merge_new_only(dt, source, props)
+                    dt = self.open(name)
+                    added[name] = (dt.count() - before) if before is not None else 0
+                    delete([join(self.uri(name), r["path"]) for r in mine])     # never committed: not needed
+                else:
+                    actions = [AddAction(r["path"], int(r["size"]), r["partition_values"], now_ms, True, r["stats"])
+                               for r in mine]
+                    dt.create_write_transaction(actions, mode="append", schema=delta_schema(spec),
+                                                partition_by=list(spec.partition_by) or None,
+                                                commit_properties=props)
+            versions[name] = self.open(name).version()
+        row = dict(runs_row)
+        row.update(run_id=attempt.run_id, attempt=attempt.attempt, attempt_id=attempt.attempt_id,
+                   serial=attempt.serial, articles_added=added["articles"], claims_added=added["claims"],
+                   stories_changed=added["stories"], failures_added=added["failures"], table_versions=versions)
+        from transforms.core.sink import table_for
+        runs = self.open("runs")
+        if int(runs.transaction_version(APP_ID) or 0) < attempt.serial:
+            with store_errors(self.url, "could not commit the runs table under"):
+                write_deltalake(self.uri("runs"), table_for(RUNS, [row]).replace_schema_metadata(None),
+                                mode="append", storage_options=self.options, commit_properties=props)
+        try:
+            folder = attempt_folder(self.url, attempt.attempt_id)
+            delete(match(join(folder, "**")))
+            if not is_url(folder):
+                _rmtree_empty(folder)
+        except Exception as exc:   # only clutter: the next run's recover removes it
+            log.warning("could not remove the control folder of %s: %s", attempt.attempt_id, exc)
+        return row
+
+    def _merge(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any) -> None:
+        keys = spec.merge_on
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        table = source.read_all()     # rows of the stories this run touched: one per story or story claim
+        merger = (dt.merge(table, predicate, source_alias="s", target_alias="t", commit_properties=props)
+                  .when_matched_update_all().when_not_matched_insert_all())
+        if len(keys) > 1:
+            # A recomputed story's claims that no longer exist must go: it is replaced whole.
+            ids = sorted(set(table.column(keys[0]).to_pylist()) - {None})
+            listed = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+            if listed:
+                merger = merger.when_not_matched_by_source_delete(f"t.{keys[0]} IN ({listed})")
+        merger.execute()
+
+    def _merge_new_only(self, dt: Any, source: pa.RecordBatchReader, props: Any) -> None:
+        cols = ("run_id", "stage", "reason", "input", "detail")
+        predicate = " AND ".join(f"(t.{c} = s.{c} OR (t.{c} IS NULL AND s.{c} IS NULL))" for c in cols)
+        dt.merge(source.read_all(), predicate, source_alias="s", target_alias="t",
+                 commit_properties=props).when_not_matched_insert_all().execute()
+
+
+def _rmtree_empty(folder: str) -> None:
+    """Remove a local control folder once its files are gone (object stores have no folders)."""
+    import shutil
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_dataset(output: str | os.PathLike[str], name: str, columns: list[str] | None = None,
+                 pinned: bool = True) -> pa.Table:
+    """A dataset as a pyarrow table: as of the last committed run (``pinned``) or the latest version."""
+    tables = OutputTables(output)
+    if pinned:
+        dt = tables.pinned()[name]
+    else:
+        dt = tables.open(name)
+    return dt.to_pyarrow_dataset().to_table(columns=columns)
+
+
+def control_folder(output: str) -> str:
+    return join(output, CONTROL_DIR)
+
+
+__all__ = ["APPEND_TABLES", "Attempt", "MERGE_TABLES", "OutputTables", "SinkError", "check_filesystem",
+           "normalise_output", "read_dataset", "storage_options"]

@@ -1,0 +1,170 @@
+"""``--output s3://...`` end to end: Delta tables and ``--state`` on moto's S3 API on 127.0.0.1.
+
+Workers write the data files through Beam's S3 filesystem (apache-beam[aws]),
+delta-rs commits them (conditional put, plain http allowed by the environment),
+and DuckDB, Polars and pyarrow read the tables back from S3.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("s3fs")
+pytest.importorskip("boto3")
+moto_server = pytest.importorskip("moto.server")
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+BUCKET = "claimwire-out"
+DATA = ("articles", "claims", "stories", "story_claims", "failures")
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_env():
+    # moto in its own process, not a thread of this one: delta-rs holds the GIL while it waits
+    # for S3 (the readers below run here), so a threaded server here could never answer it.
+    host, port = "127.0.0.1", _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import time
+    import urllib.request
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://{host}:{port}/moto-api/", timeout=2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise
+            time.sleep(0.2)
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+           "NO_PROXY": "*", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import boto3
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    try:
+        yield env
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        server.terminate()
+        server.wait(30)
+
+
+def cli(env: dict, cache: Path, *args: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, **env, "CLAIMWIRE_STATE_CACHE": str(cache)}
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=full, check=False)
+
+
+def digest(output: str) -> dict[str, str]:
+    from pipelines.delta import read_dataset
+    got = {}
+    for name in DATA:
+        rows = sorted(repr(sorted(r.items())) for r in read_dataset(output, name).to_pylist())
+        got[name] = hashlib.sha1("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
+    return got
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, seeds_dir):
+    import shutil
+    root = tmp_path_factory.mktemp("in") / "in"
+    shutil.copytree(seeds_dir, root)
+    (root / "more.jsonl").write_text(
+        '{"url": "https://example.org/x", "text": "The council approved a budget of 12 million euros for '
+        'bicycle lanes on Tuesday, the mayor said.", "lang": "en", "source": "example.org"}\n{broken\n')
+    return root
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory, inputs):
+    out = tmp_path_factory.mktemp("local") / "out"
+    r = cli({}, tmp_path_factory.mktemp("c"), "replay", str(inputs), "--output", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    return digest(str(out))
+
+
+PORTABLE = ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
+MULTI = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+
+
+@pytest.fixture(scope="module")
+def s3_out(s3_env, tmp_path_factory, inputs):
+    """Tables and state on S3, written by the portable runner's loopback workers."""
+    out, state = f"s3://{BUCKET}/portable/out", f"s3://{BUCKET}/portable/state"
+    cache = tmp_path_factory.mktemp("cache")
+    r = cli(s3_env, cache, "replay", str(inputs), "--output", out, "--state", state, *PORTABLE)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, state, cache, r.stdout
+
+
+def test_tables_and_state_on_s3_equal_a_local_run_and_a_rerun_adds_nothing(s3_env, s3_out, inputs, local):
+    out, state, cache, stdout = s3_out
+    assert "articles_added 6" in stdout
+    assert not Path(ROOT / "s3:").exists() and not Path("s3:").exists()      # no local folder named s3:
+    assert digest(out) == local
+    import s3fs
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    assert fs.exists(f"{state}/HEAD")                                        # the state went to S3 too
+    again = cli(s3_env, cache, "replay", str(inputs), "--output", out, "--state", state, *PORTABLE, "--quiet")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "added nothing" in again.stdout and "articles_added 0" in again.stdout
+    assert digest(out) == local
+    from pipelines.delta import OutputTables
+    assert [r["attempt"] for r in OutputTables(out).runs()] == [1, 2]
+    q = cli(s3_env, cache, "query", "--output", out, "--format", "csv", "SELECT count(*) AS n FROM articles")
+    assert q.returncode == 0 and q.stdout.split() == ["n", "6"], q.stderr[-2000:]
+
+
+def test_two_worker_processes_write_s3_tables_equal_to_a_local_run(s3_env, tmp_path, inputs, local):
+    out = f"s3://{BUCKET}/multi/out"
+    r = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", out, "--quiet", *MULTI)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert digest(out) == local
+
+
+def test_duckdb_polars_and_pyarrow_read_the_tables_from_s3(s3_out):
+    out = s3_out[0]
+    import duckdb
+    import polars as pl
+    from deltalake import DeltaTable
+    opts = {"AWS_ALLOW_HTTP": "true"}
+    dataset = DeltaTable(f"{out}/articles", storage_options=opts).to_pyarrow_dataset()
+    assert dataset.count_rows() == 6
+    con = duckdb.connect()
+    con.register("articles", dataset)
+    assert con.sql("SELECT count(DISTINCT lang) FROM articles").fetchall()[0][0] == 3
+    frame = pl.scan_delta(f"{out}/claims", storage_options={"aws_allow_http": "true"}).collect()
+    assert frame.height == DeltaTable(f"{out}/claims", storage_options=opts).to_pyarrow_dataset().count_rows() > 0
+    assert pl.scan_delta(f"{out}/articles", version=0, storage_options={"aws_allow_http": "true"}
+                         ).collect().height == 0                              # time travel: the empty table
+
+
+def test_unreachable_bucket_and_missing_bucket_are_one_line(s3_env, tmp_path, inputs):
+    r = cli(s3_env, tmp_path / "cache", "replay", str(inputs), "--output", "s3://no-such-bucket-cw/out", "--quiet")
+    assert r.returncode == 2
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln.startswith("claimwire:")]
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    dead = {**s3_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
+    r = cli(dead, tmp_path / "cache", "query", "--output", f"s3://{BUCKET}/portable/out", "SELECT 1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
