@@ -10,15 +10,13 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from s3_server import environ, fake_aws_env, free_port, moto_process
 
 pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -33,9 +31,7 @@ def s3():
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL": f"http://{host}:{port}", "NO_PROXY": "*",
-           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = fake_aws_env(f"http://{host}:{port}")
     import boto3
     client = boto3.session.Session().client(
         "s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
@@ -157,32 +153,6 @@ def test_a_replay_from_s3_gives_the_rows_of_the_same_files_replayed_locally(tmp_
     assert [u["url"] for u in urls] == [f"s3://{BUCKET}/corpus/seeds/{f.name}" for f in sorted(corpus.glob("seeds/*"))]
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _refusing_s3() -> Iterator[str]:
-    """A second moto server that checks credentials (IAM), so the test keys are refused with 403."""
-    port = _closed_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
 @pytest.mark.parametrize("case", ["no_bucket", "refused", "unreachable", "no_extra"])
 def test_a_store_that_cannot_be_listed_ends_the_run_with_one_line(tmp_path, s3, corpus, case):
     env, _ = s3
@@ -192,9 +162,9 @@ def test_a_store_that_cannot_be_listed_ends_the_run_with_one_line(tmp_path, s3, 
         if case == "no_bucket":
             url = "s3://no-such-bucket-here/x/"
         elif case == "refused":
-            env = {**env, "AWS_ENDPOINT_URL": stack.enter_context(_refusing_s3())}
+            env = {**env, "AWS_ENDPOINT_URL": stack.enter_context(moto_process({"INITIAL_NO_AUTH_ACTION_COUNT": "0"}))}
         elif case == "unreachable":
-            env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}"}
+            env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
         else:   # an install without claimwire[aws]: boto3 cannot be imported
             args = ["-c", "import sys; sys.modules['boto3'] = None; from pipelines.cli import main; "
                           "sys.argv[0] = 'claimwire'; sys.exit(main())"]
@@ -215,9 +185,7 @@ def test_the_run_id_follows_the_objects_content_not_their_listing_order(s3, corp
 
     from pipelines.runner import pipeline_options, replay_run_id
     from transforms.read import input_fingerprint, list_url
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environ(env):
         options = pipeline_options([], "FnApiRunner")
         FileSystems.set_options(options)
         files = list_url(f"s3://{BUCKET}/corpus/feed/", options)
@@ -232,12 +200,6 @@ def test_the_run_id_follows_the_objects_content_not_their_listing_order(s3, corp
             assert replay_run_id("cfg", files, "replay", input_fingerprint) != first
         finally:
             client.put_object(Bucket=BUCKET, Key="corpus/feed/records.jsonl", Body=body)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_gzipped_inputs_are_read_as_stored_then_decompressed_once(tmp_path, s3):
@@ -252,21 +214,13 @@ def test_gzipped_inputs_are_read_as_stored_then_decompressed_once(tmp_path, s3):
     from transforms.core.records import Failure, RawDocument
     from transforms.core.sources import ReadLimits, discover, read_input
     from transforms.read import list_url, open_input
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environ(env):
         options = pipeline_options([], "FnApiRunner")
         FileSystems.set_options(options)
         files, failures = discover([f"s3://{BUCKET}/gz"], lambda u: list_url(u, options))
         assert failures == []
         got = {f.path.rsplit("/", 1)[-1]: list(read_input(f, ReadLimits(max_document_bytes=100_000), open_input))
                for f in files}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     (doc,) = got["page.html.gz"]
     assert isinstance(doc, RawDocument) and "Hello from a gzipped page" in doc.body and doc.url.startswith("s3://")
     (bomb,) = got["bomb.html.gz"]

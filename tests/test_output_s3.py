@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from s3_server import environ, fake_aws_env, moto_process
 
 pytest.importorskip("s3fs")
 pytest.importorskip("boto3")
@@ -25,49 +26,14 @@ BUCKET = "claimwire-out"
 DATA = ("articles", "claims", "stories", "story_claims", "failures")
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_env():
-    # moto in its own process, not a thread of this one: delta-rs holds the GIL while it waits
-    # for S3 (the readers below run here), so a threaded server here could never answer it.
-    host, port = "127.0.0.1", _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import time
-    import urllib.request
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://{host}:{port}/moto-api/", timeout=2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise
-            time.sleep(0.2)
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-           "NO_PROXY": "*", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    import boto3
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    try:
-        yield env
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        server.terminate()
-        server.wait(30)
+    with moto_process() as endpoint:
+        env = fake_aws_env(endpoint)
+        with environ(env):
+            import boto3
+            boto3.client("s3").create_bucket(Bucket=BUCKET)
+            yield env
 
 
 def cli(env: dict, cache: Path, *args: str) -> subprocess.CompletedProcess:

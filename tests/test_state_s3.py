@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from output_data import story_grouping
+from s3_server import environ, fake_aws_env
 
 pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")
@@ -22,23 +23,14 @@ def s3_env():
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-           "FSSPEC_S3_ENDPOINT_URL": f"http://{host}:{port}", "NO_PROXY": "*",
-           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+    env = fake_aws_env(f"http://{host}:{port}")
     import s3fs
-    fs = s3fs.S3FileSystem(skip_instance_cache=True)
-    fs.mkdir(BUCKET)
     try:
-        yield env, fs
+        with environ(env):
+            fs = s3fs.S3FileSystem(skip_instance_cache=True)
+            fs.mkdir(BUCKET)
+            yield env, fs
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         server.stop()
 
 
