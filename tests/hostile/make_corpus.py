@@ -152,7 +152,8 @@ def concatenated_gzip_jsonl() -> bytes:
     return b"".join(gzip.compress((line + "\n").encode(), mtime=0) for line in lines)
 
 
-def _gzip_members(data: bytes) -> list[bytes]:
+def gzip_members(data: bytes) -> list[bytes]:
+    """Each gzip member of ``data``, decompressed."""
     out = []
     while data:
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -163,7 +164,7 @@ def _gzip_members(data: bytes) -> list[bytes]:
 
 def lying_warc(pages: list[tuple[str, bytes]], delta: int, compressed: bool) -> bytes:
     """A WARC whose first record's Content-Length says ``delta`` bytes more (or less) than it holds."""
-    records = _gzip_members(_warc_bytes(pages))
+    records = gzip_members(_warc_bytes(pages))
     head, sep, rest = records[0].partition(b"\r\n\r\n")     # the WARC header block
     declared = int(re.search(rb"\r\nContent-Length: (\d+)\r\n", head + b"\r\n").group(1))
     head = re.sub(rb"\r\nContent-Length: \d+", b"\r\nContent-Length: %d" % (declared + delta), head, count=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import re
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -29,15 +28,6 @@ def _read(path: Path) -> list:
     kind = kind_of(str(path))
     assert kind, path
     return list(read_input(InputFile(str(path), kind), LIMITS))     # raises = the test fails
-
-
-def _members(data: bytes) -> list[bytes]:
-    out = []
-    while data:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out.append(d.decompress(data))
-        data = d.unused_data
-    return out
 
 
 # ---------------------------------------------------------------- gzip members
