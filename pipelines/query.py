@@ -90,7 +90,7 @@ SUMMARY_QUERIES = [
         FROM stories ORDER BY article_count DESC, story_id LIMIT 5"""),
     ("Most repeated claims", """
         SELECT sc.article_count AS articles, array_to_string(sc.languages, ',') AS langs,
-               sc.kind, sc.unit, array_to_string(sc."values", ' | ') AS "values",
+               sc.kind, sc.unit, sc."values",
                CASE WHEN sc.disputed THEN 'DISPUTED' ELSE '' END AS disputed, sc.example
         FROM story_claims sc ORDER BY sc.article_count DESC, sc.disputed DESC, sc.claim_key LIMIT 8"""),
     ("Failures by stage and reason", """
@@ -99,10 +99,17 @@ SUMMARY_QUERIES = [
 
 
 def summary(output: str | os.PathLike[str]) -> str:
+    from transforms.core.config import CONFIGS_DIR
+    from transforms.core.labels import Labels
     con = connect(output)
+    labels = Labels.load(CONFIGS_DIR)
     parts = []
     for title, sql in SUMMARY_QUERIES:
         rel = con.sql(sql)
         rows = rel.fetchall()
+        if "values" in rel.columns:
+            # Values of equipment and people claims are entity ids: show their names, as the report does.
+            i = rel.columns.index("values")
+            rows = [(*r[:i], " | ".join(labels.label(v) for v in r[i] or []), *r[i + 1:]) for r in rows]
         parts.append(f"== {title}\n" + (format_table(rel.columns, rows) if rows else "(none)"))
     return "\n\n".join(parts)

@@ -211,6 +211,15 @@ def test_values_are_shown_with_human_labels(seeds_report):
     assert "Su-20MK2" in text and "Su-30MK2" in text
 
 
+def test_the_summary_shows_names_not_ids(seeds_report):
+    from pipelines.query import summary
+    out, _ = seeds_report
+    text = summary(out)
+    claims = text.split("== Most repeated claims")[1].split("==")[0]
+    assert "Su-20MK2 | Su-30MK2" in claims and "DISPUTED" in claims
+    assert re.findall(r"\b(?:equipment|equipment-family|person|org|place):[\w-]+", claims) == []
+
+
 def test_labels_come_from_the_entity_configs():
     from transforms.core.config import CONFIGS_DIR
     from transforms.core.labels import Labels
