@@ -9,6 +9,7 @@ end up with several small files (what ``compact`` merges).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -163,3 +164,19 @@ def story_grouping(out: Path | str):
     stories = read_dataset(out, "stories", ["article_count", "source_count", "languages"]).to_pylist()
     return (sorted(map(sorted, by_story.values())), {Path(r["url"]).name: r["dup_of"] is not None for r in rows},
             sorted((s["article_count"], s["source_count"], tuple(sorted(s["languages"]))) for s in stories))
+
+
+# Every dataset whose rows a run's inputs decide (``runs`` holds times and attempt ids).
+DATA_TABLES = ("articles", "claims", "stories", "story_claims", "failures")
+
+
+def table_digest(out: Path | str) -> dict[str, str]:
+    """Each data table's committed rows (as of the last runs row), hashed with the row count;
+    {} before the first commit. Equal digests mean equal rows, whatever the files or their order."""
+    if not OutputTables(out).has_output() or not OutputTables(out).runs():
+        return {}
+    got = {}
+    for name in DATA_TABLES:
+        rows = sorted(repr(sorted(r.items())) for r in read_dataset(out, name).to_pylist())
+        got[name] = hashlib.sha1("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
+    return got

@@ -73,3 +73,17 @@ def moto_process(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(30)
+
+
+@contextmanager
+def moto_thread() -> Iterator[str]:
+    """moto's server on a thread of this process (enough when no delta-rs call waits on it here);
+    yields its endpoint URL."""
+    from moto import server as moto_server
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from s3_server import environ, fake_aws_env, free_port, moto_process
+from s3_server import environ, fake_aws_env, free_port, moto_process, moto_thread
 
 pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -28,19 +28,14 @@ ORIGINALS = ROOT / "tests" / "data" / "dedup" / "originals.jsonl"
 
 @pytest.fixture(scope="module")
 def s3():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = fake_aws_env(f"http://{host}:{port}")
-    import boto3
-    client = boto3.session.Session().client(
-        "s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-    client.create_bucket(Bucket=BUCKET)
-    try:
+    with moto_thread() as endpoint:
+        env = fake_aws_env(endpoint)
+        import boto3
+        client = boto3.session.Session().client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing")
+        client.create_bucket(Bucket=BUCKET)
         yield env, client
-    finally:
-        server.stop()
 
 
 def _warc(pages: list[tuple[str, str]]) -> bytes:

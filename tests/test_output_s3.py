@@ -6,13 +6,13 @@ and DuckDB, Polars and pyarrow read the tables back from S3.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from output_data import table_digest as digest
 from s3_server import environ, fake_aws_env, moto_process
 
 pytest.importorskip("s3fs")
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "claimwire-out"
-DATA = ("articles", "claims", "stories", "story_claims", "failures")
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +40,6 @@ def cli(env: dict, cache: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env=full, check=False)
 
-
-def digest(output: str) -> dict[str, str]:
-    from pipelines.delta import read_dataset
-    got = {}
-    for name in DATA:
-        rows = sorted(repr(sorted(r.items())) for r in read_dataset(output, name).to_pylist())
-        got[name] = hashlib.sha1("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
-    return got
 
 
 @pytest.fixture(scope="module")

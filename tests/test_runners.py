@@ -1,6 +1,5 @@
 """Runs as a scheduler sees them: several runners, one lock, kill -9 and resume."""
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -10,27 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
-from output_data import story_grouping
+from output_data import story_grouping, table_digest as digest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ("articles", "claims", "stories", "story_claims", "failures")
 
 
 def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
-
-def digest(out: Path) -> dict[str, str]:
-    """Each table's committed rows (as of the last runs row), hashed; {} before the first commit."""
-    from pipelines.delta import OutputTables, read_dataset
-    if not OutputTables(out).has_output() or not OutputTables(out).runs():
-        return {}
-    got = {}
-    for ds in DATASETS:
-        rows = sorted(repr(sorted(r.items())) for r in read_dataset(out, ds).to_pylist())
-        got[ds] = hashlib.sha1("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
-    return got
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from output_data import story_grouping
-from s3_server import environ, fake_aws_env
+from s3_server import environ, fake_aws_env, moto_thread
 
 pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")
@@ -20,18 +20,13 @@ BUCKET = "claimwire-state"
 
 @pytest.fixture(scope="module")
 def s3_env():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = fake_aws_env(f"http://{host}:{port}")
-    import s3fs
-    try:
+    with moto_thread() as endpoint:
+        env = fake_aws_env(endpoint)
+        import s3fs
         with environ(env):
             fs = s3fs.S3FileSystem(skip_instance_cache=True)
             fs.mkdir(BUCKET)
             yield env, fs
-    finally:
-        server.stop()
 
 
 def cli(env: dict, cache: Path, *args: str, ttl: str = "60") -> subprocess.CompletedProcess:
