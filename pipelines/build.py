@@ -5,52 +5,42 @@ main output and its failures, and all failures meet in one dataset.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
-
 import apache_beam as beam
-from apache_beam.io.parquetio import ReadAllFromParquet
+from apache_beam.pvalue import AsList
 
 from transforms.claims import ExtractClaims, SummariseStories
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import Stage
-from transforms.core.schemas import article_row, claim_row, failure_row, story_claim_row
+from transforms.core.index import id_key, index_day
+from transforms.core.schemas import INDEX_TABLES, article_row, claim_row, failure_row, story_claim_row
 from transforms.extract import ExtractArticles
+from transforms.index import IndexFiles, LookupKeys
 from transforms.language import DetectLanguage
 from transforms.sink import WriteDatasets
 from pipelines.settings import Settings
 
 
-@dataclass(frozen=True)
-class BuiltGraph:
-    written: beam.PCollection            # receipts of the data files written
-    index: beam.PCollection              # the staged index folder
-
-
 class _SkipPublishedFn(beam.DoFn):
-    """Drop articles whose id is already in the published dataset (idempotent replays), counted."""
+    """Drop articles whose id is already in the index (idempotent replays), counted."""
 
     def setup(self) -> None:
         self._counters = Counters(Stage.DEDUP.value)
 
-    def process(self, item):
-        _, grouped = item
-        if grouped["published"]:
-            self._counters.inc("already_published", len(grouped["articles"]))
+    def process(self, article, published: list):
+        if getattr(self, "_src", None) is not published:
+            self._src, self._published = published, frozenset(published)
+        if article.article_id in self._published:
+            self._counters.inc("already_published")
             return
-        yield from grouped["articles"]
+        yield article
 
 
-def skip_published(articles, published_files: Sequence[str]):
-    if not published_files:
-        return articles
-    pipeline = articles.pipeline
-    published = (pipeline | "PublishedFiles" >> beam.Create(sorted(published_files), reshuffle=False)
-                 | "ReadPublishedIds" >> ReadAllFromParquet(columns=["article_id"])
-                 | "KeyPublished" >> beam.Map(lambda r: (r["article_id"], True)))
-    keyed = articles | "KeyNew" >> beam.Map(lambda a: (a.article_id, a))
-    return ({"articles": keyed, "published": published} | "JoinPublished" >> beam.CoGroupByKey()
-            | "SkipPublished" >> beam.ParDo(_SkipPublishedFn()))
+def skip_published(articles, index: IndexFiles):
+    """Articles an earlier run published are looked up by id in the index: only this run's ids are read."""
+    found = (articles | "PublishedKeys" >> beam.Map(lambda a: id_key(a.article_id))
+             | "LookupPublished" >> LookupKeys(index.of("index_keys"))
+             | "PublishedIds" >> beam.Map(lambda r: r["article_id"]))
+    return articles | "SkipPublished" >> beam.ParDo(_SkipPublishedFn(), AsList(found))
 
 
 def _claim_row(pair, run_id: str) -> dict:
@@ -92,33 +82,33 @@ def _rows(pcoll, label: str, to_row, run_id: str) -> dict:
     return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
 
 
-def _write_index(rows, folder: str) -> str:
-    from transforms.core.dedup_index import write_index
-    return str(write_index(rows, folder))
+def _index_claim_row(pair, run_day: str) -> tuple[str, dict]:
+    article, claim = pair
+    row = claim_row(claim, article, "")
+    row["day"] = index_day(article.published_at, run_day)
+    return "index_claims", row
 
 
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, output: str,
-          attempt: str, index_dir: str, published: dict[str, list[str]] | None = None) -> BuiltGraph:
-    """The whole graph; ``published`` lists the files of each table's latest version.
+          attempt: str, index: IndexFiles | None = None, run_day: str = "") -> beam.PCollection:
+    """The whole graph; returns the receipts of the data files written.
 
-    Data files go straight into the tables under ``output`` (named by ``attempt``);
-    the dedup and story index into the local ``index_dir`` beside the state.
+    ``index`` lists the files of the index tables (the driver's listing, nothing more):
+    workers read from them what this run needs. Data files, this run's index rows
+    included, go straight into the tables under ``output`` (named by ``attempt``).
+    ``run_day`` places undated articles in the index.
     """
-    published = published or {}
+    index = index or IndexFiles()
     read = p | "ReadSources" >> sources
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
-    fresh = skip_published(language[MAIN], published.get("articles", []))
-    folded = fresh | "FoldDuplicates" >> settings.fold_duplicates()
-    stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories()
+    fresh = skip_published(language[MAIN], index)
+    folded = fresh | "FoldDuplicates" >> settings.fold_duplicates(index, run_day)
+    stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories(index, run_day)
     articles = stories[MAIN]
     claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_extractor)
-    summary = (articles, claims[MAIN]) | "SummariseStories" >> SummariseStories(run_id, published)
-    # The dedup and story index (earlier runs' rows and this run's), staged beside the
-    # state; the driver makes it live once the tables are committed.
-    index = ((folded["index"], stories["index"]) | "IndexRows" >> beam.Flatten()
-             | "IndexList" >> beam.combiners.ToList()
-             | "WriteIndex" >> beam.Map(_write_index, index_dir))
+    summary = ((articles, claims[MAIN], stories["window"])
+               | "SummariseStories" >> SummariseStories(run_id, index, settings.stories.window_days, run_day))
 
     article_rows = _rows(articles, "ArticleRows", _article_row, run_id)
     claim_rows = _rows(claims[MAIN], "ClaimRows", _claim_row, run_id)
@@ -133,5 +123,10 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
         "story_claims": story_claim_rows[MAIN],
         "failures": failures | "FailureRows" >> beam.Map(failure_row, run_id),
     }
-    written = rows | "WriteDatasets" >> WriteDatasets(output, run_id, attempt)
-    return BuiltGraph(written=written, index=index)
+    # This run's index rows, appended to the index tables with the datasets.
+    index_rows = ((folded["index"], stories["index"],
+                   claims[MAIN] | "IndexClaimRows" >> beam.Map(_index_claim_row, run_day))
+                  | "IndexRows" >> beam.Flatten())
+    for name in INDEX_TABLES:
+        rows[name] = index_rows | f"Rows{name}" >> beam.FlatMap(lambda kv, n=name: [kv[1]] if kv[0] == n else [])
+    return rows | "WriteDatasets" >> WriteDatasets(output, run_id, attempt)

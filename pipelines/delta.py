@@ -34,7 +34,7 @@ from typing import Any, Iterator, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms.core.schemas import DATASETS, RUNS, DatasetSpec
+from transforms.core.schemas import DATASETS, INDEX_TABLES, RUNS, DatasetSpec
 from transforms.core.sink import (APP_ID, CONTROL_DIR, OLD_LAYOUT_MARKERS, SinkError, attempt_folder, attempt_id,
                                   delta_schema, join, parse_receipt, table_name)
 
@@ -43,7 +43,9 @@ log = logging.getLogger("claimwire")
 # Committed in this order; runs last (see the module docstring).
 APPEND_TABLES = ("articles", "claims", "failures")
 MERGE_TABLES = ("stories", "story_claims")
-DATA_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
+PUBLISHED_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
+# The dedup and story index (append-only, under _index/): committed with the datasets, before runs.
+DATA_TABLES = (*PUBLISHED_TABLES, *INDEX_TABLES)
 
 
 def is_url(output: str) -> bool:
@@ -185,7 +187,8 @@ class OutputTables:
         use_options()
 
     def uri(self, name: str) -> str:
-        return join(self.url, name)
+        spec = DATASETS.get(name)
+        return join(self.url, spec.path if spec else name)
 
     # - checks
     def check_layout(self) -> None:
@@ -230,16 +233,29 @@ class OutputTables:
         have = set(pa.schema(dt.schema().to_arrow()).names)
         want = set(delta_schema(spec).names)
         if meta.name != table_name(spec) or not want <= have:
-            raise SinkError(f"--output {self.url}: the Delta table {name}/ was written by something else "
+            raise SinkError(f"--output {self.url}: the Delta table {spec.path}/ was written by something else "
                             f"(name {meta.name!r}); give claimwire its own --output")
+        found = schema_version(meta.description or "", spec.name)
+        if found is not None and found > schema_version(spec.version, spec.name):
+            raise SinkError(f"--output {self.url}: the table {spec.path}/ was written by a newer claimwire "
+                            f"({spec.name}.v{found}; this one reads {spec.version}); upgrade claimwire")
 
     def ensure_tables(self) -> None:
-        """Create every missing table, empty, with its schema: a dataset exists even with zero rows."""
+        """Create every missing table, empty, with its schema: a dataset exists even with zero rows.
+
+        A missing index table beside committed runs is refused, never recreated empty:
+        a silent rebuild would forget the history that dedup and stories read.
+        """
         from deltalake import DeltaTable
+        has_runs = bool(self.runs())
         for name, spec in DATASETS.items():
             if self.is_table(name):
-                self.open(name)                    # the foreign-table check
+                self.open(name)                    # the foreign-table and schema-version checks
                 continue
+            if has_runs and name in INDEX_TABLES:
+                raise SinkError(f"--output {self.url}: the index table {spec.path}/ is missing or unreadable, "
+                                "but runs were committed here; restore it (from a backup) or replay into a fresh "
+                                "--output. It is not rebuilt empty: that would forget the history")
             with store_errors(self.url, "could not create tables under"):
                 DeltaTable.create(self.uri(name), delta_schema(spec), mode="ignore",
                                   partition_by=list(spec.partition_by) or None, name=table_name(spec),
@@ -336,6 +352,21 @@ class OutputTables:
         except Exception as exc:   # the next run's recover removes it
             log.warning("could not remove the files of the failed attempt %s: %s", attempt.attempt_id, exc)
 
+    def index_files(self) -> Any:
+        """The index tables' data files (URL, day) at their latest version: the file lists a run reads.
+
+        The caller has run ``recover``, so the latest version is the committed one.
+        """
+        from transforms.index import IndexFiles
+        files: dict[str, tuple[tuple[str, str], ...]] = {}
+        for name in INDEX_TABLES:
+            dt = self.open(name)
+            with store_errors(self.url, f"could not list the files of the {name} table under"):
+                actions = pa.table(dt.get_add_actions(flatten=True)).to_pylist()
+            base = self.uri(name)
+            files[name] = tuple(sorted((join(base, a["path"]), a.get("partition.day") or "") for a in actions))
+        return IndexFiles(files)
+
     def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
         by: dict[str, list[dict]] = {n: [] for n in DATASETS}
         for path in match(join(attempt_folder(self.url, attempt.attempt_id), "receipts", "*", "*.json")):
@@ -404,7 +435,8 @@ class OutputTables:
         row = dict(runs_row)
         row.update(run_id=attempt.run_id, attempt=attempt.attempt, attempt_id=attempt.attempt_id,
                    serial=attempt.serial, articles_added=added["articles"], claims_added=added["claims"],
-                   stories_changed=added["stories"], failures_added=added["failures"], table_versions=versions)
+                   stories_changed=added["stories"], failures_added=added["failures"],
+                   table_versions={n: versions[n] for n in PUBLISHED_TABLES})
         from transforms.core.sink import table_for
         runs = self.open("runs")
         if int(runs.transaction_version(APP_ID) or 0) < attempt.serial:
@@ -439,6 +471,13 @@ class OutputTables:
         predicate = " AND ".join(f"(t.{c} = s.{c} OR (t.{c} IS NULL AND s.{c} IS NULL))" for c in cols)
         dt.merge(source.read_all(), predicate, source_alias="s", target_alias="t",
                  commit_properties=props).when_not_matched_insert_all().execute()
+
+
+def schema_version(text: str, name: str) -> int | None:
+    """N of ``<name>.vN`` in a table's description or a spec's version; None when absent."""
+    import re
+    m = re.search(re.escape(name) + r"\.v(\d+)\b", text)
+    return int(m.group(1)) if m else None
 
 
 def _rmtree_empty(folder: str) -> None:

@@ -11,7 +11,6 @@ import logging
 import os
 import platform
 import re
-import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,7 +27,9 @@ from transforms.common import METRICS_NAMESPACE
 import pyarrow as pa
 
 from pipelines.delta import normalise_output
+from transforms.core.index import run_day_of
 from transforms.core.sink import SinkError
+from transforms.index import index_error
 
 log = logging.getLogger("claimwire")
 
@@ -156,15 +157,12 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     tables.ensure_tables()
     for done in tables.recover():
         log.info("recovered what an earlier run left: %s", done)
-    state = Path(settings.state_dir) if settings.state_dir else Path(output) / ".state"
-    cleanup_state(state)
     attempt = tables.begin(run_id, command)
-    index_dir = state / f"index-{attempt.attempt_id}"
     started = datetime.now(timezone.utc)
-    # The files of each table's latest version: dedup and story summaries read them in the graph.
-    published = {name: tables.open(name).file_uris() for name in ("articles", "claims")}
+    # The index tables' file lists (nothing more): workers read what the run needs from them.
+    index = tables.index_files()
     p = beam.Pipeline(options=options)
-    build(p, settings, sources, run_id, output, attempt.attempt_id, str(index_dir), published)
+    build(p, settings, sources, run_id, output, attempt.attempt_id, index, run_day_of(started))
     from pipelines.progress import progress_line
     try:
         with progress_line(total=getattr(sources, "document_estimate", None)):
@@ -174,8 +172,12 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         # A full disk or an unwritable output fails a worker's write; runners re-raise it
         # wrapped (FnApiRunner: RuntimeError("OSError: [Errno 28] ...")). That is the run's
         # one-line reason, not a traceback; anything else is a bug and propagates.
-        shutil.rmtree(index_dir, ignore_errors=True)
         tables.abandon(attempt)
+        broken = index_error(exc)
+        if broken is not None:
+            raise RunError(f"the index under {output}/_index cannot be read ({broken}); nothing was published. "
+                           "Restore the index from a backup or an earlier Delta version, or replay into a "
+                           "fresh --output") from None
         reason = _os_error_reason(exc)
         if reason is None:
             raise
@@ -195,43 +197,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         "source_quality": _source_quality(tables, receipts),
     }
     row = tables.commit(attempt, runs_row)
-    try:
-        commit_index(state, index_dir if index_dir.is_dir() else None)
-    except OSError as exc:
-        raise RunError(f"committed, but could not update the index in {state}: {exc.strerror or exc}") from None
     return RunResult(run_id, output, row, counts, started, finished)
-
-
-def commit_index(state: Path, pending: Path | None) -> None:
-    """Make ``pending`` the live index with one atomic link swap; drop the index it replaces.
-
-    Called after the datasets are published, so the index never knows an
-    article that readers cannot see. A kill in between leaves the previous
-    index live (the next run removes the pending folder).
-    """
-    if pending is None:
-        return
-    link = state / "index"
-    old = Path(os.path.realpath(link)) if link.is_symlink() else None
-    if link.exists() and not link.is_symlink():
-        old = state / f"index-legacy-{os.getpid()}"      # a plain folder from an older layout
-        os.rename(link, old)
-    tmp = state / "index.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(pending.name, tmp)
-    os.replace(tmp, link)
-    if old is not None and old != pending and old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def cleanup_state(state: Path) -> None:
-    """Remove index folders that a killed run staged but never made live."""
-    link = state / "index"
-    live = Path(os.path.realpath(link)).name if link.is_symlink() else None
-    for d in sorted(state.glob("index-*")) if state.is_dir() else []:
-        if d.is_dir() and d.name != live:
-            shutil.rmtree(d, ignore_errors=True)
 
 
 _ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^\[\]\n]+)")

@@ -31,13 +31,13 @@ class Settings:
     state_dir: str | None = None
     extra: dict = field(default_factory=dict)
 
-    def fold_duplicates(self):
+    def fold_duplicates(self, index: Any = None, run_day: str = ""):
         from transforms.dedup import FoldDuplicates
-        return FoldDuplicates(self.dedup, prior_index=self.extra.get("prior_index"))
+        return FoldDuplicates(self.dedup, index, run_day)
 
-    def cluster_stories(self):
+    def cluster_stories(self, index: Any = None, run_day: str = ""):
         from transforms.stories import ClusterStories
-        return ClusterStories(self.stories, self.entities, prior_index=self.extra.get("prior_index"))
+        return ClusterStories(self.stories, self.entities, index, run_day)
 
 
 def _typed(section: str, factory, data: dict):
@@ -66,7 +66,6 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     from transforms.core.dedup import DedupConfig
     from transforms.core.entities import EntityLexicon
     from transforms.core.stories import StoryConfig
-    from transforms.core.dedup_index import load_index
     kb = ClaimKnowledge.load(configs)
     extractor = load_extractor(config.get("claims.extractor"), kb)
     return Settings(
@@ -76,7 +75,6 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
         stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),
         entities=EntityLexicon.load_dir(configs / "entities"),
         state_dir=state_dir,
-        extra={"prior_index": load_index(state_dir) if state_dir else None},
     )
 
 

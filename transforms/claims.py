@@ -80,32 +80,38 @@ def _example(sc, by_id) -> str | None:
 class SummariseStories(beam.PTransform):
     """One ``stories`` row per story touched by this run, and its ``story_claims``.
 
-    The story's articles and claims published by earlier runs (``prior_files``:
-    the published articles and claims files) are read back, only the small
-    columns, so a story's counts, languages, first publisher and disputes cover
-    all its members. Grouped values are article metadata and claims, never texts.
+    The story's earlier members and their claims come from the index, over the
+    stories window (the members ``ClusterStories`` read, and ``index_claims`` of the
+    same days), so a story's counts, languages, first publisher and disputes cover
+    its members in the window, and publishing does not grow with the output.
+    Grouped values are article metadata and claims, never texts.
     """
 
-    def __init__(self, run_id: str, prior_files: dict[str, list[str]] | None = None):
+    def __init__(self, run_id: str, index=None, window_days: int = 7, run_day: str = ""):
         super().__init__()
+        from transforms.index import IndexFiles
         self._run_id = run_id
-        self._prior = prior_files or {}
+        self._index = index or IndexFiles()
+        self._window_days = window_days
+        self._run_day = run_day
 
     def expand(self, inputs):
-        from transforms.core.schemas import PUBLISHED_CLAIM_COLUMNS, PUBLISHED_META_COLUMNS
-        articles, claims = inputs
-        p = articles.pipeline
+        from transforms.core.index import index_day, meta_of
+        from transforms.core.schemas import claim_from_row
+        from transforms.index import ReadWindow
+        articles, claims, window = inputs
+        run_day = self._run_day
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
         keyed = claims | "KeyClaims" >> beam.Map(lambda pair: (pair[0].story_id, pair[1]))
         # Only the stories this run touches are regrouped; the rest of the published rows stand.
         touched = beam.pvalue.AsDict(metas | "TouchedStories" >> beam.Map(lambda kv: (kv[0], True))
                                      | "DistinctTouched" >> beam.Distinct())
-        prior_metas = (_published(p, "PriorArticles", self._prior.get("articles", []), PUBLISHED_META_COLUMNS,
-                                  _meta_of_row)
-                       | "PriorArticlesTouched" >> beam.Filter(lambda kv, t: kv[0] in t, touched))
-        prior_claims = (_published(p, "PriorClaims", self._prior.get("claims", []), PUBLISHED_CLAIM_COLUMNS,
-                                   _claim_of_row)
-                        | "PriorClaimsTouched" >> beam.Filter(lambda kv, t: kv[0] in t, touched))
+        prior_metas = (window | "PriorMembersTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
+                       | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
+        prior_claims = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
+                        | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days)
+                        | "PriorClaimsTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
+                        | "PriorClaims" >> beam.Map(lambda r: (r["story_id"], claim_from_row(r, r.get("lang")))))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())
         outs = grouped | "Summarise" >> beam.ParDo(_SummariseFn(self._run_id)).with_outputs(
@@ -138,25 +144,3 @@ class _SummariseFn(beam.DoFn):
         rows = list(_summarise(self._run_id, item))   # whole or nothing per story
         self._counters.inc("out")
         yield from rows
-
-
-def _meta_of_row(item):
-    from transforms.core.schemas import meta_from_row, partition_from_path
-    path, row = item
-    return row.get("story_id") or "", meta_from_row(row, partition_from_path(path, "lang"))
-
-
-def _claim_of_row(item):
-    from transforms.core.schemas import claim_from_row, partition_from_path
-    path, row = item
-    return row.get("story_id") or "", claim_from_row(row, partition_from_path(path, "lang"))
-
-
-def _published(p, label: str, files: list[str], columns, to_kv):
-    """Rows of published Parquet files (only ``columns``), keyed by story, with the file path's partitions."""
-    from apache_beam.io.parquetio import ReadAllFromParquet
-    if not files:
-        return p | f"{label}None" >> beam.Create([], reshuffle=False)
-    return (p | f"{label}Files" >> beam.Create(sorted(files), reshuffle=False)
-            | f"{label}Read" >> ReadAllFromParquet(columns=list(columns), with_filename=True)
-            | f"{label}Key" >> beam.Map(to_kv))

@@ -9,11 +9,15 @@ The steps, in order (labels are stable):
 4. ``Buckets``: every LSH band key, content hash and URL is a key; GroupByKey carries
    ``(article_id, published_at, signature, size)``, never texts. Each bucket yields
    its verified pairs (exact buckets need no verification).
-5. ``Components``: connected components of the (small) edge list, in one place,
+5. ``Components``: connected components of this run's (small) edge list, in one place,
    with the canonical chosen by earliest publication, then smallest id.
 6. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey).
 
-Outputs: ``main`` (articles), ``failures``, and ``index`` (prior and new index rows).
+Earlier runs are read from the index tables by key (``transforms.index``): only the
+articles that share a segment, a content hash, a URL or a band with this run's.
+
+Outputs: ``main`` (articles), ``failures``, and ``index``: ``(table, row)`` pairs of
+the index rows this run adds (``index_articles``, ``index_keys``, ``index_boilerplate``).
 
 The record of this stage is an article. An exception while one article is
 segmented, fingerprinted or verified against another is kept as
@@ -46,7 +50,9 @@ from transforms.core.dedup import (
     segment_hashes,
     verify,
 )
-from transforms.core.dedup_index import BoilerplateRow, PriorIndex
+from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, index_day, key_rows,
+                                   match_keys, segment_key)
+from transforms.index import IndexFiles, LookupKeys, ReadByArticle
 from transforms.core.records import Article, Failure, Reason, Stage
 
 INDEX = "index"
@@ -225,8 +231,9 @@ def _components(edges: list) -> Iterable[tuple[str, str | None]]:
 
 
 class _JoinFn(beam.DoFn):
-    def __init__(self, cfg: DedupConfig):
+    def __init__(self, cfg: DedupConfig, run_day: str):
         self._cfg = cfg
+        self._run_day = run_day
 
     def setup(self) -> None:
         self._counters = Counters(_STAGE)
@@ -252,44 +259,57 @@ class _JoinFn(beam.DoFn):
         self._counters.inc("out")
         self._counters.inc("duplicate" if dup_of else "canonical")
         yield article.replace(content_hash=fp.content_hash, dup_of=dup_of)
-        yield beam.pvalue.TaggedOutput(INDEX, DedupRow(fp, dup_of, segments))
+        row = DedupRow(fp, dup_of, segments)
+        day = index_day(article.published_at, self._run_day)
+        yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
+        for key_row in key_rows(row, self._cfg, day):
+            yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", key_row))
 
 
 class FoldDuplicates(beam.PTransform):
-    """Articles in, the same articles out with ``content_hash`` and ``dup_of`` set."""
+    """Articles in, the same articles out with ``content_hash`` and ``dup_of`` set.
 
-    def __init__(self, config: DedupConfig | None = None, prior_index: PriorIndex | None = None):
+    ``index`` lists the files of the index tables; the workers read from them only
+    the earlier articles that share a key with this run's (segments, content hash,
+    URL, LSH bands) and the boilerplate among this run's segments.
+    """
+
+    def __init__(self, config: DedupConfig | None = None, index: IndexFiles | None = None, run_day: str = ""):
         super().__init__()
         self._cfg = config or DedupConfig()
-        self._prior = prior_index or PriorIndex()
+        self._index = index or IndexFiles()
+        self._run_day = run_day
 
     def expand(self, articles):
-        cfg, prior = self._cfg, self._prior
-        p = articles.pipeline
+        cfg, index, run_day = self._cfg, self._index, self._run_day
         unique = (articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
                   | "GroupById" >> beam.GroupByKey()
                   | "OnePerId" >> beam.ParDo(_OnePerIdFn()).with_outputs(FAILURES, main=MAIN))
         arts = unique[MAIN]
 
-        def prior_rows(label: str):
-            # One Create per use: a stage that both feeds and reads a side input would never run.
-            return p | label >> beam.Create(list(prior.dedup))
-
         segmented = arts | "Segments" >> beam.ParDo(_SegmentsFn(cfg)).with_outputs(_ERRORS, main=MAIN)
         new_segments = segmented[MAIN]
         errors = [segmented[_ERRORS]]
-        old_segments = prior_rows("PriorRowsForSegments") | "PriorSegments" >> beam.FlatMap(lambda r: r.segments)
-        recurring = ((new_segments, old_segments) | "AllSegments" >> beam.Flatten()
-                     | "CountSegments" >> beam.combiners.Count.PerElement()
-                     | "Recurring" >> beam.Filter(lambda kv: kv[1] >= cfg.boilerplate_min_docs)
+        # Earlier articles holding one of this run's segments, read by key: a segment seen
+        # twice yesterday and once today has been seen three times.
+        seg_keys = new_segments | "SegmentKeys" >> beam.Map(segment_key)
+        holder_rows = _prior_articles(seg_keys, index, "PriorSegmentHolders")
+        old_segments = holder_rows | "PriorSegments" >> beam.FlatMap(lambda r: r.segments)
+        # Only segments this run holds are judged: the others concern no article of the run.
+        recurring = (((new_segments | "MarkNew" >> beam.Map(lambda s: (s, (1, 1)))),
+                      (old_segments | "MarkOld" >> beam.Map(lambda s: (s, (1, 0)))))
+                     | "AllSegments" >> beam.Flatten()
+                     | "CountSegments" >> beam.CombinePerKey(_sum_pairs)
+                     | "Recurring" >> beam.Filter(lambda kv: kv[1][0] >= cfg.boilerplate_min_docs and kv[1][1] > 0)
                      | "RecurringKeys" >> beam.Keys())
-        prior_boiler = p | "PriorBoilerplate" >> beam.Create(sorted(prior.boilerplate), reshuffle=False)
+        prior_boiler = (seg_keys | "LookupBoilerplate" >> LookupKeys(index.of("index_boilerplate"))
+                        | "PriorBoilerplateHashes" >> beam.Map(lambda r: r["segment_hash"]))
         boilerplate = prior_boiler
         for r in range(cfg.boilerplate_rounds):
             # Each round judges on signatures without the previous round's boilerplate.
             # Articles and earlier runs' rows go through one DoFn: FnApiRunner does not run a
             # Flatten of two DoFns waiting on the same side input.
-            holders = ((arts, prior_rows(f"PriorRowsForHolders{r}")) | f"HolderInputs{r}" >> beam.Flatten()
+            holders = ((arts, holder_rows) | f"HolderInputs{r}" >> beam.Flatten()
                        | f"Holders{r}" >> beam.ParDo(_HoldersFn(cfg), AsList(recurring), AsList(boilerplate)
                                                      ).with_outputs(_ERRORS, main=MAIN))
             errors.append(holders[_ERRORS])
@@ -304,14 +324,19 @@ class FoldDuplicates(beam.PTransform):
         fps = fingerprinted[MAIN]
         errors.append(fingerprinted[_ERRORS])
         new_members = fps | "NewMembers" >> beam.Map(lambda fp: (fp.article_id, fp, None, False))
-        prior_members = (p | "PriorFingerprints" >> beam.Create(
-            [(r.article_id, r.fingerprint, r.dup_of, True) for r in prior.dedup], reshuffle=False))
+        # Earlier articles sharing a content hash, a URL or an LSH band with this run's: only
+        # their fingerprints are read (as Spark's approxSimilarityJoin joins on band keys).
+        match = fps | "MatchKeys" >> beam.FlatMap(lambda fp: match_keys(fp, cfg))
+        prior_members = (_prior_articles(match, index, "PriorCandidates")
+                         | "PriorMembers" >> beam.Map(lambda r: (r.article_id, r.fingerprint, r.dup_of, True)))
         edges = ((new_members, prior_members) | "AllMembers" >> beam.Flatten()
                  | "BucketKeys" >> beam.FlatMap(lambda m: _bucket_keys(cfg, m))
                  | "Buckets" >> beam.GroupByKey()
                  | "VerifyPairs" >> beam.ParDo(_VerifyBucketFn(cfg)).with_outputs(_ERRORS, main=MAIN))
         errors.append(edges[_ERRORS])
         edges = edges[MAIN]
+        # The verified pairs of this run's articles (ids and order keys, a few per copy): their
+        # components are found in one place, which costs what the run's own copies cost.
         dups = (edges | "EdgeList" >> beam.combiners.ToList()
                 | "Components" >> beam.FlatMap(_components))
 
@@ -320,8 +345,36 @@ class FoldDuplicates(beam.PTransform):
                    "dup": dups,
                    "error": errors | "AllErrors" >> beam.Flatten()}
                   | "Join" >> beam.CoGroupByKey()
-                  | "SetDupOf" >> beam.ParDo(_JoinFn(cfg)).with_outputs(INDEX, FAILURES, main=MAIN))
-        index = ((joined[INDEX], prior_rows("PriorIndexRows"), boilerplate | "BoilerplateRows" >> beam.Map(BoilerplateRow))
-                 | "IndexRows" >> beam.Flatten())
+                  | "SetDupOf" >> beam.ParDo(_JoinFn(cfg, run_day)).with_outputs(INDEX, FAILURES, main=MAIN))
+        new_boiler = ((boilerplate, prior_boiler | "KnownMarks" >> beam.Map(lambda h: (h, True)))
+                      | "NewBoilerplate" >> _NewOnly()
+                      | "BoilerplateRows" >> beam.Map(lambda h: ("index_boilerplate", boilerplate_row(h, run_day))))
+        index_rows = (joined[INDEX], new_boiler) | "IndexRows" >> beam.Flatten()
         failures = (unique[FAILURES], joined[FAILURES]) | "AllFailures" >> beam.Flatten()
-        return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index}
+        return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index_rows}
+
+
+def _sum_pairs(pairs):
+    total, new = 0, 0
+    for a, b in pairs:
+        total += a
+        new += b
+    return total, new
+
+
+def _prior_articles(keys, index: IndexFiles, label: str):
+    """DedupRows of the earlier articles holding any of ``keys``."""
+    ids = (keys | f"{label}Keys" >> LookupKeys(index.of("index_keys"))
+           | f"{label}Ids" >> beam.Map(lambda r: r["article_id"]))
+    return (ids | f"{label}Rows" >> ReadByArticle(index.of("index_articles"))
+            | f"{label}AsRows" >> beam.Map(dedup_row_of))
+
+
+class _NewOnly(beam.PTransform):
+    """Boilerplate hashes judged this run that the index does not hold yet."""
+
+    def expand(self, pair):
+        judged, known = pair
+        return ({"judged": judged | "KeyJudged" >> beam.Map(lambda h: (h, True)), "known": known}
+                | "JoinKnown" >> beam.CoGroupByKey()
+                | "Unknown" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1]["judged"] and not kv[1]["known"] else []))

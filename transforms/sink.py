@@ -88,7 +88,7 @@ class _WriteFileFn(beam.DoFn):
             file_name(self._run_id, self._attempt, shard)
         control = attempt_folder(self._output, self._attempt)
         # Rows that MERGE into their table are the driver's merge source, not table files yet.
-        base = join(control, "merge", name) if spec.merge_on else join(self._output, name)
+        base = join(control, "merge", name) if spec.merge_on else join(self._output, spec.path)
         data = parquet_bytes(table)
         _put(join(base, rel), data)
         done = receipt(name, rel, len(data), values, table)

@@ -2,20 +2,29 @@
 
 Steps (labels are stable):
 
-1. ``TermDf``: document frequency of terms over this run's canonical articles and
-   the earlier runs' profiles, so each profile keeps its distinctive terms.
-2. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
-3. ``Cluster``: blocking keys, pair scores and average linkage over all profiles
-   (this run's and the index's) in one place: profiles are small, and blocking
-   keeps the work near-linear. Earlier stories keep their ids.
-4. ``Join``: story ids joined back by article_id; a copy (``dup_of``) takes the
-   story of its canonical.
+1. ``ReadWindow``: the index members of the days within ``stories.window_days`` of
+   this run's articles (their profiles carry story ids): the active stories, read by
+   workers from ``index_members``. Nothing older is read.
+2. ``TermDf``: document frequency of terms over this run's canonical articles and
+   the window's profiles, so each profile keeps its distinctive terms.
+3. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
+4. ``Blocks``: each profile's blocking keys (its heaviest rare features); a block
+   proposes pairs that involve a new article, and each profile keeps its best
+   ``max_candidates``. An earlier article stands for its whole story.
+5. ``Components``: connected components of this run's candidate pairs (ids only),
+   then ``Cluster``: average linkage inside each component, in parallel over
+   components, with the window members of each story the component touches. A new
+   article joins the story it links to best above the threshold; earlier stories
+   keep their ids and are never merged.
+6. ``SetStoryId``: story ids joined back by article_id; a copy (``dup_of``) takes
+   the story of its canonical (read from the index when it is an earlier article).
 
-Outputs: ``main`` (articles), ``failures`` and ``index`` (story profiles of
-earlier runs and this one, with story ids). The record of this stage is an
-article: an exception while its terms or its profile are computed is kept as
-``(article_id, Failure)`` and the article leaves as that failure at ``SetStoryId``
-(so in = out + failed); clustering itself works on ids and small profiles only.
+Outputs: ``main`` (articles), ``failures``, ``index`` (``("index_members", row)``
+pairs for this run's articles) and ``window`` (the members read in step 1, for the
+story summaries). The record of this stage is an article: an exception while its
+terms or its profile are computed is kept as ``(article_id, Failure)`` and the
+article leaves as that failure at ``SetStoryId`` (so in = out + failed);
+clustering itself works on ids and small profiles only.
 """
 from __future__ import annotations
 
@@ -23,20 +32,25 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 import apache_beam as beam
-from apache_beam.pvalue import AsDict, AsList, AsSingleton
+from apache_beam.pvalue import AsDict, AsSingleton
 
 from transforms.common import FAILURES, MAIN, Counters, internal_failure
-from transforms.core.dedup_index import PriorIndex
+from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
-from transforms.core.records import Article, Stage
+from transforms.core.index import index_day, member_row, profile_of
+from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,
     StoryProfile,
+    best_candidates,
     build_profile,
     cluster_profiles,
+    heavy_keys,
     story_id_for,
     term_counts,
+    vectorise,
 )
+from transforms.index import IndexFiles, ReadByArticle, ReadWindow
 
 INDEX = "index"
 _ERRORS = "errors"
@@ -79,15 +93,6 @@ class _TermsFn(beam.DoFn):
         yield from terms
 
 
-def _cluster(profiles: list, dup_pairs: list, cfg: StoryConfig) -> Iterable[tuple[str, str]]:
-    sids = cluster_profiles(profiles, cfg)
-    for aid in sorted(sids):
-        yield aid, sids[aid]
-    for aid, canonical in sorted(dup_pairs):
-        # A canonical that is not profiled (e.g. indexed before stories existed) starts a story.
-        yield aid, sids.get(canonical) or story_id_for(canonical)
-
-
 class _SetStoryFn(beam.DoFn):
     """Article -> the same article with its story id, looked up in a small side input (no shuffle of texts)."""
 
@@ -102,7 +107,82 @@ class _SetStoryFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, failed)
             return
         self._counters.inc("out")
-        yield article.replace(story_id=sids.get(article.article_id) or story_id_for(article.article_id))
+        # A copy is in its canonical's story (an earlier article's, read from the index).
+        canonical = article.dup_of or article.article_id
+        sid = sids.get(article.article_id) or sids.get(canonical) or story_id_for(canonical)
+        yield article.replace(story_id=sid)
+
+
+def _node(profile: StoryProfile, new: bool) -> str:
+    """A new article is a node of its own; an earlier one stands for its story."""
+    return f"a:{profile.article_id}" if new else f"s:{profile.story_id}"
+
+
+class _BlockKeysFn(beam.DoFn):
+    """(blocking key, (node, is_new, weight)) for each heavy feature of a profile."""
+
+    def __init__(self, cfg: StoryConfig):
+        self._cfg = cfg
+
+    def process(self, item, df: dict, n_docs: int):
+        profile, new = item
+        v = vectorise(profile, df, n_docs, self._cfg)
+        for key in heavy_keys(v, df, self._cfg):
+            yield key, (_node(profile, new), new, v.all[key])
+
+
+def _block_pairs(item):
+    """Within one block: (node, (other node, shared weight)) for pairs involving a new article."""
+    _, members = item
+    members = sorted(set(members))
+    if not any(new for _, new, _ in members):
+        return
+    for a, new_a, wa in members:
+        for b, new_b, wb in members:
+            if a != b and (new_a or new_b):
+                yield a, (b, wa * wb)
+
+
+def _best_edges(item, cfg: StoryConfig):
+    node, contributions = item
+    shared: dict[str, float] = {}
+    for other, w in contributions:
+        shared[other] = shared.get(other, 0.0) + w
+    for other in best_candidates(shared, cfg):
+        yield (node, other) if node < other else (other, node)
+
+
+def _components(edges: list):
+    for node, root in connected_components(sorted(set(edges))).items():
+        yield node, root
+
+
+def _in_component(item):
+    _, grouped = item
+    roots = list(grouped["root"])
+    if not roots:
+        return
+    for profile in grouped["profiles"]:
+        yield roots[0], profile
+
+
+def _cluster_component(item, df: dict, n_docs: int, cfg: StoryConfig):
+    _, profiles = item
+    profiles = sorted(profiles, key=lambda p: p.article_id)
+    sids = cluster_profiles(profiles, cfg, df, n_docs)
+    for p in profiles:
+        if not p.story_id:            # only this run's articles get (new) ids
+            yield p.article_id, sids[p.article_id]
+
+
+def _member_row(item, run_day: str):
+    _, grouped = item
+    metas, profiles = list(grouped["meta"]), list(grouped["profile"])
+    if not metas:
+        return
+    meta = metas[0]
+    yield "index_members", member_row(meta, profiles[0] if profiles else None,
+                                      index_day(meta.published_at, run_day))
 
 
 def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
@@ -110,30 +190,36 @@ def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
 
 
 class ClusterStories(beam.PTransform):
-    """Articles in, the same articles out with ``story_id`` set."""
+    """Articles in, the same articles out with ``story_id`` set.
+
+    ``index`` lists the files of the index tables; the workers read the members of
+    the days within ``config.window_days`` of this run's articles.
+    """
 
     def __init__(self, config: StoryConfig | None, lexicon: EntityLexicon,
-                 prior_index: PriorIndex | None = None):
+                 index: IndexFiles | None = None, run_day: str = ""):
         super().__init__()
         self._cfg = config or StoryConfig()
         self._lexicon = lexicon
-        self._prior = prior_index or PriorIndex()
+        self._index = index or IndexFiles()
+        self._run_day = run_day
 
     def expand(self, articles):
-        cfg, prior = self._cfg, self._prior
-        p = articles.pipeline
+        cfg, index, run_day = self._cfg, self._index, self._run_day
         canonical = articles | "Canonicals" >> beam.Filter(lambda a: not a.dup_of)
-        dup_pairs = (articles | "Copies" >> beam.Filter(lambda a: bool(a.dup_of))
-                     | "CopyPairs" >> beam.Map(lambda a: (a.article_id, a.dup_of)))
-        prior_profiles = p | "PriorProfiles" >> beam.Create(list(prior.stories), reshuffle=False)
+        copies = articles | "Copies" >> beam.Filter(lambda a: bool(a.dup_of))
+        window = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
+                  | "ReadWindow" >> ReadWindow(index.of("index_members"), cfg.window_days))
+        prior_profiles = (window | "WindowProfiled" >> beam.Filter(lambda r: bool(r["profiled"] and r["story_id"]))
+                          | "WindowProfiles" >> beam.Map(profile_of))
 
         terms = canonical | "Terms" >> beam.ParDo(_TermsFn(cfg.min_term_chars)).with_outputs(_ERRORS, main=MAIN)
-        new_terms = terms[MAIN]
         old_terms = prior_profiles | "PriorTerms" >> beam.FlatMap(lambda pr: [t for t, _ in pr.terms])
-        term_df = ((new_terms, old_terms) | "AllTerms" >> beam.Flatten()
+        term_df = ((terms[MAIN], old_terms) | "AllTerms" >> beam.Flatten()
                    | "TermDf" >> beam.combiners.Count.PerElement())
-        n_docs = (canonical | "CountDocs" >> beam.combiners.Count.Globally()
-                  | "WithPrior" >> beam.Map(lambda n: n + len(prior.stories)))
+        n_docs = (((canonical | "OnePerDoc" >> beam.Map(lambda _: 1)),
+                   (prior_profiles | "OnePerPrior" >> beam.Map(lambda _: 1)))
+                  | "Docs" >> beam.Flatten() | "CountDocs" >> beam.CombineGlobally(sum))
         profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsDict(term_df),
                                                        AsSingleton(n_docs)).with_outputs(_ERRORS, main=MAIN)
         profiles = profiled[MAIN]
@@ -142,14 +228,39 @@ class ClusterStories(beam.PTransform):
                   | "GroupErrors" >> beam.GroupByKey()
                   | "OneErrorPerArticle" >> beam.MapTuple(
                       lambda aid, fs: (aid, min(fs, key=lambda f: (f.detail, f.input)))))
-        sids = ((profiles, prior_profiles) | "AllProfiles" >> beam.Flatten()
-                | "ProfileList" >> beam.combiners.ToList()
-                | "Cluster" >> beam.FlatMap(lambda ps, dups: _cluster(ps, dups, cfg), AsList(dup_pairs)))
+
+        every = (((profiles | "MarkNew" >> beam.Map(lambda pr: (pr, True))),
+                  (prior_profiles | "MarkPrior" >> beam.Map(lambda pr: (pr, False))))
+                 | "AllProfiles" >> beam.Flatten())
+        feature_df = (every | "Features" >> beam.FlatMap(lambda item: sorted(set(item[0].features())))
+                      | "FeatureDf" >> beam.combiners.Count.PerElement())
+        n_all = ((every | "OnePerProfile" >> beam.Map(lambda _: 1))
+                 | "CountProfiles" >> beam.CombineGlobally(sum))
+        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsDict(feature_df), AsSingleton(n_all))
+                 | "Blocks" >> beam.GroupByKey()
+                 | "BlockPairs" >> beam.FlatMap(_block_pairs)
+                 | "ByNode" >> beam.GroupByKey()
+                 | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
+        # Candidate pairs of this run's articles (ids only): components in one place, then each
+        # component is clustered on its own worker.
+        roots = (edges | "EdgeList" >> beam.combiners.ToList()
+                 | "Components" >> beam.FlatMap(_components))
+        by_node = every | "KeyByNode" >> beam.Map(lambda item: (_node(*item), item[0]))
+        sids = ({"root": roots, "profiles": by_node} | "JoinComponents" >> beam.CoGroupByKey()
+                | "InComponent" >> beam.FlatMap(_in_component)
+                | "Components_" >> beam.GroupByKey()
+                | "Cluster" >> beam.FlatMap(_cluster_component, AsDict(feature_df), AsSingleton(n_all), cfg))
+        # A copy whose canonical is an earlier article takes that article's story.
+        prior_canonicals = (copies | "CanonicalIds" >> beam.Map(lambda a: a.dup_of)
+                            | "ReadCanonicals" >> ReadByArticle(index.of("index_members"))
+                            | "CanonicalStories" >> beam.Map(lambda r: (r["article_id"], r["story_id"])))
+        story_of = (sids, prior_canonicals) | "StoryIds" >> beam.Flatten()
         # Story ids are small (id -> id): articles take theirs from a side input, so the
         # texts never go through a shuffle here.
-        with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(sids),
+        with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(story_of),
                                                            AsDict(errors)).with_outputs(FAILURES, main=MAIN)
-        new_index = profiles | "ProfilesWithStory" >> beam.Map(
-            lambda pr, ids: _with_story(pr, ids.get(pr.article_id) or story_id_for(pr.article_id)), AsDict(sids))
-        index = (new_index, prior_profiles) | "IndexRows" >> beam.Flatten()
-        return {MAIN: with_story[MAIN], FAILURES: with_story[FAILURES], INDEX: index}
+        members = ({"meta": with_story[MAIN] | "Metas" >> beam.Map(lambda a: (a.article_id, ArticleMeta.of(a))),
+                    "profile": profiles | "KeyProfiles" >> beam.Map(lambda pr: (pr.article_id, pr))}
+                   | "JoinProfiles" >> beam.CoGroupByKey()
+                   | "MemberRows" >> beam.FlatMap(_member_row, run_day))
+        return {MAIN: with_story[MAIN], FAILURES: with_story[FAILURES], INDEX: members, "window": window}

@@ -375,6 +375,14 @@ class _UnionFind:
             self.parent[hi] = lo
 
 
+def connected_components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each node of ``edges`` -> the smallest node of its connected component."""
+    uf = _UnionFind()
+    for a, b in edges:
+        uf.union(a, b)
+    return {node: uf.find(node) for node in sorted(uf.parent)}
+
+
 def assign_canonicals(
     edges: Iterable[tuple[str, str]],
     order: Mapping[str, tuple[datetime, str]],

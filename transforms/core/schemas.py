@@ -30,6 +30,13 @@ class DatasetSpec:
     # Rows whose change a later run recomputes (stories grow): MERGEd into the Delta
     # table on these keys instead of appended. Empty: the table is append-only.
     merge_on: tuple[str, ...] = ()
+    # Folder of the table under the output, when not its name (the index tables live under _index/,
+    # which Hive-style readers skip as hidden).
+    folder: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.folder or self.name
 
 
 ARTICLES = DatasetSpec(
@@ -129,7 +136,58 @@ RUNS = DatasetSpec(
     # append-only: every attempt adds its own row, a rerun's too (attempt 2, 3, ...)
 )
 
-DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS)}
+# ---- the dedup and story index: what later runs read back, partitioned by day --------------
+# ``day`` is the article's publication day, or the day of the run that read it when it has
+# none; later runs read the stories window by it and look keys up in every day.
+
+INDEX_KEYS = DatasetSpec(
+    "index_keys", "index_keys.v1",
+    pa.schema([("key", pa.int64()), ("article_id", pa.string())]),
+    partition_by=("day",), sort_by=("key", "article_id"), rows_per_file=1_000_000, folder="_index/keys",
+)
+
+INDEX_ARTICLES = DatasetSpec(
+    "index_articles", "index_articles.v1",
+    pa.schema([
+        ("article_id", pa.string()), ("published_at", TS), ("content_hash", pa.string()),
+        ("url_key", pa.string()), ("signature", pa.binary()), ("size", pa.int64()), ("dup_of", pa.string()),
+        ("segments", pa.list_(pa.string())),
+    ]),
+    partition_by=("day",), sort_by=("article_id",), folder="_index/articles",
+)
+
+INDEX_BOILERPLATE = DatasetSpec(
+    "index_boilerplate", "index_boilerplate.v1",
+    pa.schema([("key", pa.int64()), ("segment_hash", pa.string())]),
+    partition_by=("day",), sort_by=("key", "segment_hash"), folder="_index/boilerplate",
+)
+
+INDEX_MEMBERS = DatasetSpec(
+    "index_members", "index_members.v1",
+    pa.schema([
+        ("article_id", pa.string()), ("story_id", pa.string()), ("dup_of", pa.string()), ("lang", pa.string()),
+        ("published_at", TS), ("source", pa.string()), ("title", pa.string()), ("profiled", pa.bool_()),
+        ("entities", pa.list_(pa.string())), ("names", pa.list_(pa.string())), ("numbers", pa.list_(pa.string())),
+        ("terms", pa.list_(pa.string())), ("term_counts", pa.list_(pa.int64())),
+    ]),
+    partition_by=("day",), sort_by=("article_id",), folder="_index/members",
+)
+
+INDEX_CLAIMS = DatasetSpec(
+    "index_claims", "index_claims.v1",
+    pa.schema([(f.name, f.type) for f in CLAIMS.schema if f.name in (
+        "claim_id", "article_id", "kind", "char_start", "char_end", "confidence", "claim_key", "story_id",
+        "claimant", "claimant_type", "cue", "statement", "value", "value_max", "unit", "modifier",
+        "claimant_start", "claimant_end", "cue_start", "cue_end", "statement_start", "statement_end",
+        "entities")] + [("lang", pa.string())]),
+    partition_by=("day",), sort_by=("article_id", "char_start", "char_end", "claim_id"), folder="_index/claims",
+)
+
+INDEX_TABLES = ("index_keys", "index_articles", "index_boilerplate", "index_members", "index_claims")
+
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (
+    ARTICLES, CLAIMS, STORIES, STORY_CLAIMS, FAILURES, RUNS,
+    INDEX_KEYS, INDEX_ARTICLES, INDEX_BOILERPLATE, INDEX_MEMBERS, INDEX_CLAIMS)}
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 

@@ -27,10 +27,11 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from transforms.core.config import settings_from_table
+from transforms.core.config import ConfigError, settings_from_table
 from transforms.core.digits import normalize_digits
 from transforms.core.entities import EntityLexicon
 
@@ -70,6 +71,14 @@ class StoryConfig:
     background_docs: int = 100
     min_year: int = 1900
     max_year: int = 2100
+    # A new article is compared with the stories that have an article within this many days
+    # of its own (the index days a run reads); older stories are closed.
+    window_days: int = 7
+
+    def __post_init__(self) -> None:
+        if isinstance(self.window_days, bool) or not isinstance(self.window_days, int) or self.window_days <= 0:
+            raise ConfigError(f"[stories] window_days must be a whole number of days, at least 1 "
+                              f"(got {self.window_days!r})")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> StoryConfig:
@@ -294,6 +303,19 @@ def document_frequencies(profiles: Iterable[StoryProfile]) -> tuple[dict[str, in
     return dict(df), n
 
 
+def heavy_keys(v: _Vector, df: Mapping[str, int], cfg: StoryConfig) -> list[str]:
+    """A profile's blocking keys: its ``block_keys`` heaviest features that some other profile
+    has and at most ``max_block_size`` have (a key no other profile has, or too many have,
+    proposes nothing, so it is skipped before choosing)."""
+    usable = [(k, w) for k, w in v.all.items() if 1 < df.get(k, 0) <= cfg.max_block_size]
+    return [k for k, _ in heapq.nsmallest(cfg.block_keys, usable, key=lambda kv: (-kv[1], kv[0]))]
+
+
+def best_candidates(shared: Mapping[Any, float], cfg: StoryConfig) -> list[Any]:
+    """The ``max_candidates`` others a profile shares the most blocking-key weight with."""
+    return [j for j, _ in heapq.nsmallest(cfg.max_candidates, shared.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector], cfg: StoryConfig,
                     df: Mapping[str, int]) -> list[tuple[int, int]]:
     """Pairs sharing a blocking key; at most ``max_candidates`` per profile.
@@ -306,9 +328,7 @@ def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector]
     keys_of: list[list[str]] = []
     blocks: dict[str, list[int]] = {}
     for i, v in enumerate(vectors):
-        # A key no other profile has, or too many have, proposes nothing: skip it before choosing.
-        usable = [(k, w) for k, w in v.all.items() if 1 < df.get(k, 0) <= cfg.max_block_size]
-        heavy = [k for k, _ in heapq.nsmallest(cfg.block_keys, usable, key=lambda kv: (-kv[1], kv[0]))]
+        heavy = heavy_keys(v, df, cfg)
         keys_of.append(heavy)
         for key in heavy:
             blocks.setdefault(key, []).append(i)
@@ -321,9 +341,14 @@ def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector]
             for j in blocks[key]:
                 if j != i:
                     shared[j] += wi * vectors[j].all.get(key, 0.0)
-        for j, _ in heapq.nsmallest(cfg.max_candidates, shared.items(), key=lambda kv: (-kv[1], kv[0])):
+        for j in best_candidates(shared, cfg):
             pairs.add((min(i, j), max(i, j)))
     return sorted(pairs)
+
+
+def vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryConfig) -> _Vector:
+    """The weighted feature vector of a profile, given document frequencies over ``n_docs`` profiles."""
+    return _vectorise(p, df, n_docs, cfg)
 
 
 def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,

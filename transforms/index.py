@@ -1,0 +1,160 @@
+"""Reading the dedup and story index inside the graph: workers read files, the driver lists them.
+
+The driver hands over only :class:`IndexFiles`: for each index table, the data
+files of its committed version with their ``day``. Workers open the files
+through Beam's FileSystems (local, ``s3://``, ``gs://``) and keep what the run
+needs:
+
+* :class:`LookupKeys`: rows whose ``key`` is one of this run's keys (a filtered
+  read; the run's keys are the side input, never the history);
+* :class:`ReadByArticle`: rows of the articles found that way (``index_articles``),
+  or of named articles (``index_members``);
+* :class:`ReadWindow`: every row of the days within the window of this run's days.
+
+No history passes through ``beam.Create``, a side input or the pickled graph.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+from apache_beam.pvalue import AsList
+
+from transforms.core.index import window_of
+
+# (file URL, day) of every data file of an index table's committed version.
+FileList = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class IndexFiles:
+    """The index tables' files, by table name (``index_keys``, ...); empty for a new output."""
+
+    files: dict[str, FileList] = field(default_factory=dict)
+
+    def of(self, table: str) -> FileList:
+        return tuple(self.files.get(table, ()))
+
+
+class IndexReadError(RuntimeError):
+    """An index file listed by the table cannot be read: the run stops, nothing is published.
+
+    Never skipped: a run that went on without part of its index would silently forget history.
+    """
+
+
+_MARK = "claimwire-index-unreadable:"
+
+
+def index_error(exc: BaseException) -> str | None:
+    """The reason of an IndexReadError behind a pipeline failure (runners re-raise workers' errors as text)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        text = str(e)
+        if _MARK in text:
+            return text.split(_MARK, 1)[1].split("\n", 1)[0].strip()[:300]
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _read_table(url: str, columns: list[str] | None):
+    import pyarrow.parquet as pq
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        with FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+            data = fh.read()
+        return pq.read_table(io.BytesIO(data), columns=columns)
+    except Exception as exc:
+        name = url.rsplit("/", 3)[-3:]
+        raise IndexReadError(f"{_MARK} {'/'.join(name)}: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+class _FilteredReadFn(beam.DoFn):
+    """Rows of one index file whose ``column`` value is in the side input (built into a set once)."""
+
+    def __init__(self, column: str, columns: list[str] | None):
+        self._column = column
+        self._columns = columns
+
+    def process(self, entry, wanted: list):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        url, day = entry
+        if getattr(self, "_src", None) is not wanted:
+            self._src = wanted            # the same list object for a whole bundle: build the set once
+            self._wanted = pa.array(sorted(set(wanted))) if wanted else None
+        if self._wanted is None:
+            return
+        table = _read_table(url, self._columns)
+        hit = table.filter(pc.is_in(table[self._column], value_set=self._wanted.cast(table[self._column].type)))
+        for row in hit.to_pylist():
+            row["day"] = day
+            yield row
+
+
+class _WindowReadFn(beam.DoFn):
+    def __init__(self, window_days: int):
+        self._window_days = window_days
+
+    def process(self, entry, run_days: list):
+        if getattr(self, "_src", None) is not run_days:
+            self._src = run_days
+            self._days = window_of(run_days, self._window_days)
+        url, day = entry
+        if day not in self._days:
+            return
+        for row in _read_table(url, None).to_pylist():
+            row["day"] = day
+            yield row
+
+
+def _files(pipeline, label: str, files: FileList):
+    # File names only (the driver's listing); Reshuffle spreads the reading over workers.
+    return pipeline | label >> beam.Create([tuple(f) for f in files])
+
+
+class _Filtered(beam.PTransform):
+    def __init__(self, files: FileList, column: str, columns: list[str] | None = None):
+        super().__init__()
+        self._files = files
+        self._column = column
+        self._columns = columns
+
+    def expand(self, wanted):
+        p = wanted.pipeline
+        distinct = wanted | "DistinctWanted" >> beam.Distinct()
+        return (_files(p, "Files", self._files)
+                | "Read" >> beam.ParDo(_FilteredReadFn(self._column, self._columns), AsList(distinct)))
+
+
+class LookupKeys(_Filtered):
+    """This run's keys (ints) in, the ``index_keys`` rows holding them out: ``{key, article_id, day}``."""
+
+    def __init__(self, files: FileList):
+        super().__init__(files, "key")
+
+
+class ReadByArticle(_Filtered):
+    """Article ids in, the rows of those articles in one index table out."""
+
+    def __init__(self, files: FileList, columns: list[str] | None = None):
+        super().__init__(files, "article_id", columns)
+
+
+class ReadWindow(beam.PTransform):
+    """This run's days in (ISO dates), every row of the index days within ``window_days`` of them out."""
+
+    def __init__(self, files: FileList, window_days: int):
+        super().__init__()
+        self._files = files
+        self._window_days = window_days
+
+    def expand(self, run_days):
+        p = run_days.pipeline
+        distinct = run_days | "DistinctDays" >> beam.Distinct()
+        return (_files(p, "Files", self._files)
+                | "Read" >> beam.ParDo(_WindowReadFn(self._window_days), AsList(distinct)))
