@@ -210,10 +210,12 @@ def check_beam_args(beam_args: Sequence[str], default_runner: str | None) -> Non
 
 
 class _DropBeamImportNoise(logging.Filter):
-    """Beam's GCP modules warn at import that BigQuery clients are missing; claimwire uses none."""
+    """Beam's GCP modules warn at import that BigQuery clients are missing; claimwire uses none.
+    A worker's unreadable index file is logged by Beam with its traceback; the run reports it in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("apitools not found")
+        msg = str(record.msg)
+        return not msg.startswith("apitools not found") and "claimwire-index-unreadable" not in msg
 
 
 def _logging(level: str) -> None:

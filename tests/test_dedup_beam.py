@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+import pytest
 from pathlib import Path
 
 import apache_beam as beam
@@ -11,7 +13,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.core.dedup import DedupConfig, fold_duplicates
-from transforms.core.dedup_index import DedupRow, load_index, write_index
+from transforms.core.dedup import DedupRow
 from transforms.core.entities import EntityLexicon
 from transforms.core.records import Article, Reason
 from transforms.core.stories import StoryConfig, StoryProfile
@@ -21,7 +23,7 @@ from transforms.stories import ClusterStories
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "dedup"
 sys.path.insert(0, str(ROOT / "tests"))
-from dedup_helpers import build_syndication_set, distinct_originals
+from dedup_helpers import bcubed, build_syndication_set, distinct_originals
 
 DCFG, SCFG = DedupConfig(), StoryConfig()
 LEXICON = EntityLexicon.load_dir(ROOT / "configs" / "entities")
@@ -52,7 +54,7 @@ def test_fold_duplicates_matches_the_pure_core_and_reports_duplicate_ids():
                     equal_to(sorted(expected.items())), label="DupOf")
         assert_that(out["failures"] | beam.Map(lambda f: (f.stage, f.reason, f.input)),
                     equal_to([("dedup", Reason.DUPLICATE_ID.value, "again")]), label="Failures")
-        assert_that(out["index"] | beam.Filter(lambda r: isinstance(r, DedupRow)) | beam.Map(lambda r: r.article_id),
+        assert_that(out["index"] | beam.Filter(lambda r: r[0] == "index_articles") | beam.Map(lambda r: r[1]["article_id"]),
                     equal_to(sorted(expected)), label="IndexRows")
 
 
@@ -76,51 +78,137 @@ def test_cluster_stories_puts_the_seeds_in_one_story_and_copies_in_their_canonic
             assert all(d is None for a, (d, _) in by_id.items() if a != "copy"), by_id
             assert len({s for _, s in by_id.values()}) == 1, by_id
         assert_that(out["main"] | beam.Map(lambda a: (a.article_id, a.dup_of, a.story_id)), check)
-        assert_that(out["index"] | beam.Map(lambda r: (r.article_id, bool(r.story_id))),
-                    equal_to([(a.article_id, True) for a in articles]), label="Profiles")
+        assert_that(out["index"] | beam.Map(lambda r: (r[1]["article_id"], bool(r[1]["story_id"]), r[1]["profiled"])),
+                    equal_to([(a.article_id, True, True) for a in articles] + [("copy", True, False)]),
+                    label="Members")
 
 
-def test_a_run_split_in_two_with_one_state_folds_as_one_run(tmp_path):
+def _index_files(tmp_path, rows, name: str):
+    """Write (table, row) index rows as Parquet files by table and day, as a run's commit would."""
+    import pyarrow.parquet as pq
+
+    from transforms.core.schemas import DATASETS
+    from transforms.core.sink import table_for
+    from transforms.index import IndexFiles
+    by: dict[tuple[str, str], list] = {}
+    for table, row in rows:
+        by.setdefault((table, row["day"]), []).append(row)
+    files: dict[str, list] = {}
+    for (table, day), rs in sorted(by.items()):
+        path = tmp_path / name / table / f"day={day}" / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table_for(DATASETS[table], rs), path)
+        files.setdefault(table, []).append((str(path), day))
+    return IndexFiles({t: tuple(f) for t, f in files.items()})
+
+
+def _merge_files(a, b):
+    from transforms.index import IndexFiles
+    return IndexFiles({t: a.of(t) + b.of(t) for t in sorted(set(a.files) | set(b.files))})
+
+
+def _keep(pcoll, path, label):
+    """Append each element, pickled, to ``path`` (FnApiRunner runs in this process)."""
+    import pickle
+
+    def put(x):
+        with open(path, "ab") as fh:
+            pickle.dump(x, fh)
+    pcoll | label >> beam.Map(put)
+
+
+def _kept(path):
+    import pickle
+    out = []
+    if path.exists():
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    out.append(pickle.load(fh))
+                except EOFError:
+                    return out
+    return out
+
+
+def _run(articles, index, run_day="2024-01-01", cfg=SCFG):
+    """One run of dedup and stories: (id -> (dup_of, story_id)) and the index rows it adds."""
+    import tempfile
+    tmp = Path(tempfile.mkdtemp())
+    with TestPipeline(runner="FnApiRunner") as p:
+        folded = p | beam.Create(articles) | FoldDuplicates(DCFG, index, run_day)
+        stories = folded["main"] | ClusterStories(cfg, LEXICON, index, run_day)
+        _keep(stories["main"] | "Result" >> beam.Map(lambda a: (a.article_id, (a.dup_of, a.story_id))),
+              tmp / "result", "KeepResult")
+        _keep((folded["index"], stories["index"]) | "Index" >> beam.Flatten(), tmp / "rows", "KeepRows")
+    return dict(_kept(tmp / "result")), _kept(tmp / "rows")
+
+
+def test_a_run_split_in_two_with_the_index_folds_and_clusters_as_one_run(tmp_path):
     docs = _synd_docs(6)
     articles = [_article(d) for d in docs]
     expected = fold_duplicates(docs, DCFG).dup_of
+    whole, _ = _run(articles, None)
+    assert {a: d for a, (d, _) in whole.items()} == expected
     half = len(articles) // 2
-    with TestPipeline(runner="FnApiRunner") as p:
-        folded = p | beam.Create(articles[:half]) | FoldDuplicates(DCFG)
-        stories = folded["main"] | ClusterStories(SCFG, LEXICON)
-        ((folded["index"], stories["index"]) | "Index" >> beam.Flatten() | beam.combiners.ToList()
-         | beam.Map(lambda rows: write_index(rows, tmp_path / "index") and None))
-    prior = load_index(tmp_path)
-    assert len(prior.dedup) == half and len(prior.stories) >= 1
-    first_sids = {p.article_id: p.story_id for p in prior.stories}
-    with TestPipeline(runner="FnApiRunner") as p:
-        folded = p | beam.Create(articles[half:]) | FoldDuplicates(DCFG, prior_index=prior)
-        stories = folded["main"] | ClusterStories(SCFG, LEXICON, prior_index=prior)
-        assert_that(stories["main"] | beam.Map(lambda a: (a.article_id, a.dup_of)),
-                    equal_to(sorted((a.article_id, expected[a.article_id]) for a in articles[half:])),
-                    label="SecondRunDupOf")
-
-        def stable(rows):
-            kept = {r.article_id: r.story_id for r in rows if isinstance(r, StoryProfile)}
-            assert all(kept[a] == s for a, s in first_sids.items()), "prior story ids unchanged"
-            assert sum(isinstance(r, DedupRow) for r in rows) == len(articles)
-        assert_that(((folded["index"], stories["index"]) | "Index" >> beam.Flatten()
-                     | beam.combiners.ToList()), lambda lists: stable(lists[0]), label="UnionIndex")
-    # The first run's dup_of equal the one-run answer too.
-    assert {r.article_id: r.dup_of for r in prior.dedup} == {a.article_id: expected[a.article_id]
-                                                            for a in articles[:half]}
+    first, rows = _run(articles[:half], None)
+    assert {t for t, _ in rows} >= {"index_keys", "index_articles", "index_members"}
+    index = _index_files(tmp_path, rows, "run1")
+    second, rows2 = _run(articles[half:], index)
+    assert {a: d for a, (d, _) in {**first, **second}.items()} == expected
+    # No earlier article is rewritten: the second run adds rows for its own articles only.
+    assert {r["article_id"] for t, r in rows2 if t == "index_members"} == {a.article_id for a in articles[half:]}
+    both = {**first, **second}
+    assert bcubed({a: s for a, (_, s) in both.items()}, {a: s for a, (_, s) in whole.items()})[2] >= 0.98
 
 
-def test_index_round_trips_through_parquet(tmp_path):
+def test_a_story_older_than_the_window_is_not_joined(tmp_path):
+    from dataclasses import replace
+
+    from transforms.core.config import ConfigError
+    seeds = _seed_articles()
+    day0 = datetime(2025, 11, 1, tzinfo=UTC)
+    old = [a.replace(published_at=day0) for a in seeds[:3]]
+    first, rows = _run(old, None)
+    index = _index_files(tmp_path, rows, "run1")
+    story = {s for _, s in first.values()}
+    assert len(story) == 1
+    cfg = replace(SCFG, window_days=3)
+    # Within the window the later reports join the story; beyond it they start their own.
+    for days, joins in ((2, True), (4, False)):
+        later = [a.replace(published_at=day0 + timedelta(days=days)) for a in seeds[3:]]
+        got, _ = _run(later, index, cfg=cfg)
+        sids = {s for _, s in got.values()}
+        assert (sids == story) is joins, (days, sids, story)
+    for bad in (0, -1):
+        with pytest.raises(ConfigError, match="window_days"):
+            StoryConfig.from_mapping({"window_days": bad})
+
+
+def _seed_articles():
+    import re
+    articles = []
+    for f, lang in zip(sorted((ROOT / "seeds").glob("*.txt")), ["en", "en", "en", "vi", "fa"]):
+        text = f.read_text(encoding="utf-8")
+        m = re.match(r" date (\d{4}-\d{2}-\d{2})[^\n]*\n", text)
+        pub = datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC) if m else None
+        articles.append(Article(f.stem, str(f), f.absolute().as_uri(), "", "", text[m.end():] if m else text,
+                                lang=lang, published_at=pub))
+    return articles
+
+
+def test_index_rows_round_trip(tmp_path):
     from transforms.core.dedup import MinHasher, fingerprint
-    from transforms.core.dedup_index import BoilerplateRow
+    from transforms.core.index import article_index_row, dedup_row_of, key_rows, member_row, meta_of, profile_of
+    from transforms.core.records import ArticleMeta
     fp = fingerprint("a", "https://x.example/a", datetime(2024, 5, 1, tzinfo=UTC), "one two three four five six",
                      DCFG, MinHasher(DCFG.num_perm, DCFG.seed))
+    row = DedupRow(fp, "z", ("00ff",))
+    assert dedup_row_of(article_index_row(row, "2024-05-01")) == row
+    keys = key_rows(row, DCFG, "2024-05-01")
+    assert len({k["key"] for k in keys}) == len(keys) >= 3 and all(k["article_id"] == "a" for k in keys)
     prof = StoryProfile("a", "en", fp.published_at, "x.example", ("place:iran",), ("lohan",), ("61",),
                         (("rehab", 2),), story_id="s_1")
-    write_index([DedupRow(fp, None), DedupRow(fp.__class__(**{**fp.__dict__, "article_id": "b"}), "a"), prof,
-                 BoilerplateRow("00ff")], tmp_path / "index")
-    back = load_index(tmp_path)
-    assert back.dedup[0].fingerprint == fp and back.dedup[1].dup_of == "a"
-    assert back.stories == (prof,) and back.boilerplate == frozenset({"00ff"})
-    assert load_index(tmp_path / "missing").dedup == ()
+    meta = ArticleMeta("a", "x.example", "en", fp.published_at, "s_1", None, "Title")
+    m = member_row(meta, prof, "2024-05-01")
+    assert profile_of(m) == prof and meta_of(m) == meta
+    assert member_row(meta, None, "2024-05-01")["profiled"] is False

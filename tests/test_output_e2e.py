@@ -44,15 +44,17 @@ def out(tmp_path_factory, seeds_dir) -> Path:
 
 
 def _counts(out: Path) -> dict[str, int]:
-    return {name: DeltaTable(str(out / name)).to_pyarrow_dataset().count_rows() for name in DATASETS}
+    return {name: DeltaTable(str(out / spec.path)).to_pyarrow_dataset().count_rows()
+            for name, spec in DATASETS.items()}
 
 
 def test_duckdb_pyarrow_and_polars_agree(out):
     con = duckdb.connect()
     for name, n in _counts(out).items():
-        con.register(name, DeltaTable(str(out / name)).to_pyarrow_dataset())
+        path = out / DATASETS[name].path
+        con.register(name, DeltaTable(str(path)).to_pyarrow_dataset())
         d = con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-        p = pl.scan_delta(str(out / name)).select(pl.len()).collect().item()
+        p = pl.scan_delta(str(path)).select(pl.len()).collect().item()
         assert d == p == n, name
     assert _counts(out)["articles"] == 8 and _counts(out)["runs"] == 2
 

@@ -79,7 +79,7 @@ def test_worker_files_carry_their_schema_version_and_no_partition_columns(out):
 
 def test_every_table_names_itself_and_its_schema_version(out):
     for name, spec in DATASETS.items():
-        meta = DeltaTable(str(out / name)).metadata()
+        meta = DeltaTable(str(out / spec.path)).metadata()
         assert meta.name == f"claimwire.{name}" and meta.description == f"claimwire {spec.version}"
         assert list(meta.partition_columns) == list(spec.partition_by)
 

@@ -64,8 +64,8 @@ def test_every_table_exists_after_a_run_even_with_zero_rows(tmp_path, capsys):
     out = tmp_path / "out"
     assert cli(["replay", str(src), "--output", str(out)]) == 0
     assert "added nothing" in capsys.readouterr().out
-    for name in DATASETS:
-        assert DeltaTable(str(out / name)).to_pyarrow_dataset().count_rows() == (1 if name == "runs" else 0), name
+    for name, spec in DATASETS.items():
+        assert DeltaTable(str(out / spec.path)).to_pyarrow_dataset().count_rows() == (1 if name == "runs" else 0), name
     assert cli(["query", "--output", str(out), "--format", "csv",
                 "SELECT count(*) AS n FROM failures JOIN stories USING (run_id)"]) == 0
     assert capsys.readouterr().out.split() == ["n", "0"]

@@ -99,7 +99,8 @@ class SummariseStories(beam.PTransform):
         from transforms.core.index import index_day, meta_of
         from transforms.core.schemas import claim_from_row
         from transforms.index import ReadWindow
-        articles, claims, window = inputs
+        articles, claims, *rest = inputs      # (articles, claims[, the window's index members])
+        window = rest[0] if rest else articles.pipeline | "NoWindow" >> beam.Create([])
         run_day = self._run_day
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
         keyed = claims | "KeyClaims" >> beam.Map(lambda pair: (pair[0].story_id, pair[1]))

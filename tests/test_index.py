@@ -1,0 +1,120 @@
+"""The dedup and story index as tables read by workers: what the graph carries, and what a broken index gets."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.internal.cloudpickle import cloudpickle
+import pytest
+from deltalake import DeltaTable
+
+from pipelines.build import build
+from pipelines.cli import main as cli
+from pipelines.delta import OutputTables, read_dataset
+from pipelines.settings import settings_from_config
+from transforms.core.config import load_config
+from transforms.core.schemas import DATASETS, INDEX_TABLES
+from transforms.index import IndexFiles, _FilteredReadFn, _WindowReadFn
+from transforms.read import ReadSources
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, seeds_dir):
+    """An output holding one committed replay of the seeds."""
+    out = tmp_path_factory.mktemp("index") / "out"
+    assert cli(["replay", str(seeds_dir), "--output", str(out), "--quiet"]) == 0
+    return out
+
+
+class _Walk(beam.pipeline.PipelineVisitor):
+    def __init__(self):
+        self.transforms = []
+
+    def visit_transform(self, node):
+        self.transforms.append(node)
+
+
+def test_the_graph_carries_index_file_names_only(history, tmp_path):
+    """Build the next run's graph over a prior index and inspect it: no Create, DoFn or side input holds history."""
+    tables = OutputTables(history)
+    index = tables.index_files()
+    assert all(index.of(t) for t in ("index_keys", "index_articles", "index_members", "index_claims"))
+    known_ids = {r["article_id"] for r in read_dataset(history, "articles", ["article_id"]).to_pylist()}
+    assert len(known_ids) == 5
+    src = tmp_path / "new.jsonl"
+    src.write_text(json.dumps({"url": "https://x.example/1", "text": "A new report. " * 40}) + "\n")
+    settings = settings_from_config(load_config(None))
+    p = beam.Pipeline(runner="FnApiRunner")
+    build(p, settings, ReadSources([str(src)], settings.limits), "r1", str(tmp_path / "o"), "a1", index, "2025-11-05")
+    walk = _Walk()
+    p.visit(walk)
+    index_files = {f for t in INDEX_TABLES for f in index.of(t)}
+    reads = 0
+    for node in walk.transforms:
+        t = node.transform
+        if isinstance(t, beam.Create):
+            for v in t.values:
+                # The sources' file list, or (file, day) of an index file: never a row.
+                assert isinstance(v, (str, tuple)) and (v == str(src) or tuple(v) in index_files), v
+        if isinstance(t, beam.ParDo):
+            fn = t.fn
+            if isinstance(fn, (_FilteredReadFn, _WindowReadFn)):
+                reads += 1
+                # Every read of the index is filtered by this run's keys or days (its only side input).
+                assert len(t.side_inputs) == 1, node.full_label
+            blob = cloudpickle.dumps((fn, t.args, t.kwargs))
+            leaked = [a for a in known_ids if a.encode() in blob]
+            assert not leaked, (node.full_label, leaked)
+    assert reads >= 6    # published ids, segment holders, boilerplate, candidates, window, claims
+
+
+def test_a_missing_index_table_is_one_line_and_nothing_is_published(history, tmp_path, capsys, seeds_dir):
+    import shutil
+    out = tmp_path / "out"
+    shutil.copytree(history, out)
+    versions = {n: DeltaTable(str(out / n)).version() for n in ("articles", "runs")}
+    shutil.rmtree(out / DATASETS["index_keys"].path)
+    src = tmp_path / "more.txt"
+    src.write_text("Officials said 12 people died in the storm on Sunday, the ministry said. " * 5)
+    assert cli(["replay", str(src), "--output", str(out), "--quiet"]) == 2
+    line = _one_line(capsys)
+    assert "_index/keys" in line and "missing" in line
+    assert {n: DeltaTable(str(out / n)).version() for n in ("articles", "runs")} == versions
+    assert not (out / DATASETS["index_keys"].path).exists()      # never rebuilt empty
+
+
+def test_a_corrupt_index_file_stops_the_run_with_one_line(history, tmp_path, capsys):
+    import shutil
+    out = tmp_path / "out"
+    shutil.copytree(history, out)
+    versions = {n: DeltaTable(str(out / n)).version() for n in ("articles", "runs")}
+    files = DeltaTable(str(out / DATASETS["index_keys"].path)).file_uris()
+    Path(files[0]).write_bytes(b"PAR1 this is not parquet")
+    src = tmp_path / "more.txt"
+    src.write_text("Officials said 12 people died in the storm on Sunday, the ministry said. " * 5)
+    assert cli(["replay", str(src), "--output", str(out), "--quiet"]) == 2
+    line = _one_line(capsys)
+    assert "index" in line and "cannot be read" in line and "nothing was published" in line
+    assert {n: DeltaTable(str(out / n)).version() for n in ("articles", "runs")} == versions
+
+
+def test_an_index_of_a_newer_schema_is_refused_with_its_version(history, tmp_path, capsys):
+    import shutil
+
+    from deltalake.transaction import CommitProperties
+    out = tmp_path / "out"
+    shutil.copytree(history, out)
+    dt = DeltaTable(str(out / DATASETS["index_members"].path))
+    dt.alter.set_table_description("claimwire index_members.v9", commit_properties=CommitProperties())
+    src = tmp_path / "more.txt"
+    src.write_text("Officials said 12 people died in the storm on Sunday, the ministry said. " * 5)
+    assert cli(["replay", str(src), "--output", str(out), "--quiet"]) == 2
+    line = _one_line(capsys)
+    assert "index_members.v9" in line and "newer" in line
