@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transforms.core.config import settings_from_table
-from transforms.core.markup import markup_shape
+from transforms.core.markup import tree_over
 from transforms.core.records import Failure, Reason, Stage
 
 STAGE = Stage.EXTRACT.value
@@ -41,7 +41,7 @@ class ExtractSettings:
     include_comments: bool = False
     # True skips trafilatura's fallback extractors (readability, jusText): faster, worse.
     no_fallback: bool = False
-    # Title, date, site name and author in the same pass as the text.
+    # Title, date, site name and author from the same parsed tree as the text.
     with_metadata: bool = True
     # Inputs larger than this (bytes of HTML, encoded as UTF-8 for str input) are TOO_LARGE.
     max_bytes: int = 5 * 1024 * 1024
@@ -54,9 +54,9 @@ class ExtractSettings:
     max_memory_bytes: int = 2 * 1024**3
     # Extracted texts shorter than this many characters are NO_TEXT.
     min_text_chars: int = 25
-    # Shape limits checked before lxml (transforms.core.markup): over one is TOO_LARGE.
-    # lxml silently drops what lies deeper than 256 levels; trafilatura's time grows faster
-    # than linearly in elements and links. Real pages of the eval set: depth <= 84,
+    # Shape limits checked on the parsed tree, before trafilatura (markup.tree_over): over one
+    # is TOO_LARGE. lxml silently drops what lies deeper than 256 levels; trafilatura's time
+    # grows faster than linearly in elements and links. Real pages of the eval set: depth <= 84,
     # links <= 2,215, elements <= 10,106 (tests/eval/eval_hostile.py).
     max_depth: int = 256
     max_links: int = 10_000
@@ -94,10 +94,10 @@ class ExtractSettings:
 class Extracted:
     title: str
     text: str                      # paragraphs separated by a single "\n"
-    published: str | None       # raw date from the page metadata (trafilatura/htmldate), ISO day
+    published: str | None       # raw date from the page (htmldate: URL, metadata, then text), ISO day
     sitename: str | None
     lang: str | None            # declared <html lang>, not detected
-    author: str | None
+    author: str | None          # from meta tags and JSON-LD only (nothing downstream reads it)
     extractor: str                 # "trafilatura 2.3.1 balanced": name, version, settings
     encoding: str = ""             # how bytes were decoded: header|bom|meta|detected|utf16-sniff, "" for str
 
@@ -368,31 +368,96 @@ def _extract(
     text = _CONTROLS.sub("", text).encode("utf-8", errors="replace").decode("utf-8")
     if "<" not in text:
         return _fail(Reason.NO_TEXT, url, "no markup: not HTML")
-    shape = markup_shape(text, settings.max_depth, settings.max_links, settings.max_elements)
-    if shape.over:
-        return _fail(Reason.TOO_LARGE, url, f"over limit {shape.over}")
-
-    try:
-        doc = _bare_extraction(text, url, settings, settings.with_metadata)
-    except Exception:
-        if not settings.with_metadata:
-            raise
-        # htmldate (the date in the metadata) asserts when the tree's root is an element it
-        # prunes (pages that parse to an <svg>, <math> or <iframe> root; found by fuzzing).
-        # The text does not depend on the metadata: without it the page gets its true outcome.
-        doc = _bare_extraction(text, url, settings, False)
+    # Parsed once: the shape limits, the metadata and the main text all read this tree.
+    tree = _load_tree(text, settings)
+    if tree is None:
+        return _fail(Reason.NO_TEXT, url, "trafilatura found no main text")
+    over = tree_over(tree, settings.max_depth, settings.max_links, settings.max_elements)
+    if over:
+        return _fail(Reason.TOO_LARGE, url, f"over limit {over}")
+    meta = _page_metadata(tree, url) if settings.with_metadata else None
+    # trafilatura_sequence gets the caller's URL, or the page's own (canonical) one.
+    doc = _bare_extraction(tree, url or (meta.url if meta else None), settings)
     if doc is None:
         return _fail(Reason.NO_TEXT, url, "trafilatura found no main text")
     if isinstance(doc, dict):  # only with as_dict=True, which we never pass
         raise TypeError("trafilatura returned a dict")
+    if meta is not None:
+        doc.title, doc.date, doc.sitename, doc.author = meta.title, meta.date, meta.sitename, meta.author
     return _to_extracted(doc, text, url, settings, encoding)
 
 
-def _bare_extraction(text: str, url: str | None, settings: ExtractSettings, with_metadata: bool) -> Any:
+def _load_tree(text: str, settings: ExtractSettings) -> Any:
+    from trafilatura.utils import load_html
+
+    config = _trafilatura_config(settings.max_bytes)
+    return load_html(text, config.getint("DEFAULT", "MAX_FILE_SIZE"))
+
+
+def _page_metadata(tree: Any, url: str | None) -> Any:
+    """Title, date, site name and author of a parsed page: trafilatura's ``extract_metadata``
+    without what claimwire never reads (categories, tags, licence, the author searched in the
+    body: together a quarter of extraction time), and the date search cheap first.
+
+    The date: htmldate reads the URL, then the page's meta tags, JSON-LD, ``<abbr>``/``<time>``
+    and date-like elements; its fast mode ends with a timestamp pattern on the text. Only when
+    that finds nothing does the extensive search (every text segment, then the raw page) run.
+    Never raises: htmldate asserts on trees whose root is an element it prunes (``<svg>``,
+    ``<math>``, ``<iframe>``; found by fuzzing), and such a page gets no metadata, as before.
+    """
+    from trafilatura.metadata import (
+        META_URL,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
+        extract_url,
+    )
+    from trafilatura.settings import Document
+
+    try:
+        meta = examine_meta(tree)
+        if meta.author and " " not in meta.author:   # as extract_metadata: one word is no name
+            meta.author = None
+        try:
+            meta = extract_meta_json(tree, meta)
+        except Exception:  # noqa: BLE001, S110 - bugs in trafilatura's JSON-LD reader; as it does
+            pass
+        if not meta.title:
+            meta.title = extract_title(tree)
+        if not meta.url:
+            meta.url = extract_url(tree, url)
+        meta.date = _page_date(tree, meta.url)
+        if not meta.sitename:
+            meta.sitename = extract_sitename(tree)
+        if meta.sitename:
+            meta.sitename = meta.sitename.lstrip("@")
+            if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+                meta.sitename = meta.sitename.title()
+        elif meta.url and (match := META_URL.match(meta.url)):
+            meta.sitename = match[1]
+        meta.clean_and_trim()
+    except Exception:  # noqa: BLE001 - the text does not depend on the metadata
+        return Document()
+    return meta
+
+
+def _page_date(tree: Any, url: str | None) -> str | None:
+    from htmldate import find_date
+    from trafilatura.settings import set_date_params
+
+    for extensive in (False, True):
+        found = find_date(tree, **{**set_date_params(extensive), "url": url})
+        if found:
+            return found  # type: ignore[no-any-return]
+    return None
+
+
+def _bare_extraction(tree: Any, url: str | None, settings: ExtractSettings) -> Any:
     import trafilatura
 
     return trafilatura.bare_extraction(
-        text,
+        tree,
         url=url,
         fast=settings.no_fallback,
         favor_precision=settings.favor_precision,
@@ -402,7 +467,7 @@ def _bare_extraction(text: str, url: str | None, settings: ExtractSettings, with
         include_images=False,
         include_links=False,
         include_formatting=False,
-        with_metadata=with_metadata,
+        with_metadata=False,
         output_format="python",
         config=_trafilatura_config(settings.max_bytes),
     )
