@@ -15,7 +15,9 @@ Modes (ms of CPU per page; "lang" is the language step of the same loop):
   (the bare loop of ``make bench``, tests/benchmarks/bench.py ``worker_bare``);
 - ``claimwire``: ``build_article`` (extract_html, then the date fallbacks) in-process +
   ``detect_language`` (transforms/core/language.py), i.e. the extraction and language stages;
-- ``isolated``: the same through ``IsolatedExtractor`` (one worker process).
+- ``isolated``: the same through ``IsolatedExtractor`` (one worker process);
+- ``ipc``: the round trip alone: ``IsolatedExtractor`` whose target returns a small Failure
+  without parsing (the page still goes to the worker and a result comes back).
 
 ``--urls real`` hands each page its real URL (evaldata.json's key, as a crawl would);
 ``--urls file`` a ``file://`` URI without a date in it (as ``make bench``'s HTML files).
@@ -88,6 +90,21 @@ def run_bare(pages: list[tuple[str, str]], meta: bool) -> tuple[float, float]:
     return ext, lang
 
 
+def echo_target(html: Any, url: str | None, settings: Any, charset: str | None) -> Any:
+    from transforms.core.records import Failure
+
+    return Failure("extract", "no_text", url or "", f"{len(html)} characters, not parsed")
+
+
+def run_ipc(pages: list[tuple[str, str]], extractor: Any) -> tuple[float, float]:
+    workers = [w.process.pid for w in extractor._all]
+    before = sum(proc_cpu(pid) for pid in workers) + time.process_time()
+    for _ in range(10):  # /proc counts in clock ticks (10 ms): repeat for resolution
+        for url, html in pages:
+            extractor.extract(html, url)
+    return (sum(proc_cpu(pid) for pid in workers) + time.process_time() - before) / 10, 0.0
+
+
 def run_claimwire(pages: list[tuple[str, str]], extractor: Any) -> tuple[float, float]:
     from transforms.core.articles import ArticleSettings, build_article
     from transforms.core.language import LanguageSettings, detect_language
@@ -115,8 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=300, help="first N pages of the eval set")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--urls", choices=("real", "file"), default="file")
-    parser.add_argument("--modes", nargs="*", default=["bare", "bare+meta", "claimwire", "isolated"],
-                        choices=["bare", "bare+meta", "claimwire", "isolated"])
+    parser.add_argument("--modes", nargs="*", default=["bare", "bare+meta", "claimwire", "isolated", "ipc"],
+                        choices=["bare", "bare+meta", "claimwire", "isolated", "ipc"])
     args = parser.parse_args(argv)
 
     for name in ("trafilatura", "htmldate", "readability", "justext"):
@@ -130,35 +147,46 @@ def main(argv: list[str] | None = None) -> None:
     pages = load(args.limit, args.urls)
     direct = DirectExtractor(ExtractSettings())
     iso = IsolatedExtractor(ExtractSettings(), max_seconds=120) if "isolated" in args.modes else None
+    echo = (IsolatedExtractor(ExtractSettings(), max_seconds=120, target=echo_target)
+            if "ipc" in args.modes else None)
     runs = {
         "bare": lambda ps: run_bare(ps, meta=False),
         "bare+meta": lambda ps: run_bare(ps, meta=True),
         "claimwire": lambda ps: run_claimwire(ps, direct),
         "isolated": lambda ps: run_claimwire(ps, iso),
+        "ipc": lambda ps: run_ipc(ps, echo),
     }
     try:
-        if iso is not None:
-            iso.warm_up()
-        for mode in args.modes:  # lazy imports, caches and langdetect profiles: not per-page costs
+        for extractor in (iso, echo):
+            if extractor is not None:
+                extractor.warm_up()
+        # Lazy imports, caches and langdetect profiles are not per-page costs; nor is dateparser's
+        # first calls (they compile the regexes of every locale a string is tried on, ~1 s), which
+        # htmldate's extensive date search makes on a few pages: pay them here, once.
+        from htmldate.extractors import get_external_parser
+        get_external_parser().get_date_data("xq 4 zzqx 2019")  # no locale reads it: all are tried
+        for mode in args.modes:
             runs[mode](pages[:3])
         per_mode: dict[str, list[tuple[float, float]]] = {m: [] for m in args.modes}
         for _ in range(args.rounds):
             for mode in args.modes:
                 per_mode[mode].append(runs[mode](pages))
     finally:
-        if iso is not None:
-            iso.close()
+        for extractor in (iso, echo):
+            if extractor is not None:
+                extractor.close()
 
     n = len(pages)
     print(f"{n} pages, urls={args.urls}, {args.rounds} rounds; CPU ms/page (median; rounds in brackets)")
-    print(f"{'mode':10} {'extract':>8} {'lang':>6} {'total':>7}  {'x bare':>6}  rounds(total)")
+    print(f"{'mode':10} {'extract':>8} {'lang':>6} {'total':>7}  {'x bare':>6} {'x b+meta':>8}  rounds(total)")
     med = {m: statistics.median((e + lg) * 1000 / n for e, lg in v) for m, v in per_mode.items()}
     for mode, vals in per_mode.items():
         e = statistics.median(x[0] * 1000 / n for x in vals)
         lg = statistics.median(x[1] * 1000 / n for x in vals)
         ratio = f"{med[mode] / med['bare']:.2f}" if "bare" in med else "  -"
+        ratio_meta = f"{med[mode] / med['bare+meta']:.2f}" if "bare+meta" in med else "  -"
         spread = ", ".join(f"{(x[0] + x[1]) * 1000 / n:.1f}" for x in vals)
-        print(f"{mode:10} {e:8.2f} {lg:6.2f} {med[mode]:7.2f}  {ratio:>6}  [{spread}]")
+        print(f"{mode:10} {e:8.2f} {lg:6.2f} {med[mode]:7.2f}  {ratio:>6} {ratio_meta:>8}  [{spread}]")
 
 
 if __name__ == "__main__":

@@ -396,12 +396,15 @@ def _load_tree(text: str, settings: ExtractSettings) -> Any:
 
 def _page_metadata(tree: Any, url: str | None) -> Any:
     """Title, date, site name and author of a parsed page: trafilatura's ``extract_metadata``
-    without what claimwire never reads (categories, tags, licence, the author searched in the
-    body: together a quarter of extraction time), and the date search cheap first.
+    without what claimwire never reads (categories, tags, licence, and the author searched for
+    in the body: together a fifth of extraction time), on the tree the text comes from.
 
-    The date: htmldate reads the URL, then the page's meta tags, JSON-LD, ``<abbr>``/``<time>``
-    and date-like elements; its fast mode ends with a timestamp pattern on the text. Only when
-    that finds nothing does the extensive search (every text segment, then the raw page) run.
+    The date is htmldate's, which takes the cheap sources first: the URL, the page's meta tags
+    and JSON-LD, ``<abbr>``/``<time>`` and date-like elements; only a page without any of those
+    reaches its full-text search. (Its fast mode, or the fast mode first and the full search
+    only when it finds nothing, were measured on the 728 dated pages of the extraction eval set:
+    the first cost 15 right dates and saved 0.8 ms per page, the second saved nothing, since
+    the pages left to the full search are the expensive ones, and moved a few answers.)
     Never raises: htmldate asserts on trees whose root is an element it prunes (``<svg>``,
     ``<math>``, ``<iframe>``; found by fuzzing), and such a page gets no metadata, as before.
     """
@@ -446,11 +449,7 @@ def _page_date(tree: Any, url: str | None) -> str | None:
     from htmldate import find_date
     from trafilatura.settings import set_date_params
 
-    for extensive in (False, True):
-        found = find_date(tree, **{**set_date_params(extensive), "url": url})
-        if found:
-            return found  # type: ignore[no-any-return]
-    return None
+    return find_date(tree, **{**set_date_params(True), "url": url})  # type: ignore[no-any-return]
 
 
 def _bare_extraction(tree: Any, url: str | None, settings: ExtractSettings) -> Any:
