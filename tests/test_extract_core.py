@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from transforms.core.extract import (
     Extracted,
     ExtractSettings,
     binary_kind,
+    _without_controls,
     decode_html,
     extract_html,
 )
@@ -315,3 +317,13 @@ def test_fuzz_decode_never_raises(raw: bytes, declared: str | None) -> None:
     text, how = decode_html(raw, declared)
     assert isinstance(text, str)
     assert how in {"header", "bom", "meta", "detected", "utf16-sniff"}
+
+
+_CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x20), *range(0x7F, 0xA1)])) + "\ud800\udfff\u00e4\u0100\u00c2"
+
+
+@given(st.text(alphabet=st.sampled_from(_CONTROL_CHARS) | st.characters(), max_size=200))
+@hsettings(max_examples=300, deadline=None)
+def test_without_controls_is_the_regex_and_the_surrogate_replacement(text: str) -> None:
+    slow = re.sub("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]", "", text)
+    assert _without_controls(text) == slow.encode("utf-8", errors="replace").decode("utf-8")

@@ -317,6 +317,27 @@ def _clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# The controls of _CONTROLS as UTF-8: C0 and DEL are single bytes, C1 (U+0080-U+009F) is \xc2
+# followed by \x80-\x9f (in valid UTF-8, \xc2 is always a lead byte).
+_C0_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _without_controls(text: str) -> str:
+    """``text`` without C0/C1 controls (lxml rejects strings holding NUL or C0 controls) and
+    with lone surrogates replaced (they break its encoder). Most pages have neither: that is
+    checked on the UTF-8 bytes, in a quarter of the time of the regex, and they come back as is.
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return _CONTROLS.sub("", text).encode("utf-8", errors="replace").decode("utf-8")
+    if len(data.translate(None, _C0_BYTES)) == len(data) and not (
+            b"\xc2" in data and _C1_UTF8.search(data)):
+        return text
+    return _CONTROLS.sub("", text)
+
+
 def _fail(reason: Reason, url: str | None, detail: str) -> Failure:
     return Failure(stage=STAGE, reason=reason.value, input=url or "", detail=detail[:500])
 
@@ -355,7 +376,9 @@ def _extract(
         text, encoding = decode_html(raw, declared_charset)
     else:
         text = html
-        size = len(text.encode("utf-8", errors="surrogatepass"))
+        # A character is at most 4 bytes of UTF-8: most pages need no encoding to be measured.
+        size = len(text) if 4 * len(text) <= settings.max_bytes else len(
+            text.encode("utf-8", errors="surrogatepass"))
         if size > settings.max_bytes:
             return _fail(Reason.TOO_LARGE, url, f"{size} {over}")
         if not text.strip():
@@ -364,8 +387,7 @@ def _extract(
     ratio = binary_ratio(text)
     if ratio > _MAX_BINARY_RATIO:
         return _fail(Reason.BINARY, url, f"{ratio:.0%} control or undecodable characters")
-    # lxml rejects strings holding NUL or C0 controls; lone surrogates break its encoder.
-    text = _CONTROLS.sub("", text).encode("utf-8", errors="replace").decode("utf-8")
+    text = _without_controls(text)
     if "<" not in text:
         return _fail(Reason.NO_TEXT, url, "no markup: not HTML")
     # Parsed once: the shape limits, the metadata and the main text all read this tree.
