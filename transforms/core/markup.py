@@ -110,12 +110,13 @@ def tree_over(tree: Any, max_depth: int, max_links: int, max_elements: int) -> s
     ``max_depth`` of 255 or more.
     """
     count, links, deep = _tree_xpaths(max_depth)
-    n = int(count(tree))
-    if n > max_elements:
-        return f"extract.max_elements={max_elements} ({n} elements)"
+    # Links first: a page of links is over both, and links are what it is made of.
     n = int(links(tree))
     if n > max_links:
         return f"extract.max_links={max_links} ({n} links)"
+    n = int(count(tree))
+    if n > max_elements:
+        return f"extract.max_elements={max_elements} ({n} elements)"
     if deep(tree):
         return f"extract.max_depth={max_depth} (elements nested deeper than that)"
     return ""
