@@ -394,9 +394,9 @@ def _extract(
     tree = _load_tree(text, settings)
     if tree is None:
         return _fail(Reason.NO_TEXT, url, "trafilatura found no main text")
-    over = tree_over(tree, settings.max_depth, settings.max_links, settings.max_elements)
-    if over:
-        return _fail(Reason.TOO_LARGE, url, f"over limit {over}")
+    shape = tree_over(tree, settings.max_depth, settings.max_links, settings.max_elements)
+    if shape:
+        return _fail(Reason.TOO_LARGE, url, f"over limit {shape}")
     meta = _page_metadata(tree, url) if settings.with_metadata else None
     # trafilatura_sequence gets the caller's URL, or the page's own (canonical) one.
     doc = _bare_extraction(tree, url or (meta.url if meta else None), settings)
@@ -419,7 +419,7 @@ def _load_tree(text: str, settings: ExtractSettings) -> Any:
 def _page_metadata(tree: Any, url: str | None) -> Any:
     """Title, date, site name and author of a parsed page: trafilatura's ``extract_metadata``
     without what claimwire never reads (categories, tags, licence, and the author searched for
-    in the body: together a fifth of extraction time), on the tree the text comes from.
+    in the body: together about 3 ms of a real page's 20), on the tree the text comes from.
 
     The date is htmldate's, which takes the cheap sources first: the URL, the page's meta tags
     and JSON-LD, ``<abbr>``/``<time>`` and date-like elements; only a page without any of those
