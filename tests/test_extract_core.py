@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from transforms.core.extract import (
     Extracted,
     ExtractSettings,
     binary_kind,
+    _without_controls,
     decode_html,
     extract_html,
 )
@@ -147,6 +149,39 @@ def test_extract_article_text_and_metadata() -> None:
     assert len(result.text.split("\n")) >= 6
 
 
+def _dated_page(head: str = "", body: str = "") -> str:
+    return (f"<html><head><title>Brücke gesperrt</title>{head}</head><body><article>"
+            f"<p>{PARAGRAPH}</p>{body}<p>{PARAGRAPH}</p></article></body></html>")
+
+
+def test_date_from_page_metadata_wins_over_a_date_in_the_text() -> None:
+    html = _dated_page('<meta property="article:published_time" content="2021-03-04T10:00:00+01:00">',
+                       "<p>Veröffentlicht am 7. Mai 2020 von Anna</p>")
+    result = extract_html(html, "https://example.org/a", SETTINGS)
+    assert isinstance(result, Extracted) and result.published == "2021-03-04"
+
+
+def test_date_from_the_url_when_the_page_has_none() -> None:
+    result = extract_html(_dated_page(), "https://example.org/2019/11/05/bruecke", SETTINGS)
+    assert isinstance(result, Extracted) and result.published == "2019-11-05"
+
+
+def test_date_written_only_in_the_text_is_found_by_the_full_text_search() -> None:
+    # htmldate's fast mode would miss a date in words.
+    for line, day in (("<p>Veröffentlicht am 3. März 2021 von Anna</p>", "2021-03-03"),
+                      ("<p>Published March 3, 2021, by Anna</p>", "2021-03-03")):
+        result = extract_html(_dated_page(body=line), "file:///corpus/000001.html", SETTINGS)
+        assert isinstance(result, Extracted) and result.published == day, line
+
+
+def test_without_metadata_no_title_no_date() -> None:
+    settings = ExtractSettings(with_metadata=False)
+    html = _dated_page('<meta property="article:published_time" content="2021-03-04">')
+    result = extract_html(html, "https://example.org/2019/11/05/a", settings)
+    assert isinstance(result, Extracted) and "wegen Schäden" in result.text
+    assert result.published is None and result.title == "" and result.sitename is None
+
+
 def test_extract_str_and_bytes_agree() -> None:
     as_bytes = extract_html(page().encode("utf-8"), None, SETTINGS)
     as_str = extract_html(page(), None, SETTINGS)
@@ -232,6 +267,28 @@ def test_deeply_nested_markup_does_not_raise() -> None:
     assert isinstance(result, (Extracted, Failure))
 
 
+def test_nesting_that_lxml_cuts_is_too_large() -> None:
+    # 254 <div>s plus <html>, <body>, <p>: 257 levels, past libxml2's 256, which would drop the
+    # paragraph silently. (A markup scan that does not count <html>/<body>/<p> sees 254.)
+    html = "<html><body>" + "<div>" * 254 + f"<p>{PARAGRAPH}</p>" + "</div>" * 254 + "</body></html>"
+    got = extract_html(html, None, SETTINGS)
+    assert reason(got) == "too_large" and "extract.max_depth=256" in got.detail
+    ok = html.replace("<div>" * 254, "<div>" * 200).replace("</div>" * 254, "</div>" * 200)
+    assert isinstance(extract_html(ok, None, SETTINGS), Extracted)
+
+
+def test_shape_limits_are_configurable() -> None:
+    nested = "<html><body>" + "<div>" * 30 + f"<p>{PARAGRAPH}</p>" + "</div>" * 30 + "</body></html>"
+    got = extract_html(nested, None, ExtractSettings(max_depth=20))
+    assert reason(got) == "too_large" and "extract.max_depth=20" in got.detail
+    assert isinstance(extract_html(nested, None, ExtractSettings(max_depth=40)), Extracted)
+    links = page().replace("<footer>", "<footer>" + "<a href='/x'>x</a>" * 12)
+    got = extract_html(links, None, ExtractSettings(max_links=10))
+    assert reason(got) == "too_large" and "extract.max_links=10 (" in got.detail
+    got = extract_html(page(), None, ExtractSettings(max_elements=10))
+    assert reason(got) == "too_large" and "extract.max_elements=10 (" in got.detail
+
+
 def test_wrong_type_is_a_bug() -> None:
     with pytest.raises(TypeError):
         extract_html(123, None, SETTINGS)  # type: ignore[arg-type]
@@ -260,3 +317,13 @@ def test_fuzz_decode_never_raises(raw: bytes, declared: str | None) -> None:
     text, how = decode_html(raw, declared)
     assert isinstance(text, str)
     assert how in {"header", "bom", "meta", "detected", "utf16-sniff"}
+
+
+_CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x20), *range(0x7F, 0xA1)])) + "\ud800\udfff\u00e4\u0100\u00c2"
+
+
+@given(st.text(alphabet=st.sampled_from(_CONTROL_CHARS) | st.characters(), max_size=200))
+@hsettings(max_examples=300, deadline=None)
+def test_without_controls_is_the_regex_and_the_surrogate_replacement(text: str) -> None:
+    slow = re.sub("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]", "", text)
+    assert _without_controls(text) == slow.encode("utf-8", errors="replace").decode("utf-8")

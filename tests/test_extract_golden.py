@@ -42,3 +42,17 @@ def test_golden_page(case: dict) -> None:
         assert getattr(result, key) == expected[key], key
     assert result.text == expected["text"]
     assert result.extractor.split()[-1] == expected["settings"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_page_metadata_is_trafilaturas_where_claimwire_reads_it(case: dict) -> None:
+    # extract._page_metadata is trafilatura's extract_metadata without the fields nothing reads;
+    # title, date and site name must stay what trafilatura itself gives (e.g. after an upgrade).
+    from trafilatura.metadata import extract_metadata
+
+    from transforms.core.extract import _load_tree, _page_metadata, decode_html
+
+    text, _ = decode_html(gzip.decompress((DATA / f"{case['name']}.html.gz").read_bytes()))
+    ours = _page_metadata(_load_tree(text, ExtractSettings()), case["url"])
+    theirs = extract_metadata(_load_tree(text, ExtractSettings()), case["url"])
+    assert (ours.title, ours.date, ours.sitename) == (theirs.title, theirs.date, theirs.sitename)

@@ -3,11 +3,15 @@
     .venv/bin/python tests/eval/eval_extract.py                 # every setting, 2 processes
     .venv/bin/python tests/eval/eval_extract.py --configs default precision --limit 200
     .venv/bin/python tests/eval/eval_extract.py --isolation     # IsolatedExtractor overhead only
+    .venv/bin/python tests/eval/eval_extract.py --dates --limit 400   # publication dates only
 
 Scoring (conventions of ../shared/eval/README.md and trafilatura's tests/comparison.py):
 - a page passes when every ``with`` snippet is in the text and no ``without`` snippet is;
 - snippet precision/recall/F1: a found ``with`` snippet is a true positive, a missing one a false
   negative, a found ``without`` snippet a false positive (trafilatura's own benchmark metric);
+- dates (``--dates``): the day of ``build_article``'s ``published_at`` (page metadata, then
+  dates in the text) against evaldata.json's ``date``, on the pages that have one; once with
+  the page's real URL (its key) and once without a URL (a ``file://`` URI, as in make bench);
 - token F1 against a full gold text: evaldata.json has none (its fields are with/without snippets
   and metadata: title, author, date, ...), so the script reports how many it found (0) and scores
   token F1 only when an entry carries a ``gold``/``text``/``body`` field.
@@ -68,7 +72,7 @@ def load_pages() -> list[dict[str, Any]]:
             path = base / "cache" / item["file"]
         gold = next((item[k] for k in ("gold", "text", "body") if isinstance(item.get(k), str)), None)
         pages.append({"key": key, "path": str(path), "with": item["with"],
-                      "without": item["without"], "gold": gold})
+                      "without": item["without"], "gold": gold, "date": item.get("date")})
     return pages
 
 
@@ -143,6 +147,32 @@ def run_config(name: str, pages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def score_dates(pages: list[dict[str, Any]]) -> dict[str, Any]:
+    from transforms.core.articles import ArticleSettings, build_article
+    from transforms.core.extract import decode_html
+    from transforms.core.records import Article, RawDocument
+
+    settings = ArticleSettings()
+    dated = [p for p in pages if p["date"]]
+    out: dict[str, Any] = {"pages": len(dated)}
+    for mode in ("real_url", "no_url"):
+        right = found = 0
+        sources: Counter[str] = Counter()
+        for i, page in enumerate(dated):
+            html, _ = decode_html(Path(page["path"]).read_bytes())
+            url = page["key"] if mode == "real_url" else f"file:///corpus/{i:06d}.html"
+            art = build_article(RawDocument(str(i), url, url, "html", html), settings)
+            if not isinstance(art, Article) or art.published_at is None:
+                continue
+            found += 1
+            ok = art.published_at.date().isoformat() == page["date"][:10]
+            right += ok
+            sources[f"{art.date_source}:{'right' if ok else 'wrong'}"] += 1
+        out[mode] = {"found": found / len(dated), "right": right / len(dated),
+                     "precision": right / found if found else 0.0, "by_source": dict(sorted(sources.items()))}
+    return out
+
+
 def time_langdetect(pages: list[dict[str, Any]]) -> dict[str, float]:
     from langdetect import DetectorFactory, detect_langs
 
@@ -204,6 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N pages only (0: all)")
     parser.add_argument("--jobs", type=int, default=2, help="configs scored in parallel")
     parser.add_argument("--isolation", action="store_true", help="only time IsolatedExtractor vs direct")
+    parser.add_argument("--dates", action="store_true", help="only score publication dates")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -212,7 +243,10 @@ def main(argv: list[str] | None = None) -> None:
         pages = pages[: args.limit]
     print(f"{len(pages)} pages; pages with a full gold text: {sum(1 for p in pages if p['gold'])}")
     figures: dict[str, Any] = {}
-    if args.isolation:
+    if args.dates:
+        figures["dates"] = dates = score_dates(pages)
+        print(json.dumps(dates, indent=1))
+    elif args.isolation:
         figures["isolation"] = iso = time_isolation(pages[:200])
         print(json.dumps(iso, indent=1))
     else:
