@@ -46,6 +46,8 @@ MAX_SIGNATURE_REACH = 400
 # '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
 _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
 MAX_CUES_PER_SENTENCE = 24
+# 'He said, adding that "..."': how many words may lie between a cue and the quote it introduces.
+MAX_CUE_TO_QUOTE_TOKENS = 8
 # A claimant of this many words or more is cut to the name right before its cue.
 LONG_CLAIMANT_WORDS = 7
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
@@ -204,6 +206,49 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     return a, b
 
 
+def _clause_verb(words: list[Any], low: list[str], lex: LangLexicon) -> Optional[int]:
+    """Index of the first word that makes a claimant span a clause, or None: a finite verb with words after
+    it ("her proposals were more"), or a lower-case word that is no link before a determiner ("Donald Trump
+    unleashed a series of tweets", "They sent a letter")."""
+    links = lex.non_claimant_edges | lex.conjunctions | lex.claimant_links | lex.claimant_trim | lex.determiners
+    for k, w in enumerate(low[:-1]):
+        if w in lex.claimant_verbs and low[k + 1] not in lex.claimant_trim:
+            return k
+        if k >= 1 and low[k + 1] in lex.determiners and words[k].group(0).islower() and w not in links:
+            return k
+    return None
+
+
+def _is_clause(text: str, span: tuple[int, int], lex: LangLexicon) -> bool:
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    return _clause_verb(words, [w.group(0).lower() for w in words], lex) is not None
+
+
+def _clause_subject(text: str, span: tuple[int, int], lex: LangLexicon,
+                    participle: bool) -> Optional[tuple[int, int]]:
+    """The subject that opens a clause read as a claimant: "Donald Trump unleashed a series of tweets
+    criticizing X" -> "Donald Trump" (a participle cue), "Mr. Trump was apparently referring to" -> "Mr. Trump"
+    (an auxiliary). A short name, pronoun or known head."""
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    low = [w.group(0).lower() for w in words]
+    k = _clause_verb(words, low, lex)
+    if k is None or not 1 <= k <= 5:
+        return None
+    if not participle and low[k] not in lex.claimant_verbs:
+        return None     # "he had a source who told him": a finite cue's subject may be the clause's object
+    head = words[:k]
+    while head and low[len(head) - 1] in lex.claimant_trim:
+        head.pop()
+    if not head:
+        return None
+    hl = [w.group(0).lower() for w in head]
+    if not (all(w.group(0)[0].isupper() or w.group(0).lower() in lex.claimant_links for w in head) or
+            (len(head) == 1 and lex.claimant_head.get(hl[0]) == "pronoun" and hl[0] not in ("his", "her")) or
+            lex.claimant_head.get(hl[-1]) not in (None, "pronoun")):
+        return None
+    return head[0].start(), head[-1].end()
+
+
 def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """A claimant is a noun phrase that names a source; a clause fragment is none.
 
@@ -230,11 +275,17 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             if low[k] in lex.claimant_stops:
                 words, low = words[:k], low[:k]
                 break
-    if any(w.isdigit() for w in low):
+    # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)" is a poll's respondents
+    if any(w.isdigit() and (k > 1 or k + 1 >= len(low) or lex.unit_to_concept.get(low[k + 1]) != "percent")
+           for k, w in enumerate(low)):
         return None
     if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
         return None     # "These dealings show", "This development highlighted": no source
-    if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
+    # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers")
+    if lex.non_claimant_edges and ((low[0] in lex.non_claimant_edges and
+                                    not (len(low) > 1 and lex.claimant_head.get(low[0]) == "pronoun") and
+                                    not (len(low) > 2 and low[0] in lex.modifier_of and low[1].isdigit())) or
+                                   low[-1] in lex.non_claimant_edges):
         return None
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
         # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
@@ -251,6 +302,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             words, low = words[k:], low[k:]
         while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:
             words, low = words[1:], low[1:]
+    # "her proposals were more (detailed)", "Donald Trump unleashed a series of tweets": a finite verb
+    # followed by more words makes the span a clause, not a noun phrase
+    if _clause_verb(words, low, lex) is not None:
+        return None
     end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
     return words[0].start(), end
 
@@ -291,13 +346,30 @@ def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[
     return end
 
 
-def _claimant_right(text: str, ce: int, e: int) -> Optional[tuple[int, int]]:
+def _claimant_right(text: str, ce: int, e: int, lex: Optional[LangLexicon] = None) -> Optional[tuple[int, int]]:
     stop = _BOUNDARY.search(text, ce, e)
     b = stop.start() if stop else e
     a, b = _strip_span(text, ce, b)
     if a >= b or _ntok(text[a:b]) > 14:
         return None
+    if lex is not None:
+        b = _drop_medium(text, a, b, lex)
     return a, b
+
+
+def _drop_medium(text: str, a: int, b: int, lex: LangLexicon) -> int:
+    """End of a claimant without the medium it spoke through: "the government in a statement",
+    "le groupe dans un communiqué", "die Regierung in einer Presseerklärung" -> the source alone."""
+    words = list(_WORD.finditer(text, a, b))
+    low = [w.group(0).lower() for w in words]
+    docs = [h for h, t in lex.claimant_head.items() if t == "document"]
+    for k in range(1, len(low) - 1):
+        if low[k] not in lex.non_claimant_edges or not words[k].group(0).islower():
+            continue
+        if any(lex.claimant_head.get(w) == "document" or
+               (lex.capitalised_nouns and any(w.endswith(h) for h in docs)) for w in low[k + 1:k + 4]):
+            return _strip_span(text, a, words[k].start())[1]
+    return b
 
 
 def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: int = 8) -> int:
@@ -306,7 +378,8 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: 
     low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
     for comp in lex.complementizers:
         m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
-        if m and _ntok(window[:m.start()]) <= within:
+        # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
+        if m and _ntok(window[:m.start()]) <= within and not any(ch in _OPEN_QUOTES for ch in window[:m.start()]):
             return ce + m.end()
     m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
@@ -451,12 +524,12 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     cl = _strip_span(text, ce, np_end)
                     st = _strip_span(text, np_end, e)
                 else:
-                    cl = _claimant_right(text, ce, e)
+                    cl = _claimant_right(text, ce, e, lex)
                     if cl is None:
                         continue
                     st = _strip_span(text, comma.end() if comma else cl[1], e)
             else:
-                cl = _claimant_right(text, ce, e)
+                cl = _claimant_right(text, ce, e, lex)
                 if cl is None:
                     continue
                 # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
@@ -474,11 +547,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         lstrip = left.rstrip()
         # "S, said X." / "S," said X.
         if lstrip and lstrip[-1] in ",”\"’»،" and cue in lex.post_cues and _ntok(lstrip) >= 3:
-            cl = _claimant_right(text, ce, e)
+            cl = _claimant_right(text, ce, e, lex)
             # a long clause after the cue is the statement of an earlier subject, not a claimant
             words = _WORD.findall(text, cl[0], cl[1]) if cl is not None else []
             if cl is not None and words and words[-1].lower() in lex.complementizers:
                 cl = None       # "X, the agency's chief, said in a statement that, ...": no claimant ends in "that"
+            if cl is not None and len(words) > 1 and lex.claimant_head.get(words[0].lower()) == "pronoun" and \
+                    words[0].lower() not in lex.determiners:
+                cl = None       # "X, the chairman, said he cannot comment": a clause with its subject, not a name
             if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
                                    _BOUNDARY.search(text, s, cs - 1) is None):
                 st = _strip_span(text, s, s + len(lstrip))
@@ -510,7 +586,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             # which reads a trailing "and" ("X denied A and accused B")
             trimmed = _trim_claimant(text, raw_cl, lex)
             if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
-                continue
+                # "Trump unleashed a series of tweets criticizing X": the clause's subject is the source
+                sub = _clause_subject(text, trimmed, lex, cue in lex.participles)
+                if sub is None and (cue not in lex.post_cues or not _is_clause(text, trimmed, lex)):
+                    continue
+                # "... the party leaders are now openly said S": a speech verb still reports S; its
+                # source is left open rather than named by a clause
+                raw_cl = trimmed = sub
             cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
             # keep the raw end when only auxiliaries and conjunctions follow: the caller trims it and
             # reads a trailing "and" ("X denied A and has accused B")
@@ -527,8 +609,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 40))[:2]]
-        if len(obj) == 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document":
+        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 60))[:3]]
+        # the document is the object only when it heads its phrase ("a letter to Xi"), not in "the email scandal"
+        if len(obj) >= 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document" and \
+                (len(obj) == 2 or obj[2] in lex.adjunct_words or
+                 obj[2] in lex.participles or obj[2] in lex.complementizers):
             continue        # "Maduro wrote a letter to Xi requesting ...": the object is a document, not a claim
         conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
         if cl is not None and participle and cl[1] > st[0]:
@@ -617,7 +702,7 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         if n == 0:
             if cue not in lex.post_cues:
                 return None
-            cl = _claimant_right(text, m.end(), e)
+            cl = _claimant_right(text, m.end(), e, lex)
             if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
                 return None
             return cl, (m.start(), m.end())
@@ -637,6 +722,55 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
             return None
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
+    return None
+
+
+def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
+                    all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """(claimant, cue) of 'Trump boasted, "..."': a verb cue with only punctuation between it and the quote
+    at ``qs``, and a clean claimant before it in its clause; or None."""
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (max(s, qs - 60),), key=lambda m: (m.s,))
+        cues: list[Any] = [m for m in all_cues[lo:lo + 8] if m.e <= qs]
+    else:
+        cues = list(lex.re_cue.finditer(folded, max(s, qs - 60), qs))
+    for m in reversed(cues):
+        cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():qs]) > 0 or \
+                cue in lex.hearsay_cues or _negated(folded, s, m.start(), lex):
+            continue
+        raw = _claimant_left(text, s, m.start(), lex)
+        cl = _clean_claimant(text, _trim_claimant(text, raw, lex), lex) if raw is not None else None
+        if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+            return None
+        return cl, (m.start(), m.end())
+    return None
+
+
+def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexicon,
+                  all_cues: Optional[list[PhraseMatch]]) -> Optional[Attribution]:
+    """'Caddell continued:' / 'The New York Times reports:': a sentence that is a short claimant and a cue
+    before a colon introduces the quote that follows; the speaker as an Attribution, or None."""
+    s, e = sent
+    colon = text.rfind(":", s, e)
+    if colon < 0:
+        return None
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
+        cues: list[Any] = [m for m in all_cues[lo:lo + 12] if m.e <= colon]
+    else:
+        cues = list(lex.re_cue.finditer(folded, s, colon))
+    for m in cues:
+        cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():colon]) > 0:
+            continue
+        a, b = _strip_span(text, s, m.start())
+        if a >= b or _ntok(text[a:b]) > MAX_POST_CLAIMANT_TOKENS or _BOUNDARY.search(text, a, b):
+            return None
+        cl = _clean_claimant(text, _trim_claimant(text, (a, b), lex), lex)
+        if cl is None:
+            return None
+        return Attribution("reported", s, e, (colon, colon), cl, (m.start(), m.end()), 0.7)
     return None
 
 
@@ -763,6 +897,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
             neighbour = by_sentence[idx - 1]
+        elif idx >= 1 and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
+            # 'Caddell continued:\n\n"..."' / 'He said:': a line that is only a speaker and a cue
+            neighbour = _speaker_line(text, folded, sentences[idx - 1], lex, all_cues)
         nxt = cover[-1] + 1
         if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
             neighbour = by_sentence[nxt]
@@ -775,6 +912,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     said_quotes = sorted((a for a in out if a.kind == "quote" and a.claimant is not None),
                          key=lambda a: a.statement[1])
     ends = [a.statement[1] for a in said_quotes]
+    said_before = [a for a in out + extra if a.claimant is not None and a.cue is not None]
     for q in pending:
         # the signature is looked for a short way on, so that a text of one long line stays linear
         line_end = text.find("\n", q[1], q[1] + MAX_SIGNATURE_REACH)
@@ -798,11 +936,33 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             continue
         gap = text[max(prev.end, prev.statement[1]):q[0]] if prev is not None else ""
         at = sentence_at(q[0])
+        # '"A," he said, adding that "B"' / 'He says, "B"': a cue of this sentence, a few words before the
+        # quote, names its speaker
+        if at is not None:
+            def reach(a: Attribution) -> int:
+                # '... laut Solocal "A" sichern und "B" ...': the gap runs from the cue or its last quote
+                return a.statement[1] if a.kind == "quote" and a.cue[1] <= a.statement[1] <= q[0] else a.cue[1]
+            near = [a for a in said_before if a.cue[1] <= q[0] and a.cue[0] >= sentences[at][0] and
+                    _ntok(text[reach(a):q[0]]) <= MAX_CUE_TO_QUOTE_TOKENS]
+            if near:
+                a = max(near, key=reach)
+                out.append(Attribution("quote", q[0], q[1], q, a.claimant, a.cue, 0.65))
+                said_before.append(out[-1])     # the next quote of the sentence may follow this one
+                continue
+            # 'When Clinton noted S ― Trump boasted, "..."': a speaker and a cue right before the quote
+            lead = _speaker_before(text, folded, sentences[at][0], q[0], lex, all_cues)
+            if lead is not None:
+                out.append(Attribution("quote", q[0], q[1], q, lead[0], lead[1], 0.65))
+                said_before.append(out[-1])
+                continue
         # only a quote that opens its sentence goes on in the previous voice; one inside narration
         # ("as Trump went on about “how the system is rigged,”") is someone else's phrase
         opens = at is not None and _ntok(text[sentences[at][0]:q[0]]) == 0
+        # '"A," said X, an economist at Y. "B."': the quote opens the sentence after the speaker's
+        prev_sentence = sentence_at(max(prev.end, prev.statement[1]) - 1) if prev is not None else None
+        follows = at is not None and prev_sentence is not None and prev_sentence == at - 1
         if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
-                _ntok(gap) <= MAX_CONTINUATION_GAP:
+                (_ntok(gap) <= MAX_CONTINUATION_GAP or follows and _ntok(gap) <= MAX_APPOSITION_TOKENS):
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
         else:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
