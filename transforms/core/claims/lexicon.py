@@ -133,6 +133,9 @@ class PhraseIndex:
                 if k + n > stop:
                     continue
                 ok = all(toks[k + j][2] == ph[j] for j in range(1, n - 1)) if n > 2 else True
+                # the words of a phrase are separated by spaces only: "said.\n\nIn a panel" holds no "said in"
+                ok = ok and all(not folded[toks[k + j][1]:toks[k + j + 1][0]].strip(" \t\u00a0\u200c")
+                                for j in range(n - 1))
                 if n > 1:
                     last = toks[k + n - 1][2]
                     ok = ok and (last == ph[-1] or (self.prefix_ok and last.startswith(ph[-1])))
