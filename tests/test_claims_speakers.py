@@ -83,3 +83,14 @@ def test_a_medium_is_no_part_of_the_claimant(kb):
     said = _said("Les aides atteindront \u00ab environ 20 milliards d'euros cette ann\u00e9e \u00bb, a indiqu\u00e9 le "
                  "gouvernement dans un communiqu\u00e9.", kb, "fr")
     assert [c[1] for c in said] == ["le gouvernement"]
+
+
+def test_a_reported_statement_ends_where_the_narrator_goes_on(kb):
+    said = _said("Trump also claimed Clinton had helped Machado get U.S. citizenship, but offered no proof.", kb)
+    assert said == [("reported", "Trump", "claimed", "Clinton had helped Machado get U.S. citizenship")]
+    said = _said("The official said the FBI had secured the cooperation of Bryan Pagliano, who worked on the "
+                 "campaign.", kb)
+    assert said[0][3] == "the FBI had secured the cooperation of Bryan Pagliano"
+    # inside quote marks the words are the speaker's
+    said = _said("He said the deal was a \u201cgood plan, but late\u201d for everyone involved in the long talks.", kb)
+    assert said[0][3].endswith("in the long talks")

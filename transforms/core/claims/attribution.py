@@ -25,6 +25,8 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
 _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]")
 _OPEN_QUOTES = "“\"«„‘「『‹"
+# ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
+_BREAK = re.compile(r"\s*(?:,|\s[—–]|\s--)\s*([^\W\d_]+)")
 # A quote with no speaker in reach is kept only when long: short ones are scare quotes or titles.
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
 # How many attributions one sentence may hold besides its first ("X said A, and Y argued B").
@@ -725,6 +727,22 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
     return None
 
 
+def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence[tuple[int, int]]) -> Attribution:
+    """A reported statement after its cue ends where the narrator's clause starts: "said the FBI had the
+    cooperation of Bryan Pagliano, who worked on ..." / "have said they would support it, but there is
+    growing anger ...". Quotes keep their quotation whole; a break inside quote marks is the speaker's."""
+    if a.kind != "reported" or a.cue is None or a.statement[0] < a.cue[1] or not lex.statement_breaks:
+        return a
+    ss, se = a.statement
+    for m in _BREAK.finditer(text, ss, se):
+        word = m.group(1).lower()
+        if word not in lex.statement_breaks or _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
+            continue
+        end = _strip_span(text, ss, m.start())[1]
+        return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+    return a
+
+
 def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
                     all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
     """(claimant, cue) of 'Trump boasted, "..."': a verb cue with only punctuation between it and the quote
@@ -966,6 +984,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
         else:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+    out = [_end_statement(text, a, lex, quotes) for a in out]
+    extra = [_end_statement(text, a, lex, quotes) for a in extra]
     spans = {(a.start, a.end) for a in out}
     for x in extra:
         if (x.start, x.end) in spans:
