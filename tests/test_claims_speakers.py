@@ -94,3 +94,14 @@ def test_a_reported_statement_ends_where_the_narrator_goes_on(kb):
     # inside quote marks the words are the speaker's
     said = _said("He said the deal was a \u201cgood plan, but late\u201d for everyone involved in the long talks.", kb)
     assert said[0][3].endswith("in the long talks")
+
+
+def test_a_participle_after_the_speaker_is_a_second_claim(kb):
+    text = ('"We have come a long way in the last nine months," he said, noting that at one point in the '
+            'campaign he had trailed Clinton by 50 points.')
+    said = _said(text, kb)
+    assert ("reported", "he", "noting", "at one point in the campaign he had trailed Clinton by 50 points") in said
+    # a name after the cue never opens with a preposition: "says despite being ..." is the statement
+    said = _said("One Republican hopeful, Carly Fiorina, says despite being a Stanford alumna, she plans to root "
+                 "for Iowa.", kb)
+    assert all(c[1] is None or not c[1].startswith("despite") for c in said)

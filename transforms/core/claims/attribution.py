@@ -557,6 +557,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if cl is not None and len(words) > 1 and lex.claimant_head.get(words[0].lower()) == "pronoun" and \
                     words[0].lower() not in lex.determiners:
                 cl = None       # "X, the chairman, said he cannot comment": a clause with its subject, not a name
+            if cl is not None and words and words[0].lower() in lex.non_claimant_edges | lex.subordinators:
+                cl = None       # "Carly Fiorina, says despite being an alumna, she ...": no name opens with "despite"
             if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
                                    _BOUNDARY.search(text, s, cs - 1) is None):
                 st = _strip_span(text, s, s + len(lstrip))
@@ -743,6 +745,26 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     return a
 
 
+def _participle_after(text: str, s: int, e: int, att: Attribution, lex: LangLexicon, folded: str,
+                      quotes: Sequence[tuple[int, int]],
+                      all_cues: Optional[list[PhraseMatch]]) -> Optional[Attribution]:
+    """'"A," he said, noting that S.': a participle after a statement-first attribution is the same
+    speaker's second claim."""
+    if att.cue is None or att.claimant is None or att.statement[1] > att.cue[0]:
+        return None
+    tail = max(att.cue[1], att.claimant[1])
+    if tail >= e:
+        return None
+    cand = _attribution_in(text, tail, e, lex, folded, quotes, all_cues)
+    if cand is None or cand.cue is None or cand.statement[0] < cand.cue[1]:
+        return None
+    cue = re.sub(r"[\s\u200c]+", " ", folded[cand.cue[0]:cand.cue[1]])
+    if cue not in lex.participles or _ntok(text[tail:cand.cue[0]]) > 3:
+        return None
+    return Attribution("reported", cand.cue[0], cand.statement[1], cand.statement, att.claimant, cand.cue,
+                       cand.confidence)
+
+
 def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
                     all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
     """(claimant, cue) of 'Trump boasted, "..."': a verb cue with only punctuation between it and the quote
@@ -818,6 +840,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         att = _attribution_in(text, s, e, lex, folded, quotes, all_cues, top=True)
         if att is not None:
             by_sentence[i] = att
+            after = _participle_after(text, s, e, att, lex, folded, quotes, all_cues)
+            if after is not None:
+                extra.append(after)
             # further attributions inside the statement ("X says S but argues T, and Y said U")
             cur, nested = att, 0
             while nested < MAX_NESTED:
