@@ -105,3 +105,15 @@ def test_a_participle_after_the_speaker_is_a_second_claim(kb):
     said = _said("One Republican hopeful, Carly Fiorina, says despite being a Stanford alumna, she plans to root "
                  "for Iowa.", kb)
     assert all(c[1] is None or not c[1].startswith("despite") for c in said)
+
+
+def test_subjects_past_an_apposition_a_parenthesis_or_a_subordinator(kb):
+    said = _said("RoseAnn DeMoro, executive director of National Nurses United, a union that has endorsed Mr. "
+                 "Sanders, also said her group planned to take part in demonstrations.", kb)
+    assert said == [("reported", "RoseAnn DeMoro", "said", "her group planned to take part in demonstrations")]
+    said = _said("Sen. Johnny Isakson (R-Ga.), one of the few co-authors still on Capitol Hill, said he remembers "
+                 "celebrating with Chris Dodd.", kb)
+    assert said[0][1] == "Sen. Johnny Isakson"
+    said = _said("As President Obama announces that he is ready for the fight against legal guns, he is set to "
+                 "release a series of orders.", kb)
+    assert said == [("reported", "President Obama", "announces", "he is ready for the fight against legal guns")]

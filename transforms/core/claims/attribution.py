@@ -182,10 +182,14 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     for m in _BOUNDARY.finditer(text, s, cs):
         seg_start = m.end()
     a, b = _strip_span(text, seg_start, cs)
+    seg_words = _WORD.findall(text, a, b) if a < b else []
+    if seg_words and all(w.lower() in lex.claimant_trim and w.lower() not in lex.conjunctions for w in seg_words):
+        a = b       # "X, director of Y, also said S": only an adverb or an auxiliary after the apposition
     if a >= b:
-        # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows
+        # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
+        # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
         first = _BOUNDARY.search(text, s, cs)
-        if first is None or text[first.start()] != "," or lex.claimant_first:
+        if first is None or text[first.start()] not in ",(" or lex.claimant_first:
             return None
         a, b = _strip_span(text, s, first.start())
         if a >= b or not 1 <= _ntok(text[a:b]) <= 8:
@@ -283,8 +287,11 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return None
     if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
         return None     # "These dealings show", "This development highlighted": no source
-    # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers")
+    # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers"); "As X announces
+    # that S, ...": a leading subordinator is read by the caller, which ends S at the clause
     if lex.non_claimant_edges and ((low[0] in lex.non_claimant_edges and
+                                    not (len(low) > 1 and low[0] in lex.subordinators and
+                                         low[1] not in lex.non_claimant_edges) and
                                     not (len(low) > 1 and lex.claimant_head.get(low[0]) == "pronoun") and
                                     not (len(low) > 2 and low[0] in lex.modifier_of and low[1].isdigit())) or
                                    low[-1] in lex.non_claimant_edges):
