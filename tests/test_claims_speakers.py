@@ -117,3 +117,8 @@ def test_subjects_past_an_apposition_a_parenthesis_or_a_subordinator(kb):
     said = _said("As President Obama announces that he is ready for the fight against legal guns, he is set to "
                  "release a series of orders.", kb)
     assert said == [("reported", "President Obama", "announces", "he is ready for the fight against legal guns")]
+
+
+def test_a_noun_marker_before_a_comma_makes_no_noun_of_the_cue(kb):
+    said = _said("Friends were shocked by the news, according to the website.", kb)
+    assert said == [("reported", "the website", "according to", "Friends were shocked by the news")]

@@ -480,7 +480,12 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
         if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n"):
             continue        # "United States", "The Post": a name, not a verb
-        prev = _WORD.findall(folded[max(s, cs - 30):cs])
+        # the words right before the cue in its clause: "the news, according to X" has no noun marker
+        before = folded[max(s, cs - 30):cs]
+        stop = None
+        for stop in _BOUNDARY.finditer(before):
+            pass
+        prev = _WORD.findall(before[stop.end():] if stop is not None else before)
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
         poss = re.search(r"\w['’]s?\s+$", text[max(s, cs - 4):cs]) if lex.spaced else None
