@@ -122,3 +122,12 @@ def test_subjects_past_an_apposition_a_parenthesis_or_a_subordinator(kb):
 def test_a_noun_marker_before_a_comma_makes_no_noun_of_the_cue(kb):
     said = _said("Friends were shocked by the news, according to the website.", kb)
     assert said == [("reported", "the website", "according to", "Friends were shocked by the news")]
+
+
+def test_a_speech_verb_with_only_an_adjunct_reports_nothing(kb):
+    assert _said("Noam Neusner wrote in a column this month in the Forward, a Jewish newspaper.", kb) == []
+    assert _said("Lerer reported from Los Angeles.", kb) == []
+    # ... but "said on Tuesday that S" and "called on X to S" do
+    assert _said("Mr. Obama said on Tuesday that the economy was growing fast.", kb)[0][3] == \
+        "the economy was growing fast"
+    assert _said("Palmieri called on Trump to stop attacking Machado and apologize.", kb)[0][1] == "Palmieri"

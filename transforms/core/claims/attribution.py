@@ -621,6 +621,12 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
             past = _past_adjunct(text, ce, e, cue, lex)
+            verb, _, last = cue.rpartition(" ")
+            first = (_WORD.findall(text, ce, min(e, ce + 40))[:1] or [""])[0].lower()
+            if past is None and ((last in lex.adjunct_words and verb in lex.post_cues) or
+                                 (cue in lex.post_cues and first in lex.adjunct_words)) and \
+                    _ntok(text[ce:e]) <= MAX_ADJUNCT_TOKENS:
+                continue    # "wrote in a column this month", "reported from Los Angeles": an adjunct, no statement
             st_start = ce if past is None else past
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
