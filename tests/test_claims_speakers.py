@@ -131,3 +131,12 @@ def test_a_speech_verb_with_only_an_adjunct_reports_nothing(kb):
     assert _said("Mr. Obama said on Tuesday that the economy was growing fast.", kb)[0][3] == \
         "the economy was growing fast"
     assert _said("Palmieri called on Trump to stop attacking Machado and apologize.", kb)[0][1] == "Palmieri"
+
+
+def test_a_relative_word_opens_no_claimant_and_a_closed_quote_hides_no_that(kb):
+    said = _said("Abby Martin had denounced the annexation in a diatribe, which RT pointed to as an example of "
+                 "its openness to other viewpoints.", kb)
+    assert ("RT", "pointed to") in [(c[1], c[2]) for c in said]
+    said = _said("Johnson tells MSNBC\u2019s \u201cMorning Joe\u201d on Friday that the attack remains under "
+                 "investigation.", kb)
+    assert said == [("reported", "Johnson", "tells", "the attack remains under investigation")]

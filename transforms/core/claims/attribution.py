@@ -218,7 +218,7 @@ def _clause_verb(words: list[Any], low: list[str], lex: LangLexicon) -> Optional
     unleashed a series of tweets", "They sent a letter")."""
     links = lex.non_claimant_edges | lex.conjunctions | lex.claimant_links | lex.claimant_trim | lex.determiners
     for k, w in enumerate(low[:-1]):
-        if w in lex.claimant_verbs and low[k + 1] not in lex.claimant_trim:
+        if w in lex.claimant_verbs and any(x not in lex.claimant_trim for x in low[k + 1:]):
             return k
         if k >= 1 and low[k + 1] in lex.determiners and words[k].group(0).islower() and w not in links:
             return k
@@ -269,8 +269,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return None
     low = [w.group(0).lower() for w in words]
     # a leading "When X" is a subordinate clause, read by the caller with its statement
-    for k in range(len(low) - 1, 0, -1):
-        if low[k] in lex.claimant_breaks:
+    for k in range(len(low) - 1, -1, -1):
+        # "which RT pointed to": a relative word that opens the span is dropped too (not "When X said", which
+        # the caller reads as a subordinate clause)
+        if low[k] in lex.claimant_breaks and (k > 0 or (len(low) > 1 and low[0] not in lex.subordinators)):
             words, low = words[k + 1:], low[k + 1:]
             break
     if not words:
@@ -381,6 +383,14 @@ def _drop_medium(text: str, a: int, b: int, lex: LangLexicon) -> int:
     return b
 
 
+def _in_open_quote(before: str) -> bool:
+    """Whether the end of ``before`` lies inside a quotation it opens ('"Working that': yes; '"Morning Joe"
+    on Friday that': no)."""
+    opened = sum(before.count(ch) for ch in "“«„「『‹")
+    closed = sum(before.count(ch) for ch in "”»」』›")
+    return opened > closed or before.count('"') % 2 == 1
+
+
 def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: int = 8) -> int:
     """Start of the statement after a cue: past "that"/"rằng"/"که" when it comes within a few words."""
     window = text[ce:e]
@@ -388,7 +398,7 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: 
     for comp in lex.complementizers:
         m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
         # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
-        if m and _ntok(window[:m.start()]) <= within and not any(ch in _OPEN_QUOTES for ch in window[:m.start()]):
+        if m and _ntok(window[:m.start()]) <= within and not _in_open_quote(window[:m.start()]):
             return ce + m.end()
     m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
