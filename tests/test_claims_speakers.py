@@ -140,3 +140,9 @@ def test_a_relative_word_opens_no_claimant_and_a_closed_quote_hides_no_that(kb):
     said = _said("Johnson tells MSNBC\u2019s \u201cMorning Joe\u201d on Friday that the attack remains under "
                  "investigation.", kb)
     assert said == [("reported", "Johnson", "tells", "the attack remains under investigation")]
+
+
+def test_an_addressee_alone_is_no_claim(kb):
+    assert _said("Ms. Wahl told the RT America audience.", kb) == []
+    assert _said("Ms. Wahl told the audience that she was leaving the network for good.", kb)[0][3] == \
+        "she was leaving the network for good"

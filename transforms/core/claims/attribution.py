@@ -35,6 +35,8 @@ MAX_NESTED = 3
 MIN_COLON_STATEMENT_TOKENS = 5
 # How far an addressee or adjunct may push the statement from its cue ("told reporters in Iowa on Monday that").
 MAX_ADJUNCT_TOKENS = 14
+# "Ms. Wahl told the RT America audience.": an addressee cue with this few words after it and no "that" has no claim.
+MAX_ADDRESSEE_TOKENS = 5
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
 # A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
@@ -634,7 +636,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             verb, _, last = cue.rpartition(" ")
             first = (_WORD.findall(text, ce, min(e, ce + 40))[:1] or [""])[0].lower()
             if past is None and ((last in lex.adjunct_words and verb in lex.post_cues) or
-                                 (cue in lex.post_cues and first in lex.adjunct_words)) and \
+                                 (cue in lex.post_cues and first in lex.adjunct_words) or
+                                 (cue in lex.addressee_cues and _ntok(text[ce:e]) <= MAX_ADDRESSEE_TOKENS)) and \
                     _ntok(text[ce:e]) <= MAX_ADJUNCT_TOKENS:
                 continue    # "wrote in a column this month", "reported from Los Angeles": an adjunct, no statement
             st_start = ce if past is None else past
