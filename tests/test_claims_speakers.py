@@ -146,3 +146,12 @@ def test_an_addressee_alone_is_no_claim(kb):
     assert _said("Ms. Wahl told the RT America audience.", kb) == []
     assert _said("Ms. Wahl told the audience that she was leaving the network for good.", kb)[0][3] == \
         "she was leaving the network for good"
+
+
+def test_the_claim_after_an_addressee_opens_with_its_subject(kb):
+    said = _said("Ms. Wahl told the audience she was leaving the network for good.", kb)
+    assert said == [("reported", "Ms. Wahl", "told the", "she was leaving the network for good")]
+    # never past a comma or into a quotation
+    said = _said("The ad uses footage of Hillary Clinton asking, \u201cWhy aren\u2019t I 50 points ahead, you might "
+                 "ask?\u201d", kb)
+    assert [c[0] for c in said] == ["quote"]

@@ -421,6 +421,14 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
     st = _after_complementizer(text, ce, e, lex, within=MAX_ADJUNCT_TOKENS)
     if st > ce:
         return st
+    if cue in lex.addressee_cues:
+        # "told the audience she was leaving": the claim opens with its subject pronoun after the addressee
+        for k, w in enumerate(list(_WORD.finditer(text, ce, min(e, ce + 60)))[:MAX_ADDRESSEE_TOKENS]):
+            low = w.group(0).lower()
+            if _BOUNDARY.search(text, ce, w.start()):
+                break       # 'asking, "Why aren't I ...': past a comma or a quote mark is no addressee
+            if k > 0 and lex.claimant_head.get(low) == "pronoun" and low not in lex.determiners:
+                return w.start()
     return None
 
 
