@@ -155,3 +155,12 @@ def test_the_claim_after_an_addressee_opens_with_its_subject(kb):
     said = _said("The ad uses footage of Hillary Clinton asking, \u201cWhy aren\u2019t I 50 points ahead, you might "
                  "ask?\u201d", kb)
     assert [c[0] for c in said] == ["quote"]
+
+
+def test_a_clause_after_a_post_cue_is_no_claimant(kb):
+    said = _said("Joe Bateman, who traveled from Illinois to help the campaign, says there\u2019s a long road ahead "
+                 "for the senator.", kb)
+    assert all(not (c[1] or "").startswith("there") for c in said)
+    said = _said("But in 1992, California flipped from Republican to Democratic, as Mexican-American voters "
+                 "responded to efforts to crack down on immigrants.", kb)
+    assert all(not (c[1] or "").startswith("as ") for c in said)

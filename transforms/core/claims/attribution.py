@@ -589,7 +589,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if cl is not None and len(words) > 1 and lex.claimant_head.get(words[0].lower()) == "pronoun" and \
                     words[0].lower() not in lex.determiners:
                 cl = None       # "X, the chairman, said he cannot comment": a clause with its subject, not a name
-            if cl is not None and words and words[0].lower() in lex.non_claimant_edges | lex.subordinators:
+            if cl is not None and words and _opens_clause(words[0], lex):
                 cl = None       # "Carly Fiorina, says despite being an alumna, she ...": no name opens with "despite"
             if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
                                    _BOUNDARY.search(text, s, cs - 1) is None):
@@ -607,7 +607,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     (_ntok(tail) <= 3 or _tail_is_adjunct(text, ce, e, cue, lex)) and text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
-                if cl[0] < cl[1]:
+                first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
+                # "..., as Mexican-American voters responded to ...", "..., that the Centre qualified as":
+                # a clause, not the source of what came before
+                if first is not None and not _opens_clause(first.group(0), lex):
                     return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "X said (that) S"
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
@@ -782,6 +785,16 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
+
+
+def _opens_clause(word: str, lex: LangLexicon) -> bool:
+    """Whether a word cannot open a claimant: a preposition, a subordinator, a complementizer, or a subject
+    pronoun or "there" with a contracted verb ("there’s", "it's")."""
+    low = word.lower()
+    if low in lex.non_claimant_edges or low in lex.subordinators or low in lex.complementizers:
+        return True
+    base, sep, _ = re.sub("’", "'", low).partition("'")
+    return bool(sep) and (base in lex.non_claimant_edges or lex.claimant_head.get(base) == "pronoun")
 
 
 def _participle_after(text: str, s: int, e: int, att: Attribution, lex: LangLexicon, folded: str,
