@@ -615,7 +615,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # "X said (that) S"
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
-        participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
+        # ", saying S" / "“...,” referring to X": a comma (before a closing quote mark) opens the participle
+        participle = cue in lex.participles and text[s:cs].rstrip(" \t\n”\"’»").endswith((",", "،", "—"))
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
