@@ -164,3 +164,10 @@ def test_a_clause_after_a_post_cue_is_no_claimant(kb):
     said = _said("But in 1992, California flipped from Republican to Democratic, as Mexican-American voters "
                  "responded to efforts to crack down on immigrants.", kb)
     assert all(not (c[1] or "").startswith("as ") for c in said)
+
+
+def test_poll_shares_are_sources(kb):
+    said = _said("About four out of 10 voters said life for the next generation would be worse than today.", kb)
+    assert said[0][1] == "About four out of 10 voters"
+    said = _said("About three in 10 said they prefer a more liberal agenda.", kb)
+    assert said[0][1] == "About three in 10"

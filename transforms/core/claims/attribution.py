@@ -285,9 +285,17 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             if low[k] in lex.claimant_stops:
                 words, low = words[:k], low[:k]
                 break
-    # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)" is a poll's respondents
-    if any(w.isdigit() and (k > 1 or k + 1 >= len(low) or lex.unit_to_concept.get(low[k + 1]) != "percent")
-           for k, w in enumerate(low)):
+    # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)", "45% of Republicans" and
+    # "About four in 10 voters" are a poll's respondents
+    def share(k: int) -> bool:
+        nxt = low[k + 1] if k + 1 < len(low) else ""
+        j = k - 1 if k > 0 and low[k - 1] in lex.modifier_of else k      # "about 9 percent"
+        opens = j == 0 or low[j - 1] in lex.conjunctions                  # "... and 12% of Democrats"
+        if opens and (lex.unit_to_concept.get(nxt) == "percent" or text[words[k].end():words[k].end() + 1] == "%"):
+            return True
+        return 2 <= k <= 4 and low[k - 1] in ("in", "of") and \
+            (low[k - 2].isdigit() or low[k - 2] in lex.words or low[k - 2] == "out")
+    if any(w.isdigit() and not share(k) for k, w in enumerate(low)):
         return None
     if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
         return None     # "These dealings show", "This development highlighted": no source
@@ -297,7 +305,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                                     not (len(low) > 1 and low[0] in lex.subordinators and
                                          low[1] not in lex.non_claimant_edges) and
                                     not (len(low) > 1 and lex.claimant_head.get(low[0]) == "pronoun") and
-                                    not (len(low) > 2 and low[0] in lex.modifier_of and low[1].isdigit())) or
+                                    not (len(low) > 2 and low[0] in lex.modifier_of and
+                                         (low[1].isdigit() or low[1] in lex.words))) or
                                    low[-1] in lex.non_claimant_edges):
         return None
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
