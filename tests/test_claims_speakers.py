@@ -171,3 +171,8 @@ def test_poll_shares_are_sources(kb):
     assert said[0][1] == "About four out of 10 voters"
     said = _said("About three in 10 said they prefer a more liberal agenda.", kb)
     assert said[0][1] == "About three in 10"
+
+
+def test_two_apostrophe_quotes_before_a_post_cue(kb):
+    said = _said("They ''actually had chemistry,''  said Benjamin J. Rhodes, the deputy adviser.", kb)
+    assert said == [("quote", "Benjamin J. Rhodes", "said", "''actually had chemistry,''")]

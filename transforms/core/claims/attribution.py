@@ -589,7 +589,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         left = text[s:cs]
         lstrip = left.rstrip()
         # "S, said X." / "S," said X.
-        if lstrip and lstrip[-1] in ",”\"’»،" and cue in lex.post_cues and _ntok(lstrip) >= 3:
+        # ('' ... '' is a quotation too: "They ''had chemistry,'' said Rhodes")
+        if lstrip and (lstrip[-1] in ",”\"’»،" or lstrip.endswith("''")) and cue in lex.post_cues and \
+                _ntok(lstrip) >= 3:
             cl = _claimant_right(text, ce, e, lex)
             # a long clause after the cue is the statement of an earlier subject, not a claimant
             words = _WORD.findall(text, cl[0], cl[1]) if cl is not None else []
