@@ -176,3 +176,9 @@ def test_poll_shares_are_sources(kb):
 def test_two_apostrophe_quotes_before_a_post_cue(kb):
     said = _said("They ''actually had chemistry,''  said Benjamin J. Rhodes, the deputy adviser.", kb)
     assert said == [("quote", "Benjamin J. Rhodes", "said", "''actually had chemistry,''")]
+
+
+def test_the_subject_after_an_opening_adverbial_and_before_its_apposition(kb):
+    said = _said("In his response, Steve Coll, the dean of the journalism school, said on Tuesday that he had "
+                 "examined the allegations.", kb)
+    assert said == [("reported", "Steve Coll", "said on", "he had examined the allegations")]

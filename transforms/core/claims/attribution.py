@@ -194,6 +194,14 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         if first is None or text[first.start()] not in ",(" or lex.claimant_first:
             return None
         a, b = _strip_span(text, s, first.start())
+        lead = _WORD.search(text, a, b) if a < b else None
+        if lead is not None and text[first.start()] == "," and \
+                lead.group(0).lower() in lex.adjunct_words | lex.subordinators:
+            # "In his response, Steve Coll, the dean of the school, said S": past the opening adverbial
+            second = _BOUNDARY.search(text, first.end(), cs)
+            if second is None or text[second.start()] not in ",(":
+                return None
+            a, b = _strip_span(text, first.end(), second.start())
         if a >= b or not 1 <= _ntok(text[a:b]) <= 8:
             return None
     words = list(_WORD.finditer(text, a, b))
