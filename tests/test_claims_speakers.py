@@ -182,3 +182,11 @@ def test_the_subject_after_an_opening_adverbial_and_before_its_apposition(kb):
     said = _said("In his response, Steve Coll, the dean of the journalism school, said on Tuesday that he had "
                  "examined the allegations.", kb)
     assert said == [("reported", "Steve Coll", "said on", "he had examined the allegations")]
+
+
+def test_partitive_and_labelled_subjects(kb):
+    said = _said("Until the announcement, most of them said they had loved working for Carrier.", kb)
+    assert said[0][1] == "most of them"
+    said = _said("Voter participation: Sanders, whose coalition includes young people, said closed primaries "
+                 "deny many independents the right to vote.", kb)
+    assert said[0][1] == "Sanders"

@@ -191,6 +191,11 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
         # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
         first = _BOUNDARY.search(text, s, cs)
+        if first is not None and text[first.start()] in ":—" and not lex.claimant_first:
+            # "Voter participation: Sanders, whose coalition includes ..., said S": after a label
+            nxt = _BOUNDARY.search(text, first.end(), cs)
+            if nxt is not None and text[nxt.start()] in ",(":
+                s, first = first.end(), nxt
         if first is None or text[first.start()] not in ",(" or lex.claimant_first:
             return None
         a, b = _strip_span(text, s, first.start())
@@ -315,8 +320,9 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                                     not (len(low) > 1 and lex.claimant_head.get(low[0]) == "pronoun") and
                                     not (len(low) > 2 and low[0] in lex.modifier_of and
                                          (low[1].isdigit() or low[1] in lex.words))) or
-                                   low[-1] in lex.non_claimant_edges):
-        return None
+                                   (low[-1] in lex.non_claimant_edges and
+                                    not (len(low) >= 3 and low[-2] == "of" and low[0] not in lex.non_claimant_edges))):
+        return None     # ... though "most of them", "many of us" end in a pronoun
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
         # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
         # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")
