@@ -190,3 +190,9 @@ def test_partitive_and_labelled_subjects(kb):
     said = _said("Voter participation: Sanders, whose coalition includes young people, said closed primaries "
                  "deny many independents the right to vote.", kb)
     assert said[0][1] == "Sanders"
+
+
+def test_a_double_hyphen_apposition(kb):
+    said = _said("The Supreme Court justice -- who has been involved in a scuffle with the nominee over the past "
+                 "few days -- said she regretted her remarks.", kb)
+    assert said == [("reported", "The Supreme Court justice", "said", "she regretted her remarks")]

@@ -23,7 +23,7 @@ from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
 # words mean the same in every script.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
-_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]")
+_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
 _BREAK = re.compile(r"\s*(?:,|\s[—–]|\s--)\s*([^\W\d_]+)")
@@ -196,7 +196,7 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
             nxt = _BOUNDARY.search(text, first.end(), cs)
             if nxt is not None and text[nxt.start()] in ",(":
                 s, first = first.end(), nxt
-        if first is None or text[first.start()] not in ",(" or lex.claimant_first:
+        if first is None or text[first.start()] not in ",(-—" or lex.claimant_first:
             return None
         a, b = _strip_span(text, s, first.start())
         lead = _WORD.search(text, a, b) if a < b else None
