@@ -196,3 +196,10 @@ def test_a_double_hyphen_apposition(kb):
     said = _said("The Supreme Court justice -- who has been involved in a scuffle with the nominee over the past "
                  "few days -- said she regretted her remarks.", kb)
     assert said == [("reported", "The Supreme Court justice", "said", "she regretted her remarks")]
+
+
+def test_citing_is_a_participle_whose_object_is_cited(kb):
+    said = _said("\u201cIt is unreasonable,\u201d he said, citing the platform on income inequality and more.", kb)
+    assert ("reported", "he", "citing", "the platform on income inequality and more") in said
+    said = _said("The Journal, citing internal documents, reported that the campaign was in trouble.", kb)
+    assert said == [("reported", "The Journal", "reported", "the campaign was in trouble")]
