@@ -203,3 +203,10 @@ def test_citing_is_a_participle_whose_object_is_cited(kb):
     assert ("reported", "he", "citing", "the platform on income inequality and more") in said
     said = _said("The Journal, citing internal documents, reported that the campaign was in trouble.", kb)
     assert said == [("reported", "The Journal", "reported", "the campaign was in trouble")]
+
+
+def test_a_headline_in_title_case_keeps_its_capitalised_cue(kb):
+    said = _said("Trump Says He\u2019s Unlikely To Have A Good Relationship With David Cameron.", kb)
+    assert said == [("reported", "Trump", "Says", "He\u2019s Unlikely To Have A Good Relationship With David Cameron")]
+    # in running text a capitalised cue word is a name
+    assert _said("He met The Reports editor on Monday at the office.", kb) == []

@@ -521,8 +521,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _inside(cs, quotes):
             continue
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
-        if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n"):
-            continue        # "United States", "The Post": a name, not a verb
+        if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n") and \
+                not (cue in lex.post_cues and _title_case(text, s, e)):
+            continue        # "United States", "The Post": a name, not a verb ("Clinton Says Russians Hacked DNC" is one)
         # the words right before the cue in its clause: "the news, according to X" has no noun marker
         before = folded[max(s, cs - 30):cs]
         stop = None
@@ -811,6 +812,12 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
+
+
+def _title_case(text: str, s: int, e: int) -> bool:
+    """Whether a sentence is a headline in title case: most of its longer words capitalised."""
+    long = [w for w in _WORD.findall(text, s, e) if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) * 4 >= len(long) * 3
 
 
 def _opens_clause(word: str, lex: LangLexicon) -> bool:
