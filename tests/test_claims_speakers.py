@@ -210,3 +210,14 @@ def test_a_headline_in_title_case_keeps_its_capitalised_cue(kb):
     assert said == [("reported", "Trump", "Says", "He\u2019s Unlikely To Have A Good Relationship With David Cameron")]
     # in running text a capitalised cue word is a name
     assert _said("He met The Reports editor on Monday at the office.", kb) == []
+
+
+def test_the_that_of_a_plain_cue_comes_within_a_few_words(kb):
+    # the "that" belongs to "argues", not to "says"
+    said = _said("Clinton says she respects Sanders\u2019 \u201cpassion and commitment\u201d but argues that he "
+                 "is wrong.", kb)
+    assert said[0][1:] == ("Clinton", "says", "she respects Sanders\u2019 \u201cpassion and commitment\u201d")
+    # ... unless a participle carries it on
+    said = _said("The Washington Post cited US government documents indicating that Maduro has requested radar "
+                 "systems.", kb)
+    assert said[0][1:] == ("The Washington Post", "cited", "Maduro has requested radar systems")

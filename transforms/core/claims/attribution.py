@@ -35,6 +35,10 @@ MAX_NESTED = 3
 MIN_COLON_STATEMENT_TOKENS = 5
 # How far an addressee or adjunct may push the statement from its cue ("told reporters in Iowa on Monday that").
 MAX_ADJUNCT_TOKENS = 14
+# "said late Tuesday that S": how far a plain cue's "that" may be (a later one is another cue's: "says she
+# respects X but argues that S").
+MAX_CUE_TO_THAT_TOKENS = 3
+MAX_PARTICIPLE_THAT_TOKENS = 8
 # "Ms. Wahl told the RT America audience.": an addressee cue with this few words after it and no "that" has no claim.
 MAX_ADDRESSEE_TOKENS = 5
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
@@ -416,14 +420,20 @@ def _in_open_quote(before: str) -> bool:
     return opened > closed or before.count('"') % 2 == 1
 
 
-def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: int = 8) -> int:
+def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
+                          within: int = MAX_CUE_TO_THAT_TOKENS) -> int:
     """Start of the statement after a cue: past "that"/"rằng"/"که" when it comes within a few words."""
     window = text[ce:e]
     low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
     for comp in lex.complementizers:
         m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
         # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
-        if m and _ntok(window[:m.start()]) <= within and not _in_open_quote(window[:m.start()]):
+        if m is None or _in_open_quote(window[:m.start()]):
+            continue
+        n = _ntok(window[:m.start()])
+        # "cited documents indicating that S": a participle right before the "that" carries the claim on
+        before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
+        if n <= within or (n <= MAX_PARTICIPLE_THAT_TOKENS and before in lex.participles):
             return ce + m.end()
     m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
@@ -966,7 +976,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 last = list(_WORD.finditer(text, a2, b2))
                 while len(last) > 3 and last[-1].group(0).lower() in lex.conjunctions:
                     last.pop()      # "S, and Y said T": the "and" joins the clauses, it is not in S
-                    a2, b2 = _strip_span(text, a2, last[-1].end(), " \t,.;:،—–-")
+                    end = last[-1].end()
+                    while end < b2 and text[end] in "”\"’»」』":
+                        end += 1        # a quotation closed before the "and" stays closed
+                    a2, b2 = _strip_span(text, a2, end, " \t,.;:،—–-")
                 trimmed = Attribution(cur.kind, cur.start, cur.end, (a2, b2), cur.claimant, cur.cue, cur.confidence)
                 if nested == 0:
                     by_sentence[i] = trimmed
