@@ -221,3 +221,9 @@ def test_the_that_of_a_plain_cue_comes_within_a_few_words(kb):
     said = _said("The Washington Post cited US government documents indicating that Maduro has requested radar "
                  "systems.", kb)
     assert said[0][1:] == ("The Washington Post", "cited", "Maduro has requested radar systems")
+
+
+def test_a_clause_between_the_comma_and_a_post_cue_is_no_subject(kb):
+    said = _said("Republican Gov. Mary Fallin, who opposes abortion, vetoed the bill because she said it was "
+                 "unconstitutional.", kb)
+    assert said == [("reported", "she", "said", "it was unconstitutional")]

@@ -644,6 +644,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
                 first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
+                np_words = list(_WORD.finditer(text, cl[0], cl[1]))
+                np_low = [w.group(0).lower() for w in np_words]
+                if any(w in lex.subordinators or w in lex.claimant_breaks for w in np_low[1:]) or \
+                        _clause_verb(np_words, np_low, lex) is not None:
+                    first = None    # "..., vetoed the bill because she said it was ...": a clause, no subject
                 # "..., as Mexican-American voters responded to ...", "..., that the Centre qualified as":
                 # a clause, not the source of what came before
                 if first is not None and not _opens_clause(first.group(0), lex):
