@@ -227,3 +227,11 @@ def test_a_clause_between_the_comma_and_a_post_cue_is_no_subject(kb):
     said = _said("Republican Gov. Mary Fallin, who opposes abortion, vetoed the bill because she said it was "
                  "unconstitutional.", kb)
     assert said == [("reported", "she", "said", "it was unconstitutional")]
+
+
+def test_a_name_and_its_apposition_before_a_post_cue_are_the_claimant(kb):
+    said = _said("Marlon Marshall, Clinton's director of state campaigns, said the campaign is taking nothing for "
+                 "granted.", kb)
+    assert said == [("reported", "Marlon Marshall", "said", "the campaign is taking nothing for granted")]
+    said = _said("In Iowa, the race is very tight and close, said the pollster Ann Selzer.", kb)
+    assert said[0][1] == "the pollster Ann Selzer"

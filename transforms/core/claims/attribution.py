@@ -627,6 +627,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 cl = None       # "X, the chairman, said he cannot comment": a clause with its subject, not a name
             if cl is not None and words and _opens_clause(words[0], lex):
                 cl = None       # "Carly Fiorina, says despite being an alumna, she ...": no name opens with "despite"
+            if cl is not None and _clean_claimant(text, cl, lex) is None:
+                cl = None       # "X, a spokesman, said the campaign is taking nothing for granted": a clause
+            if cl is not None and lstrip[-1] == "," and _name_then_apposition(text, s, cs, lex):
+                cl = None       # "Marlon Marshall, Clinton's director of ..., said S": the name opens the sentence
             if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
                                    _BOUNDARY.search(text, s, cs - 1) is None):
                 st = _strip_span(text, s, s + len(lstrip))
@@ -833,6 +837,19 @@ def _title_case(text: str, s: int, e: int) -> bool:
     """Whether a sentence is a headline in title case: most of its longer words capitalised."""
     long = [w for w in _WORD.findall(text, s, e) if len(w) > 3]
     return len(long) >= 3 and sum(w[0].isupper() for w in long) * 4 >= len(long) * 3
+
+
+def _name_then_apposition(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """Whether [s, cs) reads "Name, apposition," ("Brian Abernathy, the city's first deputy manager,"): a short
+    run of capitalised words up to the first comma, then more words."""
+    comma = text.find(",", s, cs)
+    if comma < 0:
+        return False
+    words = _WORD.findall(text, s, comma)
+    if not 1 <= len(words) <= 6 or words[0].lower() in lex.adjunct_words | lex.subordinators:
+        return False
+    return all(w[0].isupper() or w.lower() in lex.claimant_links for w in words) and \
+        _ntok(text[comma:cs]) >= 2 and not any(ch in text[s:cs] for ch in "“”\"«»")
 
 
 def _opens_clause(word: str, lex: LangLexicon) -> bool:
