@@ -235,3 +235,11 @@ def test_a_name_and_its_apposition_before_a_post_cue_are_the_claimant(kb):
     assert said == [("reported", "Marlon Marshall", "said", "the campaign is taking nothing for granted")]
     said = _said("In Iowa, the race is very tight and close, said the pollster Ann Selzer.", kb)
     assert said[0][1] == "the pollster Ann Selzer"
+
+
+def test_a_time_word_is_no_claimant(kb):
+    text = ("''We don't believe troops are the answer to the problem,'' Benjamin J. Rhodes, the deputy national "
+            "security adviser, said Sunday.")
+    assert [(c[0], c[1]) for c in _said(text, kb)] == [("quote", "Benjamin J. Rhodes")]
+    said = _said("Clinton on Sunday said the campaign was going well in every state.", kb)
+    assert said[0][1] == "Clinton"

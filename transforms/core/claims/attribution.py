@@ -301,6 +301,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         for k in range(1, len(low)):
             if low[k] in lex.claimant_stops:
                 words, low = words[:k], low[:k]
+                while len(low) > 1 and low[-1] in lex.non_claimant_edges:
+                    words, low = words[:-1], low[:-1]      # "Clinton on Sunday" -> "Clinton"
                 break
     # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)", "45% of Republicans" and
     # "About four in 10 voters" are a poll's respondents
@@ -314,6 +316,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             (low[k - 2].isdigit() or low[k - 2] in lex.words or low[k - 2] == "out")
     if any(w.isdigit() and not share(k) for k, w in enumerate(low)):
         return None
+    if all(w in lex.claimant_stops for w in low):
+        return None     # "..., said Sunday": a time word is no source
     if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
         return None     # "These dealings show", "This development highlighted": no source
     # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers"); "As X announces
