@@ -243,3 +243,12 @@ def test_a_time_word_is_no_claimant(kb):
     assert [(c[0], c[1]) for c in _said(text, kb)] == [("quote", "Benjamin J. Rhodes")]
     said = _said("Clinton on Sunday said the campaign was going well in every state.", kb)
     assert said[0][1] == "Clinton"
+
+
+def test_an_opening_adverbial_is_no_statement(kb):
+    said = _said("In the Horgos free-trade zone, Chinese traders also say business is poor.", kb)
+    assert said == [("reported", "Chinese traders", "say", "business is poor")]
+    said = _said("Later in the day, the FBI said it would cooperate.", kb)
+    assert said == [("reported", "the FBI", "said", "it would cooperate")]
+    said = _said('In a speech last July, he said:\n\n"We are going to win this election in every state."', kb)
+    assert [(c[0], c[1]) for c in said] == [("quote", "he")]

@@ -647,8 +647,17 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
-            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and \
-                    (_ntok(tail) <= 3 or _tail_is_adjunct(text, ce, e, cue, lex)) and text[seg.start()] in ",”\"’»،—–":
+            head_words = _WORD.findall(text, s, seg.start())
+            tail_first = (_WORD.findall(tail)[:1] or [""])[0].lower()
+            # "In the Horgos free-trade zone, traders say business is poor" / "Later in the day, the FBI said
+            # it would cooperate": an opening adverbial is no statement, and a clause after the cue is one
+            adverbial = not quoted and bool(head_words) and head_words[0].lower() in lex.adjunct_words and \
+                len(head_words) <= 8
+            clause_after = tail_first in lex.complementizers or tail_first in lex.determiners or \
+                (lex.claimant_head.get(tail_first) == "pronoun" and tail_first not in lex.determiners)
+            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and not adverbial and \
+                    ((_ntok(tail) <= 3 and not clause_after) or _tail_is_adjunct(text, ce, e, cue, lex)) and \
+                    text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
                 first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
@@ -925,8 +934,11 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
         if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():colon]) > 0:
             continue
-        a, b = _strip_span(text, s, m.start())
-        if a >= b or _ntok(text[a:b]) > MAX_POST_CLAIMANT_TOKENS or _BOUNDARY.search(text, a, b):
+        seg = s
+        for bm in _BOUNDARY.finditer(text, s, m.start()):
+            seg = bm.end()      # "In a speech last July, he said:": the subject after the adverbial
+        a, b = _strip_span(text, seg, m.start())
+        if a >= b or _ntok(text[a:b]) > MAX_POST_CLAIMANT_TOKENS:
             return None
         cl = _clean_claimant(text, _trim_claimant(text, (a, b), lex), lex)
         if cl is None:
