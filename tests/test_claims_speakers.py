@@ -252,3 +252,13 @@ def test_an_opening_adverbial_is_no_statement(kb):
     assert said == [("reported", "the FBI", "said", "it would cooperate")]
     said = _said('In a speech last July, he said:\n\n"We are going to win this election in every state."', kb)
     assert [(c[0], c[1]) for c in said] == [("quote", "he")]
+
+
+def test_said_of_names_the_topic_not_the_speaker(kb):
+    said = _said("\u201cThey have a global strategy,\u201d he said of the terrorist group, adding the U.S. must be "
+                 "equally global.", kb)
+    assert said == [("quote", "he", "said of", "\u201cThey have a global strategy,\u201d"),
+                    ("reported", "he", "adding", "the U.S. must be equally global")]
+    said = _said("''It is fiscally responsible,'' Leonard E. Burman, director of the center, said of Mrs. "
+                 "Clinton's plan.", kb)
+    assert [(c[0], c[1]) for c in said] == [("quote", "Leonard E. Burman")]
