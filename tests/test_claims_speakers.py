@@ -262,3 +262,9 @@ def test_said_of_names_the_topic_not_the_speaker(kb):
     said = _said("''It is fiscally responsible,'' Leonard E. Burman, director of the center, said of Mrs. "
                  "Clinton's plan.", kb)
     assert [(c[0], c[1]) for c in said] == [("quote", "Leonard E. Burman")]
+
+
+def test_an_addressee_after_a_quote_is_no_statement(kb):
+    text = ("''There is a risk that policy could shift demand across borders,'' she told an audience of academics "
+            "and policy makers at the Forum.")
+    assert [(c[0], c[1], c[2]) for c in _said(text, kb)] == [("quote", "she", "told")]

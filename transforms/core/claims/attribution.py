@@ -756,6 +756,9 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
         return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
             nxt.lower() in lex.subordinators
     first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    if cue in lex.addressee_cues and _past_adjunct(text, ce, e, cue, lex) is None and \
+            not any(ch in t for ch in _OPEN_QUOTES):
+        return True     # '"...," she told an audience of academics': the addressee, no second statement
     # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
     return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
         _past_adjunct(text, ce, e, cue, lex) is None
