@@ -121,3 +121,20 @@ def test_one_speaker_two_statements_about_the_same_country_stay_apart():
     assert len(said) == 2
     group = match_groups(said)
     assert group[said[0].claim_id] != group[said[1].claim_id]
+
+
+def test_a_shared_figure_joins_claims_of_a_source_known_by_its_kind_only():
+    """"The government said" in French and German: a type-only claimant needs two shared items, or a figure."""
+    from transforms.core.claims.story import match_groups
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    fr = _claims(kb, "fr", "Les aides publiques atteindront « environ 20 milliards d'euros cette année », a indiqué "
+                 "le gouvernement.", "fr")
+    de = _claims(kb, "de", "Die Hilfen werden „etwa 20 Milliarden Euro in diesem Jahr erreichen“, so die Regierung.", "de")
+    other = _claims(kb, "o", "Les aides publiques atteindront « environ 35 milliards d'euros cette année », a indiqué "
+                    "le gouvernement.", "fr")
+    said = [c for c in fr + de + other if c.kind in ("reported", "quote")]
+    assert len(said) == 3, [(c.claimant, c.claim_key) for c in said]
+    assert all(c.claim_key.startswith("said/official/") for c in said), [c.claim_key for c in said]
+    group = match_groups(said)
+    assert group[said[0].claim_id] == group[said[1].claim_id]
+    assert group[said[0].claim_id] != group[said[2].claim_id]      # another figure: another claim

@@ -23,8 +23,10 @@ from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
 # words mean the same in every script.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
-_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]")
+_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
+# ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
+_BREAK = re.compile(r"\s*(?:,|\s[—–]|\s--)\s*([^\W\d_]+)")
 # A quote with no speaker in reach is kept only when long: short ones are scare quotes or titles.
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
 # How many attributions one sentence may hold besides its first ("X said A, and Y argued B").
@@ -33,6 +35,12 @@ MAX_NESTED = 3
 MIN_COLON_STATEMENT_TOKENS = 5
 # How far an addressee or adjunct may push the statement from its cue ("told reporters in Iowa on Monday that").
 MAX_ADJUNCT_TOKENS = 14
+# "said late Tuesday that S": how far a plain cue's "that" may be (a later one is another cue's: "says she
+# respects X but argues that S").
+MAX_CUE_TO_THAT_TOKENS = 3
+MAX_PARTICIPLE_THAT_TOKENS = 8
+# "Ms. Wahl told the RT America audience.": an addressee cue with this few words after it and no "that" has no claim.
+MAX_ADDRESSEE_TOKENS = 5
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
 # A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
@@ -46,6 +54,8 @@ MAX_SIGNATURE_REACH = 400
 # '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
 _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
 MAX_CUES_PER_SENTENCE = 24
+# 'He said, adding that "..."': how many words may lie between a cue and the quote it introduces.
+MAX_CUE_TO_QUOTE_TOKENS = 8
 # A claimant of this many words or more is cut to the name right before its cue.
 LONG_CLAIMANT_WORDS = 7
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
@@ -178,12 +188,29 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     for m in _BOUNDARY.finditer(text, s, cs):
         seg_start = m.end()
     a, b = _strip_span(text, seg_start, cs)
+    seg_words = _WORD.findall(text, a, b) if a < b else []
+    if seg_words and all(w.lower() in lex.claimant_trim and w.lower() not in lex.conjunctions for w in seg_words):
+        a = b       # "X, director of Y, also said S": only an adverb or an auxiliary after the apposition
     if a >= b:
-        # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows
+        # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
+        # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
         first = _BOUNDARY.search(text, s, cs)
-        if first is None or text[first.start()] != "," or lex.claimant_first:
+        if first is not None and text[first.start()] in ":—" and not lex.claimant_first:
+            # "Voter participation: Sanders, whose coalition includes ..., said S": after a label
+            nxt = _BOUNDARY.search(text, first.end(), cs)
+            if nxt is not None and text[nxt.start()] in ",(":
+                s, first = first.end(), nxt
+        if first is None or text[first.start()] not in ",(-—" or lex.claimant_first:
             return None
         a, b = _strip_span(text, s, first.start())
+        lead = _WORD.search(text, a, b) if a < b else None
+        if lead is not None and text[first.start()] == "," and \
+                lead.group(0).lower() in lex.adjunct_words | lex.subordinators:
+            # "In his response, Steve Coll, the dean of the school, said S": past the opening adverbial
+            second = _BOUNDARY.search(text, first.end(), cs)
+            if second is None or text[second.start()] not in ",(":
+                return None
+            a, b = _strip_span(text, first.end(), second.start())
         if a >= b or not 1 <= _ntok(text[a:b]) <= 8:
             return None
     words = list(_WORD.finditer(text, a, b))
@@ -204,6 +231,49 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     return a, b
 
 
+def _clause_verb(words: list[Any], low: list[str], lex: LangLexicon) -> Optional[int]:
+    """Index of the first word that makes a claimant span a clause, or None: a finite verb with words after
+    it ("her proposals were more"), or a lower-case word that is no link before a determiner ("Donald Trump
+    unleashed a series of tweets", "They sent a letter")."""
+    links = lex.non_claimant_edges | lex.conjunctions | lex.claimant_links | lex.claimant_trim | lex.determiners
+    for k, w in enumerate(low[:-1]):
+        if w in lex.claimant_verbs and any(x not in lex.claimant_trim for x in low[k + 1:]):
+            return k
+        if k >= 1 and low[k + 1] in lex.determiners and words[k].group(0).islower() and w not in links:
+            return k
+    return None
+
+
+def _is_clause(text: str, span: tuple[int, int], lex: LangLexicon) -> bool:
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    return _clause_verb(words, [w.group(0).lower() for w in words], lex) is not None
+
+
+def _clause_subject(text: str, span: tuple[int, int], lex: LangLexicon,
+                    participle: bool) -> Optional[tuple[int, int]]:
+    """The subject that opens a clause read as a claimant: "Donald Trump unleashed a series of tweets
+    criticizing X" -> "Donald Trump" (a participle cue), "Mr. Trump was apparently referring to" -> "Mr. Trump"
+    (an auxiliary). A short name, pronoun or known head."""
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    low = [w.group(0).lower() for w in words]
+    k = _clause_verb(words, low, lex)
+    if k is None or not 1 <= k <= 5:
+        return None
+    if not participle and low[k] not in lex.claimant_verbs:
+        return None     # "he had a source who told him": a finite cue's subject may be the clause's object
+    head = words[:k]
+    while head and low[len(head) - 1] in lex.claimant_trim:
+        head.pop()
+    if not head:
+        return None
+    hl = [w.group(0).lower() for w in head]
+    if not (all(w.group(0)[0].isupper() or w.group(0).lower() in lex.claimant_links for w in head) or
+            (len(head) == 1 and lex.claimant_head.get(hl[0]) == "pronoun" and hl[0] not in ("his", "her")) or
+            lex.claimant_head.get(hl[-1]) not in (None, "pronoun")):
+        return None
+    return head[0].start(), head[-1].end()
+
+
 def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """A claimant is a noun phrase that names a source; a clause fragment is none.
 
@@ -218,8 +288,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return None
     low = [w.group(0).lower() for w in words]
     # a leading "When X" is a subordinate clause, read by the caller with its statement
-    for k in range(len(low) - 1, 0, -1):
-        if low[k] in lex.claimant_breaks:
+    for k in range(len(low) - 1, -1, -1):
+        # "which RT pointed to": a relative word that opens the span is dropped too (not "When X said", which
+        # the caller reads as a subordinate clause)
+        if low[k] in lex.claimant_breaks and (k > 0 or (len(low) > 1 and low[0] not in lex.subordinators)):
             words, low = words[k + 1:], low[k + 1:]
             break
     if not words:
@@ -229,13 +301,36 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         for k in range(1, len(low)):
             if low[k] in lex.claimant_stops:
                 words, low = words[:k], low[:k]
+                while len(low) > 1 and low[-1] in lex.non_claimant_edges:
+                    words, low = words[:-1], low[:-1]      # "Clinton on Sunday" -> "Clinton"
                 break
-    if any(w.isdigit() for w in low):
+    # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)", "45% of Republicans" and
+    # "About four in 10 voters" are a poll's respondents
+    def share(k: int) -> bool:
+        nxt = low[k + 1] if k + 1 < len(low) else ""
+        j = k - 1 if k > 0 and low[k - 1] in lex.modifier_of else k      # "about 9 percent"
+        opens = j == 0 or low[j - 1] in lex.conjunctions                  # "... and 12% of Democrats"
+        if opens and (lex.unit_to_concept.get(nxt) == "percent" or text[words[k].end():words[k].end() + 1] == "%"):
+            return True
+        return 2 <= k <= 4 and low[k - 1] in ("in", "of") and \
+            (low[k - 2].isdigit() or low[k - 2] in lex.words or low[k - 2] == "out")
+    if any(w.isdigit() and not share(k) for k, w in enumerate(low)):
         return None
+    if all(w in lex.claimant_stops for w in low):
+        return None     # "..., said Sunday": a time word is no source
     if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
         return None     # "These dealings show", "This development highlighted": no source
-    if lex.non_claimant_edges and (low[0] in lex.non_claimant_edges or low[-1] in lex.non_claimant_edges):
-        return None
+    # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers"); "As X announces
+    # that S, ...": a leading subordinator is read by the caller, which ends S at the clause
+    if lex.non_claimant_edges and ((low[0] in lex.non_claimant_edges and
+                                    not (len(low) > 1 and low[0] in lex.subordinators and
+                                         low[1] not in lex.non_claimant_edges) and
+                                    not (len(low) > 1 and lex.claimant_head.get(low[0]) == "pronoun") and
+                                    not (len(low) > 2 and low[0] in lex.modifier_of and
+                                         (low[1].isdigit() or low[1] in lex.words))) or
+                                   (low[-1] in lex.non_claimant_edges and
+                                    not (len(low) >= 3 and low[-2] == "of" and low[0] not in lex.non_claimant_edges))):
+        return None     # ... though "most of them", "many of us" end in a pronoun
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
         # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
         # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")
@@ -251,6 +346,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             words, low = words[k:], low[k:]
         while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:
             words, low = words[1:], low[1:]
+    # "her proposals were more (detailed)", "Donald Trump unleashed a series of tweets": a finite verb
+    # followed by more words makes the span a clause, not a noun phrase
+    if _clause_verb(words, low, lex) is not None:
+        return None
     end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
     return words[0].start(), end
 
@@ -291,22 +390,54 @@ def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[
     return end
 
 
-def _claimant_right(text: str, ce: int, e: int) -> Optional[tuple[int, int]]:
+def _claimant_right(text: str, ce: int, e: int, lex: Optional[LangLexicon] = None) -> Optional[tuple[int, int]]:
     stop = _BOUNDARY.search(text, ce, e)
     b = stop.start() if stop else e
     a, b = _strip_span(text, ce, b)
     if a >= b or _ntok(text[a:b]) > 14:
         return None
+    if lex is not None:
+        b = _drop_medium(text, a, b, lex)
     return a, b
 
 
-def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon, within: int = 8) -> int:
+def _drop_medium(text: str, a: int, b: int, lex: LangLexicon) -> int:
+    """End of a claimant without the medium it spoke through: "the government in a statement",
+    "le groupe dans un communiqué", "die Regierung in einer Presseerklärung" -> the source alone."""
+    words = list(_WORD.finditer(text, a, b))
+    low = [w.group(0).lower() for w in words]
+    docs = [h for h, t in lex.claimant_head.items() if t == "document"]
+    for k in range(1, len(low) - 1):
+        if low[k] not in lex.non_claimant_edges or not words[k].group(0).islower():
+            continue
+        if any(lex.claimant_head.get(w) == "document" or
+               (lex.capitalised_nouns and any(w.endswith(h) for h in docs)) for w in low[k + 1:k + 4]):
+            return _strip_span(text, a, words[k].start())[1]
+    return b
+
+
+def _in_open_quote(before: str) -> bool:
+    """Whether the end of ``before`` lies inside a quotation it opens ('"Working that': yes; '"Morning Joe"
+    on Friday that': no)."""
+    opened = sum(before.count(ch) for ch in "“«„「『‹")
+    closed = sum(before.count(ch) for ch in "”»」』›")
+    return opened > closed or before.count('"') % 2 == 1
+
+
+def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
+                          within: int = MAX_CUE_TO_THAT_TOKENS) -> int:
     """Start of the statement after a cue: past "that"/"rằng"/"که" when it comes within a few words."""
     window = text[ce:e]
     low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
     for comp in lex.complementizers:
         m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
-        if m and _ntok(window[:m.start()]) <= within:
+        # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
+        if m is None or _in_open_quote(window[:m.start()]):
+            continue
+        n = _ntok(window[:m.start()])
+        # "cited documents indicating that S": a participle right before the "that" carries the claim on
+        before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
+        if n <= within or (n <= MAX_PARTICIPLE_THAT_TOKENS and before in lex.participles):
             return ce + m.end()
     m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
@@ -327,6 +458,14 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
     st = _after_complementizer(text, ce, e, lex, within=MAX_ADJUNCT_TOKENS)
     if st > ce:
         return st
+    if cue in lex.addressee_cues:
+        # "told the audience she was leaving": the claim opens with its subject pronoun after the addressee
+        for k, w in enumerate(list(_WORD.finditer(text, ce, min(e, ce + 60)))[:MAX_ADDRESSEE_TOKENS]):
+            low = w.group(0).lower()
+            if _BOUNDARY.search(text, ce, w.start()):
+                break       # 'asking, "Why aren't I ...': past a comma or a quote mark is no addressee
+            if k > 0 and lex.claimant_head.get(low) == "pronoun" and low not in lex.determiners:
+                return w.start()
     return None
 
 
@@ -396,9 +535,15 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _inside(cs, quotes):
             continue
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
-        if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n"):
-            continue        # "United States", "The Post": a name, not a verb
-        prev = _WORD.findall(folded[max(s, cs - 30):cs])
+        if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n") and \
+                not (cue in lex.post_cues and _title_case(text, s, e)):
+            continue        # "United States", "The Post": a name, not a verb ("Clinton Says Russians Hacked DNC" is one)
+        # the words right before the cue in its clause: "the news, according to X" has no noun marker
+        before = folded[max(s, cs - 30):cs]
+        stop = None
+        for stop in _BOUNDARY.finditer(before):
+            pass
+        prev = _WORD.findall(before[stop.end():] if stop is not None else before)
         if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
             continue        # "its claims", "the report", "các tài liệu"
         poss = re.search(r"\w['’]s?\s+$", text[max(s, cs - 4):cs]) if lex.spaced else None
@@ -451,12 +596,12 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     cl = _strip_span(text, ce, np_end)
                     st = _strip_span(text, np_end, e)
                 else:
-                    cl = _claimant_right(text, ce, e)
+                    cl = _claimant_right(text, ce, e, lex)
                     if cl is None:
                         continue
                     st = _strip_span(text, comma.end() if comma else cl[1], e)
             else:
-                cl = _claimant_right(text, ce, e)
+                cl = _claimant_right(text, ce, e, lex)
                 if cl is None:
                     continue
                 # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
@@ -473,12 +618,24 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         left = text[s:cs]
         lstrip = left.rstrip()
         # "S, said X." / "S," said X.
-        if lstrip and lstrip[-1] in ",”\"’»،" and cue in lex.post_cues and _ntok(lstrip) >= 3:
-            cl = _claimant_right(text, ce, e)
+        # ('' ... '' is a quotation too: "They ''had chemistry,'' said Rhodes")
+        # ("..., said of Mrs. Clinton's plan": after "said of" comes the topic, never the speaker)
+        if lstrip and (lstrip[-1] in ",”\"’»،" or lstrip.endswith("''")) and cue in lex.post_cues and \
+                _ntok(lstrip) >= 3 and cue.split(" ")[-1] not in lex.adjunct_words:
+            cl = _claimant_right(text, ce, e, lex)
             # a long clause after the cue is the statement of an earlier subject, not a claimant
             words = _WORD.findall(text, cl[0], cl[1]) if cl is not None else []
             if cl is not None and words and words[-1].lower() in lex.complementizers:
                 cl = None       # "X, the agency's chief, said in a statement that, ...": no claimant ends in "that"
+            if cl is not None and len(words) > 1 and lex.claimant_head.get(words[0].lower()) == "pronoun" and \
+                    words[0].lower() not in lex.determiners:
+                cl = None       # "X, the chairman, said he cannot comment": a clause with its subject, not a name
+            if cl is not None and words and _opens_clause(words[0], lex):
+                cl = None       # "Carly Fiorina, says despite being an alumna, she ...": no name opens with "despite"
+            if cl is not None and _clean_claimant(text, cl, lex) is None:
+                cl = None       # "X, a spokesman, said the campaign is taking nothing for granted": a clause
+            if cl is not None and lstrip[-1] == "," and _name_then_apposition(text, s, cs, lex):
+                cl = None       # "Marlon Marshall, Clinton's director of ..., said S": the name opens the sentence
             if cl is not None and (_ntok(text[cl[0]:cl[1]]) <= MAX_POST_CLAIMANT_TOKENS or
                                    _BOUNDARY.search(text, s, cs - 1) is None):
                 st = _strip_span(text, s, s + len(lstrip))
@@ -491,16 +648,34 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
-            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and \
-                    (_ntok(tail) <= 3 or _tail_is_adjunct(text, ce, e, cue, lex)) and text[seg.start()] in ",”\"’»،—–":
+            head_words = _WORD.findall(text, s, seg.start())
+            tail_first = (_WORD.findall(tail)[:1] or [""])[0].lower()
+            # "In the Horgos free-trade zone, traders say business is poor" / "Later in the day, the FBI said
+            # it would cooperate": an opening adverbial is no statement, and a clause after the cue is one
+            adverbial = not quoted and bool(head_words) and head_words[0].lower() in lex.adjunct_words and \
+                len(head_words) <= 8
+            clause_after = tail_first in lex.complementizers or tail_first in lex.determiners or \
+                (lex.claimant_head.get(tail_first) == "pronoun" and tail_first not in lex.determiners)
+            if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and not adverbial and \
+                    ((_ntok(tail) <= 3 and not clause_after) or _tail_is_adjunct(text, ce, e, cue, lex)) and \
+                    text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
                 cl = _strip_span(text, seg.end(), cs)
-                if cl[0] < cl[1]:
+                first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
+                np_words = list(_WORD.finditer(text, cl[0], cl[1]))
+                np_low = [w.group(0).lower() for w in np_words]
+                if any(w in lex.subordinators or w in lex.claimant_breaks for w in np_low[1:]) or \
+                        _clause_verb(np_words, np_low, lex) is not None:
+                    first = None    # "..., vetoed the bill because she said it was ...": a clause, no subject
+                # "..., as Mexican-American voters responded to ...", "..., that the Centre qualified as":
+                # a clause, not the source of what came before
+                if first is not None and not _opens_clause(first.group(0), lex):
                     return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "X said (that) S"
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
-        participle = cue in lex.participles and text[s:cs].rstrip().endswith((",", "،", "—"))
+        # ", saying S" / "“...,” referring to X": a comma (before a closing quote mark) opens the participle
+        participle = cue in lex.participles and text[s:cs].rstrip(" \t\n”\"’»").endswith((",", "،", "—"))
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
@@ -510,7 +685,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             # which reads a trailing "and" ("X denied A and accused B")
             trimmed = _trim_claimant(text, raw_cl, lex)
             if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
-                continue
+                # "Trump unleashed a series of tweets criticizing X": the clause's subject is the source
+                sub = _clause_subject(text, trimmed, lex, cue in lex.participles)
+                if sub is None and (cue not in lex.post_cues or not _is_clause(text, trimmed, lex)):
+                    continue
+                # "... the party leaders are now openly said S": a speech verb still reports S; its
+                # source is left open rather than named by a clause
+                raw_cl = trimmed = sub
             cleaned = _clean_claimant(text, trimmed, lex) if trimmed is not None else None
             # keep the raw end when only auxiliaries and conjunctions follow: the caller trims it and
             # reads a trailing "and" ("X denied A and has accused B")
@@ -523,12 +704,22 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st_start = _after_complementizer(text, ce, e, lex)
         if st_start == ce:
             past = _past_adjunct(text, ce, e, cue, lex)
+            verb, _, last = cue.rpartition(" ")
+            first = (_WORD.findall(text, ce, min(e, ce + 40))[:1] or [""])[0].lower()
+            if past is None and ((last in lex.adjunct_words and verb in lex.post_cues) or
+                                 (cue in lex.post_cues and first in lex.adjunct_words) or
+                                 (cue in lex.addressee_cues and _ntok(text[ce:e]) <= MAX_ADDRESSEE_TOKENS)) and \
+                    _ntok(text[ce:e]) <= MAX_ADJUNCT_TOKENS:
+                continue    # "wrote in a column this month", "reported from Los Angeles": an adjunct, no statement
             st_start = ce if past is None else past
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 40))[:2]]
-        if len(obj) == 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document":
+        obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 60))[:3]]
+        # the document is the object only when it heads its phrase ("a letter to Xi"), not in "the email scandal"
+        if len(obj) >= 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document" and \
+                (len(obj) == 2 or obj[2] in lex.adjunct_words or
+                 obj[2] in lex.participles or obj[2] in lex.complementizers):
             continue        # "Maduro wrote a letter to Xi requesting ...": the object is a document, not a claim
         conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
         if cl is not None and participle and cl[1] > st[0]:
@@ -565,6 +756,9 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
         return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
             nxt.lower() in lex.subordinators
     first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    if cue in lex.addressee_cues and _past_adjunct(text, ce, e, cue, lex) is None and \
+            not any(ch in t for ch in _OPEN_QUOTES):
+        return True     # '"...," she told an audience of academics': the addressee, no second statement
     # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
     return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
         _past_adjunct(text, ce, e, cue, lex) is None
@@ -617,7 +811,7 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         if n == 0:
             if cue not in lex.post_cues:
                 return None
-            cl = _claimant_right(text, m.end(), e)
+            cl = _claimant_right(text, m.end(), e, lex)
             if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
                 return None
             return cl, (m.start(), m.end())
@@ -637,6 +831,123 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
             return None
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
+    return None
+
+
+def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence[tuple[int, int]]) -> Attribution:
+    """A reported statement after its cue ends where the narrator's clause starts: "said the FBI had the
+    cooperation of Bryan Pagliano, who worked on ..." / "have said they would support it, but there is
+    growing anger ...". Quotes keep their quotation whole; a break inside quote marks is the speaker's."""
+    if a.kind != "reported" or a.cue is None or a.statement[0] < a.cue[1] or not lex.statement_breaks:
+        return a
+    ss, se = a.statement
+    for m in _BREAK.finditer(text, ss, se):
+        word = m.group(1).lower()
+        if word not in lex.statement_breaks or _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
+            continue
+        end = _strip_span(text, ss, m.start())[1]
+        return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+    return a
+
+
+def _title_case(text: str, s: int, e: int) -> bool:
+    """Whether a sentence is a headline in title case: most of its longer words capitalised."""
+    long = [w for w in _WORD.findall(text, s, e) if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) * 4 >= len(long) * 3
+
+
+def _name_then_apposition(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """Whether [s, cs) reads "Name, apposition," ("Brian Abernathy, the city's first deputy manager,"): a short
+    run of capitalised words up to the first comma, then more words."""
+    comma = text.find(",", s, cs)
+    if comma < 0:
+        return False
+    words = _WORD.findall(text, s, comma)
+    if not 1 <= len(words) <= 6 or words[0].lower() in lex.adjunct_words | lex.subordinators:
+        return False
+    return all(w[0].isupper() or w.lower() in lex.claimant_links for w in words) and \
+        _ntok(text[comma:cs]) >= 2 and not any(ch in text[s:cs] for ch in "“”\"«»")
+
+
+def _opens_clause(word: str, lex: LangLexicon) -> bool:
+    """Whether a word cannot open a claimant: a preposition, a subordinator, a complementizer, or a subject
+    pronoun or "there" with a contracted verb ("there’s", "it's")."""
+    low = word.lower()
+    if low in lex.non_claimant_edges or low in lex.subordinators or low in lex.complementizers:
+        return True
+    base, sep, _ = re.sub("’", "'", low).partition("'")
+    return bool(sep) and (base in lex.non_claimant_edges or lex.claimant_head.get(base) == "pronoun")
+
+
+def _participle_after(text: str, s: int, e: int, att: Attribution, lex: LangLexicon, folded: str,
+                      quotes: Sequence[tuple[int, int]],
+                      all_cues: Optional[list[PhraseMatch]]) -> Optional[Attribution]:
+    """'"A," he said, noting that S.': a participle after a statement-first attribution is the same
+    speaker's second claim."""
+    if att.cue is None or att.claimant is None or att.statement[1] > att.cue[0]:
+        return None
+    tail = max(att.cue[1], att.claimant[1])
+    if tail >= e:
+        return None
+    cand = _attribution_in(text, tail, e, lex, folded, quotes, all_cues)
+    if cand is None or cand.cue is None or cand.statement[0] < cand.cue[1]:
+        return None
+    cue = re.sub(r"[\s\u200c]+", " ", folded[cand.cue[0]:cand.cue[1]])
+    if cue not in lex.participles or _ntok(text[tail:cand.cue[0]]) > 3:
+        return None
+    return Attribution("reported", cand.cue[0], cand.statement[1], cand.statement, att.claimant, cand.cue,
+                       cand.confidence)
+
+
+def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
+                    all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """(claimant, cue) of 'Trump boasted, "..."': a verb cue with only punctuation between it and the quote
+    at ``qs``, and a clean claimant before it in its clause; or None."""
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (max(s, qs - 60),), key=lambda m: (m.s,))
+        cues: list[Any] = [m for m in all_cues[lo:lo + 8] if m.e <= qs]
+    else:
+        cues = list(lex.re_cue.finditer(folded, max(s, qs - 60), qs))
+    for m in reversed(cues):
+        cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():qs]) > 0 or \
+                cue in lex.hearsay_cues or _negated(folded, s, m.start(), lex):
+            continue
+        raw = _claimant_left(text, s, m.start(), lex)
+        cl = _clean_claimant(text, _trim_claimant(text, raw, lex), lex) if raw is not None else None
+        if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+            return None
+        return cl, (m.start(), m.end())
+    return None
+
+
+def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexicon,
+                  all_cues: Optional[list[PhraseMatch]]) -> Optional[Attribution]:
+    """'Caddell continued:' / 'The New York Times reports:': a sentence that is a short claimant and a cue
+    before a colon introduces the quote that follows; the speaker as an Attribution, or None."""
+    s, e = sent
+    colon = text.rfind(":", s, e)
+    if colon < 0:
+        return None
+    if all_cues is not None:
+        lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
+        cues: list[Any] = [m for m in all_cues[lo:lo + 12] if m.e <= colon]
+    else:
+        cues = list(lex.re_cue.finditer(folded, s, colon))
+    for m in cues:
+        cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():colon]) > 0:
+            continue
+        seg = s
+        for bm in _BOUNDARY.finditer(text, s, m.start()):
+            seg = bm.end()      # "In a speech last July, he said:": the subject after the adverbial
+        a, b = _strip_span(text, seg, m.start())
+        if a >= b or _ntok(text[a:b]) > MAX_POST_CLAIMANT_TOKENS:
+            return None
+        cl = _clean_claimant(text, _trim_claimant(text, (a, b), lex), lex)
+        if cl is None:
+            return None
+        return Attribution("reported", s, e, (colon, colon), cl, (m.start(), m.end()), 0.7)
     return None
 
 
@@ -666,6 +977,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         att = _attribution_in(text, s, e, lex, folded, quotes, all_cues, top=True)
         if att is not None:
             by_sentence[i] = att
+            after = _participle_after(text, s, e, att, lex, folded, quotes, all_cues)
+            if after is not None:
+                extra.append(after)
             # further attributions inside the statement ("X says S but argues T, and Y said U")
             cur, nested = att, 0
             while nested < MAX_NESTED:
@@ -704,7 +1018,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 last = list(_WORD.finditer(text, a2, b2))
                 while len(last) > 3 and last[-1].group(0).lower() in lex.conjunctions:
                     last.pop()      # "S, and Y said T": the "and" joins the clauses, it is not in S
-                    a2, b2 = _strip_span(text, a2, last[-1].end(), " \t,.;:،—–-")
+                    end = last[-1].end()
+                    while end < b2 and text[end] in "”\"’»」』":
+                        end += 1        # a quotation closed before the "and" stays closed
+                    a2, b2 = _strip_span(text, a2, end, " \t,.;:،—–-")
                 trimmed = Attribution(cur.kind, cur.start, cur.end, (a2, b2), cur.claimant, cur.cue, cur.confidence)
                 if nested == 0:
                     by_sentence[i] = trimmed
@@ -763,6 +1080,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
             neighbour = by_sentence[idx - 1]
+        elif idx >= 1 and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
+            # 'Caddell continued:\n\n"..."' / 'He said:': a line that is only a speaker and a cue
+            neighbour = _speaker_line(text, folded, sentences[idx - 1], lex, all_cues)
         nxt = cover[-1] + 1
         if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
             neighbour = by_sentence[nxt]
@@ -775,6 +1095,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     said_quotes = sorted((a for a in out if a.kind == "quote" and a.claimant is not None),
                          key=lambda a: a.statement[1])
     ends = [a.statement[1] for a in said_quotes]
+    said_before = [a for a in out + extra if a.claimant is not None and a.cue is not None]
     for q in pending:
         # the signature is looked for a short way on, so that a text of one long line stays linear
         line_end = text.find("\n", q[1], q[1] + MAX_SIGNATURE_REACH)
@@ -798,14 +1119,38 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             continue
         gap = text[max(prev.end, prev.statement[1]):q[0]] if prev is not None else ""
         at = sentence_at(q[0])
+        # '"A," he said, adding that "B"' / 'He says, "B"': a cue of this sentence, a few words before the
+        # quote, names its speaker
+        if at is not None:
+            def reach(a: Attribution) -> int:
+                # '... laut Solocal "A" sichern und "B" ...': the gap runs from the cue or its last quote
+                return a.statement[1] if a.kind == "quote" and a.cue[1] <= a.statement[1] <= q[0] else a.cue[1]
+            near = [a for a in said_before if a.cue[1] <= q[0] and a.cue[0] >= sentences[at][0] and
+                    _ntok(text[reach(a):q[0]]) <= MAX_CUE_TO_QUOTE_TOKENS]
+            if near:
+                a = max(near, key=reach)
+                out.append(Attribution("quote", q[0], q[1], q, a.claimant, a.cue, 0.65))
+                said_before.append(out[-1])     # the next quote of the sentence may follow this one
+                continue
+            # 'When Clinton noted S ― Trump boasted, "..."': a speaker and a cue right before the quote
+            lead = _speaker_before(text, folded, sentences[at][0], q[0], lex, all_cues)
+            if lead is not None:
+                out.append(Attribution("quote", q[0], q[1], q, lead[0], lead[1], 0.65))
+                said_before.append(out[-1])
+                continue
         # only a quote that opens its sentence goes on in the previous voice; one inside narration
         # ("as Trump went on about “how the system is rigged,”") is someone else's phrase
         opens = at is not None and _ntok(text[sentences[at][0]:q[0]]) == 0
+        # '"A," said X, an economist at Y. "B."': the quote opens the sentence after the speaker's
+        prev_sentence = sentence_at(max(prev.end, prev.statement[1]) - 1) if prev is not None else None
+        follows = at is not None and prev_sentence is not None and prev_sentence == at - 1
         if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
-                _ntok(gap) <= MAX_CONTINUATION_GAP:
+                (_ntok(gap) <= MAX_CONTINUATION_GAP or follows and _ntok(gap) <= MAX_APPOSITION_TOKENS):
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
         else:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
+    out = [_end_statement(text, a, lex, quotes) for a in out]
+    extra = [_end_statement(text, a, lex, quotes) for a in extra]
     spans = {(a.start, a.end) for a in out}
     for x in extra:
         if (x.start, x.end) in spans:

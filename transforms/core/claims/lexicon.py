@@ -133,6 +133,9 @@ class PhraseIndex:
                 if k + n > stop:
                     continue
                 ok = all(toks[k + j][2] == ph[j] for j in range(1, n - 1)) if n > 2 else True
+                # the words of a phrase are separated by spaces only: "said.\n\nIn a panel" holds no "said in"
+                ok = ok and all(not folded[toks[k + j][1]:toks[k + j + 1][0]].strip(" \t\u00a0\u200c")
+                                for j in range(n - 1))
                 if n > 1:
                     last = toks[k + n - 1][2]
                     ok = ok and (last == ph[-1] or (self.prefix_ok and last.startswith(ph[-1])))
@@ -183,6 +186,9 @@ class LangLexicon:
     hearsay_cues: frozenset[str] = frozenset()       # "X is said to ...": X is the topic, not the source
     claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
+    claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
+    determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
+    statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
@@ -251,7 +257,7 @@ _SECTION_KEYS = {
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
-                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "question_words", "noun_cues",
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives"},
     "quotes": {"pairs"},
 }
@@ -383,6 +389,9 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
         claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
+        claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
+        determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
+        statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),

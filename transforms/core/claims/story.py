@@ -110,7 +110,9 @@ def same_assertion(a: SaidParts, b: SaidParts) -> bool:
     # a claimant known by its kind only ("officials", "he") needs more shared content
     weak = not (claimant_identities(a.claimant)[1] or claimant_identities(b.claimant)[1])
     shared = a.items & b.items
-    if len(shared) < (2 if weak else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
+    # ... unless they share a figure: a number is as specific as it is for two quotes with no speaker
+    figure = any(not i.startswith(("place:", "person:", "org:", "equipment:")) for i in shared)
+    if len(shared) < (2 if weak and not figure else 1) or _jaccard(a.items, b.items) < MIN_CONTENT_JACCARD:
         return False
     if a.lang and a.lang == b.lang and _jaccard(a.words, b.words) < MIN_WORD_JACCARD:
         return False

@@ -1,0 +1,270 @@
+"""Issue 16, attribution precision: claimants that are sources, quotes that find their speaker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from transforms.core.claims import ClaimKnowledge, extract_claims
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def kb() -> ClaimKnowledge:
+    return ClaimKnowledge.load(ROOT / "configs")
+
+
+def _said(text: str, kb: ClaimKnowledge, lang: str = "en") -> list[tuple[str, str | None, str | None, str]]:
+    out = []
+    for c in extract_claims("a", text, lang, kb):
+        if c.kind in ("reported", "quote"):
+            assert text[c.statement_start:c.statement_end] == c.statement
+            if c.claimant is not None:
+                assert text[c.claimant_start:c.claimant_end] == c.claimant
+            out.append((c.kind, c.claimant, c.cue, c.statement))
+    return out
+
+
+def test_a_cue_phrase_never_spans_a_sentence_end(kb):
+    # "said.\n\nIn a panel" once read as the cue "said in", and the quote lost its speaker
+    text = "\u201cIt\u2019s magic when they are on stage together,\u201d Ms. Moore said.\n\nIn a panel."
+    assert _said(text, kb) == [("quote", "Ms. Moore", "said",
+                                "\u201cIt\u2019s magic when they are on stage together,\u201d")]
+
+
+def test_a_document_object_only_when_it_heads_the_phrase(kb):
+    assert _said("Mukasey said the email scandal is bad for her.", kb) == [
+        ("reported", "Mukasey", "said", "the email scandal is bad for her")]
+    assert _said("Maduro wrote a letter to Xi requesting radars.", kb) == []
+
+
+def test_possessive_and_poll_claimants(kb):
+    assert _said("Her advisers said they were happy with it.", kb)[0][1] == "Her advisers"
+    assert _said("About 9 percent said they had no preference.", kb)[0][1] == "About 9 percent"
+    # a number that is no share of respondents still makes a clause
+    assert all(c[1] != "About" for c in _said(
+        "About 10,000 visas are awarded, to citizens who make up 80 percent of the investors and see "
+        "the program as an easier way to gain citizenship.", kb))
+
+
+def test_a_clause_is_no_claimant(kb):
+    said = _said("In Mrs. Clinton's favor, all the experts I interviewed said her proposals were more detailed, "
+                 "transparent and consistent than Mr. Trump's.", kb)
+    assert [c[1] for c in said] == ["all the experts I interviewed"]
+    # a participle's source is the subject that opens the clause
+    said = _said("Donald Trump unleashed a series of tweets criticizing Alicia Machado, the former winner.", kb)
+    assert said == [("reported", "Donald Trump", "criticizing", "Alicia Machado, the former winner")]
+    # ", said he cannot comment": a pronoun and its verb are the statement, not a name after the cue
+    said = _said("The state\u2019s campaign chairman, Phil Lovas, said he cannot comment on the letter.", kb)
+    assert all(c[1] != "he cannot comment" for c in said)
+
+
+def test_quote_after_a_cue_in_its_sentence(kb):
+    text = "He says, \u201cWorking that microphone was a lot more difficult than working Crooked Hillary.\u201d"
+    assert _said(text, kb) == [("quote", "He", "says", text[9:])]
+    text = '"My hope," he said, "is that maybe as ex-president I can have a little more influence."'
+    # ("My hope" is too short to stand as a quote of its own)
+    assert _said(text, kb) == [("quote", "he", "said", text[20:])]
+    text = ("When Clinton noted that Trump has not paid federal income taxes \u2015 as was true for a few years "
+            "\u2015 Trump boasted, \u201cThat makes me smart.\u201d")
+    assert ("quote", "Trump", "boasted", "\u201cThat makes me smart.\u201d") in _said(text, kb)
+
+
+def test_quote_after_a_speaker_line_and_after_an_apposition(kb):
+    text = ("Caddell continued:\n\n\"The health issue overall is very much a partisan issue, but not here.\"")
+    assert [(c[0], c[1], c[2]) for c in _said(text, kb)] == [("quote", "Caddell", "continued")]
+    text = ("\u201cThis is in their heads,\u201d said Caddell, speaking of Clinton\u2019s health issue, in an "
+            "interview with a radio host. \u201cIt is one of the things worrying them, and that can be deadly.\u201d")
+    assert [(c[0], c[1]) for c in _said(text, kb)] == [("quote", "Caddell"), ("quote", "Caddell")]
+
+
+def test_a_medium_is_no_part_of_the_claimant(kb):
+    said = _said("Les aides atteindront \u00ab environ 20 milliards d'euros cette ann\u00e9e \u00bb, a indiqu\u00e9 le "
+                 "gouvernement dans un communiqu\u00e9.", kb, "fr")
+    assert [c[1] for c in said] == ["le gouvernement"]
+
+
+def test_a_reported_statement_ends_where_the_narrator_goes_on(kb):
+    said = _said("Trump also claimed Clinton had helped Machado get U.S. citizenship, but offered no proof.", kb)
+    assert said == [("reported", "Trump", "claimed", "Clinton had helped Machado get U.S. citizenship")]
+    said = _said("The official said the FBI had secured the cooperation of Bryan Pagliano, who worked on the "
+                 "campaign.", kb)
+    assert said[0][3] == "the FBI had secured the cooperation of Bryan Pagliano"
+    # inside quote marks the words are the speaker's
+    said = _said("He said the deal was a \u201cgood plan, but late\u201d for everyone involved in the long talks.", kb)
+    assert said[0][3].endswith("in the long talks")
+
+
+def test_a_participle_after_the_speaker_is_a_second_claim(kb):
+    text = ('"We have come a long way in the last nine months," he said, noting that at one point in the '
+            'campaign he had trailed Clinton by 50 points.')
+    said = _said(text, kb)
+    assert ("reported", "he", "noting", "at one point in the campaign he had trailed Clinton by 50 points") in said
+    # a name after the cue never opens with a preposition: "says despite being ..." is the statement
+    said = _said("One Republican hopeful, Carly Fiorina, says despite being a Stanford alumna, she plans to root "
+                 "for Iowa.", kb)
+    assert all(c[1] is None or not c[1].startswith("despite") for c in said)
+
+
+def test_subjects_past_an_apposition_a_parenthesis_or_a_subordinator(kb):
+    said = _said("RoseAnn DeMoro, executive director of National Nurses United, a union that has endorsed Mr. "
+                 "Sanders, also said her group planned to take part in demonstrations.", kb)
+    assert said == [("reported", "RoseAnn DeMoro", "said", "her group planned to take part in demonstrations")]
+    said = _said("Sen. Johnny Isakson (R-Ga.), one of the few co-authors still on Capitol Hill, said he remembers "
+                 "celebrating with Chris Dodd.", kb)
+    assert said[0][1] == "Sen. Johnny Isakson"
+    said = _said("As President Obama announces that he is ready for the fight against legal guns, he is set to "
+                 "release a series of orders.", kb)
+    assert said == [("reported", "President Obama", "announces", "he is ready for the fight against legal guns")]
+
+
+def test_a_noun_marker_before_a_comma_makes_no_noun_of_the_cue(kb):
+    said = _said("Friends were shocked by the news, according to the website.", kb)
+    assert said == [("reported", "the website", "according to", "Friends were shocked by the news")]
+
+
+def test_a_speech_verb_with_only_an_adjunct_reports_nothing(kb):
+    assert _said("Noam Neusner wrote in a column this month in the Forward, a Jewish newspaper.", kb) == []
+    assert _said("Lerer reported from Los Angeles.", kb) == []
+    # ... but "said on Tuesday that S" and "called on X to S" do
+    assert _said("Mr. Obama said on Tuesday that the economy was growing fast.", kb)[0][3] == \
+        "the economy was growing fast"
+    assert _said("Palmieri called on Trump to stop attacking Machado and apologize.", kb)[0][1] == "Palmieri"
+
+
+def test_a_relative_word_opens_no_claimant_and_a_closed_quote_hides_no_that(kb):
+    said = _said("Abby Martin had denounced the annexation in a diatribe, which RT pointed to as an example of "
+                 "its openness to other viewpoints.", kb)
+    assert ("RT", "pointed to") in [(c[1], c[2]) for c in said]
+    said = _said("Johnson tells MSNBC\u2019s \u201cMorning Joe\u201d on Friday that the attack remains under "
+                 "investigation.", kb)
+    assert said == [("reported", "Johnson", "tells", "the attack remains under investigation")]
+
+
+def test_an_addressee_alone_is_no_claim(kb):
+    assert _said("Ms. Wahl told the RT America audience.", kb) == []
+    assert _said("Ms. Wahl told the audience that she was leaving the network for good.", kb)[0][3] == \
+        "she was leaving the network for good"
+
+
+def test_the_claim_after_an_addressee_opens_with_its_subject(kb):
+    said = _said("Ms. Wahl told the audience she was leaving the network for good.", kb)
+    assert said == [("reported", "Ms. Wahl", "told the", "she was leaving the network for good")]
+    # never past a comma or into a quotation
+    said = _said("The ad uses footage of Hillary Clinton asking, \u201cWhy aren\u2019t I 50 points ahead, you might "
+                 "ask?\u201d", kb)
+    assert [c[0] for c in said] == ["quote"]
+
+
+def test_a_clause_after_a_post_cue_is_no_claimant(kb):
+    said = _said("Joe Bateman, who traveled from Illinois to help the campaign, says there\u2019s a long road ahead "
+                 "for the senator.", kb)
+    assert all(not (c[1] or "").startswith("there") for c in said)
+    said = _said("But in 1992, California flipped from Republican to Democratic, as Mexican-American voters "
+                 "responded to efforts to crack down on immigrants.", kb)
+    assert all(not (c[1] or "").startswith("as ") for c in said)
+
+
+def test_poll_shares_are_sources(kb):
+    said = _said("About four out of 10 voters said life for the next generation would be worse than today.", kb)
+    assert said[0][1] == "About four out of 10 voters"
+    said = _said("About three in 10 said they prefer a more liberal agenda.", kb)
+    assert said[0][1] == "About three in 10"
+
+
+def test_two_apostrophe_quotes_before_a_post_cue(kb):
+    said = _said("They ''actually had chemistry,''  said Benjamin J. Rhodes, the deputy adviser.", kb)
+    assert said == [("quote", "Benjamin J. Rhodes", "said", "''actually had chemistry,''")]
+
+
+def test_the_subject_after_an_opening_adverbial_and_before_its_apposition(kb):
+    said = _said("In his response, Steve Coll, the dean of the journalism school, said on Tuesday that he had "
+                 "examined the allegations.", kb)
+    assert said == [("reported", "Steve Coll", "said on", "he had examined the allegations")]
+
+
+def test_partitive_and_labelled_subjects(kb):
+    said = _said("Until the announcement, most of them said they had loved working for Carrier.", kb)
+    assert said[0][1] == "most of them"
+    said = _said("Voter participation: Sanders, whose coalition includes young people, said closed primaries "
+                 "deny many independents the right to vote.", kb)
+    assert said[0][1] == "Sanders"
+
+
+def test_a_double_hyphen_apposition(kb):
+    said = _said("The Supreme Court justice -- who has been involved in a scuffle with the nominee over the past "
+                 "few days -- said she regretted her remarks.", kb)
+    assert said == [("reported", "The Supreme Court justice", "said", "she regretted her remarks")]
+
+
+def test_citing_is_a_participle_whose_object_is_cited(kb):
+    said = _said("\u201cIt is unreasonable,\u201d he said, citing the platform on income inequality and more.", kb)
+    assert ("reported", "he", "citing", "the platform on income inequality and more") in said
+    said = _said("The Journal, citing internal documents, reported that the campaign was in trouble.", kb)
+    assert said == [("reported", "The Journal", "reported", "the campaign was in trouble")]
+
+
+def test_a_headline_in_title_case_keeps_its_capitalised_cue(kb):
+    said = _said("Trump Says He\u2019s Unlikely To Have A Good Relationship With David Cameron.", kb)
+    assert said == [("reported", "Trump", "Says", "He\u2019s Unlikely To Have A Good Relationship With David Cameron")]
+    # in running text a capitalised cue word is a name
+    assert _said("He met The Reports editor on Monday at the office.", kb) == []
+
+
+def test_the_that_of_a_plain_cue_comes_within_a_few_words(kb):
+    # the "that" belongs to "argues", not to "says"
+    said = _said("Clinton says she respects Sanders\u2019 \u201cpassion and commitment\u201d but argues that he "
+                 "is wrong.", kb)
+    assert said[0][1:] == ("Clinton", "says", "she respects Sanders\u2019 \u201cpassion and commitment\u201d")
+    # ... unless a participle carries it on
+    said = _said("The Washington Post cited US government documents indicating that Maduro has requested radar "
+                 "systems.", kb)
+    assert said[0][1:] == ("The Washington Post", "cited", "Maduro has requested radar systems")
+
+
+def test_a_clause_between_the_comma_and_a_post_cue_is_no_subject(kb):
+    said = _said("Republican Gov. Mary Fallin, who opposes abortion, vetoed the bill because she said it was "
+                 "unconstitutional.", kb)
+    assert said == [("reported", "she", "said", "it was unconstitutional")]
+
+
+def test_a_name_and_its_apposition_before_a_post_cue_are_the_claimant(kb):
+    said = _said("Marlon Marshall, Clinton's director of state campaigns, said the campaign is taking nothing for "
+                 "granted.", kb)
+    assert said == [("reported", "Marlon Marshall", "said", "the campaign is taking nothing for granted")]
+    said = _said("In Iowa, the race is very tight and close, said the pollster Ann Selzer.", kb)
+    assert said[0][1] == "the pollster Ann Selzer"
+
+
+def test_a_time_word_is_no_claimant(kb):
+    text = ("''We don't believe troops are the answer to the problem,'' Benjamin J. Rhodes, the deputy national "
+            "security adviser, said Sunday.")
+    assert [(c[0], c[1]) for c in _said(text, kb)] == [("quote", "Benjamin J. Rhodes")]
+    said = _said("Clinton on Sunday said the campaign was going well in every state.", kb)
+    assert said[0][1] == "Clinton"
+
+
+def test_an_opening_adverbial_is_no_statement(kb):
+    said = _said("In the Horgos free-trade zone, Chinese traders also say business is poor.", kb)
+    assert said == [("reported", "Chinese traders", "say", "business is poor")]
+    said = _said("Later in the day, the FBI said it would cooperate.", kb)
+    assert said == [("reported", "the FBI", "said", "it would cooperate")]
+    said = _said('In a speech last July, he said:\n\n"We are going to win this election in every state."', kb)
+    assert [(c[0], c[1]) for c in said] == [("quote", "he")]
+
+
+def test_said_of_names_the_topic_not_the_speaker(kb):
+    said = _said("\u201cThey have a global strategy,\u201d he said of the terrorist group, adding the U.S. must be "
+                 "equally global.", kb)
+    assert said == [("quote", "he", "said of", "\u201cThey have a global strategy,\u201d"),
+                    ("reported", "he", "adding", "the U.S. must be equally global")]
+    said = _said("''It is fiscally responsible,'' Leonard E. Burman, director of the center, said of Mrs. "
+                 "Clinton's plan.", kb)
+    assert [(c[0], c[1]) for c in said] == [("quote", "Leonard E. Burman")]
+
+
+def test_an_addressee_after_a_quote_is_no_statement(kb):
+    text = ("''There is a risk that policy could shift demand across borders,'' she told an audience of academics "
+            "and policy makers at the Forum.")
+    assert [(c[0], c[1], c[2]) for c in _said(text, kb)] == [("quote", "she", "told")]
