@@ -75,6 +75,13 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     txt = bench.write_text_corpus(base, 4, work / "txt-4", "txt")
     assert len(list(txt.rglob("*.txt"))) == 4
     assert [i for i, _, _ in bench.iter_corpus(jsonl)] == list(range(7))
+    # History batches: distinct documents (no 4-word shingle of a base text survives), one day per batch.
+    hist = bench.write_history_batches(base, 2, 4, work / "history")
+    recs = [json.loads(line) for f in hist for line in f.read_text().splitlines()]
+    assert len(recs) == 8 and len({r["text"] for r in recs}) == 8
+    assert [r["published"][:10] for r in recs] == ["2025-03-01"] * 4 + ["2025-03-02"] * 4
+    shingles = lambda t: {tuple(t.split()[k:k + 4]) for k in range(len(t.split()) - 3)}  # noqa: E731
+    assert not shingles(recs[0]["text"]) & shingles(base[0]["text"])
 
     skipped = bench.Measured("claimwire 2 workers (c)", "jsonl", 50000, 0.0, 0.0, -1, "skipped: predicted")
     md = bench.write_report(tmp_path, [measured, skipped], {"bare": quality}, [],

@@ -41,7 +41,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Callable, Any, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "extraction"
@@ -371,6 +371,60 @@ def run_pipeline(corpus: Path, variant: str, docs: int, work: Path, workers: int
     return Measured(name, variant, docs, wall, rss, rc, note), out, shares
 
 
+def distinct_text(text: str, rng: random.Random, word: str) -> str:
+    """A distinct document from a real one: every 4th word replaced, so no 4-word shingle survives
+    (MinHash sees a new text) while names and terms stay (stories still form)."""
+    words = text.split(" ")
+    for k in range(rng.randrange(4), len(words), 4):
+        words[k] = f"{word}{k}"
+    return " ".join(words)
+
+
+def write_history_batches(base: Sequence[dict[str, str]], batches: int, size: int, dest: Path,
+                          seed: int = SEED) -> list[Path]:
+    """``batches`` JSON-lines files of ``size`` distinct documents, batch b dated day0 + b days."""
+    dest.mkdir(parents=True, exist_ok=True)
+    files = []
+    for b in range(batches):
+        path = dest / f"batch-{b:02d}.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            for i in range(size):
+                n = b * size + i
+                doc = base[n % len(base)]
+                rng = random.Random(f"{seed}:h:{n}")
+                text = distinct_text(doc["text"], rng, nonce(seed, n))
+                out.write(json.dumps({"id": f"h{n:07d}", "url": f"{doc['url'].rstrip('/')}/hist-{n:07d}",
+                                      "title": doc["title"], "text": text,
+                                      "published": f"2025-03-{1 + b:02d}T{i % 24:02d}:00:00Z"},
+                                     ensure_ascii=False) + "\n")
+        files.append(path)
+    return files
+
+
+def run_history(base: Sequence[dict[str, str]], batches: int, size: int, work: Path,
+                say: Callable[[str], None]) -> list[Measured]:
+    """The history penalty: every batch replayed into one output, then the last one into an empty one."""
+    files = write_history_batches(base, batches, size, work / f"history-{batches}x{size}")
+    out = work / "out-history"
+    shutil.rmtree(out, ignore_errors=True)
+    rows = []
+    for b, path in enumerate(files):
+        wall, rss, rc = measure([PY, "-m", "pipelines", "replay", str(path), "--output", str(out), "--quiet"],
+                                log=work / f"history-{b}.log")
+        rows.append(Measured(f"history run {b + 1} of {batches}", "jsonl", size, wall, rss, rc,
+                             f"{b * size} documents of history before it"))
+        say(f"{rows[-1].measurement}: {wall:.1f}s, peak {rss:.0f} MiB")
+    fresh = work / "out-history-fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    wall, rss, rc = measure([PY, "-m", "pipelines", "replay", str(files[-1]), "--output", str(fresh), "--quiet"],
+                            log=work / "history-fresh.log")
+    rows.append(Measured("history, last batch into an empty output", "jsonl", size, wall, rss, rc, ""))
+    say(f"{rows[-1].measurement}: {wall:.1f}s, peak {rss:.0f} MiB")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(fresh, ignore_errors=True)
+    return rows
+
+
 def run_peer(corpus: Path, variant: str, docs: int, work: Path, pages: Sequence[Page]) -> tuple[Measured, dict]:
     res = work / f"peer-{corpus.name}.json"
     urls = work / "peer-urls.json"
@@ -433,7 +487,7 @@ STAGE_OF = {
     "extract": "extract", "core/extract": "extract", "core/isolate": "extract", "core/textclean": "extract",
     "core/articles": "extract", "core/dates": "extract",
     "language": "language", "core/language": "language",
-    "dedup": "dedup", "core/dedup": "dedup", "core/dedup_index": "dedup",
+    "dedup": "dedup", "core/dedup": "dedup", "core/index": "dedup", "index": "dedup",
     "stories": "stories", "core/stories": "stories", "core/storyrows": "stories",
     "claims": "claims", "core/claims": "claims", "core/entities": "claims",
     "sink": "write", "core/sink": "write", "core/schemas": "write",
@@ -596,6 +650,13 @@ def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]
             v = peer.extra.get("loop_s", 0) / (bare.extra.get("extract_s") or 1)
             out.append((f"newspaper4k extraction time / bare trafilatura extraction time, html {html_size}",
                         _fmt(v), "(reference)", ""))
+    hist = [r for r in rows if r.measurement.startswith("history run") and r.rc == 0]
+    fresh = next((r for r in rows if r.measurement.startswith("history, last batch") and r.rc == 0), None)
+    if hist and fresh and len(hist) > 1:
+        last = hist[-1]
+        for what, v in (("time", last.wall_s / fresh.wall_s), ("peak RSS", last.peak_rss_mb / fresh.peak_rss_mb)):
+            out.append((f"history penalty, {what}: run {len(hist)} (after {(len(hist) - 1) * last.docs} docs) / "
+                        f"same batch into an empty output", _fmt(v), "<= 1.2", "met" if v <= 1.2 else "missed"))
     for variant in ("jsonl",):
         one5 = [r for r in rows if r.variant == variant and r.measurement.startswith("claimwire") and r.rc == 0]
         by = {}
@@ -723,6 +784,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=None,
                     help="seconds for the whole run (default 1680, --quick 170): a scaling size predicted "
                          "not to fit is skipped and marked so in the table")
+    ap.add_argument("--history", default=None, metavar="BATCHESxSIZE",
+                    help="history penalty: BATCHES daily batches of SIZE distinct documents into one output "
+                         "(default 12x1000, --quick 3x200; 0 skips)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--no-fetch", action="store_true")
     ap.add_argument("--no-profile", action="store_true", help="skip the sampled-profile runs (not measured anyway)")
@@ -819,6 +883,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 profile(corpus, "txt", txt_size)
         if not args.no_fetch:
             add(run_noop_fetch(work, pages))
+        history = args.history or ("3x200" if quick else "12x1000")
+        if history != "0" and base:
+            n_batches, batch_size = (int(x) for x in history.lower().split("x"))
+            rows.extend(run_history(base, n_batches, batch_size, work, say))
         rate = 0.0  # pipeline docs/s of the last scaling run, to predict the next one
         for size in scale_sizes:
             if not base:

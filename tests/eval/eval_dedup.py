@@ -91,6 +91,53 @@ def eval_synd() -> None:
 
 
 
+def eval_split(dataset: str, runs: int) -> None:
+    """The whole pipeline (CLI replays): ``runs`` consecutive runs into one output against one run.
+
+    Prints story B-cubed of the split result against the one-run result, the dup_of links that
+    differ, and each result's B-cubed against the gold clusters. ``dataset``: ecb or xling.
+    """
+    import tempfile
+
+    from pipelines.cli import main as cli
+    from pipelines.delta import read_dataset
+    name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
+    docs, gold = [], {}
+    for i, r in enumerate(rows):
+        url = r.get("url") or f"https://ecb.example/{r['doc']}"
+        docs.append({"url": url, "title": r.get("title", ""), "text": r["text"], **({"lang": r["lang"]} if r.get("lang") else {})})
+        gold[url] = r["cluster"]
+    import random
+    random.Random(0).shuffle(docs)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        files = []
+        per = -(-len(docs) // runs)
+        for k in range(runs):
+            f = tmp_path / f"part{k:02d}.jsonl"
+            f.write_text("".join(json.dumps(d) + "\n" for d in docs[k * per:(k + 1) * per]), encoding="utf-8")
+            files.append(str(f))
+        for f in files:
+            assert cli(["replay", f, "--output", str(tmp_path / "split"), "--quiet"]) == 0
+        assert cli(["replay", *files, "--output", str(tmp_path / "whole"), "--quiet"]) == 0
+
+        def result(out):
+            got = read_dataset(out, "articles", ["article_id", "url", "dup_of", "story_id"]).to_pylist()
+            ids = {g["article_id"]: g["url"] for g in got}
+            return ({g["url"]: g["story_id"] for g in got},
+                    {g["url"]: ids.get(g["dup_of"]) if g["dup_of"] else None for g in got})
+        split_s, split_d = result(tmp_path / "split")
+        whole_s, whole_d = result(tmp_path / "whole")
+    p, r, f = bcubed(split_s, whole_s)
+    differ = sum(1 for u in whole_d if split_d.get(u) != whole_d[u])
+    print(f"{dataset} dev, {runs} runs vs 1 run (pipeline): docs={len(whole_s)} split-vs-whole B3 P={p:.3f} R={r:.3f} "
+          f"F1={f:.3f}; dup_of links differing: {differ} of {sum(1 for d in whole_d.values() if d)}")
+    for label, sids in (("1 run", whole_s), (f"{runs} runs", split_s)):
+        gp, gr, gf = bcubed(sids, {u: gold[u] for u in sids})
+        print(f"  {label} vs gold: B3 P={gp:.3f} R={gr:.3f} F1={gf:.3f} clusters={len(set(sids.values()))}")
+
+
 def eval_seeds() -> None:
     import re
     from datetime import datetime, timezone
@@ -194,6 +241,8 @@ def beam_cost_one(n: int) -> None:
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what == "split":
+        eval_split(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
         eval_ecb()
     if what in ("synd", "all"):
