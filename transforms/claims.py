@@ -110,7 +110,7 @@ class SummariseStories(beam.PTransform):
         prior_metas = (window | "PriorMembersTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
                        | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
         prior_claims = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
-                        | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days)
+                        | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days, run_day)
                         | "PriorClaimsTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
                         | "PriorClaims" >> beam.Map(lambda r: (r["story_id"], claim_from_row(r, r.get("lang")))))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}

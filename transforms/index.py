@@ -97,13 +97,15 @@ class _FilteredReadFn(beam.DoFn):
 
 
 class _WindowReadFn(beam.DoFn):
-    def __init__(self, window_days: int):
+    def __init__(self, window_days: int, run_day: str):
         self._window_days = window_days
+        self._run_day = run_day
 
     def process(self, entry, run_days: list):
         if getattr(self, "_src", None) is not run_days:
             self._src = run_days
-            self._days = window_of(run_days, self._window_days)
+            # The run's own day too: undated articles of earlier runs are placed by theirs.
+            self._days = window_of([*run_days, *([self._run_day] if self._run_day else [])], self._window_days)
         url, day = entry
         if day not in self._days:
             return
@@ -146,15 +148,17 @@ class ReadByArticle(_Filtered):
 
 
 class ReadWindow(beam.PTransform):
-    """This run's days in (ISO dates), every row of the index days within ``window_days`` of them out."""
+    """This run's days in (ISO dates), every row of the index days within ``window_days`` of them,
+    or of ``run_day`` (the day undated articles are placed by), out."""
 
-    def __init__(self, files: FileList, window_days: int):
+    def __init__(self, files: FileList, window_days: int, run_day: str = ""):
         super().__init__()
         self._files = files
         self._window_days = window_days
+        self._run_day = run_day
 
     def expand(self, run_days):
         p = run_days.pipeline
         distinct = run_days | "DistinctDays" >> beam.Distinct()
         return (_files(p, "Files", self._files)
-                | "Read" >> beam.ParDo(_WindowReadFn(self._window_days), AsList(distinct)))
+                | "Read" >> beam.ParDo(_WindowReadFn(self._window_days, self._run_day), AsList(distinct)))

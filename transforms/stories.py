@@ -209,7 +209,7 @@ class ClusterStories(beam.PTransform):
         canonical = articles | "Canonicals" >> beam.Filter(lambda a: not a.dup_of)
         copies = articles | "Copies" >> beam.Filter(lambda a: bool(a.dup_of))
         window = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
-                  | "ReadWindow" >> ReadWindow(index.of("index_members"), cfg.window_days))
+                  | "ReadWindow" >> ReadWindow(index.of("index_members"), cfg.window_days, run_day))
         prior_profiles = (window | "WindowProfiled" >> beam.Filter(lambda r: bool(r["profiled"] and r["story_id"]))
                           | "WindowProfiles" >> beam.Map(profile_of))
 
