@@ -59,14 +59,7 @@ def test_fold_duplicates_matches_the_pure_core_and_reports_duplicate_ids():
 
 
 def test_cluster_stories_puts_the_seeds_in_one_story_and_copies_in_their_canonicals_story():
-    import re
-    articles = []
-    for f, lang in zip(sorted((ROOT / "seeds").glob("*.txt")), ["en", "en", "en", "vi", "fa"]):
-        text = f.read_text(encoding="utf-8")
-        m = re.match(r" date (\d{4}-\d{2}-\d{2})[^\n]*\n", text)
-        pub = datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC) if m else None
-        articles.append(Article(f.stem, str(f), f.absolute().as_uri(), "", "", text[m.end():] if m else text,
-                                lang=lang, published_at=pub))
+    articles = _seed_articles()
     copy = articles[0].replace(article_id="copy", url="https://other.example/x", text=articles[0].text + "\nShare.")
     with TestPipeline(runner="FnApiRunner") as p:
         folded = p | beam.Create(articles + [copy]) | FoldDuplicates(DCFG)
