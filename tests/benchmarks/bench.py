@@ -374,10 +374,10 @@ def run_pipeline(corpus: Path, variant: str, docs: int, work: Path, workers: int
 def distinct_text(text: str, rng: random.Random, word: str) -> str:
     """A distinct document from a real one: every 4th word replaced, so no 4-word shingle survives
     (MinHash sees a new text) while names and terms stay (stories still form)."""
-    words = text.split(" ")
-    for k in range(rng.randrange(4), len(words), 4):
-        words[k] = f"{word}{k}"
-    return " ".join(words)
+    parts = re.split(r"(\s+)", text)          # words at even places, the whitespace kept between them
+    for k in range(2 * rng.randrange(4), len(parts), 8):
+        parts[k] = f"{word}{k}"
+    return "".join(parts)
 
 
 def write_history_batches(base: Sequence[dict[str, str]], batches: int, size: int, dest: Path,
