@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from output_data import story_grouping, table_digest as digest
+from output_data import table_digest as digest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,19 +97,3 @@ def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, refer
     assert not any(attempts.iterdir())
 
 
-def test_a_replay_split_in_two_with_one_state_groups_like_one_run(tmp_path, seeds_dir):
-    first, second = tmp_path / "a", tmp_path / "b"
-    first.mkdir()
-    second.mkdir()
-    for i, f in enumerate(sorted(seeds_dir.iterdir())):
-        shutil.copy(f, (first if i % 2 == 0 else second) / f.name)
-        shutil.copy(f, tmp_path / f.name)
-    whole, split = tmp_path / "whole", tmp_path / "split"
-    assert cli("replay", *sorted(str(p) for p in tmp_path.glob("*.txt")), "--output", str(whole),
-               "--quiet").returncode == 0
-    for part in (first, second):
-        r = cli("replay", str(part), "--output", str(split), "--quiet")
-        assert r.returncode == 0, r.stderr
-    one, two = story_grouping(whole), story_grouping(split)
-    assert one == two
-    assert one[2] == [(5, 5, ("en", "fa", "vi"))]     # one story, complete after the second run

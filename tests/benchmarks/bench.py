@@ -641,7 +641,7 @@ def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]
                         "met" if v <= 1.3 else "missed"))
         if one and two:
             v = one.wall_s / two.wall_s
-            out.append((f"2-worker speed-up, html {html_size}", _fmt(v), ">= 1.6", "met" if v >= 1.6 else "missed"))
+            out.append((f"2-worker speed-up, html {html_size}", _fmt(v), ">= 1.8", "met" if v >= 1.8 else "missed"))
         if peer and one:
             v = peer.wall_s / one.wall_s
             out.append((f"newspaper4k time / pipeline 1-worker time, html {html_size}", _fmt(v),
