@@ -105,13 +105,16 @@ class SummariseStories(beam.PTransform):
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
         keyed = claims | "KeyClaims" >> beam.Map(lambda pair: (pair[0].story_id, pair[1]))
         # Only the stories this run touches are regrouped; the rest of the published rows stand.
-        touched = beam.pvalue.AsDict(metas | "TouchedStories" >> beam.Map(lambda kv: (kv[0], True))
-                                     | "DistinctTouched" >> beam.Distinct())
+        story_ids = metas | "TouchedStories" >> beam.Map(lambda kv: kv[0])
+        touched = beam.pvalue.AsDict(story_ids | "DistinctTouched" >> beam.Distinct()
+                                     | "AsTouched" >> beam.Map(lambda sid: (sid, True)))
         prior_metas = (window | "PriorMembersTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
                        | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
-        prior_claims = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
-                        | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days, run_day)
-                        | "PriorClaimsTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
+        # The window's claims, filtered by story id in Arrow: only the touched stories' become rows.
+        run_days = articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
+        prior_claims = ((run_days, story_ids)
+                        | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
+                                                           run_day, column="story_id")
                         | "PriorClaims" >> beam.Map(lambda r: (r["story_id"], claim_from_row(r, r.get("lang")))))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())

@@ -97,19 +97,34 @@ class _FilteredReadFn(beam.DoFn):
 
 
 class _WindowReadFn(beam.DoFn):
-    def __init__(self, window_days: int, run_day: str):
+    """Rows of the index files whose day is within the window; with ``column``, only the rows whose
+    value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
+
+    def __init__(self, window_days: int, run_day: str, column: str | None = None,
+                 columns: list[str] | None = None):
         self._window_days = window_days
         self._run_day = run_day
+        self._column = column
+        self._columns = columns
 
-    def process(self, entry, run_days: list):
+    def process(self, entry, run_days: list, wanted: list | None = None):
+        import pyarrow as pa
+        import pyarrow.compute as pc
         if getattr(self, "_src", None) is not run_days:
             self._src = run_days
             # The run's own day too: undated articles of earlier runs are placed by theirs.
             self._days = window_of([*run_days, *([self._run_day] if self._run_day else [])], self._window_days)
+        if self._column is not None and getattr(self, "_wsrc", None) is not wanted:
+            self._wsrc = wanted
+            self._wanted = pa.array(sorted(set(wanted))) if wanted else None
         url, day = entry
-        if day not in self._days:
+        if day not in self._days or (self._column is not None and self._wanted is None):
             return
-        for row in _read_table(url, None).to_pylist():
+        table = _read_table(url, self._columns)
+        if self._column is not None:
+            table = table.filter(pc.is_in(table[self._column],
+                                          value_set=self._wanted.cast(table[self._column].type)))
+        for row in table.to_pylist():
             row["day"] = day
             yield row
 
@@ -149,16 +164,26 @@ class ReadByArticle(_Filtered):
 
 class ReadWindow(beam.PTransform):
     """This run's days in (ISO dates), every row of the index days within ``window_days`` of them,
-    or of ``run_day`` (the day undated articles are placed by), out."""
+    or of ``run_day`` (the day undated articles are placed by), out.
 
-    def __init__(self, files: FileList, window_days: int, run_day: str = ""):
+    With ``column``, the input is ``(run_days, wanted)`` and only rows whose ``column`` is one of
+    ``wanted`` come out: the window is read, but only what this run touches becomes rows.
+    """
+
+    def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
+                 columns: list[str] | None = None):
         super().__init__()
         self._files = files
         self._window_days = window_days
         self._run_day = run_day
+        self._column = column
+        self._columns = columns
 
-    def expand(self, run_days):
+    def expand(self, inputs):
+        run_days, wanted = inputs if self._column is not None else (inputs, None)
         p = run_days.pipeline
-        distinct = run_days | "DistinctDays" >> beam.Distinct()
-        return (_files(p, "Files", self._files)
-                | "Read" >> beam.ParDo(_WindowReadFn(self._window_days, self._run_day), AsList(distinct)))
+        sides = [AsList(run_days | "DistinctDays" >> beam.Distinct())]
+        if wanted is not None:
+            sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
+        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._columns)
+        return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)

@@ -28,6 +28,7 @@ clustering itself works on ids and small profiles only.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -86,11 +87,36 @@ class _TermsFn(beam.DoFn):
 
     def process(self, article: Article):
         try:
-            terms = sorted(term_counts(_doc_text(article), self._min_chars))
+            terms = tuple(sorted(term_counts(_doc_text(article), self._min_chars)))
         except Exception as exc:  # dead letter, as in _ProfileFn
             yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
             return
-        yield from terms
+        yield terms
+
+
+class _DocFreq(beam.CombineFn):
+    """Document frequencies: each input is one document's distinct features, the output one dict.
+
+    One element per document (not one per feature) goes through the runner; the counts are
+    merged per bundle and then once.
+    """
+
+    def create_accumulator(self) -> Counter:
+        return Counter()
+
+    def add_input(self, acc: Counter, features) -> Counter:
+        acc.update(features)
+        return acc
+
+    def merge_accumulators(self, accumulators) -> Counter:
+        it = iter(accumulators)
+        out = next(it)
+        for acc in it:
+            out.update(acc)
+        return out
+
+    def extract_output(self, acc: Counter) -> dict:
+        return dict(acc)
 
 
 class _SetStoryFn(beam.DoFn):
@@ -214,13 +240,13 @@ class ClusterStories(beam.PTransform):
                           | "WindowProfiles" >> beam.Map(profile_of))
 
         terms = canonical | "Terms" >> beam.ParDo(_TermsFn(cfg.min_term_chars)).with_outputs(_ERRORS, main=MAIN)
-        old_terms = prior_profiles | "PriorTerms" >> beam.FlatMap(lambda pr: [t for t, _ in pr.terms])
+        old_terms = prior_profiles | "PriorTerms" >> beam.Map(lambda pr: tuple(t for t, _ in pr.terms))
         term_df = ((terms[MAIN], old_terms) | "AllTerms" >> beam.Flatten()
-                   | "TermDf" >> beam.combiners.Count.PerElement())
+                   | "TermDf" >> beam.CombineGlobally(_DocFreq()))
         n_docs = (((canonical | "OnePerDoc" >> beam.Map(lambda _: 1)),
                    (prior_profiles | "OnePerPrior" >> beam.Map(lambda _: 1)))
                   | "Docs" >> beam.Flatten() | "CountDocs" >> beam.CombineGlobally(sum))
-        profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsDict(term_df),
+        profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsSingleton(term_df),
                                                        AsSingleton(n_docs)).with_outputs(_ERRORS, main=MAIN)
         profiles = profiled[MAIN]
         # An article may fail in both steps: the first failure (by its text) is its row.
@@ -232,11 +258,11 @@ class ClusterStories(beam.PTransform):
         every = (((profiles | "MarkNew" >> beam.Map(lambda pr: (pr, True))),
                   (prior_profiles | "MarkPrior" >> beam.Map(lambda pr: (pr, False))))
                  | "AllProfiles" >> beam.Flatten())
-        feature_df = (every | "Features" >> beam.FlatMap(lambda item: sorted(set(item[0].features())))
-                      | "FeatureDf" >> beam.combiners.Count.PerElement())
+        feature_df = (every | "Features" >> beam.Map(lambda item: set(item[0].features()))
+                      | "FeatureDf" >> beam.CombineGlobally(_DocFreq()))
         n_all = ((every | "OnePerProfile" >> beam.Map(lambda _: 1))
                  | "CountProfiles" >> beam.CombineGlobally(sum))
-        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsDict(feature_df), AsSingleton(n_all))
+        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsSingleton(n_all))
                  | "Blocks" >> beam.GroupByKey()
                  | "BlockPairs" >> beam.FlatMap(_block_pairs)
                  | "ByNode" >> beam.GroupByKey()
@@ -249,7 +275,7 @@ class ClusterStories(beam.PTransform):
         sids = ({"root": roots, "profiles": by_node} | "JoinComponents" >> beam.CoGroupByKey()
                 | "InComponent" >> beam.FlatMap(_in_component)
                 | "Components_" >> beam.GroupByKey()
-                | "Cluster" >> beam.FlatMap(_cluster_component, AsDict(feature_df), AsSingleton(n_all), cfg))
+                | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), AsSingleton(n_all), cfg))
         # A copy whose canonical is an earlier article takes that article's story.
         prior_canonicals = (copies | "CanonicalIds" >> beam.Map(lambda a: a.dup_of)
                             | "ReadCanonicals" >> ReadByArticle(index.of("index_members"))

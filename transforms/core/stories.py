@@ -317,28 +317,36 @@ def best_candidates(shared: Mapping[Any, float], cfg: StoryConfig) -> list[Any]:
 
 
 def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector], cfg: StoryConfig,
-                    df: Mapping[str, int]) -> list[tuple[int, int]]:
+                    df: Mapping[str, int], new: Sequence[bool] | None = None) -> list[tuple[int, int]]:
     """Pairs sharing a blocking key; at most ``max_candidates`` per profile.
 
     A profile's blocking keys are its ``block_keys`` heaviest features (rare
     names, entities, numbers, terms), and a key held by more than
     ``max_block_size`` profiles proposes nothing: work and memory stay
     O(n * block_keys * max_block_size) at worst, linear in n.
+
+    With ``new``, only pairs that involve a new profile are proposed: a new profile's
+    candidates are chosen among all, an earlier one's among the new ones only (two
+    earlier stories never merge, so a pair of earlier profiles could never count).
     """
     keys_of: list[list[str]] = []
     blocks: dict[str, list[int]] = {}
+    fresh: dict[str, list[int]] = {}
     for i, v in enumerate(vectors):
         heavy = heavy_keys(v, df, cfg)
         keys_of.append(heavy)
         for key in heavy:
             blocks.setdefault(key, []).append(i)
+            if new is not None and new[i]:
+                fresh.setdefault(key, []).append(i)
     pairs: set[tuple[int, int]] = set()
     for i, heavy in enumerate(keys_of):
         shared: dict[int, float] = defaultdict(float)
         vi = vectors[i].all
+        among = blocks if new is None or new[i] else fresh
         for key in heavy:
             wi = vi[key]
-            for j in blocks[key]:
+            for j in among.get(key, ()):
                 if j != i:
                     shared[j] += wi * vectors[j].all.get(key, 0.0)
         for j in best_candidates(shared, cfg):
@@ -380,10 +388,12 @@ def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
             fixed[root] = p.story_id
     # Sum of similarities between clusters, over candidate pairs only.
     link: dict[int, dict[int, float]] = {c: {} for c in members}
-    for i, j in candidate_pairs(profiles, vectors, cfg, df):
-        s = _similarity(profiles[i], vectors[i], profiles[j], vectors[j], cfg)
+    for i, j in candidate_pairs(profiles, vectors, cfg, df, [not p.story_id for p in profiles]):
         ci, cj = parent[i], parent[j]
-        if s <= 0 or ci == cj:
+        if ci == cj:
+            continue
+        s = _similarity(profiles[i], vectors[i], profiles[j], vectors[j], cfg)
+        if s <= 0:
             continue
         link[ci][cj] = link[ci].get(cj, 0.0) + s
         link[cj][ci] = link[cj].get(ci, 0.0) + s

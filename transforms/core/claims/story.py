@@ -156,6 +156,8 @@ def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
                 if (i, j) in seen:
                     continue
                 seen.add((i, j))
+                if find(i) == find(j):
+                    continue            # already one group (through others): the answer cannot change
                 ci, pi = said[i]
                 cj, pj = said[j]
                 # a claim with no claimant is keyed by its words: equal keys are the same words
