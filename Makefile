@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/claimwire replay seeds --output $(OUTPUT)
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so its
+# module fixtures (an S3 server, a reference run) are built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # BENCH_ARGS=--quick for a ~2-minute run; see `python -m tests.benchmarks.bench --help`.
 # Writes output/bench/bench.md, bench.png and bench.json; the corpus lives in a temp dir.

@@ -23,3 +23,15 @@ def seeds_dir() -> Path:
 def _quiet_beam():
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     yield
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Files with slow tests first, heaviest first (``pytest.mark.slow(weight=N)``, default 1), stable
+    otherwise: with ``make test``'s one worker per core (pytest-xdist, a file per worker), the long
+    files start at once instead of ending the run on one worker while the other idles."""
+    weight: dict = {}
+    for item in items:
+        mark = item.get_closest_marker("slow")
+        if mark is not None:
+            weight[item.path] = max(weight.get(item.path, 0), mark.kwargs.get("weight", 1))
+    items.sort(key=lambda item: -weight.get(item.path, 0))

@@ -25,6 +25,8 @@ from transforms.common import FAILURES, MAIN, apply_stage, internal_failure
 from transforms.core.records import Failure, Reason
 from pipelines.delta import read_dataset
 
+pytestmark = pytest.mark.slow    # a long file: make test starts it first
+
 CHOSEN = "002_b3fd632e5a648ac2.txt"
 MARKER = "to bolster its defenses"      # in the chosen seed's text only
 

@@ -25,6 +25,8 @@ DATA = ROOT / "tests" / "data" / "dedup"
 sys.path.insert(0, str(ROOT / "tests"))
 from dedup_helpers import bcubed, build_syndication_set, distinct_originals
 
+pytestmark = pytest.mark.slow    # a long file: make test starts it first
+
 DCFG, SCFG = DedupConfig(), StoryConfig()
 LEXICON = EntityLexicon.load_dir(ROOT / "configs" / "entities")
 UTC = timezone.utc

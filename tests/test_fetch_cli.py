@@ -8,6 +8,8 @@ import pytest
 from pipelines.cli import main
 from test_fetch_crawl import local_hosts, setup_sites  # noqa: F401  (fixture and site builder)
 
+pytestmark = pytest.mark.slow    # a long file: make test starts it first
+
 FAST = ["--allow-private-network", "--delay", "0.05", "--timeout", "1.5", "--quiet",
         "--set", "fetch.read_timeout=1.0", "--set", "fetch.connect_timeout=1.0",
         "--set", "fetch.backoff=0.05", "--set", "fetch.retries=1", "--set", "fetch.max_bytes=524288"]

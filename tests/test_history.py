@@ -26,6 +26,8 @@ DATA = ROOT / "tests" / "data" / "dedup"
 sys.path.insert(0, str(ROOT / "tests"))
 from dedup_helpers import bcubed, build_syndication_set, distinct_originals  # noqa: E402
 
+pytestmark = pytest.mark.slow(weight=3)    # a long file: make test starts it first
+
 BATCHES, PER_BATCH = 3, 200
 DAY0 = datetime(2025, 3, 1, 6, 0, tzinfo=timezone.utc)
 

@@ -23,7 +23,7 @@ from output_data import build_output
 from pipelines.compact import main as compact_main
 from pipelines.delta import OutputTables, read_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(weight=2)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ("articles", "claims", "stories", "story_claims", "failures")

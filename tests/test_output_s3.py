@@ -19,7 +19,7 @@ pytest.importorskip("s3fs")
 pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(weight=4)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "claimwire-out"

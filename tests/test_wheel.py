@@ -83,7 +83,7 @@ def test_every_package_folder_is_listed_in_pyproject():
     assert found and found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(weight=3)
 def test_the_installed_wheel_replays_the_seeds_from_another_folder(wheel_venv, tmp_path, seeds_dir):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     bin_ = wheel_venv / "bin"

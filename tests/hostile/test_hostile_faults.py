@@ -16,6 +16,8 @@ import pytest
 from pipelines.cli import main
 from pipelines.delta import OutputTables, read_dataset
 
+pytestmark = pytest.mark.slow    # a long file: make test starts it first
+
 REPO = Path(__file__).resolve().parents[2]
 
 

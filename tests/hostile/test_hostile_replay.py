@@ -24,6 +24,8 @@ from make_corpus import make_corpus
 from pipelines.cli import main
 from pipelines.delta import read_dataset
 
+pytestmark = pytest.mark.slow    # a long file: make test starts it first
+
 REPO = Path(__file__).resolve().parents[2]
 # Generous: about 35 s on 2 cores; a hang (an extraction past its limit, a parser stuck on a
 # bomb) would take minutes.
