@@ -281,8 +281,9 @@ class Measured:
 def measure(cmd: Sequence[str], *, timeout: float | None = None, log: Path | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MiB, summed over the process tree) and exit status of one command.
 
-    Without psutil (not in the ``test`` extra) the peak is that of the largest single descendant
-    (getrusage), a lower bound of the tree's sum.
+    Without psutil (in the ``bench`` extra, not the ``test`` one) the peak is this command's own
+    (``wait4``: the child and the descendants it waited for), a lower bound of the tree's sum.
+    ``getrusage(RUSAGE_CHILDREN)`` would not do: it keeps the largest of every command run before.
     """
     try:
         import psutil
@@ -319,18 +320,24 @@ def measure(cmd: Sequence[str], *, timeout: float | None = None, log: Path | Non
     poller = threading.Thread(target=poll, daemon=True)
     if psutil is not None:
         poller.start()
-    try:
-        rc = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = proc.wait()
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+    else:
+        killer = threading.Timer(timeout, proc.kill) if timeout else None
+        if killer is not None:
+            killer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if killer is not None:
+            killer.cancel()
+        rc = proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = usage.ru_maxrss * 1024
     wall = time.perf_counter() - start
     stop.set()
     if psutil is not None:
         poller.join()
-    else:
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     if log:
         out.close()
     return wall, peak / 2**20, rc
