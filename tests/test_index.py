@@ -122,3 +122,23 @@ def test_an_index_of_a_newer_schema_is_refused_with_its_version(history, tmp_pat
     assert cli(["replay", str(src), "--output", str(out), "--quiet"]) == 2
     line = _one_line(capsys)
     assert "index_members.v9" in line and "newer" in line
+
+
+def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only(tmp_path):
+    """ReadWindow with a column: rows outside the window's days, or whose value is not wanted, never become rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    files = []
+    for day, stories in (("2025-03-01", ["s1", "s2", "s3"]), ("2025-02-01", ["s1"])):
+        path = tmp_path / f"{day}.parquet"
+        pq.write_table(pa.table({"story_id": stories, "claim_id": [f"{day}/{s}" for s in stories]}), path)
+        files.append((str(path), day))
+    fn = _WindowReadFn(7, "2025-03-02", column="story_id")
+    got = [r for f in files for r in fn.process(f, ["2025-03-02"], ["s1", "s3", "s9"])]
+    assert got == [{"story_id": "s1", "claim_id": "2025-03-01/s1", "day": "2025-03-01"},
+                   {"story_id": "s3", "claim_id": "2025-03-01/s3", "day": "2025-03-01"}]
+    # Nothing wanted (a run with no articles): nothing is read.
+    assert [r for f in files for r in _WindowReadFn(7, "2025-03-02", column="story_id").process(
+        f, ["2025-03-02"], [])] == []
+    # Without a column, every row of the window's days.
+    assert len([r for f in files for r in _WindowReadFn(7, "2025-03-02").process(f, ["2025-03-02"])]) == 3
