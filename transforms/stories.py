@@ -70,7 +70,8 @@ class _ProfileFn(beam.DoFn):
     def setup(self) -> None:
         self._counters = Counters(_STAGE)
 
-    def process(self, article: Article, term_df: dict, n_docs: int):
+    def process(self, article: Article, term_stats: tuple[dict, int]):
+        term_df, n_docs = term_stats
         try:
             profile = build_profile(article.article_id, article.title, article.text, article.lang,
                                     article.published_at, article.source, self._lexicon, self._cfg, term_df, n_docs)
@@ -95,28 +96,31 @@ class _TermsFn(beam.DoFn):
 
 
 class _DocFreq(beam.CombineFn):
-    """Document frequencies: each input is one document's distinct features, the output one dict.
+    """Document frequencies: each input is one document's distinct features; the output is
+    ``(frequency of each feature, number of documents)``.
 
     One element per document (not one per feature) goes through the runner; the counts are
     merged per bundle and then once.
     """
 
-    def create_accumulator(self) -> Counter:
-        return Counter()
+    def create_accumulator(self) -> tuple[Counter, int]:
+        return Counter(), 0
 
-    def add_input(self, acc: Counter, features) -> Counter:
-        acc.update(features)
-        return acc
+    def add_input(self, acc: tuple[Counter, int], features) -> tuple[Counter, int]:
+        counts, n = acc
+        counts.update(features)
+        return counts, n + 1
 
-    def merge_accumulators(self, accumulators) -> Counter:
+    def merge_accumulators(self, accumulators) -> tuple[Counter, int]:
         it = iter(accumulators)
-        out = next(it)
-        for acc in it:
-            out.update(acc)
-        return out
+        counts, n = next(it)
+        for more, m in it:
+            counts.update(more)
+            n += m
+        return counts, n
 
-    def extract_output(self, acc: Counter) -> dict:
-        return dict(acc)
+    def extract_output(self, acc: tuple[Counter, int]) -> tuple[dict, int]:
+        return dict(acc[0]), acc[1]
 
 
 class _SetStoryFn(beam.DoFn):
@@ -150,7 +154,8 @@ class _BlockKeysFn(beam.DoFn):
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
 
-    def process(self, item, df: dict, n_docs: int):
+    def process(self, item, stats: tuple[dict, int]):
+        df, n_docs = stats
         profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
         for key in heavy_keys(v, df, self._cfg):
@@ -192,7 +197,8 @@ def _in_component(item):
         yield roots[0], profile
 
 
-def _cluster_component(item, df: dict, n_docs: int, cfg: StoryConfig):
+def _cluster_component(item, stats: tuple[dict, int], cfg: StoryConfig):
+    df, n_docs = stats
     _, profiles = item
     profiles = sorted(profiles, key=lambda p: p.article_id)
     sids = cluster_profiles(profiles, cfg, df, n_docs)
@@ -243,11 +249,8 @@ class ClusterStories(beam.PTransform):
         old_terms = prior_profiles | "PriorTerms" >> beam.Map(lambda pr: tuple(t for t, _ in pr.terms))
         term_df = ((terms[MAIN], old_terms) | "AllTerms" >> beam.Flatten()
                    | "TermDf" >> beam.CombineGlobally(_DocFreq()))
-        n_docs = (((canonical | "OnePerDoc" >> beam.Map(lambda _: 1)),
-                   (prior_profiles | "OnePerPrior" >> beam.Map(lambda _: 1)))
-                  | "Docs" >> beam.Flatten() | "CountDocs" >> beam.CombineGlobally(sum))
-        profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsSingleton(term_df),
-                                                       AsSingleton(n_docs)).with_outputs(_ERRORS, main=MAIN)
+        profiled = canonical | "Profile" >> beam.ParDo(_ProfileFn(cfg, self._lexicon), AsSingleton(term_df)
+                                                       ).with_outputs(_ERRORS, main=MAIN)
         profiles = profiled[MAIN]
         # An article may fail in both steps: the first failure (by its text) is its row.
         errors = ((terms[_ERRORS], profiled[_ERRORS]) | "AllErrors" >> beam.Flatten()
@@ -260,9 +263,7 @@ class ClusterStories(beam.PTransform):
                  | "AllProfiles" >> beam.Flatten())
         feature_df = (every | "Features" >> beam.Map(lambda item: set(item[0].features()))
                       | "FeatureDf" >> beam.CombineGlobally(_DocFreq()))
-        n_all = ((every | "OnePerProfile" >> beam.Map(lambda _: 1))
-                 | "CountProfiles" >> beam.CombineGlobally(sum))
-        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsSingleton(n_all))
+        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
                  | "Blocks" >> beam.GroupByKey()
                  | "BlockPairs" >> beam.FlatMap(_block_pairs)
                  | "ByNode" >> beam.GroupByKey()
@@ -275,7 +276,7 @@ class ClusterStories(beam.PTransform):
         sids = ({"root": roots, "profiles": by_node} | "JoinComponents" >> beam.CoGroupByKey()
                 | "InComponent" >> beam.FlatMap(_in_component)
                 | "Components_" >> beam.GroupByKey()
-                | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), AsSingleton(n_all), cfg))
+                | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), cfg))
         # A copy whose canonical is an earlier article takes that article's story.
         prior_canonicals = (copies | "CanonicalIds" >> beam.Map(lambda a: a.dup_of)
                             | "ReadCanonicals" >> ReadByArticle(index.of("index_members"))
