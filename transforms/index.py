@@ -73,6 +73,18 @@ def _read_table(url: str, columns: list[str] | None):
         raise IndexReadError(f"{_MARK} {'/'.join(name)}: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
+def _values(wanted: list):
+    """The wanted values as one Arrow array (None when there are none)."""
+    import pyarrow as pa
+    return pa.array(sorted(set(wanted))) if wanted else None
+
+
+def _rows_in(table, column: str, values):
+    """The rows of ``table`` whose ``column`` is one of ``values``, filtered in Arrow."""
+    import pyarrow.compute as pc
+    return table.filter(pc.is_in(table[column], value_set=values.cast(table[column].type)))
+
+
 class _FilteredReadFn(beam.DoFn):
     """Rows of one index file whose ``column`` value is in the side input (built into a set once)."""
 
@@ -81,17 +93,13 @@ class _FilteredReadFn(beam.DoFn):
         self._columns = columns
 
     def process(self, entry, wanted: list):
-        import pyarrow as pa
-        import pyarrow.compute as pc
         url, day = entry
         if getattr(self, "_src", None) is not wanted:
             self._src = wanted            # the same list object for a whole bundle: build the set once
-            self._wanted = pa.array(sorted(set(wanted))) if wanted else None
+            self._wanted = _values(wanted)
         if self._wanted is None:
             return
-        table = _read_table(url, self._columns)
-        hit = table.filter(pc.is_in(table[self._column], value_set=self._wanted.cast(table[self._column].type)))
-        for row in hit.to_pylist():
+        for row in _rows_in(_read_table(url, self._columns), self._column, self._wanted).to_pylist():
             row["day"] = day
             yield row
 
@@ -100,30 +108,25 @@ class _WindowReadFn(beam.DoFn):
     """Rows of the index files whose day is within the window; with ``column``, only the rows whose
     value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
 
-    def __init__(self, window_days: int, run_day: str, column: str | None = None,
-                 columns: list[str] | None = None):
+    def __init__(self, window_days: int, run_day: str, column: str | None = None):
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
-        self._columns = columns
 
     def process(self, entry, run_days: list, wanted: list | None = None):
-        import pyarrow as pa
-        import pyarrow.compute as pc
         if getattr(self, "_src", None) is not run_days:
             self._src = run_days
             # The run's own day too: undated articles of earlier runs are placed by theirs.
             self._days = window_of([*run_days, *([self._run_day] if self._run_day else [])], self._window_days)
         if self._column is not None and getattr(self, "_wsrc", None) is not wanted:
             self._wsrc = wanted
-            self._wanted = pa.array(sorted(set(wanted))) if wanted else None
+            self._wanted = _values(wanted)
         url, day = entry
         if day not in self._days or (self._column is not None and self._wanted is None):
             return
-        table = _read_table(url, self._columns)
+        table = _read_table(url, None)
         if self._column is not None:
-            table = table.filter(pc.is_in(table[self._column],
-                                          value_set=self._wanted.cast(table[self._column].type)))
+            table = _rows_in(table, self._column, self._wanted)
         for row in table.to_pylist():
             row["day"] = day
             yield row
@@ -170,14 +173,12 @@ class ReadWindow(beam.PTransform):
     ``wanted`` come out: the window is read, but only what this run touches becomes rows.
     """
 
-    def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
-                 columns: list[str] | None = None):
+    def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None):
         super().__init__()
         self._files = files
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
-        self._columns = columns
 
     def expand(self, inputs):
         run_days, wanted = inputs if self._column is not None else (inputs, None)
@@ -185,5 +186,5 @@ class ReadWindow(beam.PTransform):
         sides = [AsList(run_days | "DistinctDays" >> beam.Distinct())]
         if wanted is not None:
             sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
-        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._columns)
+        fn = _WindowReadFn(self._window_days, self._run_day, self._column)
         return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)
