@@ -138,3 +138,56 @@ def test_a_shared_figure_joins_claims_of_a_source_known_by_its_kind_only():
     group = match_groups(said)
     assert group[said[0].claim_id] == group[said[1].claim_id]
     assert group[said[0].claim_id] != group[said[2].claim_id]      # another figure: another claim
+
+
+def test_match_groups_compares_only_pairs_that_could_match_and_loses_none():
+    """The prefix filter of ``match_groups`` is exact: over random stories, every pair that
+    ``same_assertion`` (or an equal key without claimant) accepts is a candidate, and the groups
+    equal those of comparing every pair of a claimant block."""
+    import random
+    from collections import defaultdict
+
+    from transforms.core.claims import story as st
+    from transforms.core.records import Claim
+
+    rng = random.Random(7)
+    claimants = ["person+person:a", "org+org:b@x", "org+org:b", "officials", "none:said", "none:told"]
+    items = [f"place:p{k}" for k in range(6)] + [f"person:q{k}" for k in range(3)] + ["death:61", "km:12", "USD:5"]
+    words = ["strike", "boats", "radar", "china", "deal", "visit", "denied", "asked"]
+    checked = 0
+    for story in range(150):
+        claims = []
+        for k in range(rng.randrange(2, 30)):
+            its = rng.sample(items, rng.randrange(0, 5))
+            ents = ",".join(sorted(i for i in its if ":" in i and i.split(":")[0] in ("place", "person")))
+            nums = ";".join(sorted(i for i in its if i.split(":")[0] not in ("place", "person")))
+            key = f"said/{rng.choice(claimants)}/{ents}" + (f"/{nums}" if nums else "")
+            claims.append(Claim(f"c{story}-{k:02d}", f"a{k % 4}", rng.choice(["reported", "quote"]), 0, 1, 0.9,
+                                key, lang=rng.choice(["en", "vi"]),
+                                statement=" ".join(rng.sample(words, 3))))
+        said = [(c, st.said_parts(c)) for c in sorted(claims, key=lambda c: c.claim_id)]
+        blocks = defaultdict(list)
+        for i, (_, p) in enumerate(said):
+            base, ids = st.claimant_identities(p.claimant)
+            for b in ({x.partition("@")[0] for x in ids} or {"type:" + (base if not base.startswith("none:") else "none")}):
+                blocks[b].append(i)
+        parent = list(range(len(said)))
+
+        def find(i):
+            while parent[i] != i:
+                i = parent[i]
+            return i
+        for members in blocks.values():
+            cands = set(st._candidates(members, said))
+            for x, i in enumerate(members):
+                for j in members[x + 1:]:
+                    (ci, pi), (cj, pj) = said[i], said[j]
+                    if pi.claimant.startswith("none:") and ci.claim_key == cj.claim_key or st.same_assertion(pi, pj):
+                        assert (i, j) in cands, (ci.claim_key, cj.claim_key)
+                        parent[find(i)] = find(j)
+                        checked += 1
+        got = st.match_groups(claims)
+        for i, (ci, _) in enumerate(said):
+            for j, (cj, _) in enumerate(said):
+                assert (got[ci.claim_id] == got[cj.claim_id]) == (find(i) == find(j))
+    assert checked > 200          # the random stories do produce matches

@@ -12,6 +12,7 @@ more likely two different facts than a disagreement.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -119,6 +120,36 @@ def same_assertion(a: SaidParts, b: SaidParts) -> bool:
     return True
 
 
+def _candidates(members: list[int], said: list[tuple[Claim, SaidParts]]) -> list[tuple[int, int]]:
+    """The pairs (i < j) of one claimant block that ``same_assertion`` or an equal key could join.
+
+    Every pair it can accept has items with a Jaccard of at least ``MIN_CONTENT_JACCARD``, so
+    prefix filtering (Chaudhuri et al. 2006, as in all-pairs similarity joins) is exact: order the
+    block's items rarest first; two sets with Jaccard >= t share one of the first
+    ``|x| - ceil(t * |x|) + 1`` items of each. Claims with no claimant also pair on equal keys.
+    A story whose claims all name one country then costs pairs that share a rare item, not all pairs.
+    """
+    freq: dict[str, int] = defaultdict(int)
+    for i in members:
+        for item in said[i][1].items:
+            freq[item] += 1
+    by_item: dict[str, list[int]] = defaultdict(list)
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i in members:
+        c, p = said[i]
+        items = sorted(p.items, key=lambda it: (freq[it], it))
+        for item in items[:len(items) - math.ceil(MIN_CONTENT_JACCARD * len(items)) + 1]:
+            by_item[item].append(i)
+        if p.claimant.startswith("none:"):
+            by_key[c.claim_key].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for group in (*by_item.values(), *by_key.values()):
+        for x, i in enumerate(group):
+            for j in group[x + 1:]:
+                pairs.add((i, j) if i < j else (j, i))
+    return sorted(pairs)
+
+
 def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
     """``claim_id -> group key`` for one story's claims.
 
@@ -151,18 +182,17 @@ def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
             by_claimant[block].append(i)
     seen: set[tuple[int, int]] = set()
     for members in by_claimant.values():
-        for x, i in enumerate(members):
-            for j in members[x + 1:]:
-                if (i, j) in seen:
-                    continue
-                seen.add((i, j))
-                if find(i) == find(j):
-                    continue            # already one group (through others): the answer cannot change
-                ci, pi = said[i]
-                cj, pj = said[j]
-                # a claim with no claimant is keyed by its words: equal keys are the same words
-                if pi.claimant.startswith("none:") and ci.claim_key == cj.claim_key or same_assertion(pi, pj):
-                    parent[find(i)] = find(j)
+        for i, j in _candidates(members, said):
+            if (i, j) in seen:
+                continue
+            seen.add((i, j))
+            if find(i) == find(j):
+                continue            # already one group (through others): the answer cannot change
+            ci, pi = said[i]
+            cj, pj = said[j]
+            # a claim with no claimant is keyed by its words: equal keys are the same words
+            if pi.claimant.startswith("none:") and ci.claim_key == cj.claim_key or same_assertion(pi, pj):
+                parent[find(i)] = find(j)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(said)):
         groups[find(i)].append(i)
