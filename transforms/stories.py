@@ -149,17 +149,23 @@ def _node(profile: StoryProfile, new: bool) -> str:
 
 
 class _BlockKeysFn(beam.DoFn):
-    """(blocking key, (node, is_new, weight)) for each heavy feature of a profile."""
+    """(blocking key, (node, is_new, weight)) for each heavy feature of a profile.
+
+    With ``wanted`` (the new articles' keys), an earlier profile's keys that no new article
+    has are left out: such a block proposes no pair, and the window's profiles would
+    otherwise put ``block_keys`` elements each through the shuffle.
+    """
 
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
 
-    def process(self, item, stats: tuple[dict, int]):
+    def process(self, item, stats: tuple[dict, int], wanted: dict | None = None):
         df, n_docs = stats
         profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
         for key in heavy_keys(v, df, self._cfg):
-            yield key, (_node(profile, new), new, v.all[key])
+            if wanted is None or key in wanted:
+                yield key, (_node(profile, new), new, v.all[key])
 
 
 def _block_pairs(item):
@@ -263,7 +269,13 @@ class ClusterStories(beam.PTransform):
                  | "AllProfiles" >> beam.Flatten())
         feature_df = (every | "Features" >> beam.Map(lambda item: set(item[0].features()))
                       | "FeatureDf" >> beam.CombineGlobally(_DocFreq()))
-        edges = (every | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
+        new_keys = (profiles | "MarkNewKeyed" >> beam.Map(lambda pr: (pr, True))
+                    | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df)))
+        wanted = (new_keys | "NewKeys" >> beam.Keys() | "DistinctNewKeys" >> beam.Distinct()
+                  | "AsWanted" >> beam.Map(lambda k: (k, True)))
+        prior_keys = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
+                      | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(wanted)))
+        edges = ((new_keys, prior_keys) | "AllBlockKeys" >> beam.Flatten()
                  | "Blocks" >> beam.GroupByKey()
                  | "BlockPairs" >> beam.FlatMap(_block_pairs)
                  | "ByNode" >> beam.GroupByKey()

@@ -226,7 +226,6 @@ def build_profile(article_id: str, title: str, text: str, lang: str, published_a
 
 # ---------------------------------------------------------------- similarity
 
-_KIND_WEIGHT_FIELDS = {"e": "weight_entity", "n": "weight_name", "#": "weight_number", "t": "weight_term"}
 
 
 @dataclass
@@ -239,21 +238,27 @@ class _Vector:
 
 
 def _vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryConfig) -> _Vector:
+    # The features in ``StoryProfile.features()`` order, weighted; written out per kind because it
+    # runs for every profile of the stories window on every run.
     v = _Vector()
-    counts = dict(p.terms)
-    for key in p.features():
-        kind, val = key.split(":", 1)
-        if kind == "t":
-            w = cfg.weight_term * idf(df.get(key, 1), n_docs) * (1.0 + math.log(counts[val]))
-        else:
-            w = getattr(cfg, _KIND_WEIGHT_FIELDS[kind]) * idf(df.get(key, 1), n_docs + cfg.background_docs)
-        if w <= 0:
-            continue
-        v.all[key] = w
-        if kind != "t":
-            v.free[key] = w
-    v.norm_all = math.sqrt(sum(w * w for w in v.all.values()))
-    v.norm_free = math.sqrt(sum(w * w for w in v.free.values()))
+    every, free = v.all, v.free
+    background = n_docs + cfg.background_docs
+    log = math.log
+    for prefix, values, weight in (("e:", p.entities, cfg.weight_entity), ("n:", p.names, cfg.weight_name),
+                                   ("#:", p.numbers, cfg.weight_number)):
+        for val in values:
+            key = prefix + val
+            w = weight * max(0.0, log((background + 1) / (df.get(key, 1) + 1)))
+            if w > 0:
+                every[key] = w
+                free[key] = w
+    for term, count in p.terms:
+        key = "t:" + term
+        w = cfg.weight_term * max(0.0, log((n_docs + 1) / (df.get(key, 1) + 1))) * (1.0 + log(count))
+        if w > 0:
+            every[key] = w
+    v.norm_all = math.sqrt(sum(w * w for w in every.values()))
+    v.norm_free = math.sqrt(sum(w * w for w in free.values()))
     v.years = frozenset(_years(p, cfg))
     return v
 
