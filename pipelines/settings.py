@@ -64,7 +64,6 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
     articles = ArticleSettings(extract=extract, debris=debris, min_text_chars=extract.min_text_chars)
     from transforms.core.claims import ClaimKnowledge
     from transforms.core.dedup import DedupConfig
-    from transforms.core.entities import EntityLexicon
     from transforms.core.stories import StoryConfig
     kb = ClaimKnowledge.load(configs)
     extractor = load_extractor(config.get("claims.extractor"), kb)
@@ -73,7 +72,7 @@ def settings_from_config(config: Config, state_dir: str | None = None) -> Settin
         claim_extractor=extractor,
         dedup=_typed("dedup", DedupConfig.from_mapping, config.section("dedup")),
         stories=_typed("stories", StoryConfig.from_mapping, config.section("stories")),
-        entities=EntityLexicon.load_dir(configs / "entities"),
+        entities=kb.entities,          # the claims' entity lexicon: one load, one object to ship
         state_dir=state_dir,
     )
 

@@ -35,6 +35,7 @@ import tomllib
 
 from transforms.core.scripts import JOINERS, WORD, fold_letters, is_word_char
 from transforms.core.scripts import is_arabic_script as _is_arabic_script
+from transforms.core.shared import UnpickledOnce
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _cjk_pattern(aliases: list[str]) -> str:
     return "|".join(items)
 
 
-class EntityLexicon:
+class EntityLexicon(UnpickledOnce):
     """All entities of some lexicon files, with a matcher compiled once."""
 
     def __init__(self, entities: Iterable[Entity], arabic_suffixes: Iterable[str] = (),

@@ -33,6 +33,7 @@ from transforms.core.claims.sentences import split_sentences
 from transforms.core.digits import normalize_digits
 from transforms.core.entities import EntityLexicon, EntityMention
 from transforms.core.records import Claim
+from transforms.core.shared import UnpickledOnce
 
 __all__ = ["ClaimKnowledge", "ClaimExtractor", "RuleClaimExtractor", "extract_claims", "claim_slot", "claim_value"]
 
@@ -53,7 +54,7 @@ class ClaimExtractor(Protocol):
 
 
 @dataclass
-class ClaimKnowledge:
+class ClaimKnowledge(UnpickledOnce):
     """Every lexicon loaded and compiled once; shipped to Beam workers by pickling."""
 
     lexicons: dict[str, LangLexicon]
