@@ -83,6 +83,15 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     shingles = lambda t: {tuple(t.split()[k:k + 4]) for k in range(len(t.split()) - 3)}  # noqa: E731
     assert not shingles(recs[0]["text"]) & shingles(base[0]["text"])
 
+    # The history ratio: the last run's best try over the best try into an empty output.
+    M = bench.Measured
+    hist_rows = [M("history run 1 of 3", "jsonl", 4, 5.0, 100.0, 0, ""), M("history run 2 of 3", "jsonl", 4, 6.0, 110.0, 0, ""),
+                 M("history run 3 of 3", "jsonl", 4, 12.0, 130.0, 0, ""), M("history, last batch into an empty output", "jsonl", 4, 9.0, 100.0, 0, ""),
+                 M("history run 3 of 3", "jsonl", 4, 10.0, 120.0, 0, ""), M("history, last batch into an empty output", "jsonl", 4, 8.0, 110.0, 0, "")]
+    got = {name: (value, status) for name, value, _, status in bench.ratios(hist_rows, None, [])}
+    assert got == {"history penalty, time: run 3 (after 8 docs) / same batch into an empty output, best of 2 and 2 tries": ("1.25", "missed"),
+                   "history penalty, peak RSS: run 3 (after 8 docs) / same batch into an empty output, best of 2 and 2 tries": ("1.20", "met")}
+
     skipped = bench.Measured("claimwire 2 workers (c)", "jsonl", 50000, 0.0, 0.0, -1, "skipped: predicted")
     md = bench.write_report(tmp_path, [measured, skipped], {"bare": quality}, [],
                             {"command": "toy", "machine": "m", "started": "now", "total_s": 1.0,

@@ -409,26 +409,44 @@ def write_history_batches(base: Sequence[dict[str, str]], batches: int, size: in
 
 
 def run_history(base: Sequence[dict[str, str]], batches: int, size: int, work: Path,
-                say: Callable[[str], None]) -> list[Measured]:
-    """The history penalty: every batch replayed into one output, then the last one into an empty one."""
+                say: Callable[[str], None], repeats: int = 2) -> list[Measured]:
+    """The history penalty: every batch replayed into one output; the last one ``repeats`` times
+    into a copy of the output before it, each time followed by the same batch into an empty output
+    (interleaved, so that a slow spell of the machine hits both sides; the ratio takes each side's best)."""
     files = write_history_batches(base, batches, size, work / f"history-{batches}x{size}")
     out = work / "out-history"
-    shutil.rmtree(out, ignore_errors=True)
+    before_last = work / "out-history-before-last"
+    fresh = work / "out-history-fresh"
+    for d in (out, before_last, fresh):
+        shutil.rmtree(d, ignore_errors=True)
     rows = []
-    for b, path in enumerate(files):
-        wall, rss, rc = measure([PY, "-m", "pipelines", "replay", str(path), "--output", str(out), "--quiet"],
-                                log=work / f"history-{b}.log")
+
+    def replay(path: Path, dest: Path, log: str) -> tuple[float, float, int]:
+        return measure([PY, "-m", "pipelines", "replay", str(path), "--output", str(dest), "--quiet"],
+                       log=work / log)
+
+    for b, path in enumerate(files[:-1]):
+        wall, rss, rc = replay(path, out, f"history-{b}.log")
         rows.append(Measured(f"history run {b + 1} of {batches}", "jsonl", size, wall, rss, rc,
                              f"{b * size} documents of history before it"))
         say(f"{rows[-1].measurement}: {wall:.1f}s, peak {rss:.0f} MiB")
-    fresh = work / "out-history-fresh"
-    shutil.rmtree(fresh, ignore_errors=True)
-    wall, rss, rc = measure([PY, "-m", "pipelines", "replay", str(files[-1]), "--output", str(fresh), "--quiet"],
-                            log=work / "history-fresh.log")
-    rows.append(Measured("history, last batch into an empty output", "jsonl", size, wall, rss, rc, ""))
-    say(f"{rows[-1].measurement}: {wall:.1f}s, peak {rss:.0f} MiB")
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(fresh, ignore_errors=True)
+    if out.exists():
+        shutil.copytree(out, before_last)
+    for k in range(repeats):
+        shutil.rmtree(out, ignore_errors=True)
+        if before_last.exists():
+            shutil.copytree(before_last, out)
+        wall, rss, rc = replay(files[-1], out, f"history-last-{k}.log")
+        rows.append(Measured(f"history run {batches} of {batches}", "jsonl", size, wall, rss, rc,
+                             f"{(batches - 1) * size} documents of history before it; try {k + 1} of {repeats}"))
+        say(f"{rows[-1].measurement} (try {k + 1}): {wall:.1f}s, peak {rss:.0f} MiB")
+        shutil.rmtree(fresh, ignore_errors=True)
+        wall, rss, rc = replay(files[-1], fresh, f"history-fresh-{k}.log")
+        rows.append(Measured("history, last batch into an empty output", "jsonl", size, wall, rss, rc,
+                             f"try {k + 1} of {repeats}"))
+        say(f"{rows[-1].measurement} (try {k + 1}): {wall:.1f}s, peak {rss:.0f} MiB")
+    for d in (out, before_last, fresh):
+        shutil.rmtree(d, ignore_errors=True)
     return rows
 
 
@@ -658,12 +676,15 @@ def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]
             out.append((f"newspaper4k extraction time / bare trafilatura extraction time, html {html_size}",
                         _fmt(v), "(reference)", ""))
     hist = [r for r in rows if r.measurement.startswith("history run") and r.rc == 0]
-    fresh = next((r for r in rows if r.measurement.startswith("history, last batch") and r.rc == 0), None)
-    if hist and fresh and len(hist) > 1:
-        last = hist[-1]
-        for what, v in (("time", last.wall_s / fresh.wall_s), ("peak RSS", last.peak_rss_mb / fresh.peak_rss_mb)):
-            out.append((f"history penalty, {what}: run {len(hist)} (after {(len(hist) - 1) * last.docs} docs) / "
-                        f"same batch into an empty output", _fmt(v), "<= 1.2", "met" if v <= 1.2 else "missed"))
+    fresh = [r for r in rows if r.measurement.startswith("history, last batch") and r.rc == 0]
+    if hist and fresh and len({r.measurement for r in hist}) > 1:
+        lasts = [r for r in hist if r.measurement == hist[-1].measurement]     # the tries of the last run
+        n_run = len({r.measurement for r in hist})
+        tries = f", best of {len(lasts)} and {len(fresh)} tries" if len(lasts) > 1 or len(fresh) > 1 else ""
+        for what, attr in (("time", "wall_s"), ("peak RSS", "peak_rss_mb")):
+            v = min(getattr(r, attr) for r in lasts) / min(getattr(r, attr) for r in fresh)
+            out.append((f"history penalty, {what}: run {n_run} (after {(n_run - 1) * lasts[0].docs} docs) / "
+                        f"same batch into an empty output{tries}", _fmt(v), "<= 1.2", "met" if v <= 1.2 else "missed"))
     for variant in ("jsonl",):
         one5 = [r for r in rows if r.variant == variant and r.measurement.startswith("claimwire") and r.rc == 0]
         by = {}
