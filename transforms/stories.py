@@ -163,9 +163,38 @@ class _BlockKeysFn(beam.DoFn):
         df, n_docs = stats
         profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
+        node = _node(profile, new)
         for key in heavy_keys(v, df, self._cfg):
-            if wanted is None or key in wanted:
-                yield key, (_node(profile, new), new, v.all[key])
+            if wanted is None:
+                yield key, (node, new, v.all[key])
+            elif key in wanted:
+                yield (key, node), v.all[key]     # an earlier story's members: summed per story below
+
+
+class _DistinctSum(beam.CombineFn):
+    """The sum of the distinct weights an earlier story's members give one blocking key.
+
+    ``_block_pairs`` counts a (node, weight) entry once, so the members of one story that give a
+    key the same weight (a name's weight depends only on its frequency) count once: summing the
+    distinct weights before the shuffle gives the same candidates, with one element per story and
+    key instead of one per member and key.
+    """
+
+    def create_accumulator(self) -> set:
+        return set()
+
+    def add_input(self, acc: set, weight: float) -> set:
+        acc.add(weight)
+        return acc
+
+    def merge_accumulators(self, accumulators) -> set:
+        out: set = set()
+        for acc in accumulators:
+            out |= acc
+        return out
+
+    def extract_output(self, acc: set) -> float:
+        return sum(sorted(acc))
 
 
 def _block_pairs(item):
@@ -274,7 +303,9 @@ class ClusterStories(beam.PTransform):
         wanted = (new_keys | "NewKeys" >> beam.Keys() | "DistinctNewKeys" >> beam.Distinct()
                   | "AsWanted" >> beam.Map(lambda k: (k, True)))
         prior_keys = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
-                      | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(wanted)))
+                      | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(wanted))
+                      | "PerStoryKey" >> beam.CombinePerKey(_DistinctSum())
+                      | "PriorBlockEntries" >> beam.MapTuple(lambda kn, w: (kn[0], (kn[1], False, w))))
         edges = ((new_keys, prior_keys) | "AllBlockKeys" >> beam.Flatten()
                  | "Blocks" >> beam.GroupByKey()
                  | "BlockPairs" >> beam.FlatMap(_block_pairs)
