@@ -149,11 +149,11 @@ def _node(profile: StoryProfile, new: bool) -> str:
 
 
 class _BlockKeysFn(beam.DoFn):
-    """(blocking key, (node, is_new, weight)) for each heavy feature of a profile.
+    """For each heavy feature of a new article's profile: (blocking key, (node, True, weight)).
 
-    With ``wanted`` (the new articles' keys), an earlier profile's keys that no new article
-    has are left out: such a block proposes no pair, and the window's profiles would
-    otherwise put ``block_keys`` elements each through the shuffle.
+    With ``wanted`` (the new articles' keys), for an earlier profile: ((blocking key, story node),
+    weight), only for keys some new article has (a block without one proposes no pair), to be
+    summed per story by ``_DistinctSum`` before the shuffle.
     """
 
     def __init__(self, cfg: StoryConfig):
@@ -168,7 +168,7 @@ class _BlockKeysFn(beam.DoFn):
             if wanted is None:
                 yield key, (node, new, v.all[key])
             elif key in wanted:
-                yield (key, node), v.all[key]     # an earlier story's members: summed per story below
+                yield (key, node), v.all[key]
 
 
 class _DistinctSum(beam.CombineFn):

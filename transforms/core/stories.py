@@ -226,8 +226,6 @@ def build_profile(article_id: str, title: str, text: str, lang: str, published_a
 
 # ---------------------------------------------------------------- similarity
 
-
-
 @dataclass
 class _Vector:
     all: dict[str, float] = field(default_factory=dict)
