@@ -91,8 +91,11 @@ def eval_synd() -> None:
 
 
 
-def eval_split(dataset: str, runs: int) -> None:
+def eval_split(dataset: str, runs: int, sets: list[str] = ()) -> None:
     """The whole pipeline (CLI replays): ``runs`` consecutive runs into one output against one run.
+
+    ``sets`` are ``SECTION.KEY=VALUE`` overrides given to every replay (``--set``), e.g.
+    ``eval_dedup.py split ecb 10 stories.max_terms=400``.
 
     Prints story B-cubed of the split result against the one-run result, the dup_of links that
     differ, and each result's B-cubed against the gold clusters. ``dataset``: ecb or xling.
@@ -110,6 +113,7 @@ def eval_split(dataset: str, runs: int) -> None:
         gold[url] = r["cluster"]
     import random
     random.Random(0).shuffle(docs)
+    extra = [arg for kv in sets for arg in ("--set", kv)]
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         files = []
@@ -119,8 +123,8 @@ def eval_split(dataset: str, runs: int) -> None:
             f.write_text("".join(json.dumps(d) + "\n" for d in docs[k * per:(k + 1) * per]), encoding="utf-8")
             files.append(str(f))
         for f in files:
-            assert cli(["replay", f, "--output", str(tmp_path / "split"), "--quiet"]) == 0
-        assert cli(["replay", *files, "--output", str(tmp_path / "whole"), "--quiet"]) == 0
+            assert cli(["replay", f, "--output", str(tmp_path / "split"), "--quiet", *extra]) == 0
+        assert cli(["replay", *files, "--output", str(tmp_path / "whole"), "--quiet", *extra]) == 0
 
         def result(out):
             got = read_dataset(out, "articles", ["article_id", "url", "dup_of", "story_id"]).to_pylist()
@@ -247,7 +251,8 @@ def beam_cost_one(n: int) -> None:
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what == "split":
-        eval_split(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
+        eval_split(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10,
+                   sys.argv[4:])
     if what in ("ecb", "all"):
         eval_ecb()
     if what in ("synd", "all"):

@@ -241,18 +241,17 @@ def _vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryCo
     v = _Vector()
     every, free = v.all, v.free
     background = n_docs + cfg.background_docs
-    log = math.log
     for prefix, values, weight in (("e:", p.entities, cfg.weight_entity), ("n:", p.names, cfg.weight_name),
                                    ("#:", p.numbers, cfg.weight_number)):
         for val in values:
             key = prefix + val
-            w = weight * max(0.0, log((background + 1) / (df.get(key, 1) + 1)))
+            w = weight * idf(df.get(key, 1), background)
             if w > 0:
                 every[key] = w
                 free[key] = w
     for term, count in p.terms:
         key = "t:" + term
-        w = cfg.weight_term * max(0.0, log((n_docs + 1) / (df.get(key, 1) + 1))) * (1.0 + log(count))
+        w = cfg.weight_term * idf(df.get(key, 1), n_docs) * (1.0 + math.log(count))
         if w > 0:
             every[key] = w
     v.norm_all = math.sqrt(sum(w * w for w in every.values()))
