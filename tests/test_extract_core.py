@@ -193,7 +193,7 @@ def test_extract_str_and_bytes_agree() -> None:
     (b"", Reason.EMPTY), (b" \n\t ", Reason.EMPTY), ("", Reason.EMPTY),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >>\nendobj\n", Reason.BINARY),
     (b"\x89PNG\r\n\x1a\n" + bytes(200), Reason.BINARY),
-    (gzip.compress(b"<html><body><p>x</p></body></html>"), Reason.BINARY),
+    (gzip.compress(b"<html><body><p>x</p></body></html>", mtime=0), Reason.BINARY),
     (b"just a line of plain text, no markup at all", Reason.NO_TEXT),
     (b"<html><body><nav><a href='/'>Home</a></nav></body></html>", Reason.NO_TEXT),
 ])
