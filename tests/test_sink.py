@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from transforms.core.schemas import ARTICLES, FAILURES, STORIES
-from transforms.core.sink import (SinkError, attempt_id, delta_schema, file_name, file_stats, join, parquet_bytes,
+from transforms.core.sink import (SinkError, attempt_id, content_digest, delta_schema, file_name, file_stats, join, parquet_bytes,
                                   parse_receipt, partition_folder, partition_values, receipt, table_for)
 
 
@@ -18,6 +18,9 @@ def test_names_keep_run_attempt_and_shard_apart():
     a, b = attempt_id(7, "aa11bb"), attempt_id(7, "cc22dd")
     assert a != b and a < attempt_id(8, "000000")
     assert file_name("r1", a, 3) == f"part-r1-{a}-0003.parquet" != file_name("r1", b, 3)
+    digest = content_digest(b"PAR1...")
+    assert file_name("r1", a, digest) == f"part-r1-{a}-{digest}.parquet" and len(digest) == 20
+    assert content_digest(b"PAR1...") == digest != content_digest(b"PAR1..,")
 
 
 def test_join_never_turns_a_url_into_a_local_path():

@@ -15,7 +15,8 @@ from transforms.core.language import LanguageSettings
 from transforms.core.sources import ReadLimits
 from transforms.language import DetectLanguage
 from transforms.read import ReadSources
-from transforms.sink import WriteDatasets
+from transforms.core.sink import content_digest, row_weight
+from transforms.sink import WriteDatasets, _WriteFilesFn
 
 OPTS = ["--runner=FnApiRunner"]
 
@@ -67,24 +68,57 @@ def test_detect_language_stage():
         assert_that(out[FAILURES], equal_to([]), label="no failures")
 
 
-def test_write_datasets_is_independent_of_bundling(tmp_path):
-    rows = [{"run_id": "r", "stage": "read", "reason": "bad_json", "input": f"f:{i}", "detail": ""}
+def _written(out, dataset="failures"):
+    """(rows of every file in read order, [(file, receipt)]) under an output folder."""
+    files = sorted((out / dataset).rglob("*.parquet"))
+    receipts = {json.loads(r.read_text())["path"]: json.loads(r.read_text())
+                for r in (out / "_claimwire" / "attempts" / "a000001-x" / "receipts" / dataset).glob("*.json")}
+    return [pq.read_table(f).to_pylist() for f in files], [(f, receipts.get(str(f.relative_to(out / dataset))))
+                                                           for f in files]
+
+
+@pytest.mark.parametrize("reshuffle", [False, True])
+def test_write_datasets_is_independent_of_bundling(tmp_path, reshuffle):
+    rows = [{"run_id": "r", "stage": "read", "reason": "bad_json", "input": f"f:{i:02d}", "detail": ""}
             for i in range(50)]
-    outs = []
-    for n, reshuffle in enumerate((False, True)):
-        out = tmp_path / f"o{n}"
-        with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
-            pc = p | beam.Create(rows, reshuffle=reshuffle)
-            written = {"failures": pc} | WriteDatasets(str(out), "r", "a000001-x")
-            assert_that(written | beam.Map(lambda w: (w["dataset"], w["path"], w["rows"], w["partition_values"])),
-                        equal_to([("failures", "stage=read/part-r-a000001-x-0000.parquet", 50, {"stage": "read"})]),
-                        label="written")
-        data = out / "failures" / "stage=read" / "part-r-a000001-x-0000.parquet"
-        outs.append(data.read_bytes())
-        receipts = list((out / "_claimwire" / "attempts" / "a000001-x" / "receipts" / "failures").glob("*.json"))
-        assert len(receipts) == 1 and json.loads(receipts[0].read_text())["size"] == len(outs[-1])
-    assert outs[0] == outs[1]
-    assert pq.read_table(tmp_path / "o0" / "failures" / "stage=read" / "part-r-a000001-x-0000.parquet").num_rows == 50
+    out = tmp_path / "o"
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
+        pc = p | beam.Create(list(reversed(rows)), reshuffle=reshuffle)
+        written = {"failures": pc} | WriteDatasets(str(out), "r", "a000001-x")
+        assert_that(written | beam.Map(lambda w: (w["dataset"], w["rows"], w["partition_values"])),
+                    equal_to([("failures", 50, {"stage": "read"})]), label="written")
+    (got,), ((f, r),) = _written(out)
+    # Sorted in the file whatever order they came in (the partition column lives in the folder name).
+    assert got == [{k: v for k, v in r.items() if k != "stage"} for r in rows]
+    assert r["size"] == f.stat().st_size and f.parent.name == "stage=read"
+    # Named by its bytes: the same rows give the same file name in any run of this attempt.
+    assert f.name == f"part-r-a000001-x-{content_digest(f.read_bytes())}.parquet"
+
+
+def test_a_writer_holds_a_bounded_number_of_bytes(tmp_path):
+    """Past the byte budget the fullest partition is written: more files, the same rows, each file sorted."""
+    rows = [{"run_id": "r", "stage": ("read", "extract")[i % 2], "reason": "bad_json", "input": f"f:{i:03d}",
+             "detail": "x" * 200} for i in range(120)]
+    budget = 20 * row_weight(rows[0])
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
+        _ = {"failures": p | beam.Create(rows)} | WriteDatasets(str(tmp_path), "r", "a000001-x",
+                                                                 max_buffered_bytes=budget)
+    files, receipted = _written(tmp_path)
+    assert len(files) >= 120 // 21 and all(len(f) <= 21 for f in files)
+    assert all(f == sorted(f, key=lambda r: r["input"]) for f in files)
+    assert sorted(r["input"] for f in files for r in f) == [r["input"] for r in rows]
+    assert all(r is not None and r["rows"] == len(f) for (_, r), f in zip(receipted, files))
+
+
+def test_the_writer_writes_no_receipt_itself(tmp_path):
+    """Receipts come after a GroupByKey, which only a bundle that succeeded reaches: a file that a
+    failed attempt of a bundle wrote is never committed."""
+    fn = _WriteFilesFn("failures", str(tmp_path), "r", "a000001-x", max_buffered_bytes=1)
+    fn.setup()
+    fn.start_bundle()
+    outs = list(fn.process({"run_id": "r", "stage": "read", "reason": "empty", "input": "f", "detail": ""}))
+    assert [o["rows"] for o in outs] == [1]
+    assert list((tmp_path / "failures").rglob("*.parquet")) and not (tmp_path / "_claimwire").exists()
 
 
 def _settings():

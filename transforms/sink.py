@@ -2,14 +2,23 @@
 
 Workers write through Beam's ``FileSystems`` (local, ``s3://`` with
 apache-beam[aws], ``gs://`` with apache-beam[gcp]): nothing passes through the
-driver's disk. Files are named by run, attempt and shard only
-(``part-<run_id>-<attempt>-<shard>.parquet``) and rows are sorted inside them,
-so the same inputs and config give the same rows in the same order whatever
-the runner, the bundle sizes or the number of workers. A partition's rows are
-spread over ``ceil(rows / rows_per_file)`` shards by a stable hash of the row's
-key, computed from counts taken in a first pass. A retried bundle rewrites the
-same names with the same bytes. Committing is the driver's job once the
-pipeline is done (``pipelines/delta.py``).
+driver's disk. Rows are never shuffled to be written: each worker keeps the
+rows of a bundle per partition and writes a partition's file when it holds
+``rows_per_file`` rows, when the writer's buffers pass ``MAX_BUFFERED_BYTES``
+(the fullest partition goes first), and at the end of the bundle. So a
+writer holds a bounded number of bytes whatever the size of the run, and
+texts cross no GroupByKey here (the local runners hold a GroupByKey's data in
+memory). Rows are sorted inside a file, and a file is named by run, attempt
+and a digest of its bytes (``part-<run_id>-<attempt>-<digest>.parquet``): the
+same inputs and config give the same rows whatever the runner, the bundles or
+the number of workers, and a retried bundle rewrites the same names with the
+same bytes.
+
+Receipts pass one small GroupByKey (dataset -> receipts) before they are
+written: a runner hands a GroupByKey only the outputs of bundles that
+succeeded, so a file written by a failed attempt of a bundle gets no receipt,
+is never committed, and ``claimwire compact`` removes it. Committing is the
+driver's job once the pipeline is done (``pipelines/delta.py``).
 
 The record of this stage is a row. A row the Parquet schema refuses is left out of
 its file and becomes a ``sink`` failure, written with the failures of the run
@@ -19,25 +28,22 @@ then says so in one line and leaves the committed state as it was.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindows
 
 from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.records import Stage
 from transforms.core.schemas import DATASETS, failure_row, partition_path
-from transforms.core.sink import (attempt_folder, file_name, join, parquet_bytes, partition_folder,
-                                  partition_values, receipt, receipt_name, table_for)
+from transforms.core.sink import (attempt_folder, content_digest, file_name, join, parquet_bytes, partition_folder,
+                                  partition_values, receipt, receipt_name, row_weight, table_for)
 
 
-def _stable_shard(row: dict, spec_name: str, shards: int) -> int:
-    if shards <= 1:
-        return 0
-    key = "\x1f".join(str(row.get(k)) for k in DATASETS[spec_name].sort_by)
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % shards
+# What one writer may hold before it writes its fullest partition early (rows_per_file bounds a file).
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
 
 def _put(path: str, data: bytes) -> None:
@@ -46,20 +52,51 @@ def _put(path: str, data: bytes) -> None:
         fh.write(data)
 
 
-class _WriteFileFn(beam.DoFn):
-    def __init__(self, output: str, run_id: str, attempt: str):
+class _WriteFilesFn(beam.DoFn):
+    """Rows of one dataset -> its Parquet files, a partition at a time; outputs a receipt per file."""
+
+    def __init__(self, name: str, output: str, run_id: str, attempt: str,
+                 max_buffered_bytes: int = MAX_BUFFERED_BYTES):
+        self._name = name
         self._output = output
         self._run_id = run_id
         self._attempt = attempt
+        self._max_bytes = max_buffered_bytes
 
     def setup(self) -> None:
+        self._spec = DATASETS[self._name]
         self._counters = Counters(Stage.SINK.value)
 
-    def process(self, item):
-        (name, _partition, shard), rows = item
-        spec = DATASETS[name]
-        rows = list(rows)
-        self._counters.inc("in", len(rows))
+    def start_bundle(self) -> None:
+        self._rows: dict[str, list[dict]] = {}
+        self._weights: dict[str, int] = {}
+        self._held = 0
+
+    def process(self, row):
+        self._counters.inc("in")
+        part = partition_path(self._spec, row)
+        rows = self._rows.setdefault(part, [])
+        rows.append(row)
+        w = row_weight(row)
+        self._weights[part] = self._weights.get(part, 0) + w
+        self._held += w
+        if len(rows) >= self._spec.rows_per_file:
+            yield from self._write(part)
+        while self._held > self._max_bytes:
+            yield from self._write(max(self._weights, key=lambda k: (self._weights[k], k)))
+
+    def finish_bundle(self):
+        for part in sorted(self._rows):
+            for out in self._write(part):
+                if isinstance(out, beam.pvalue.TaggedOutput):
+                    yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+                else:
+                    yield GlobalWindows.windowed_value(out)
+
+    def _write(self, part: str):
+        rows = self._rows.pop(part)
+        self._held -= self._weights.pop(part)
+        name, spec = self._name, self._spec
         try:
             table = table_for(spec, rows)
         except OSError:
@@ -84,27 +121,41 @@ class _WriteFileFn(beam.DoFn):
             return
         values = partition_values(spec, rows[0])
         folder = partition_folder(values, spec.partition_by)
-        rel = join(folder, file_name(self._run_id, self._attempt, shard)) if folder else \
-            file_name(self._run_id, self._attempt, shard)
-        control = attempt_folder(self._output, self._attempt)
-        # Rows that MERGE into their table are the driver's merge source, not table files yet.
-        base = join(control, "merge", name) if spec.merge_on else join(self._output, spec.path)
         data = parquet_bytes(table)
+        rel = join(folder, file_name(self._run_id, self._attempt, content_digest(data)))
+        rel = rel.lstrip("/")
+        # Rows that MERGE into their table are the driver's merge source, not table files yet.
+        base = join(attempt_folder(self._output, self._attempt), "merge", name) if spec.merge_on \
+            else join(self._output, spec.path)
         _put(join(base, rel), data)
-        done = receipt(name, rel, len(data), values, table)
-        # The receipt is written after its file: a receipt always names a whole file.
-        _put(join(control, "receipts", name, receipt_name(rel)), json.dumps(done, sort_keys=True).encode())
-        yield done
+        yield receipt(name, rel, len(data), values, table)
+
+
+class _WriteReceiptsFn(beam.DoFn):
+    """The receipts of the files that bundles which succeeded wrote -> one small JSON each."""
+
+    def __init__(self, output: str, attempt: str):
+        self._output = output
+        self._attempt = attempt
+
+    def process(self, item):
+        _name, receipts = item
+        control = attempt_folder(self._output, self._attempt)
+        for done in receipts:
+            _put(join(control, "receipts", done["dataset"], receipt_name(done["path"])),
+                 json.dumps(done, sort_keys=True).encode())
+            yield done
 
 
 class WriteDatasets(beam.PTransform):
     """Write ``{dataset name: PCollection of row dicts}`` under ``output``; outputs the receipts."""
 
-    def __init__(self, output: str, run_id: str, attempt: str):
+    def __init__(self, output: str, run_id: str, attempt: str, max_buffered_bytes: int = MAX_BUFFERED_BYTES):
         super().__init__()
         self._output = output
         self._run_id = run_id
         self._attempt = attempt
+        self._max_bytes = max_buffered_bytes
 
     def expand(self, rows_by_dataset):
         written = []
@@ -116,18 +167,12 @@ class WriteDatasets(beam.PTransform):
                 rows = ((rows, rejected | "RejectedRowList" >> beam.Flatten()
                          | "RejectedRows" >> beam.Map(failure_row, self._run_id))
                         | "FailureRowsWithRejected" >> beam.Flatten())
-            spec = DATASETS[name]
-            keyed = rows | f"Partition{name}" >> beam.Map(lambda r, s=spec: (partition_path(s, r), r))
-            counts = (keyed | f"Keys{name}" >> beam.Keys()
-                      | f"Count{name}" >> beam.combiners.Count.PerElement())
-            per_file = spec.rows_per_file
-            sharded = keyed | f"Shard{name}" >> beam.Map(
-                lambda kv, c, n=name, k=per_file: (
-                    (n, kv[0], _stable_shard(kv[1], n, -(-c[kv[0]] // k))), kv[1]),
-                c=beam.pvalue.AsDict(counts))
-            outs = (sharded | f"Group{name}" >> beam.GroupByKey()
-                    | f"Write{name}" >> beam.ParDo(_WriteFileFn(self._output, self._run_id, self._attempt))
-                    .with_outputs(FAILURES, main=MAIN))
+            outs = rows | f"Write{name}" >> beam.ParDo(
+                _WriteFilesFn(name, self._output, self._run_id, self._attempt, self._max_bytes)
+            ).with_outputs(FAILURES, main=MAIN)
             written.append(outs[MAIN])
             rejected.append(outs[FAILURES])
-        return written | "AllWritten" >> beam.Flatten()
+        return (written | "AllWritten" >> beam.Flatten()
+                | "KeyReceipts" >> beam.Map(lambda r: (r["dataset"], r))
+                | "SucceededOnly" >> beam.GroupByKey()
+                | "WriteReceipts" >> beam.ParDo(_WriteReceiptsFn(self._output, self._attempt)))

@@ -62,8 +62,23 @@ def attempt_id(serial: int, salt: str) -> str:
     return f"a{serial:06d}-{salt}"
 
 
-def file_name(run_id: str, attempt: str, shard: int) -> str:
-    return f"part-{run_id}-{attempt}-{shard:04d}.parquet"
+def file_name(run_id: str, attempt: str, part: int | str) -> str:
+    """``part-<run_id>-<attempt>-<part>.parquet``: ``part`` is a number or a digest of the file's bytes."""
+    return f"part-{run_id}-{attempt}-{part:04d}.parquet" if isinstance(part, int) else \
+        f"part-{run_id}-{attempt}-{part}.parquet"
+
+
+def content_digest(data: bytes) -> str:
+    """What names a written file: the same rows give the same bytes, so a retried write keeps its name."""
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+def row_weight(row: Mapping[str, Any]) -> int:
+    """About how many bytes a row holds in a writer's buffer (its text and bytes, plus a fixed cost per field)."""
+    n = 64
+    for v in row.values():
+        n += len(v) if isinstance(v, (str, bytes)) else 16
+    return n
 
 
 def delta_schema(spec: DatasetSpec) -> pa.Schema:
