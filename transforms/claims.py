@@ -56,7 +56,8 @@ def _summarise(run_id: str, item):
     # Members published by earlier runs count too: a story row replaces its old version whole.
     metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
                    key=lambda m: m.article_id)
-    claims = sorted({c.claim_id: c for c in [*grouped["prior_claims"], *grouped["claims"]]}.values(),
+    prior_claims = [c for part in grouped["prior_claims"] for c in part]
+    claims = sorted({c.claim_id: c for c in [*prior_claims, *grouped["claims"]]}.values(),
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
     by_id = {c.claim_id: c for c in claims}
@@ -112,10 +113,12 @@ class SummariseStories(beam.PTransform):
                        | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
         # The window's claims, filtered by story id in Arrow: only the touched stories' become rows.
         run_days = articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
+        # One element per story and index file: (story id, [claims]).
         prior_claims = ((run_days, story_ids)
                         | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
-                                                           run_day, column="story_id")
-                        | "PriorClaims" >> beam.Map(lambda r: (r["story_id"], claim_from_row(r, r.get("lang")))))
+                                                           run_day, column="story_id", per_value=True)
+                        | "PriorClaims" >> beam.MapTuple(
+                            lambda sid, rows: (sid, [claim_from_row(r, r.get("lang")) for r in rows])))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())
         outs = grouped | "Summarise" >> beam.ParDo(_SummariseFn(self._run_id)).with_outputs(

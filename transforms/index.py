@@ -16,6 +16,7 @@ No history passes through ``beam.Create``, a side input or the pickled graph.
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass, field
 
 import apache_beam as beam
@@ -108,10 +109,11 @@ class _WindowReadFn(beam.DoFn):
     """Rows of the index files whose day is within the window; with ``column``, only the rows whose
     value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
 
-    def __init__(self, window_days: int, run_day: str, column: str | None = None):
+    def __init__(self, window_days: int, run_day: str, column: str | None = None, per_value: bool = False):
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
+        self._per_value = per_value
 
     def process(self, entry, run_days: list, wanted: list | None = None):
         if getattr(self, "_src", None) is not run_days:
@@ -127,9 +129,23 @@ class _WindowReadFn(beam.DoFn):
         table = _read_table(url, None)
         if self._column is not None:
             table = _rows_in(table, self._column, self._wanted)
+        if self._per_value:
+            yield from _per_value(table, self._column, day)
+            return
         for row in table.to_pylist():
             row["day"] = day
             yield row
+
+
+def _per_value(table, column: str, day: str):
+    """``(value, [rows])`` for each distinct ``column`` value of one file: one element per story, not per row."""
+    import pyarrow.compute as pc
+    rows = table.take(pc.sort_indices(table, [(column, "ascending")])).to_pylist()
+    for value, group in itertools.groupby(rows, key=lambda r: r[column]):
+        group = list(group)
+        for row in group:
+            row["day"] = day
+        yield value, group
 
 
 def _files(pipeline, label: str, files: FileList):
@@ -170,15 +186,21 @@ class ReadWindow(beam.PTransform):
     or of ``run_day`` (the day undated articles are placed by), out.
 
     With ``column``, the input is ``(run_days, wanted)`` and only rows whose ``column`` is one of
-    ``wanted`` come out: the window is read, but only what this run touches becomes rows.
+    ``wanted`` come out: the window is read, but only what this run touches becomes rows. With
+    ``per_value`` too, the output is ``(value, [rows])`` per value and file: a story's claims of
+    one day are one element (a story spans a few files, so a few elements), not one per claim.
     """
 
-    def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None):
+    def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
+                 per_value: bool = False):
         super().__init__()
+        if per_value and column is None:
+            raise ValueError("per_value needs a column")
         self._files = files
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
+        self._per_value = per_value
 
     def expand(self, inputs):
         run_days, wanted = inputs if self._column is not None else (inputs, None)
@@ -186,5 +208,5 @@ class ReadWindow(beam.PTransform):
         sides = [AsList(run_days | "DistinctDays" >> beam.Distinct())]
         if wanted is not None:
             sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
-        fn = _WindowReadFn(self._window_days, self._run_day, self._column)
+        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value)
         return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)
