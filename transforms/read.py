@@ -24,8 +24,8 @@ from pathlib import Path
 
 from transforms.common import FAILURES, MAIN, Counters, apply_stage, internal_failure
 from transforms.core.records import Failure, Stage
-from transforms.core.sources import (InputFile, ReadLimits, discover, input_id, is_url, open_local,
-                                     read_input)
+from transforms.core.sources import (MULTI_DOCUMENT_KINDS, InputFile, ReadLimits, discover, input_id, is_url,
+                                     open_local, read_input)
 
 # scheme -> (a module its Beam filesystem needs, the claimwire extra that installs it)
 _EXTRAS = {"s3": ("boto3", "aws"), "gs": ("google.cloud.storage", "gcp")}
@@ -236,7 +236,8 @@ class ReadSources(beam.PTransform):
     """Discover the inputs (in the driver) and read each file on the workers.
 
     A JSON-lines or WARC file yields many documents; a Reshuffle after reading
-    spreads them over workers, since extraction is the expensive part.
+    spreads them over workers, since extraction is the expensive part. Files of one
+    document are spread before reading and not again.
     Raises InputError when a URL's store cannot be listed at all.
     """
 
@@ -258,10 +259,21 @@ class ReadSources(beam.PTransform):
         return list(self._discovery_failures)
 
     def expand(self, pbegin):
-        files = pbegin | "ListInputs" >> beam.Create(self._files, reshuffle=False)
-        read = apply_stage(files | "SpreadFiles" >> beam.Reshuffle(), "ReadFiles", Stage.READ.value,
-                           partial(_read, self._limits), fan_out=True)
+        # A file of one document (html, text) is spread over workers as a file name; only the
+        # documents of a file of many (JSON lines, WARC) are spread again, so a page's bytes
+        # cross no shuffle when they need not (the local runners move every shuffled byte
+        # through the one controller process).
+        single = [f for f in self._files if f.kind not in MULTI_DOCUMENT_KINDS]
+        multi = [f for f in self._files if f.kind in MULTI_DOCUMENT_KINDS]
+        read_one = apply_stage(pbegin | "ListInputs" >> beam.Create(single, reshuffle=False)
+                               | "SpreadFiles" >> beam.Reshuffle(), "ReadFiles", Stage.READ.value,
+                               partial(_read, self._limits), fan_out=True)
+        read_many = apply_stage(pbegin | "ListMultiInputs" >> beam.Create(multi, reshuffle=False)
+                                | "SpreadMultiFiles" >> beam.Reshuffle(), "ReadMultiFiles", Stage.READ.value,
+                                partial(_read, self._limits), fan_out=True)
         discovery = (pbegin | "DiscoveryFailures" >> beam.Create(self._discovery_failures, reshuffle=False)
                      | "CountDiscovery" >> beam.ParDo(_CountDiscoveryFn()))
-        failures = (read[FAILURES], discovery) | "AllReadFailures" >> beam.Flatten()
-        return {MAIN: read[MAIN] | "SpreadDocuments" >> beam.Reshuffle(), FAILURES: failures}
+        failures = (read_one[FAILURES], read_many[FAILURES], discovery) | "AllReadFailures" >> beam.Flatten()
+        docs = ((read_one[MAIN], read_many[MAIN] | "SpreadDocuments" >> beam.Reshuffle())
+                | "AllDocuments" >> beam.Flatten())
+        return {MAIN: docs, FAILURES: failures}

@@ -90,6 +90,10 @@ def clean_str(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+# Kinds of input file that hold many documents (the others hold one).
+MULTI_DOCUMENT_KINDS = ("jsonl", "warc")
+
+
 def kind_of(path: str) -> str | None:
     name = path.lower()
     for kind, suffixes in (("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES),
