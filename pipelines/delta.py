@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from transforms.core.schemas import DATASETS, INDEX_TABLES, RUNS, DatasetSpec
 from transforms.core.sink import (APP_ID, CONTROL_DIR, OLD_LAYOUT_MARKERS, SinkError, attempt_folder, attempt_id,
-                                  delta_schema, join, parse_receipt, table_name)
+                                  delta_schema, join, parse_receipts, table_name)
 
 log = logging.getLogger("claimwire")
 
@@ -370,36 +370,46 @@ class OutputTables:
     def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
         by: dict[str, list[dict]] = {n: [] for n in DATASETS}
         for path in match(join(attempt_folder(self.url, attempt.attempt_id), "receipts", "*", "*.json")):
-            r = parse_receipt(get(path))
-            by[r["dataset"]].append(r)
+            for r in parse_receipts(get(path)):
+                by[r["dataset"]].append(r)
         for rs in by.values():
             rs.sort(key=lambda r: r["path"])
         return by
 
-    def read_files(self, spec: DatasetSpec, base: str, receipts: list[dict], with_partitions: bool = False
-                   ) -> pa.RecordBatchReader:
-        """Stream the rows of receipted files (for a MERGE source), one file at a time."""
-        schema = delta_schema(spec) if with_partitions else spec.schema
+    def read_files(self, spec: DatasetSpec, base: str, receipts: list[dict], with_partitions: bool = False,
+                   columns: list[str] | None = None) -> pa.RecordBatchReader:
+        """Stream the rows of receipted files (for a MERGE source), one file at a time.
+
+        With ``columns`` (file columns only), only those are read and decoded.
+        """
+        file_schema = pa.schema([spec.schema.field(c) for c in columns]) if columns else spec.schema
+        schema = pa.schema([*file_schema, *(pa.field(k, pa.string()) for k in spec.partition_by)]) \
+            if with_partitions else file_schema
 
         def batches():
             for r in receipts:
-                t = pq.read_table(io.BytesIO(get(join(base, r["path"]))))
-                t = t.replace_schema_metadata(None).cast(spec.schema)
+                t = pq.read_table(io.BytesIO(get(join(base, r["path"]))), columns=columns)
+                t = t.replace_schema_metadata(None).cast(file_schema)
                 if with_partitions:
                     for k in spec.partition_by:
                         t = t.append_column(k, pa.array([r["partition_values"].get(k)] * t.num_rows, pa.string()))
                 yield from t.to_batches()
         return pa.RecordBatchReader.from_batches(schema, batches())
 
-    def commit(self, attempt: Attempt, runs_row: Mapping[str, Any]) -> dict[str, Any]:
-        """Commit the attempt's receipted files table by table, runs last; returns the runs row written."""
+    def commit(self, attempt: Attempt, runs_row: Mapping[str, Any],
+               receipts: dict[str, list[dict]] | None = None) -> dict[str, Any]:
+        """Commit the attempt's receipted files table by table, runs last; returns the runs row written.
+
+        ``receipts``: what ``receipts(attempt)`` returned, when the caller has read them already.
+        """
         from deltalake import write_deltalake
         from deltalake.transaction import AddAction, CommitProperties, Transaction
         props = CommitProperties(custom_metadata={"claimwire.attempt": attempt.attempt_id,
                                                   "claimwire.run_id": attempt.run_id},
                                  app_transactions=[Transaction(APP_ID, attempt.serial)])
-        with store_errors(self.url, "could not list the files this run wrote under"):
-            receipts = self.receipts(attempt)
+        if receipts is None:
+            with store_errors(self.url, "could not list the files this run wrote under"):
+                receipts = self.receipts(attempt)
         rerun = attempt.attempt > 1
         added: dict[str, int] = {}
         versions: dict[str, int] = {}

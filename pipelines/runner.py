@@ -26,7 +26,7 @@ from pipelines.settings import Settings
 from transforms.common import METRICS_NAMESPACE
 import pyarrow as pa
 
-from pipelines.delta import normalise_output
+from pipelines.delta import normalise_output, store_errors
 from transforms.core.index import run_day_of
 from transforms.core.sink import SinkError
 from transforms.index import index_error
@@ -185,7 +185,8 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
                        "the committed state is unchanged") from None
     counts = stage_counts(result)
     finished = datetime.now(timezone.utc)
-    receipts = tables.receipts(attempt)
+    with store_errors(tables.url, "could not list the files this run wrote under"):
+        receipts = tables.receipts(attempt)
     runs_row = {
         "command": command, "started_at": started, "finished_at": finished,
         "status": "completed", "config_hash": settings.config.hash, "versions": versions(),
@@ -196,7 +197,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
                          for k, v in counts.items()],
         "source_quality": _source_quality(tables, receipts),
     }
-    row = tables.commit(attempt, runs_row)
+    row = tables.commit(attempt, runs_row, receipts)
     return RunResult(run_id, output, row, counts, started, finished)
 
 
@@ -219,10 +220,12 @@ def _os_error_reason(exc: BaseException) -> str | None:
 
 
 def _receipted_rows(tables, receipts: dict, dataset: str, columns: list[str]) -> list[dict]:
-    """Some columns of the rows this attempt wrote for ``dataset`` (partition columns from the receipts)."""
+    """Some columns of the rows this attempt wrote for ``dataset`` (partition columns from the receipts);
+    only those columns are read (an article's text never is)."""
     from transforms.core.schemas import DATASETS
     spec = DATASETS[dataset]
-    reader = tables.read_files(spec, tables.uri(dataset), receipts[dataset], with_partitions=True)
+    stored = [c for c in columns if c not in spec.partition_by]
+    reader = tables.read_files(spec, tables.uri(dataset), receipts[dataset], with_partitions=True, columns=stored)
     rows: list[dict] = []
     for batch in reader:
         rows += pa.Table.from_batches([batch]).select(columns).to_pylist()

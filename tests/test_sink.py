@@ -11,7 +11,7 @@ import pytest
 
 from transforms.core.schemas import ARTICLES, FAILURES, STORIES
 from transforms.core.sink import (SinkError, attempt_id, content_digest, delta_schema, file_name, file_stats, join, parquet_bytes,
-                                  parse_receipt, partition_folder, partition_values, receipt, table_for)
+                                  parse_receipt, parse_receipts, partition_folder, partition_values, receipt, table_for)
 
 
 def test_names_keep_run_attempt_and_shard_apart():
@@ -63,6 +63,10 @@ def test_a_receipt_round_trips_and_a_foreign_one_is_refused():
     assert parse_receipt(json.dumps(r).encode()) == r
     with pytest.raises(SinkError):
         parse_receipt(json.dumps({**r, "dataset": "secrets"}).encode())
+    assert parse_receipts(json.dumps([r, r]).encode()) == [r, r] and parse_receipts(json.dumps(r).encode()) == [r]
+    for bad in ([r, {**r, "dataset": "secrets"}], [r, "text"], "text"):
+        with pytest.raises(SinkError):
+            parse_receipts(json.dumps(bad).encode())
 
 
 def test_parquet_bytes_are_deterministic():

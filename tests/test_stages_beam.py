@@ -15,8 +15,8 @@ from transforms.core.language import LanguageSettings
 from transforms.core.sources import ReadLimits
 from transforms.language import DetectLanguage
 from transforms.read import ReadSources
-from transforms.core.sink import content_digest, row_weight
-from transforms.sink import WriteDatasets, _WriteFilesFn
+from transforms.core.sink import content_digest, parse_receipts, row_weight
+from transforms.sink import WriteDatasets, _WriteFilesFn, _WriteReceiptsFn
 
 OPTS = ["--runner=FnApiRunner"]
 
@@ -71,8 +71,8 @@ def test_detect_language_stage():
 def _written(out, dataset="failures"):
     """(rows of every file in read order, [(file, receipt)]) under an output folder."""
     files = sorted((out / dataset).rglob("*.parquet"))
-    receipts = {json.loads(r.read_text())["path"]: json.loads(r.read_text())
-                for r in (out / "_claimwire" / "attempts" / "a000001-x" / "receipts" / dataset).glob("*.json")}
+    receipts = {r["path"]: r for f in (out / "_claimwire" / "attempts" / "a000001-x" / "receipts" / dataset
+                                       ).glob("*.json") for r in parse_receipts(f.read_bytes())}
     return [pq.read_table(f).to_pylist() for f in files], [(f, receipts.get(str(f.relative_to(out / dataset))))
                                                            for f in files]
 
@@ -108,6 +108,17 @@ def test_a_writer_holds_a_bounded_number_of_bytes(tmp_path):
     assert all(f == sorted(f, key=lambda r: r["input"]) for f in files)
     assert sorted(r["input"] for f in files for r in f) == [r["input"] for r in rows]
     assert all(r is not None and r["rows"] == len(f) for (_, r), f in zip(receipted, files))
+
+
+def test_receipts_are_written_a_thousand_to_a_file(tmp_path):
+    receipts = [{"dataset": "claims", "path": f"p/{i:05d}.parquet", "size": i, "rows": 1} for i in range(2500)]
+    fn = _WriteReceiptsFn(str(tmp_path), "a000001-x")
+    assert list(fn.process(("claims", reversed(receipts)))) == receipts
+    files = sorted((tmp_path / "_claimwire" / "attempts" / "a000001-x" / "receipts" / "claims").glob("*.json"))
+    chunks = [parse_receipts(f.read_bytes()) for f in files]
+    assert sorted(len(c) for c in chunks) == [500, 1000, 1000]
+    assert sorted((r for c in chunks for r in c), key=lambda r: r["path"]) == receipts
+    assert all(f.name == f"{content_digest(f.read_bytes())}.json" for f in files)
 
 
 def test_the_writer_writes_no_receipt_itself(tmp_path):

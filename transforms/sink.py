@@ -15,7 +15,7 @@ the number of workers, and a retried bundle rewrites the same names with the
 same bytes.
 
 Receipts pass one small GroupByKey (dataset -> receipts) before they are
-written: a runner hands a GroupByKey only the outputs of bundles that
+written, a thousand to a JSON file: a runner hands a GroupByKey only the outputs of bundles that
 succeeded, so a file written by a failed attempt of a bundle gets no receipt,
 is never committed, and ``claimwire compact`` removes it. Committing is the
 driver's job once the pipeline is done (``pipelines/delta.py``).
@@ -39,7 +39,7 @@ from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.records import Stage
 from transforms.core.schemas import DATASETS, failure_row, partition_path
 from transforms.core.sink import (attempt_folder, content_digest, file_name, join, parquet_bytes, partition_folder,
-                                  partition_values, receipt, receipt_name, row_weight, table_for)
+                                  partition_values, receipt, row_weight, table_for)
 
 
 # What one writer may hold before it writes its fullest partition early (rows_per_file bounds a file).
@@ -131,20 +131,27 @@ class _WriteFilesFn(beam.DoFn):
         yield receipt(name, rel, len(data), values, table)
 
 
+# Receipts per receipts file: the driver reads a few files, not one per data file.
+RECEIPTS_PER_FILE = 1000
+
+
 class _WriteReceiptsFn(beam.DoFn):
-    """The receipts of the files that bundles which succeeded wrote -> one small JSON each."""
+    """The receipts of the files that bundles which succeeded wrote -> JSON lists of up to
+    ``RECEIPTS_PER_FILE``, each named by a digest of its content (a retry rewrites the same names)."""
 
     def __init__(self, output: str, attempt: str):
         self._output = output
         self._attempt = attempt
 
     def process(self, item):
-        _name, receipts = item
+        name, receipts = item
+        receipts = sorted(receipts, key=lambda r: r["path"])
         control = attempt_folder(self._output, self._attempt)
-        for done in receipts:
-            _put(join(control, "receipts", done["dataset"], receipt_name(done["path"])),
-                 json.dumps(done, sort_keys=True).encode())
-            yield done
+        for start in range(0, len(receipts), RECEIPTS_PER_FILE):
+            chunk = receipts[start:start + RECEIPTS_PER_FILE]
+            data = json.dumps(chunk, sort_keys=True).encode()
+            _put(join(control, "receipts", name, f"{content_digest(data)}.json"), data)
+        yield from receipts
 
 
 class WriteDatasets(beam.PTransform):

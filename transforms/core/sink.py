@@ -167,7 +167,17 @@ def receipt_name(path: str) -> str:
 
 def parse_receipt(data: bytes) -> dict:
     r = json.loads(data.decode("utf-8"))
-    if r.get("dataset") not in DATASETS or not isinstance(r.get("path"), str):
+    return _checked(r)
+
+
+def parse_receipts(data: bytes) -> list[dict]:
+    """The receipts of one receipts file: a list of receipts (the writers' batches) or one receipt."""
+    got = json.loads(data.decode("utf-8"))
+    return [_checked(r) for r in (got if isinstance(got, list) else [got])]
+
+
+def _checked(r: Any) -> dict:
+    if not isinstance(r, dict) or r.get("dataset") not in DATASETS or not isinstance(r.get("path"), str):
         raise SinkError(f"a receipt names no claimwire dataset: {r!r:.200}")
     return r
 
