@@ -43,9 +43,9 @@ def skip_published(articles, index: IndexFiles):
     return articles | "SkipPublished" >> beam.ParDo(_SkipPublishedFn(), AsList(found))
 
 
-def _claim_row(pair, run_id: str) -> dict:
-    article, claim = pair
-    return claim_row(claim, article, run_id)
+def _claim_row(triple, run_id: str) -> dict:
+    meta, claim, evidence = triple
+    return claim_row(claim, meta, evidence, run_id)
 
 
 def _article_row(article, run_id: str) -> dict:
@@ -82,10 +82,10 @@ def _rows(pcoll, label: str, to_row, run_id: str) -> dict:
     return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
 
 
-def _index_claim_row(pair, run_day: str) -> tuple[str, dict]:
-    article, claim = pair
-    row = claim_row(claim, article, "")
-    row["day"] = index_day(article.published_at, run_day)
+def _index_claim_row(triple, run_day: str) -> tuple[str, dict]:
+    meta, claim, evidence = triple
+    row = claim_row(claim, meta, evidence, "")
+    row["day"] = index_day(meta.published_at, run_day)
     return "index_claims", row
 
 

@@ -174,8 +174,12 @@ def test_extract_claims_and_story_summary():
         arts_pc = p | beam.Create(arts)
         claims = arts_pc | ExtractClaims(s.claim_extractor)
         assert_that(claims[FAILURES], equal_to([]), label="no failures")
-        assert_that(claims[MAIN] | beam.Map(lambda ac: ac[0].text[ac[1].char_start:ac[1].char_end] != "")
-                    , holds(lambda got: got == [True] * len(got) and len(got) >= 4, "4+ claims, all with evidence"),
+        # Each claim comes with its article's metadata (no text) and its evidence span.
+        by_id = {a.article_id: a for a in arts}
+        assert_that(claims[MAIN] | beam.Map(
+                        lambda t: not hasattr(t[0], "text") and t[0].story_id == "s1" and t[2] != ""
+                        and t[2] == by_id[t[1].article_id].text[t[1].char_start:t[1].char_end]),
+                    holds(lambda got: got == [True] * len(got) and len(got) >= 4, "4+ claims, all with evidence"),
                     label="claims with evidence")
         summary = (arts_pc, claims[MAIN]) | SummariseStories("r")
         assert_that(summary["stories"] | beam.Map(lambda r: (r["story_id"], r["article_count"], r["source_count"])),
@@ -206,7 +210,7 @@ def test_the_claim_extractor_is_a_config_seam():
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(OPTS)) as p:
         out = (p | beam.Create([Article("a1", "i", "u", "s", "T", "Hello world", lang="en")])
                | ExtractClaims(s.claim_extractor))
-        assert_that(out[MAIN] | beam.Map(lambda ac: (ac[1].claim_key, ac[0].text[ac[1].char_start:ac[1].char_end])),
+        assert_that(out[MAIN] | beam.Map(lambda t: (t[1].claim_key, t[2])),
                     equal_to([("model/first-word", "Hello")]))
 
 

@@ -23,8 +23,12 @@ class _ClaimsFn(beam.DoFn):
 
     def _one(self, article):
         # Every claim is built before the first is emitted: a bug in a rule costs the
-        # article (one failures row), never half of its claims.
-        claims = [(article, dataclasses.replace(c, story_id=article.story_id, lang=c.lang or article.lang))
+        # article (one failures row), never half of its claims. A claim travels with its
+        # article's metadata and its evidence, not the text: a pair per claim that held the
+        # article would copy the text once per claim wherever the pairs are stored.
+        meta = ArticleMeta.of(article)
+        claims = [(meta, dataclasses.replace(c, story_id=article.story_id, lang=c.lang or article.lang),
+                   article.text[c.char_start:c.char_end])
                   for c in self._extractor.extract(article.article_id, article.text, article.lang)]
         self._counters.inc("out")
         self._counters.inc("claims", len(claims))
@@ -35,8 +39,8 @@ class ExtractClaims(beam.PTransform):
     """Claims of every article, each paired with its article for evidence and partitioning.
 
     ``extractor`` is any ``transforms.core.claims.ClaimExtractor`` (the rule-based
-    one by default; see ``[claims] extractor``). Main output: ``(Article, Claim)``
-    pairs; an article with no claims is an ``out`` with zero claims, not a failure.
+    one by default; see ``[claims] extractor``). Main output: ``(ArticleMeta, Claim,
+    evidence)`` triples; an article with no claims is an ``out`` with zero claims, not a failure.
     """
 
     def __init__(self, extractor):
@@ -104,7 +108,7 @@ class SummariseStories(beam.PTransform):
         window = rest[0] if rest else articles.pipeline | "NoWindow" >> beam.Create([])
         run_day = self._run_day
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
-        keyed = claims | "KeyClaims" >> beam.Map(lambda pair: (pair[0].story_id, pair[1]))
+        keyed = claims | "KeyClaims" >> beam.Map(lambda triple: (triple[0].story_id, triple[1]))
         # Only the stories this run touches are regrouped; the rest of the published rows stand.
         story_ids = metas | "TouchedStories" >> beam.Map(lambda kv: kv[0])
         touched = beam.pvalue.AsDict(story_ids | "DistinctTouched" >> beam.Distinct()

@@ -219,13 +219,15 @@ def article_row(a: Article, run_id: str) -> dict[str, Any]:
     }
 
 
-def claim_row(c: Claim, article: Article, run_id: str) -> dict[str, Any]:
+def claim_row(c: Claim, article: Article | ArticleMeta, evidence: str, run_id: str) -> dict[str, Any]:
+    """A ``claims`` row; ``evidence`` is ``text[char_start:char_end]`` of the claim's article (a claim
+    travels with its article's metadata and its evidence, never the whole text)."""
     return {
         "claim_id": c.claim_id, "article_id": c.article_id, "story_id": article.story_id or c.story_id,
         "kind": c.kind, "claimant": c.claimant, "claimant_type": c.claimant_type, "cue": c.cue,
         "statement": c.statement, "value": c.value, "value_max": c.value_max, "unit": c.unit,
         "modifier": c.modifier, "char_start": c.char_start, "char_end": c.char_end,
-        "evidence": article.text[c.char_start:c.char_end],
+        "evidence": evidence,
         "claimant_start": c.claimant_start, "claimant_end": c.claimant_end,
         "cue_start": c.cue_start, "cue_end": c.cue_end,
         "statement_start": c.statement_start, "statement_end": c.statement_end,
