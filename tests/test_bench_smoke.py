@@ -105,3 +105,17 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     assert any(ln.startswith("| claimwire 2 workers (c) | jsonl | 50000 |") and "skipped" in ln for ln in lines)
     assert any(ln.startswith("| bare | 3 |") for ln in lines)  # the quality table
     assert json.loads((tmp_path / "bench.json").read_text())["rows"][0]["docs"] == 5
+
+
+def test_proc_tree_sees_a_child_process_memory_and_cpu():
+    """proc_tree polls the whole tree: a grandchild's 200 MB and its CPU time are seen and named."""
+    import sys
+
+    from tests.benchmarks.proc_tree import watch
+    code = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+            "'import time; b = bytearray(200 * 1024 * 1024); t = time.process_time()\\n"
+            "while time.process_time() - t < 0.6: pass\\ntime.sleep(0.5)'], check=True)")
+    r = watch([sys.executable, "-c", code], interval=0.05)
+    assert r["rc"] == 0 and r["peak_mib"] >= 200
+    busiest = max(r["own"].values(), key=lambda v: v[1])
+    assert busiest[0] >= 200 and busiest[1] >= 0.5 and "bytearray" in busiest[2]
