@@ -17,8 +17,8 @@ from pathlib import Path
 from pipelines.delta import Attempt, OutputTables, put, read_dataset
 from transforms.core.schemas import (ARTICLES, CLAIMS, FAILURES, STORIES, STORY_CLAIMS, DatasetSpec, partition_path,
                                      published_date)
-from transforms.core.sink import (attempt_folder, file_name, join, parquet_bytes, partition_folder, partition_values,
-                                  receipt, receipt_name, table_for)
+from transforms.core.sink import (attempt_folder, content_digest, file_name, join, parquet_bytes, partition_folder,
+                                  partition_values, receipt, table_for)
 
 HOSTILE_TITLE = '<script>alert("x")</script> & <b>bold</b>'
 SOURCES = ["apnews.com", "vnexpress.net", "bbc.com", "irna.ir"]
@@ -119,13 +119,13 @@ def write_files(tables: OutputTables, attempt: Attempt, spec: DatasetSpec, rows:
     control = attempt_folder(tables.url, attempt.attempt_id)
     for prows in parts.values():
         values = partition_values(spec, prows[0])
-        rel = join(partition_folder(values, spec.partition_by), file_name(attempt.run_id, attempt.attempt_id, 0)) \
-            .lstrip("/")
         table = table_for(spec, prows)
         data = parquet_bytes(table)
+        rel = join(partition_folder(values, spec.partition_by),
+                   file_name(attempt.run_id, attempt.attempt_id, content_digest(data))).lstrip("/")
         base = join(control, "merge", spec.name) if spec.merge_on else tables.uri(spec.name)
         put(join(base, rel), data)
-        put(join(control, "receipts", spec.name, receipt_name(rel)),
+        put(join(control, "receipts", spec.name, f"{content_digest(rel.encode())}.json"),
             json.dumps(receipt(spec.name, rel, len(data), values, table)).encode())
 
 

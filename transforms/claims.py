@@ -36,7 +36,7 @@ class _ClaimsFn(beam.DoFn):
 
 
 class ExtractClaims(beam.PTransform):
-    """Claims of every article, each paired with its article for evidence and partitioning.
+    """Claims of every article, each with its article's metadata (for partitioning) and its evidence span.
 
     ``extractor`` is any ``transforms.core.claims.ClaimExtractor`` (the rule-based
     one by default; see ``[claims] extractor``). Main output: ``(ArticleMeta, Claim,

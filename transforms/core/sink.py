@@ -62,10 +62,9 @@ def attempt_id(serial: int, salt: str) -> str:
     return f"a{serial:06d}-{salt}"
 
 
-def file_name(run_id: str, attempt: str, part: int | str) -> str:
-    """``part-<run_id>-<attempt>-<part>.parquet``: ``part`` is a number or a digest of the file's bytes."""
-    return f"part-{run_id}-{attempt}-{part:04d}.parquet" if isinstance(part, int) else \
-        f"part-{run_id}-{attempt}-{part}.parquet"
+def file_name(run_id: str, attempt: str, digest: str) -> str:
+    """``part-<run_id>-<attempt>-<digest>.parquet``, ``digest`` from ``content_digest`` of the file's bytes."""
+    return f"part-{run_id}-{attempt}-{digest}.parquet"
 
 
 def content_digest(data: bytes) -> str:
@@ -159,15 +158,6 @@ def receipt(dataset: str, path: str, size: int, values: Mapping[str, str | None]
     """What the driver needs to commit one data file (``path`` relative to the table folder)."""
     return {"dataset": dataset, "path": path, "size": size, "partition_values": dict(values),
             "rows": table.num_rows, "stats": file_stats(table)}
-
-
-def receipt_name(path: str) -> str:
-    return hashlib.blake2b(path.encode("utf-8"), digest_size=12).hexdigest() + ".json"
-
-
-def parse_receipt(data: bytes) -> dict:
-    r = json.loads(data.decode("utf-8"))
-    return _checked(r)
 
 
 def parse_receipts(data: bytes) -> list[dict]:
