@@ -60,6 +60,38 @@ def test_fold_duplicates_matches_the_pure_core_and_reports_duplicate_ids():
                     equal_to(sorted(expected)), label="IndexRows")
 
 
+def test_a_near_copy_pair_is_verified_once_and_buckets_carry_no_signature():
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from transforms.core.dedup import MinHasher, band_keys, fingerprint
+    text = " ".join(f"word{i} and more of the wire story number {i % 7}" for i in range(120))
+    hasher = MinHasher(DCFG.num_perm, DCFG.seed)
+    fa = fingerprint("a", "", None, text, DCFG, hasher)
+    fb = fingerprint("b", "", None, text + " Updated at noon.", DCFG, hasher)
+    assert len(set(band_keys(fa, DCFG)) & set(band_keys(fb, DCFG))) > 1     # they share many bands
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+    articles = [Article(aid, aid, f"https://{aid}.example/x", "", "", body, lang="en",
+                        published_at=day + timedelta(hours=k))
+                for k, (aid, body) in enumerate((("a", text), ("b", text + " Updated at noon."), ("c", text)))]
+    p = TestPipeline(runner="FnApiRunner")
+    out = p | beam.Create(articles) | FoldDuplicates(DCFG)
+    assert_that(out["main"] | beam.Map(lambda a: (a.article_id, a.dup_of)),
+                equal_to([("a", None), ("b", "a"), ("c", "a")]))
+    result = p.run()
+    result.wait_until_finish()
+    counters = {m.key.metric.name: m.committed
+                for m in result.metrics().query(MetricsFilter())["counters"]}
+    # a-b is verified once however many bands it shares; a-c is exact (content hash) and b-c
+    # is both near and exact through c's copy of a: only a-b and b-c are near candidates.
+    assert counters["dedup.candidate_pairs"] == 2, counters
+    assert counters["dedup.verified_pairs"] == 2, counters
+    # A bucket holds (id, order key, prior dup_of, is_prior): never a fingerprint.
+    from transforms.dedup import _bucket_keys
+    keyed = list(_bucket_keys(DCFG, ("a", fa, None, False)))
+    assert len(keyed) == 1 + len(band_keys(fa, DCFG))
+    assert all(node == ("a", fa.order_key(), None, False) for _, node in keyed)
+
+
 def test_cluster_stories_puts_the_seeds_in_one_story_and_copies_in_their_canonicals_story():
     articles = _seed_articles()
     copy = articles[0].replace(article_id="copy", url="https://other.example/x", text=articles[0].text + "\nShare.")

@@ -162,18 +162,3 @@ def test_seeds_are_not_copies_of_each_other():
             for f in sorted((ROOT / "seeds").glob("*.txt"))]
     assert len(docs) == 5
     assert all(v is None for v in fold_duplicates(docs, CFG).dup_of.values())
-
-
-def test_a_pair_is_verified_in_the_first_bucket_it_shares_only():
-    from transforms.core.dedup import DedupConfig, MinHasher, band_keys, bucket_id, fingerprint, first_shared_bucket
-    cfg = DedupConfig()
-    hasher = MinHasher(cfg.num_perm, cfg.seed)
-    text = " ".join(f"word{i} and more of the wire story number {i % 7}" for i in range(120))
-    a = fingerprint("a", "https://x.org/1", None, text, cfg, hasher)
-    b = fingerprint("b", "https://y.org/2", None, text + " Updated at noon.", cfg, hasher)
-    shared = [bucket_id("b:" + k) for k in set(band_keys(a, cfg)) & set(band_keys(b, cfg))]
-    assert len(shared) > 1                                 # near-copies share many bands...
-    first = first_shared_bucket(a, b, cfg)
-    assert first == min(shared, key=lambda k: int(k[1:]))  # ...and are verified in the lowest only
-    c = fingerprint("c", "https://z.org/3", None, text, cfg, hasher)
-    assert first_shared_bucket(a, c, cfg) == "h"           # exact copies: the content-hash bucket

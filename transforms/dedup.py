@@ -7,8 +7,10 @@ The steps, in order (labels are stable):
    signatures; those held by unrelated articles are left out of the signatures.
 3. ``Fingerprint``: MinHash signature, content hash and canonical URL per article.
 4. ``Buckets``: every LSH band key, content hash and URL is a key; GroupByKey carries
-   ``(article_id, published_at, signature, size)``, never texts. Each bucket yields
-   its verified pairs (exact buckets need no verification).
+   ids and order keys only, never signatures or texts. Each bucket proposes pairs,
+   combined per pair (``Candidates``: a pair of near copies shares most bands); a pair
+   from an exact bucket needs no verification, the others get their two
+   fingerprints by id (``JoinFirst``, ``JoinSecond``) and are verified once.
 5. ``Components``: connected components of this run's (small) edge list, in one place,
    with the canonical chosen by earliest publication, then smallest id.
 6. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey).
@@ -42,8 +44,6 @@ from transforms.core.dedup import (
     MinHasher,
     assign_canonicals,
     band_keys,
-    bucket_id,
-    first_shared_bucket,
     bucket_pairs,
     fingerprint,
     is_boilerplate,
@@ -61,6 +61,8 @@ _STAGE = Stage.DEDUP.value
 
 # A bucket member: (article_id, fingerprint, prior dup_of or None, is_prior).
 _Member = tuple[str, Fingerprint, str | None, bool]
+# What a bucket holds of a member (no signature): (article_id, order key, prior dup_of, is_prior).
+_Node = tuple[str, tuple, str | None, bool]
 
 
 class _OnePerIdFn(beam.DoFn):
@@ -158,17 +160,90 @@ class _FingerprintFn(beam.DoFn):
         yield fp
 
 
-def _bucket_keys(cfg: DedupConfig, member: _Member) -> Iterable[tuple[str, _Member]]:
-    fp = member[1]
-    yield "h:" + fp.content_hash, member
+def _bucket_keys(cfg: DedupConfig, member: _Member) -> Iterable[tuple[str, _Node]]:
+    """(bucket key, node) for each content hash, URL and LSH band of a member: ids, no signature."""
+    fp, node = member[1], _node(member)
+    yield "h:" + fp.content_hash, node
     if fp.url_key:
-        yield "u:" + fp.url_key, member
+        yield "u:" + fp.url_key, node
     for key in band_keys(fp, cfg):
-        yield "b:" + key, member
+        yield "b:" + key, node
 
 
-class _VerifyBucketFn(beam.DoFn):
-    """Verified pairs of one bucket, as ((id, order, prior_dup, is_prior), same) edges."""
+class _BucketPairsFn(beam.DoFn):
+    """The candidate pairs of one bucket: ((id, id), (node, node, exact)); none among earlier articles."""
+
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+
+    def process(self, item):
+        key, nodes = item
+        # Sorted so that an id both indexed and re-read resolves the same way on every run.
+        by_id = {n[0]: n for n in sorted(nodes, key=_node_rank)}
+        exact = not key.startswith("b:")
+        try:
+            pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
+        except Exception as exc:  # dead letter: every new member of the bucket fails at Join
+            yield from _errors_of(by_id.values(), exc)
+            return
+        for a, b in pairs:
+            na, nb = by_id[a], by_id[b]
+            if not (na[3] and nb[3]):    # pairs among earlier runs' articles are settled
+                yield (a, b), (na, nb, exact)
+
+
+def _node_rank(n: _Node) -> tuple:
+    """An earlier run's node of an id ranks above this run's (as the index row wins)."""
+    return (n[0], n[3], repr(n))
+
+
+class _Candidate(beam.CombineFn):
+    """One candidate pair out of the buckets that propose it: exact when any is an exact bucket.
+
+    Near copies share most bands, so a pair arrives from many buckets; combined before
+    the shuffle, it is verified once.
+    """
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, acc, pair):
+        if acc is None:
+            return pair
+        return (max(acc[0], pair[0], key=_node_rank), max(acc[1], pair[1], key=_node_rank), acc[2] or pair[2])
+
+    def merge_accumulators(self, accumulators):
+        out = None
+        for acc in accumulators:
+            if acc is not None:
+                out = self.add_input(out, acc)
+        return out
+
+    def extract_output(self, acc):
+        return acc
+
+
+def _first_signature(item):
+    """(second id, (pair, first fingerprint)) for the near pairs of one id and its fingerprints."""
+    _, grouped = item
+    fps = list(grouped["fp"])
+    pairs = list(grouped["pair"])
+    if not pairs:
+        return
+    fp = _pick(fps)
+    for pair in pairs:
+        yield pair[1][0], (pair, fp)
+
+
+def _pick(fps: list) -> Fingerprint | None:
+    """The fingerprint of an id: an earlier run's when the id is both (as ``_node_rank``)."""
+    if not fps:
+        return None
+    return max(fps, key=lambda t: (t[0], t[1].signature, t[1].content_hash))[1]
+
+
+class _VerifyFn(beam.DoFn):
+    """Near pairs with both fingerprints -> verified edges ((node, node)); errors for both articles."""
 
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
@@ -177,40 +252,32 @@ class _VerifyBucketFn(beam.DoFn):
         self._counters = Counters(_STAGE)
 
     def process(self, item):
-        key, members = item
-        # Sorted so that an id both indexed and re-read resolves the same way on every run.
-        by_id = {m[0]: m for m in sorted(members, key=lambda m: (m[0], m[3]))}
-        exact = not key.startswith("b:")
-        here = bucket_id(key)
-        try:
-            pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
-        except Exception as exc:  # dead letter: every new member of the bucket fails at Join
-            yield from _errors_of(by_id.values(), exc)
+        _, grouped = item
+        halves = list(grouped["half"])
+        if not halves:
             return
-        for a, b in pairs:
-            ma, mb = by_id[a], by_id[b]
-            if ma[3] and mb[3]:
-                continue                 # pairs among earlier runs' articles are settled
+        fb = _pick(list(grouped["fp"]))
+        for (na, nb, _), fa in halves:
+            self._counters.inc("candidate_pairs")
             try:
-                if first_shared_bucket(ma[1], mb[1], self._cfg) != here:
-                    continue             # verified once, in the first bucket the pair shares
-                self._counters.inc("candidate_pairs")
-                same = exact or verify(ma[1], mb[1], self._cfg)
+                if fa is None or fb is None:
+                    raise RuntimeError(f"no fingerprint for a candidate pair ({na[0]}, {nb[0]})")
+                same = verify(fa, fb, self._cfg)
             except Exception as exc:  # which of the two is at fault is unknown: both fail
-                yield from _errors_of((ma, mb), exc)
+                yield from _errors_of((na, nb), exc)
                 continue
             if same:
                 self._counters.inc("verified_pairs")
-                yield (_node(ma), _node(mb))
+                yield (na, nb)
 
 
-def _errors_of(members: Iterable[_Member], exc: Exception):
+def _errors_of(members: Iterable[_Member | _Node], exc: Exception):
     for m in members:
         if not m[3]:     # earlier runs' articles are not records of this run
             yield beam.pvalue.TaggedOutput(_ERRORS, (m[0], internal_failure(_STAGE, None, exc, where=m[0])))
 
 
-def _node(m: _Member) -> tuple[str, tuple, str | None, bool]:
+def _node(m: _Member) -> _Node:
     return (m[0], m[1].order_key(), m[2], m[3])
 
 
@@ -329,12 +396,25 @@ class FoldDuplicates(beam.PTransform):
         match = fps | "MatchKeys" >> beam.FlatMap(lambda fp: match_keys(fp, cfg))
         prior_members = (_prior_articles(match, index, "PriorCandidates")
                          | "PriorMembers" >> beam.Map(lambda r: (r.article_id, r.fingerprint, r.dup_of, True)))
-        edges = ((new_members, prior_members) | "AllMembers" >> beam.Flatten()
-                 | "BucketKeys" >> beam.FlatMap(lambda m: _bucket_keys(cfg, m))
+        members = (new_members, prior_members) | "AllMembers" >> beam.Flatten()
+        # Buckets hold ids only; a candidate pair is verified once, with the two fingerprints
+        # joined to it by id (a signature crosses two shuffles, not one per band).
+        pairs = (members | "BucketKeys" >> beam.FlatMap(lambda m: _bucket_keys(cfg, m))
                  | "Buckets" >> beam.GroupByKey()
-                 | "VerifyPairs" >> beam.ParDo(_VerifyBucketFn(cfg)).with_outputs(_ERRORS, main=MAIN))
-        errors.append(edges[_ERRORS])
-        edges = edges[MAIN]
+                 | "BucketPairs" >> beam.ParDo(_BucketPairsFn(cfg)).with_outputs(_ERRORS, main=MAIN))
+        errors.append(pairs[_ERRORS])
+        candidates = pairs[MAIN] | "Candidates" >> beam.CombinePerKey(_Candidate()) | "CandidatePairs" >> beam.Values()
+        exact = candidates | "Exact" >> beam.FlatMap(lambda c: [(c[0], c[1])] if c[2] else [])
+        near = candidates | "Near" >> beam.Filter(lambda c: not c[2])
+        signatures = members | "KeySignatures" >> beam.Map(lambda m: (m[0], (m[3], m[1])))
+        firsts = ({"pair": near | "ByFirst" >> beam.Map(lambda c: (c[0][0], c)), "fp": signatures}
+                  | "JoinFirst" >> beam.CoGroupByKey()
+                  | "FirstSignature" >> beam.FlatMap(_first_signature))
+        verified = ({"half": firsts, "fp": signatures}
+                    | "JoinSecond" >> beam.CoGroupByKey()
+                    | "VerifyPairs" >> beam.ParDo(_VerifyFn(cfg)).with_outputs(_ERRORS, main=MAIN))
+        errors.append(verified[_ERRORS])
+        edges = (exact, verified[MAIN]) | "AllEdges" >> beam.Flatten()
         # The verified pairs of this run's articles (ids and order keys, a few per copy): their
         # components are found in one place, which costs what the run's own copies cost.
         dups = (edges | "EdgeList" >> beam.combiners.ToList()

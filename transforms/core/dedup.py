@@ -262,33 +262,6 @@ def band_keys(fp: Fingerprint, cfg: DedupConfig) -> list[str]:
     return out
 
 
-def first_shared_bucket(a: Fingerprint, b: Fingerprint, cfg: DedupConfig) -> str:
-    """The first bucket two fingerprints share, in the order content hash, URL, LSH bands.
-
-    A pair of near-copies shares many buckets (often every band). Verifying and
-    emitting it only from the first one keeps each pair once, so the edge list
-    grows with the number of pairs, not with pairs times bands. Returns "" when
-    they share none.
-    """
-    if a.content_hash == b.content_hash:
-        return "h"
-    if a.url_key and a.url_key == b.url_key:
-        return "u"
-    if a.size < cfg.min_shingles or b.size < cfg.min_shingles:
-        return ""
-    bands, rows = cfg.bands_rows
-    n = bands * rows
-    same = (a.sig()[:n].reshape(bands, rows) == b.sig()[:n].reshape(bands, rows)).all(axis=1)
-    hit = np.flatnonzero(same)
-    return f"b{int(hit[0])}" if hit.size else ""
-
-
-def bucket_id(key: str) -> str:
-    """The bucket kind of a grouping key: "h", "u" or "b<band>" (keys are "h:...", "u:...", "b:<band>:...")."""
-    kind, _, rest = key.partition(":")
-    return f"b{rest.split(':', 1)[0]}" if kind == "b" else kind
-
-
 # ---------------------------------------------------------------- verification
 
 @dataclass(frozen=True)
