@@ -11,7 +11,7 @@ from apache_beam.pvalue import AsList
 from transforms.claims import ExtractClaims, SummariseStories
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import Stage
-from transforms.core.index import id_key, index_day
+from transforms.core.index import id_key, index_day, table_rows
 from transforms.core.schemas import INDEX_TABLES, article_row, claim_row, failure_row, story_claim_row
 from transforms.extract import ExtractArticles
 from transforms.index import IndexFiles, LookupKeys
@@ -128,5 +128,5 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
                    claims[MAIN] | "IndexClaimRows" >> beam.Map(_index_claim_row, run_day))
                   | "IndexRows" >> beam.Flatten())
     for name in INDEX_TABLES:
-        rows[name] = index_rows | f"Rows{name}" >> beam.FlatMap(lambda kv, n=name: [kv[1]] if kv[0] == n else [])
+        rows[name] = index_rows | f"Rows{name}" >> beam.FlatMap(lambda kv, n=name: table_rows(kv) if kv[0] == n else [])
     return rows | "WriteDatasets" >> WriteDatasets(output, run_id, attempt)

@@ -167,7 +167,8 @@ def _run(articles, index, run_day="2024-01-01", cfg=SCFG):
         _keep(stories["main"] | "Result" >> beam.Map(lambda a: (a.article_id, (a.dup_of, a.story_id))),
               tmp / "result", "KeepResult")
         _keep((folded["index"], stories["index"]) | "Index" >> beam.Flatten(), tmp / "rows", "KeepRows")
-    return dict(_kept(tmp / "result")), _kept(tmp / "rows")
+    from transforms.core.index import table_rows
+    return dict(_kept(tmp / "result")), [(t, r) for t, v in _kept(tmp / "rows") for r in table_rows((t, v))]
 
 
 def test_a_run_split_in_two_with_the_index_folds_and_clusters_as_one_run(tmp_path):

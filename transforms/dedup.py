@@ -50,7 +50,7 @@ from transforms.core.dedup import (
     segment_hashes,
     verify,
 )
-from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, index_day, key_rows,
+from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, index_day, key_block,
                                    match_keys, segment_key)
 from transforms.index import IndexFiles, LookupKeys, ReadByArticle
 from transforms.core.records import Article, Failure, Reason, Stage
@@ -176,6 +176,11 @@ class _BucketPairsFn(beam.DoFn):
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
 
+    def start_bundle(self) -> None:
+        # Near copies share most of their bands: a pair already proposed in this bundle is not
+        # proposed again (``Candidates`` still combines it across bundles).
+        self._seen: set[tuple[_Node, _Node, bool]] = set()
+
     def process(self, item):
         key, nodes = item
         # Sorted so that an id both indexed and re-read resolves the same way on every run.
@@ -188,7 +193,11 @@ class _BucketPairsFn(beam.DoFn):
             return
         for a, b in pairs:
             na, nb = by_id[a], by_id[b]
-            if not (na[3] and nb[3]):    # pairs among earlier runs' articles are settled
+            if na[3] and nb[3]:          # pairs among earlier runs' articles are settled
+                continue
+            seen = (na, nb, exact)     # the nodes, not the ids: the same whatever the bundles
+            if seen not in self._seen:
+                self._seen.add(seen)
                 yield (a, b), (na, nb, exact)
 
 
@@ -329,8 +338,7 @@ class _JoinFn(beam.DoFn):
         row = DedupRow(fp, dup_of, segments)
         day = index_day(article.published_at, self._run_day)
         yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
-        for key_row in key_rows(row, self._cfg, day):
-            yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", key_row))
+        yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", key_block(row, self._cfg, day)))
 
 
 class FoldDuplicates(beam.PTransform):

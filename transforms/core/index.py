@@ -6,7 +6,8 @@ knows an article that readers cannot see. Every table is partitioned by
 ``day``: the article's publication day, or the day of the run that read it
 when it has none.
 
-* ``index_keys``: (key, article_id) for every lookup key of an article: its id,
+* ``index_keys``: (key, article_id) for every lookup key of an article (travelling
+  through the graph as one :class:`KeyRows` per article): its id,
   content hash, canonical URL, MinHash LSH band keys and segment hashes, each
   folded to a signed 64-bit integer (:func:`index_key`). A run looks its own keys
   up in every day, reading one integer column and keeping the matches.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -82,10 +84,37 @@ def id_key(article_id: str) -> int:
     return index_key(ID, article_id)
 
 
-def key_rows(row: DedupRow, cfg: DedupConfig, day: str) -> list[dict[str, Any]]:
-    """The ``index_keys`` rows of one article: every key a later run may look it up by."""
+@dataclass(frozen=True)
+class KeyRows:
+    """The ``index_keys`` rows of one article as one element.
+
+    An article has about 60 keys: as one element (ints, no repeated field names) they
+    cross the runner's stage boundaries compactly, and the writer expands them.
+    """
+
+    article_id: str
+    keys: tuple[int, ...]
+    day: str
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"key": k, "article_id": self.article_id, "day": self.day} for k in self.keys]
+
+
+def key_block(row: DedupRow, cfg: DedupConfig, day: str) -> KeyRows:
+    """Every key a later run may look one article up by."""
     keys = {id_key(row.article_id), *match_keys(row.fingerprint, cfg), *(segment_key(s) for s in row.segments)}
-    return [{"key": k, "article_id": row.article_id, "day": day} for k in sorted(keys)]
+    return KeyRows(row.article_id, tuple(sorted(keys)), day)
+
+
+def key_rows(row: DedupRow, cfg: DedupConfig, day: str) -> list[dict[str, Any]]:
+    """The ``index_keys`` rows of one article."""
+    return key_block(row, cfg, day).rows()
+
+
+def table_rows(item: tuple[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one ``(index table, row or KeyRows)`` element."""
+    value = item[1]
+    return value.rows() if isinstance(value, KeyRows) else [value]
 
 
 def article_index_row(row: DedupRow, day: str) -> dict[str, Any]:
