@@ -5,6 +5,8 @@
 - seeds: the five seed reports: one story, no dup_of.
 - cost:  documents per second and peak memory of the pure core at 10k and 100k synthetic documents.
 - beam_cost_one N: the same for the Beam transforms (FnApiRunner) on N documents.
+- split ecb|xling RUNS [stories.K=V ...]: the whole pipeline, RUNS consecutive replays against one.
+- split_core ecb|xling RUNS [stories.K=V ...]: the story stage alone (pure core, seconds), the same comparison.
 """
 from __future__ import annotations
 
@@ -147,6 +149,66 @@ def eval_split(dataset: str, runs: int, sets: list[str] = ()) -> None:
         print(f"  {label} vs gold: B3 P={gp:.3f} R={gr:.3f} F1={gf:.3f} clusters={len(set(sids.values()))}")
 
 
+def eval_split_core(dataset: str, runs: int, sets: list[str] = ()) -> None:
+    """The story stage alone (pure core, seconds): ``runs`` consecutive runs against one run.
+
+    Each run profiles its documents with term frequencies over its own documents and the
+    earlier profiles, then clusters them with the earlier profiles (their story ids fixed),
+    as ``ClusterStories`` does with its window. No dedup, so it isolates what clustering in
+    runs costs. ``sets``: ``stories.KEY=VALUE`` overrides. Prints split-vs-whole B-cubed, each
+    against gold, and the pairs of documents that only one of the two puts in one story, by
+    whether the two came in one run or in two.
+    """
+    import dataclasses
+    import random
+    from collections import Counter
+    from itertools import combinations
+
+    from transforms.core.stories import StoryProfile, build_profile, cluster_profiles, term_counts
+    _, cfg = load_configs()
+    for kv in sets:
+        key, _, value = kv.partition("=")
+        field = key.split(".", 1)[1]
+        kind = type(getattr(cfg, field))
+        cfg = dataclasses.replace(cfg, **{field: (value.lower() == "true") if kind is bool else kind(value)})
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
+    docs = [StoryDoc(str(r.get("url") or r["doc"]), r.get("title", ""), r["text"], r.get("lang", "en")) for r in rows]
+    gold = {d.article_id: r["cluster"] for d, r in zip(docs, rows)}
+    random.Random(0).shuffle(docs)
+
+    def one_run(batch, prior):
+        df: Counter[str] = Counter()
+        for d in batch:
+            df.update(term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
+        for p in prior:
+            df.update(t for t, _ in p.terms)
+        n = len(batch) + len(prior)
+        new = [build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg, df, n)
+               for d in batch]
+        sids = cluster_profiles([*new, *prior], cfg)
+        return sids, [dataclasses.replace(p, story_id=sids[p.article_id]) for p in [*new, *prior]]
+
+    whole, _ = one_run(docs, [])
+    per = -(-len(docs) // runs)
+    prior: list[StoryProfile] = []
+    for k in range(runs):
+        _, prior = one_run(docs[k * per:(k + 1) * per], prior)
+    split = {p.article_id: p.story_id for p in prior}
+    p, r, f = bcubed(split, whole)
+    print(f"{dataset} dev, story stage only, {runs} runs vs 1 run: split-vs-whole B3 P={p:.3f} R={r:.3f} F1={f:.3f}; "
+          f"vs gold: 1 run {bcubed(whole, gold)[2]:.3f}, {runs} runs {bcubed(split, gold)[2]:.3f}")
+    run_of = {d.article_id: k // per for k, d in enumerate(docs)}
+    only: Counter[str] = Counter()
+    for a, b in combinations(sorted(split), 2):
+        together = (split[a] == split[b], whole[a] == whole[b])
+        if together[0] != together[1]:
+            where = "one run" if run_of[a] == run_of[b] else "two runs"
+            only[f"only {'split' if together[0] else 'whole'}, {where}"] += 1
+    print("  pairs in one story in only one result:", dict(sorted(only.items())))
+
+
 def eval_seeds() -> None:
     import re
     from datetime import datetime, timezone
@@ -253,6 +315,9 @@ if __name__ == "__main__":
     if what == "split":
         eval_split(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10,
                    sys.argv[4:])
+    if what == "split_core":
+        eval_split_core(sys.argv[2] if len(sys.argv) > 2 else "ecb",
+                        int(sys.argv[3]) if len(sys.argv) > 3 else 10, sys.argv[4:])
     if what in ("ecb", "all"):
         eval_ecb()
     if what in ("synd", "all"):
