@@ -183,8 +183,11 @@ class _BucketPairsFn(beam.DoFn):
 
     def process(self, item):
         key, nodes = item
-        # Sorted so that an id both indexed and re-read resolves the same way on every run.
-        by_id = {n[0]: n for n in sorted(nodes, key=_node_rank)}
+        by_id: dict[str, _Node] = {}
+        for n in nodes:
+            # An id both indexed and re-read resolves the same way on every run.
+            held = by_id.get(n[0])
+            by_id[n[0]] = n if held is None or held == n else max(held, n, key=_node_rank)
         exact = not key.startswith("b:")
         try:
             pairs = bucket_pairs(list(by_id), self._cfg) if len(by_id) > 1 else []
@@ -219,7 +222,9 @@ class _Candidate(beam.CombineFn):
     def add_input(self, acc, pair):
         if acc is None:
             return pair
-        return (max(acc[0], pair[0], key=_node_rank), max(acc[1], pair[1], key=_node_rank), acc[2] or pair[2])
+        if acc[0] != pair[0] or acc[1] != pair[1]:
+            return (max(acc[0], pair[0], key=_node_rank), max(acc[1], pair[1], key=_node_rank), acc[2] or pair[2])
+        return pair if pair[2] and not acc[2] else acc
 
     def merge_accumulators(self, accumulators):
         out = None
