@@ -236,7 +236,32 @@ def result_line(row: dict, output: str) -> str:
             f"failures_added {row['failures_added']}")
 
 
+# glibc's M_ARENA_MAX (malloc.h): mallopt's parameter number.
+_M_ARENA_MAX = -8
+
+
+def fewer_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas at 2 in this process and the processes it starts.
+
+    glibc gives threads that allocate at once arenas of their own (up to 8 per core) and
+    seldom returns their free pages. The local runners' controller and SDK workers run many
+    gRPC threads, so their memory fragments: with 2 arenas a 4,000-document replay with 2
+    workers peaked 13% lower (2,466 and 2,454 -> 2,165 and 2,060 MiB) for about 4% more time.
+    The runner's worker processes inherit ``MALLOC_ARENA_MAX``; this process takes it through
+    ``mallopt``. A value the user set is kept; elsewhere than glibc nothing changes.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return
+    os.environ["MALLOC_ARENA_MAX"] = "2"
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):      # not glibc (musl has no mallopt)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    fewer_malloc_arenas()
     try:
         args, beam_args = parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:     # --help (0) or a usage error, already printed in one line

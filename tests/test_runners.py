@@ -91,3 +91,17 @@ def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, refer
     assert not any(attempts.iterdir())
 
 
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_cli_caps_malloc_arenas_for_the_workers_it_starts_and_keeps_a_users_value(monkeypatch):
+    from pipelines.cli import fewer_malloc_arenas
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    fewer_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('MALLOC_ARENA_MAX'))"],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == "2"                 # a runner's worker process inherits it
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    fewer_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
