@@ -81,8 +81,8 @@ def test_a_near_copy_pair_is_verified_once_and_buckets_carry_no_signature():
     result.wait_until_finish()
     counters = {m.key.metric.name: m.committed
                 for m in result.metrics().query(MetricsFilter())["counters"]}
-    # a-b is verified once however many bands it shares; a-c is exact (content hash) and b-c
-    # is both near and exact through c's copy of a: only a-b and b-c are near candidates.
+    # a-c share the content hash: exact, not verified. a-b and b-c share bands only: two near
+    # candidates, each verified once however many bands it shares.
     assert counters["dedup.candidate_pairs"] == 2, counters
     assert counters["dedup.verified_pairs"] == 2, counters
     # A bucket holds (id, order key, prior dup_of, is_prior): never a fingerprint.
