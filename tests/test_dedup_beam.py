@@ -226,13 +226,13 @@ def _seed_articles():
 
 def test_index_rows_round_trip(tmp_path):
     from transforms.core.dedup import MinHasher, fingerprint
-    from transforms.core.index import article_index_row, dedup_row_of, key_rows, member_row, meta_of, profile_of
+    from transforms.core.index import article_index_row, dedup_row_of, key_block, member_row, meta_of, profile_of
     from transforms.core.records import ArticleMeta
     fp = fingerprint("a", "https://x.example/a", datetime(2024, 5, 1, tzinfo=UTC), "one two three four five six",
                      DCFG, MinHasher(DCFG.num_perm, DCFG.seed))
     row = DedupRow(fp, "z", ("00ff",))
     assert dedup_row_of(article_index_row(row, "2024-05-01")) == row
-    keys = key_rows(row, DCFG, "2024-05-01")
+    keys = key_block(row, DCFG, "2024-05-01").rows()
     assert len({k["key"] for k in keys}) == len(keys) >= 3 and all(k["article_id"] == "a" for k in keys)
     prof = StoryProfile("a", "en", fp.published_at, "x.example", ("place:iran",), ("lohan",), ("61",),
                         (("rehab", 2),), story_id="s_1")

@@ -106,11 +106,6 @@ def key_block(row: DedupRow, cfg: DedupConfig, day: str) -> KeyRows:
     return KeyRows(row.article_id, tuple(sorted(keys)), day)
 
 
-def key_rows(row: DedupRow, cfg: DedupConfig, day: str) -> list[dict[str, Any]]:
-    """The ``index_keys`` rows of one article."""
-    return key_block(row, cfg, day).rows()
-
-
 def table_rows(item: tuple[str, Any]) -> list[dict[str, Any]]:
     """The rows of one ``(index table, row or KeyRows)`` element."""
     value = item[1]
