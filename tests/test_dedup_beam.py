@@ -189,6 +189,50 @@ def test_a_run_split_in_two_with_the_index_folds_and_clusters_as_one_run(tmp_pat
     assert bcubed({a: s for a, (_, s) in both.items()}, {a: s for a, (_, s) in whole.items()})[2] >= 0.98
 
 
+def _fold_counted(articles, index, run_day="2024-01-01"):
+    """FoldDuplicates alone: (id -> dup_of, index rows, dedup counters)."""
+    import tempfile
+
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from transforms.core.index import table_rows
+    tmp = Path(tempfile.mkdtemp())
+    p = TestPipeline(runner="FnApiRunner")
+    folded = p | beam.Create(articles) | FoldDuplicates(DCFG, index, run_day)
+    _keep(folded["main"] | "Result" >> beam.Map(lambda a: (a.article_id, a.dup_of)), tmp / "result", "KeepResult")
+    _keep(folded["index"], tmp / "rows", "KeepRows")
+    result = p.run()
+    result.wait_until_finish()
+    counters = {m.key.metric.name: m.committed for m in result.metrics().query(MetricsFilter())["counters"]}
+    return (dict(_kept(tmp / "result")), [(t, r) for t, v in _kept(tmp / "rows") for r in table_rows((t, v))],
+            counters)
+
+
+def test_holders_of_a_segment_the_index_holds_as_boilerplate_are_not_read_again(tmp_path):
+    """A footer judged boilerplate once is looked up as boilerplate by later runs; its holders (every
+    earlier article of the outlet, in real feeds) are not read again, and the answer stays the same."""
+    rows = [json.loads(line) for line in (DATA / "originals.jsonl").read_text(encoding="utf-8").splitlines()]
+    originals = distinct_originals([(r["doc"], r["text"]) for r in rows])[:6]
+    footer = ("Subscribe to our newsletter for the latest headlines delivered to your inbox every morning.\n"
+              "Copyright the Daily Example Media Group, all rights reserved, no part may be reproduced.")
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+    articles = [Article(oid, oid, f"https://daily.example/{k}", "", "",
+                        " ".join(text.split(" ")[:120]) + "\n" + footer, lang="en",
+                        published_at=day + timedelta(hours=k))
+                for k, (oid, text) in enumerate(originals)]
+    whole, _, _ = _fold_counted(articles, None)
+    assert not any(whole.values())            # unrelated articles: the footer folds none of them
+    first, rows1, c1 = _fold_counted(articles[:4], None)
+    assert any(t == "index_boilerplate" for t, _ in rows1), "the footer is judged boilerplate in run 1"
+    index = _index_files(tmp_path, rows1, "run1")
+    second, rows2, c2 = _fold_counted(articles[4:], index, "2024-01-02")
+    assert {**first, **second} == whole
+    assert c2.get("dedup.known_boilerplate_segments", 0) >= 2, c2      # both new articles hold it
+    # The footer's four earlier holders are not read: it was their only segment in common.
+    assert c2.get("dedup.segment_holders_read", 0) == 0, c2
+    assert not any(t == "index_boilerplate" for t, _ in rows2)      # nothing judged twice
+
+
 def test_a_story_older_than_the_window_is_not_joined(tmp_path):
     from dataclasses import replace
 

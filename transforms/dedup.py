@@ -104,6 +104,33 @@ class _SegmentsFn(beam.DoFn):
         yield from segments
 
 
+class _OpenSegmentKeysFn(beam.DoFn):
+    """A segment of this run -> its index key, unless the index already holds it as boilerplate."""
+
+    def setup(self) -> None:
+        self._counters = Counters(_STAGE)
+
+    def process(self, segment: str, known: list[str]):
+        if getattr(self, "_src", None) is not known:
+            self._src, self._known = known, frozenset(known)   # one list object per bundle: one set
+        if segment in self._known:
+            self._counters.inc("known_boilerplate_segments")
+            return
+        yield segment_key(segment)
+
+
+class _HolderSegmentsFn(beam.DoFn):
+    """An earlier article holding one of this run's open segments -> its segments (counted: what
+    judging boilerplate reads of the history)."""
+
+    def setup(self) -> None:
+        self._counters = Counters(_STAGE)
+
+    def process(self, row: DedupRow):
+        self._counters.inc("segment_holders_read")
+        yield from row.segments
+
+
 class _HoldersFn(beam.DoFn):
     """(segment, (article_id, signature, size)) for the recurring segments of an article or index row."""
 
@@ -373,8 +400,13 @@ class FoldDuplicates(beam.PTransform):
         # Earlier articles holding one of this run's segments, read by key: a segment seen
         # twice yesterday and once today has been seen three times.
         seg_keys = new_segments | "SegmentKeys" >> beam.Map(segment_key)
-        holder_rows = _prior_articles(seg_keys, index, "PriorSegmentHolders")
-        old_segments = holder_rows | "PriorSegments" >> beam.FlatMap(lambda r: r.segments)
+        prior_boiler = (seg_keys | "LookupBoilerplate" >> LookupKeys(index.of("index_boilerplate"))
+                        | "PriorBoilerplateHashes" >> beam.Map(lambda r: r["segment_hash"]))
+        # A segment the index already holds as boilerplate is not judged again, so its holders
+        # are not read: a footer's holders are every earlier article of its outlet.
+        open_keys = new_segments | "OpenSegmentKeys" >> beam.ParDo(_OpenSegmentKeysFn(), AsList(prior_boiler))
+        holder_rows = _prior_articles(open_keys, index, "PriorSegmentHolders")
+        old_segments = holder_rows | "PriorSegments" >> beam.ParDo(_HolderSegmentsFn())
         # Only segments this run holds are judged: the others concern no article of the run.
         recurring = (((new_segments | "MarkNew" >> beam.Map(lambda s: (s, (1, 1)))),
                       (old_segments | "MarkOld" >> beam.Map(lambda s: (s, (1, 0)))))
@@ -382,8 +414,6 @@ class FoldDuplicates(beam.PTransform):
                      | "CountSegments" >> beam.CombinePerKey(_sum_pairs)
                      | "Recurring" >> beam.Filter(lambda kv: kv[1][0] >= cfg.boilerplate_min_docs and kv[1][1] > 0)
                      | "RecurringKeys" >> beam.Keys())
-        prior_boiler = (seg_keys | "LookupBoilerplate" >> LookupKeys(index.of("index_boilerplate"))
-                        | "PriorBoilerplateHashes" >> beam.Map(lambda r: r["segment_hash"]))
         boilerplate = prior_boiler
         for r in range(cfg.boilerplate_rounds):
             # Each round judges on signatures without the previous round's boilerplate.
