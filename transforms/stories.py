@@ -34,6 +34,9 @@ from dataclasses import replace
 
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.dedup import connected_components
@@ -152,12 +155,17 @@ class _BlockKeysFn(beam.DoFn):
     """For each heavy feature of a new article's profile: (blocking key, (node, True, weight)).
 
     With ``wanted`` (the new articles' keys), for an earlier profile: ((blocking key, story node),
-    weight), only for keys some new article has (a block without one proposes no pair), to be
-    summed per story by ``_DistinctSum`` before the shuffle.
+    {weights}), only for keys some new article has (a block without one proposes no pair). The
+    members of one story in a bundle give one element per key (their distinct weights), emitted when
+    the bundle ends, and ``_DistinctSum`` unites what several bundles give: one element per story and
+    key instead of one per member and key.
     """
 
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
+
+    def start_bundle(self) -> None:
+        self._prior: dict[tuple[str, str], set[float]] = {}
 
     def process(self, item, stats: tuple[dict, int], wanted: dict | None = None):
         df, n_docs = stats
@@ -168,7 +176,12 @@ class _BlockKeysFn(beam.DoFn):
             if wanted is None:
                 yield key, (node, new, v.all[key])
             elif key in wanted:
-                yield (key, node), v.all[key]
+                self._prior.setdefault((key, node), set()).add(v.all[key])
+
+    def finish_bundle(self):
+        prior, self._prior = self._prior, {}
+        for kn in sorted(prior):
+            yield WindowedValue((kn, prior[kn]), MIN_TIMESTAMP, [GlobalWindow()])
 
 
 class _DistinctSum(beam.CombineFn):
@@ -183,8 +196,8 @@ class _DistinctSum(beam.CombineFn):
     def create_accumulator(self) -> set:
         return set()
 
-    def add_input(self, acc: set, weight: float) -> set:
-        acc.add(weight)
+    def add_input(self, acc: set, weights: set[float]) -> set:
+        acc |= weights
         return acc
 
     def merge_accumulators(self, accumulators) -> set:
