@@ -8,9 +8,11 @@ Steps (labels are stable):
 2. ``TermDf``: document frequency of terms over this run's canonical articles and
    the window's profiles, so each profile keeps its distinctive terms.
 3. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
-4. ``Blocks``: each profile's blocking keys (its heaviest rare features); a block
-   proposes pairs that involve a new article, and each profile keeps its best
-   ``max_candidates``. An earlier article stands for its whole story.
+4. ``Blocks``: each new profile's blocking keys (its heaviest rare features); a block
+   proposes the pairs of its new articles. An earlier article stands for its whole
+   story: ``PerStory`` gathers a story's keys (one element per story), and
+   ``PriorPairs`` pairs it with the new articles of the blocks it shares (the blocks,
+   bounded by this run, are a side input). Each node keeps its best ``max_candidates``.
 5. ``Components``: connected components of this run's candidate pairs (ids only),
    then ``Cluster``: average linkage inside each component, in parallel over
    components, with the window members of each story the component touches. A new
@@ -154,60 +156,73 @@ def _node(profile: StoryProfile, new: bool) -> str:
 class _BlockKeysFn(beam.DoFn):
     """For each heavy feature of a new article's profile: (blocking key, (node, True, weight)).
 
-    With ``wanted`` (the new articles' keys), for an earlier profile: ((blocking key, story node),
-    {weights}), only for keys some new article has (a block without one proposes no pair). The
-    members of one story in a bundle give one element per key (their distinct weights), emitted when
-    the bundle ends, and ``_DistinctSum`` unites what several bundles give: one element per story and
-    key instead of one per member and key.
+    With ``blocks`` (the new articles' blocks, a side input bounded by this run), for an earlier
+    profile: its story node and the distinct weights its members give each key some new article has
+    (a block without one proposes no pair). A bundle's members of one story give one element,
+    ``(story node, {key: {weights}})``, emitted when the bundle ends; ``_StoryKeys`` unites what
+    several bundles give. One element per story, not one per member and key.
     """
 
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
 
     def start_bundle(self) -> None:
-        self._prior: dict[tuple[str, str], set[float]] = {}
+        self._prior: dict[str, dict[str, set[float]]] = {}
 
-    def process(self, item, stats: tuple[dict, int], wanted: dict | None = None):
+    def process(self, item, stats: tuple[dict, int], blocks: dict | None = None):
         df, n_docs = stats
         profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
         node = _node(profile, new)
         for key in heavy_keys(v, df, self._cfg):
-            if wanted is None:
+            if blocks is None:
                 yield key, (node, new, v.all[key])
-            elif key in wanted:
-                self._prior.setdefault((key, node), set()).add(v.all[key])
+            elif key in blocks:
+                self._prior.setdefault(node, {}).setdefault(key, set()).add(v.all[key])
 
     def finish_bundle(self):
         prior, self._prior = self._prior, {}
-        for kn in sorted(prior):
-            yield WindowedValue((kn, prior[kn]), MIN_TIMESTAMP, [GlobalWindow()])
+        for node in sorted(prior):
+            yield WindowedValue((node, prior[node]), MIN_TIMESTAMP, [GlobalWindow()])
 
 
-class _DistinctSum(beam.CombineFn):
-    """The sum of the distinct weights an earlier story's members give one blocking key.
+class _StoryKeys(beam.CombineFn):
+    """An earlier story's blocking keys, each with the sum of the distinct weights its members give it.
 
-    ``_block_pairs`` counts a (node, weight) entry once, so the members of one story that give a
-    key the same weight (a name's weight depends only on its frequency) count once: summing the
-    distinct weights before the shuffle gives the same candidates, with one element per story and
-    key instead of one per member and key.
+    A block counts a (node, weight) entry once, so the members of one story that give a key the
+    same weight (a name's weight depends only on its frequency) count once.
     """
 
-    def create_accumulator(self) -> set:
-        return set()
+    def create_accumulator(self) -> dict[str, set[float]]:
+        return {}
 
-    def add_input(self, acc: set, weights: set[float]) -> set:
-        acc |= weights
+    def add_input(self, acc: dict[str, set[float]], keys: dict[str, set[float]]) -> dict[str, set[float]]:
+        for key, weights in keys.items():
+            acc.setdefault(key, set()).update(weights)
         return acc
 
-    def merge_accumulators(self, accumulators) -> set:
-        out: set = set()
+    def merge_accumulators(self, accumulators) -> dict[str, set[float]]:
+        out: dict[str, set[float]] = {}
         for acc in accumulators:
-            out |= acc
+            self.add_input(out, acc)
         return out
 
-    def extract_output(self, acc: set) -> float:
-        return sum(sorted(acc))
+    def extract_output(self, acc: dict[str, set[float]]) -> dict[str, float]:
+        return {key: sum(sorted(weights)) for key, weights in acc.items()}
+
+
+def _prior_pairs(item, blocks: dict):
+    """An earlier story and the new articles it shares blocking keys with: the shared weight of each
+    pair, both ways (what the blocks would propose, summed over the keys before any shuffle)."""
+    node, weights = item
+    shared: dict[str, float] = {}
+    for key in sorted(weights):
+        w = weights[key]
+        for other, _, w_other in sorted(set(blocks.get(key, ()))):
+            shared[other] = shared.get(other, 0.0) + w * w_other
+    for other in sorted(shared):
+        yield other, (node, shared[other])
+        yield node, (other, shared[other])
 
 
 def _block_pairs(item):
@@ -311,17 +326,17 @@ class ClusterStories(beam.PTransform):
                  | "AllProfiles" >> beam.Flatten())
         feature_df = (every | "Features" >> beam.Map(lambda item: set(item[0].features()))
                       | "FeatureDf" >> beam.CombineGlobally(_DocFreq()))
-        new_keys = (profiles | "MarkNewKeyed" >> beam.Map(lambda pr: (pr, True))
-                    | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df)))
-        wanted = (new_keys | "NewKeys" >> beam.Keys() | "DistinctNewKeys" >> beam.Distinct()
-                  | "AsWanted" >> beam.Map(lambda k: (k, True)))
-        prior_keys = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
-                      | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(wanted))
-                      | "PerStoryKey" >> beam.CombinePerKey(_DistinctSum())
-                      | "PriorBlockEntries" >> beam.MapTuple(lambda kn, w: (kn[0], (kn[1], False, w))))
-        edges = ((new_keys, prior_keys) | "AllBlockKeys" >> beam.Flatten()
-                 | "Blocks" >> beam.GroupByKey()
-                 | "BlockPairs" >> beam.FlatMap(_block_pairs)
+        # The new articles' blocks (bounded by this run) are grouped once: they propose the pairs
+        # among new articles, and, as a side input, the pairs of each earlier story that shares a key.
+        blocks = (profiles | "MarkNewKeyed" >> beam.Map(lambda pr: (pr, True))
+                  | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
+                  | "Blocks" >> beam.GroupByKey())
+        new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs)
+        prior_pairs = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
+                       | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
+                       | "PerStory" >> beam.CombinePerKey(_StoryKeys())
+                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks)))
+        edges = ((new_pairs, prior_pairs) | "AllPairs" >> beam.Flatten()
                  | "ByNode" >> beam.GroupByKey()
                  | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
         # Candidate pairs of this run's articles (ids only): components in one place, then each
