@@ -60,6 +60,7 @@ from transforms.index import IndexFiles, ReadByArticle, ReadWindow
 
 INDEX = "index"
 _ERRORS = "errors"
+_EDGES = "edges"
 _STAGE = Stage.STORIES.value
 
 
@@ -211,9 +212,14 @@ class _StoryKeys(beam.CombineFn):
         return {key: sum(sorted(weights)) for key, weights in acc.items()}
 
 
-def _prior_pairs(item, blocks: dict):
-    """An earlier story and the new articles it shares blocking keys with: the shared weight of each
-    pair, both ways (what the blocks would propose, summed over the keys before any shuffle)."""
+def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
+    """An earlier story and the new articles it shares blocking keys with (what the blocks would
+    propose, summed over the keys before any shuffle).
+
+    A story's pairs all come from here (two earlier stories are never paired), so its best
+    candidates are chosen here and leave as ``TaggedOutput("edges", edge)``; each new article gets
+    ``(article node, (story node, shared weight))``, to be ranked with its other pairs.
+    """
     node, weights = item
     shared: dict[str, float] = {}
     for key in sorted(weights):
@@ -222,7 +228,8 @@ def _prior_pairs(item, blocks: dict):
             shared[other] = shared.get(other, 0.0) + w * w_other
     for other in sorted(shared):
         yield other, (node, shared[other])
-        yield node, (other, shared[other])
+    for other in best_candidates(shared, cfg):
+        yield beam.pvalue.TaggedOutput(_EDGES, (node, other) if node < other else (other, node))
 
 
 def _block_pairs(item):
@@ -335,10 +342,12 @@ class ClusterStories(beam.PTransform):
         prior_pairs = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
                        | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
                        | "PerStory" >> beam.CombinePerKey(_StoryKeys())
-                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks)))
-        edges = ((new_pairs, prior_pairs) | "AllPairs" >> beam.Flatten()
-                 | "ByNode" >> beam.GroupByKey()
-                 | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
+                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_outputs(
+                           _EDGES, main=MAIN))
+        new_edges = ((new_pairs, prior_pairs[MAIN]) | "AllPairs" >> beam.Flatten()
+                     | "ByNode" >> beam.GroupByKey()
+                     | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
+        edges = (new_edges, prior_pairs[_EDGES]) | "AllEdges" >> beam.Flatten()
         # Candidate pairs of this run's articles (ids only): components in one place, then each
         # component is clustered on its own worker.
         roots = (edges | "EdgeList" >> beam.combiners.ToList()
