@@ -92,6 +92,39 @@ def test_a_near_copy_pair_is_verified_once_and_buckets_carry_no_signature():
     assert all(node == ("a", fa.order_key(), None, False) for _, node in keyed)
 
 
+def test_an_earlier_story_gets_the_pairs_and_candidates_its_keys_would_get_in_the_blocks():
+    """PriorPairs (a story's keys against the run's blocks, a side input) proposes what putting the
+    story's keys into the Blocks shuffle proposed: the same shared weights, and the same best candidates."""
+    from collections import defaultdict
+    from dataclasses import replace
+
+    from transforms.stories import _StoryKeys, _best_edges, _block_pairs, _prior_pairs
+    cfg = replace(SCFG, max_candidates=2)
+    blocks = {"n:maduro": [("a:1", True, 2.0), ("a:2", True, 1.5)], "e:place:ve": [("a:2", True, 0.5)],
+              "t:radar": [("a:3", True, 1.0), ("a:1", True, 0.25)], "t:only-new": [("a:1", True, 1.0)]}
+    # two bundles' worth of one story's members: weights united per key, distinct weights summed once
+    combine = _StoryKeys()
+    acc = combine.merge_accumulators([
+        combine.add_input(combine.create_accumulator(), {"n:maduro": {3.0}, "t:radar": {0.5}}),
+        combine.add_input(combine.create_accumulator(), {"n:maduro": {3.0, 1.0}, "e:place:ve": {2.0}})])
+    weights = combine.extract_output(acc)
+    assert weights == {"n:maduro": 4.0, "t:radar": 0.5, "e:place:ve": 2.0}
+    out = list(_prior_pairs(("s:x", weights), blocks, cfg))
+    to_new = [e for e in out if not isinstance(e, beam.pvalue.TaggedOutput)]
+    edges = [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput)]
+    # The old way: the story's (key, weight) entries inside the blocks.
+    expected: dict[str, dict[str, float]] = defaultdict(dict)
+    for key, members in blocks.items():
+        entries = members + ([("s:x", False, weights[key])] if key in weights else [])
+        for node, (other, w) in _block_pairs((key, entries)):
+            if "s:x" in (node, other):
+                expected[node][other] = expected[node].get(other, 0.0) + w
+    assert {(n, o): round(w, 9) for n, (o, w) in to_new} == {
+        (n, "s:x"): round(w, 9) for n, others in expected.items() for o, w in others.items() if o == "s:x"}
+    assert sorted(edges) == sorted(_best_edges(("s:x", list(expected["s:x"].items())), cfg))
+    assert len(edges) == 2 and ("a:1", "s:x") in edges       # a:1 shares 4*2 + 0.5*0.25
+
+
 def test_cluster_stories_puts_the_seeds_in_one_story_and_copies_in_their_canonicals_story():
     articles = _seed_articles()
     copy = articles[0].replace(article_id="copy", url="https://other.example/x", text=articles[0].text + "\nShare.")
