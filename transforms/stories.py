@@ -61,6 +61,9 @@ from transforms.index import IndexFiles, ReadByArticle, ReadWindow
 INDEX = "index"
 _ERRORS = "errors"
 _EDGES = "edges"
+# (node, (other node, shared weight)): one coder for both sides of the AllPairs flatten, so
+# neither is re-encoded there.
+_Pair = tuple[str, tuple[str, float]]
 _STAGE = Stage.STORIES.value
 
 
@@ -338,12 +341,12 @@ class ClusterStories(beam.PTransform):
         blocks = (profiles | "MarkNewKeyed" >> beam.Map(lambda pr: (pr, True))
                   | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
                   | "Blocks" >> beam.GroupByKey())
-        new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs)
+        new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs).with_output_types(_Pair)
         prior_pairs = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
                        | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
                        | "PerStory" >> beam.CombinePerKey(_StoryKeys())
-                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_outputs(
-                           _EDGES, main=MAIN))
+                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_output_types(
+                           _Pair).with_outputs(_EDGES, main=MAIN))
         new_edges = ((new_pairs, prior_pairs[MAIN]) | "AllPairs" >> beam.Flatten()
                      | "ByNode" >> beam.GroupByKey()
                      | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
