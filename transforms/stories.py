@@ -236,14 +236,12 @@ def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
 
 
 def _block_pairs(item):
-    """Within one block: (node, (other node, shared weight)) for pairs involving a new article."""
+    """Within one block of new articles: (node, (other node, shared weight)) for each ordered pair."""
     _, members = item
     members = sorted(set(members))
-    if not any(new for _, new, _ in members):
-        return
-    for a, new_a, wa in members:
-        for b, new_b, wb in members:
-            if a != b and (new_a or new_b):
+    for a, _, wa in members:
+        for b, _, wb in members:
+            if a != b:
                 yield a, (b, wa * wb)
 
 
