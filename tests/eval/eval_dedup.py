@@ -174,7 +174,7 @@ def eval_split_core(dataset: str, runs: int, sets: list[str] = ()) -> None:
     lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
     name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
     rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
-    docs = [StoryDoc(str(r.get("url") or r["doc"]), r.get("title", ""), r["text"], r.get("lang", "en")) for r in rows]
+    docs = [StoryDoc(str(r.get("doc") or r["url"]), r.get("title", ""), r["text"], r.get("lang", "en")) for r in rows]
     gold = {d.article_id: r["cluster"] for d, r in zip(docs, rows)}
     random.Random(0).shuffle(docs)
 
