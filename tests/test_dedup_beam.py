@@ -98,20 +98,24 @@ def test_an_earlier_story_gets_the_pairs_and_candidates_its_keys_would_get_in_th
     from collections import defaultdict
     from dataclasses import replace
 
-    from transforms.stories import _StoryKeys, _best_edges, _block_pairs, _prior_pairs
+    from transforms.core.stories import StorySum
+    from transforms.stories import _EDGES, _STORIES, _best_edges, _block_pairs, _MergeSums, _prior_pairs
     cfg = replace(SCFG, max_candidates=2)
     blocks = {"n:maduro": [("a:1", True, 2.0), ("a:2", True, 1.5)], "e:place:ve": [("a:2", True, 0.5)],
               "t:radar": [("a:3", True, 1.0), ("a:1", True, 0.25)], "t:only-new": [("a:1", True, 1.0)]}
     # two bundles' worth of one story's members: weights united per key, distinct weights summed once
-    combine = _StoryKeys()
+    combine = _MergeSums()
     acc = combine.merge_accumulators([
-        combine.add_input(combine.create_accumulator(), {"n:maduro": {3.0}, "t:radar": {0.5}}),
-        combine.add_input(combine.create_accumulator(), {"n:maduro": {3.0, 1.0}, "e:place:ve": {2.0}})])
-    weights = combine.extract_output(acc)
-    assert weights == {"n:maduro": 4.0, "t:radar": 0.5, "e:place:ve": 2.0}
-    out = list(_prior_pairs(("s:x", weights), blocks, cfg))
+        combine.add_input(combine.create_accumulator(), StorySum("x", 1, keys={"n:maduro": {3.0}, "t:radar": {0.5}})),
+        combine.add_input(combine.create_accumulator(),
+                          StorySum("x", 2, keys={"n:maduro": {3.0, 1.0}, "e:place:ve": {2.0}}))])
+    story = combine.extract_output(acc)
+    weights = story.key_weights()
+    assert weights == {"n:maduro": 4.0, "t:radar": 0.5, "e:place:ve": 2.0} and story.size == 3
+    out = list(_prior_pairs(("s:x", story), blocks, cfg))
     to_new = [e for e in out if not isinstance(e, beam.pvalue.TaggedOutput)]
-    edges = [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput)]
+    edges = [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput) and e.tag == _EDGES]
+    assert [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput) and e.tag == _STORIES] == [("s:x", story)]
     # The old way: the story's (key, weight) entries inside the blocks.
     expected: dict[str, dict[str, float]] = defaultdict(dict)
     for key, members in blocks.items():

@@ -9,15 +9,18 @@ Steps (labels are stable):
    the window's profiles, so each profile keeps its distinctive terms.
 3. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
 4. ``Blocks``: each new profile's blocking keys (its heaviest rare features); a block
-   proposes the pairs of its new articles. An earlier article stands for its whole
-   story: ``PerStory`` gathers a story's keys (one element per story), and
-   ``PriorPairs`` pairs it with the new articles of the blocks it shares (the blocks,
-   bounded by this run, are a side input). Each node keeps its best ``max_candidates``.
+   proposes the pairs of its new articles. An earlier story is one node: ``PerStory``
+   sums its window members into a :class:`StorySum` (their unit vectors per language
+   and years, and the keys they propose), and ``PriorPairs`` pairs it with the new
+   articles of the blocks it shares (the blocks, bounded by this run, are a side
+   input). Each node keeps its best ``max_candidates``.
 5. ``Components``: connected components of this run's candidate pairs (ids only),
    then ``Cluster``: average linkage inside each component, in parallel over
-   components, with the window members of each story the component touches. A new
-   article joins the story it links to best above the threshold; earlier stories
-   keep their ids and are never merged.
+   components, over the new articles and the sums of the earlier stories the
+   component touches (a story's link to an article is the sum of the article's
+   similarities to its members, from the sum of their unit vectors). A new article
+   joins the story it links to best above the threshold; earlier stories keep their
+   ids and are never merged.
 6. ``SetStoryId``: story ids joined back by article_id; a copy (``dup_of``) takes
    the story of its canonical (read from the index when it is an earlier article).
 
@@ -48,11 +51,14 @@ from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,
     StoryProfile,
+    StorySum,
+    article_node,
     best_candidates,
     build_profile,
     cluster_profiles,
     heavy_keys,
     story_id_for,
+    story_node,
     term_counts,
     vectorise,
 )
@@ -61,6 +67,7 @@ from transforms.index import IndexFiles, ReadByArticle, ReadWindow
 INDEX = "index"
 _ERRORS = "errors"
 _EDGES = "edges"
+_STORIES = "stories"
 # (node, (other node, shared weight)): one coder for both sides of the AllPairs flatten, so
 # neither is re-encoded there.
 _Pair = tuple[str, tuple[str, float]]
@@ -154,35 +161,36 @@ class _SetStoryFn(beam.DoFn):
 
 def _node(profile: StoryProfile, new: bool) -> str:
     """A new article is a node of its own; an earlier one stands for its story."""
-    return f"a:{profile.article_id}" if new else f"s:{profile.story_id}"
+    return article_node(profile.article_id) if new else story_node(profile.story_id)
 
 
 class _BlockKeysFn(beam.DoFn):
     """For each heavy feature of a new article's profile: (blocking key, (node, True, weight)).
 
     With ``blocks`` (the new articles' blocks, a side input bounded by this run), for an earlier
-    profile: its story node and the distinct weights its members give each key some new article has
-    (a block without one proposes no pair). A bundle's members of one story give one element,
-    ``(story node, {key: {weights}})``, emitted when the bundle ends; ``_StoryKeys`` unites what
-    several bundles give. One element per story, not one per member and key.
+    profile: its share of its story's :class:`StorySum` (its unit vectors, and the weights it gives
+    the keys some new article has; a block without one proposes no pair). A bundle's members of
+    one story give one element, ``(story node, StorySum)``, emitted when the bundle ends;
+    ``_MergeSums`` unites what several bundles give. One element per story, not one per member.
     """
 
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
 
     def start_bundle(self) -> None:
-        self._prior: dict[str, dict[str, set[float]]] = {}
+        self._prior: dict[str, StorySum] = {}
 
     def process(self, item, stats: tuple[dict, int], blocks: dict | None = None):
         df, n_docs = stats
         profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
         node = _node(profile, new)
-        for key in heavy_keys(v, df, self._cfg):
-            if blocks is None:
+        if blocks is None:
+            for key in heavy_keys(v, df, self._cfg):
                 yield key, (node, new, v.all[key])
-            elif key in blocks:
-                self._prior.setdefault(node, {}).setdefault(key, set()).add(v.all[key])
+            return
+        keys = [key for key in heavy_keys(v, df, self._cfg) if key in blocks]
+        self._prior.setdefault(node, StorySum(profile.story_id)).add(profile, v, keys)
 
     def finish_bundle(self):
         prior, self._prior = self._prior, {}
@@ -190,29 +198,27 @@ class _BlockKeysFn(beam.DoFn):
             yield WindowedValue((node, prior[node]), MIN_TIMESTAMP, [GlobalWindow()])
 
 
-class _StoryKeys(beam.CombineFn):
-    """An earlier story's blocking keys, each with the sum of the distinct weights its members give it.
+class _MergeSums(beam.CombineFn):
+    """One earlier story's :class:`StorySum` from its bundles' parts (order-independent: the
+    sums are integers, the keys' weights sets)."""
 
-    A block counts a (node, weight) entry once, so the members of one story that give a key the
-    same weight (a name's weight depends only on its frequency) count once.
-    """
+    def create_accumulator(self) -> StorySum | None:
+        return None
 
-    def create_accumulator(self) -> dict[str, set[float]]:
-        return {}
+    def add_input(self, acc: StorySum | None, part: StorySum) -> StorySum:
+        if acc is None:
+            return StorySum(part.story_id).merge(part)
+        return acc.merge(part)
 
-    def add_input(self, acc: dict[str, set[float]], keys: dict[str, set[float]]) -> dict[str, set[float]]:
-        for key, weights in keys.items():
-            acc.setdefault(key, set()).update(weights)
-        return acc
-
-    def merge_accumulators(self, accumulators) -> dict[str, set[float]]:
-        out: dict[str, set[float]] = {}
+    def merge_accumulators(self, accumulators) -> StorySum | None:
+        out = None
         for acc in accumulators:
-            self.add_input(out, acc)
+            if acc is not None:
+                out = self.add_input(out, acc)
         return out
 
-    def extract_output(self, acc: dict[str, set[float]]) -> dict[str, float]:
-        return {key: sum(sorted(weights)) for key, weights in acc.items()}
+    def extract_output(self, acc: StorySum | None) -> StorySum | None:
+        return acc
 
 
 def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
@@ -221,9 +227,12 @@ def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
 
     A story's pairs all come from here (two earlier stories are never paired), so its best
     candidates are chosen here and leave as ``TaggedOutput("edges", edge)``; each new article gets
-    ``(article node, (story node, shared weight))``, to be ranked with its other pairs.
+    ``(article node, (story node, shared weight))``, to be ranked with its other pairs. A story
+    with a pair leaves as ``TaggedOutput("stories", (node, StorySum))``, for the clustering of its
+    component.
     """
-    node, weights = item
+    node, story = item
+    weights = story.key_weights()
     shared: dict[str, float] = {}
     for key in sorted(weights):
         w = weights[key]
@@ -233,6 +242,8 @@ def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
         yield other, (node, shared[other])
     for other in best_candidates(shared, cfg):
         yield beam.pvalue.TaggedOutput(_EDGES, (node, other) if node < other else (other, node))
+    if shared:
+        yield beam.pvalue.TaggedOutput(_STORIES, (node, story))
 
 
 def _block_pairs(item):
@@ -264,18 +275,19 @@ def _in_component(item):
     roots = list(grouped["root"])
     if not roots:
         return
-    for profile in grouped["profiles"]:
-        yield roots[0], profile
+    for node in grouped["nodes"]:
+        yield roots[0], node
 
 
 def _cluster_component(item, stats: tuple[dict, int], cfg: StoryConfig):
+    """A component's new articles (profiles) and earlier stories (sums) -> the articles' story ids."""
     df, n_docs = stats
-    _, profiles = item
-    profiles = sorted(profiles, key=lambda p: p.article_id)
-    sids = cluster_profiles(profiles, cfg, df, n_docs)
+    _, nodes = item
+    profiles = sorted((x for x in nodes if isinstance(x, StoryProfile)), key=lambda p: p.article_id)
+    stories = sorted((x for x in nodes if isinstance(x, StorySum)), key=lambda s: s.story_id)
+    sids = cluster_profiles(profiles, cfg, df, n_docs, stories=stories)
     for p in profiles:
-        if not p.story_id:            # only this run's articles get (new) ids
-            yield p.article_id, sids[p.article_id]
+        yield p.article_id, sids[p.article_id]
 
 
 def _member_row(item, run_day: str):
@@ -342,9 +354,9 @@ class ClusterStories(beam.PTransform):
         new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs).with_output_types(_Pair)
         prior_pairs = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
                        | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
-                       | "PerStory" >> beam.CombinePerKey(_StoryKeys())
+                       | "PerStory" >> beam.CombinePerKey(_MergeSums())
                        | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_output_types(
-                           _Pair).with_outputs(_EDGES, main=MAIN))
+                           _Pair).with_outputs(_EDGES, _STORIES, main=MAIN))
         new_edges = ((new_pairs, prior_pairs[MAIN]) | "AllPairs" >> beam.Flatten()
                      | "ByNode" >> beam.GroupByKey()
                      | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
@@ -353,8 +365,11 @@ class ClusterStories(beam.PTransform):
         # component is clustered on its own worker.
         roots = (edges | "EdgeList" >> beam.combiners.ToList()
                  | "Components" >> beam.FlatMap(_components))
-        by_node = every | "KeyByNode" >> beam.Map(lambda item: (_node(*item), item[0]))
-        sids = ({"root": roots, "profiles": by_node} | "JoinComponents" >> beam.CoGroupByKey()
+        # A component holds new articles (profiles) and earlier stories (one StorySum each, not
+        # their members).
+        by_node = ((profiles | "KeyByNode" >> beam.Map(lambda pr: (article_node(pr.article_id), pr))),
+                   prior_pairs[_STORIES]) | "Nodes" >> beam.Flatten()
+        sids = ({"root": roots, "nodes": by_node} | "JoinComponents" >> beam.CoGroupByKey()
                 | "InComponent" >> beam.FlatMap(_in_component)
                 | "Components_" >> beam.GroupByKey()
                 | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), cfg))

@@ -318,41 +318,145 @@ def best_candidates(shared: Mapping[Any, float], cfg: StoryConfig) -> list[Any]:
     return [j for j, _ in heapq.nsmallest(cfg.max_candidates, shared.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector], cfg: StoryConfig,
-                    df: Mapping[str, int], new: Sequence[bool] | None = None) -> list[tuple[int, int]]:
-    """Pairs sharing a blocking key; at most ``max_candidates`` per profile.
+# Sums of unit vectors are kept in fixed point: integer sums do not depend on the order in
+# which members arrive (bundles, workers), so the same members give the same sum bit for bit.
+_FIXED = float(1 << 40)
 
-    A profile's blocking keys are its ``block_keys`` heaviest features (rare
-    names, entities, numbers, terms), and a key held by more than
-    ``max_block_size`` profiles proposes nothing: work and memory stay
-    O(n * block_keys * max_block_size) at worst, linear in n.
 
-    With ``new``, only pairs that involve a new profile are proposed: a new profile's
-    candidates are chosen among all, an earlier one's among the new ones only (two
-    earlier stories never merge, so a pair of earlier profiles could never count).
+@dataclass
+class StorySum:
+    """An earlier story as one node: what average linkage needs of its members, summed.
+
+    Average linkage links a cluster to a story by the sum of the similarities between their
+    members. A similarity is a cosine (unit vectors, dotted), so the sum over a story's members
+    is the dot product with the sum of their unit vectors: one sum per (language, years) of its
+    members gives the same total, with the same language rule (all features within a language,
+    the language-free ones across) and the same year-conflict factor, as comparing the
+    members one by one. ``keys`` are the blocking keys the members propose, each with the
+    distinct weights they give it. The members' dates bound the story in time: an article
+    further than ``max_gap_days`` from the story's latest member is not linked to it.
     """
+
+    story_id: str
+    size: int = 0
+    # (lang, years) -> [members, sum of unit vectors (all features), sum of unit vectors (language-free)]
+    buckets: dict[tuple[str, frozenset[int]], list] = field(default_factory=dict)
+    keys: dict[str, set[float]] = field(default_factory=dict)
+    last: datetime | None = None
+
+    def add(self, p: StoryProfile, v: _Vector, keys: Iterable[str] = ()) -> StorySum:
+        bucket = self.buckets.setdefault((p.lang or "", v.years), [0, {}, {}])
+        bucket[0] += 1
+        for vec, norm, acc in ((v.all, v.norm_all, bucket[1]), (v.free, v.norm_free, bucket[2])):
+            if norm > 0:
+                scale = _FIXED / norm
+                get = acc.get
+                for key, w in vec.items():
+                    acc[key] = get(key, 0) + int(w * scale)
+        for key in keys:
+            self.keys.setdefault(key, set()).add(v.all[key])
+        self.size += 1
+        if p.published_at is not None and (self.last is None or p.published_at > self.last):
+            self.last = p.published_at
+        return self
+
+    def merge(self, other: StorySum) -> StorySum:
+        for key, (count, every, free) in other.buckets.items():
+            bucket = self.buckets.setdefault(key, [0, {}, {}])
+            bucket[0] += count
+            for src, acc in ((every, bucket[1]), (free, bucket[2])):
+                for k, w in src.items():
+                    acc[k] = acc.get(k, 0) + w
+        for key, weights in other.keys.items():
+            self.keys.setdefault(key, set()).update(weights)
+        self.size += other.size
+        if other.last is not None and (self.last is None or other.last > self.last):
+            self.last = other.last
+        return self
+
+    def key_weights(self) -> dict[str, float]:
+        """Each blocking key with the sum of the distinct weights the members give it (a block
+        counts a (node, weight) entry once)."""
+        return {key: sum(sorted(weights)) for key, weights in self.keys.items()}
+
+    def linked(self, p: StoryProfile, v: _Vector, cfg: StoryConfig) -> float:
+        """The sum of ``_similarity`` between ``p`` and each member."""
+        if p.published_at and self.last:
+            if abs((p.published_at - self.last).total_seconds()) / 86400.0 > cfg.max_gap_days:
+                return 0.0
+        total = 0.0
+        for (lang, years), (_, every, free) in sorted(self.buckets.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]))):
+            same = bool(p.lang and lang and p.lang == lang)
+            vec, norm, acc = (v.all, v.norm_all, every) if same else (v.free, v.norm_free, free)
+            if norm == 0:
+                continue
+            dot = sum(w * acc[k] for k, w in vec.items() if k in acc) / (norm * _FIXED)
+            if v.years and years and not v.years & years:
+                dot *= cfg.year_conflict_factor
+            total += dot
+        return total
+
+
+def story_sums(profiles: Iterable[StoryProfile], df: Mapping[str, int], n_docs: int,
+               cfg: StoryConfig) -> list[StorySum]:
+    """Earlier profiles (``story_id`` set), one :class:`StorySum` per story, in story id order."""
+    sums: dict[str, StorySum] = {}
+    for p in sorted(profiles, key=lambda p: p.article_id):
+        v = _vectorise(p, df, n_docs, cfg)
+        sums.setdefault(p.story_id, StorySum(p.story_id)).add(p, v, heavy_keys(v, df, cfg))
+    return [sums[sid] for sid in sorted(sums)]
+
+
+def article_node(article_id: str) -> str:
+    return f"a:{article_id}"
+
+
+def story_node(story_id: str) -> str:
+    return f"s:{story_id}"
+
+
+def candidate_pairs(profiles: Sequence[StoryProfile], vectors: Sequence[_Vector], cfg: StoryConfig,
+                    df: Mapping[str, int], stories: Sequence[StorySum] = ()) -> list[tuple[str, str]]:
+    """Pairs of nodes sharing a blocking key; at most ``max_candidates`` per node.
+
+    A node is a new article (``a:<id>``) or an earlier story (``s:<id>``). An article's
+    blocking keys are its ``block_keys`` heaviest features (rare names, entities, numbers,
+    terms), and a key held by more than ``max_block_size`` profiles proposes nothing: work
+    and memory stay O(n * block_keys * max_block_size) at worst, linear in n. A story's keys
+    are its members' (``StorySum.keys``); two stories are never paired (they never merge), so
+    a story's candidates are chosen among the new articles, an article's among all nodes.
+    The shared weight of two nodes is the sum over their common keys of the product of
+    their weights, as ``ClusterStories`` computes it through its blocks.
+    """
+    nodes = [article_node(p.article_id) for p in profiles]
+    blocks: dict[str, list[tuple[str, float]]] = {}
     keys_of: list[list[str]] = []
-    blocks: dict[str, list[int]] = {}
-    fresh: dict[str, list[int]] = {}
-    for i, v in enumerate(vectors):
+    for node, v in zip(nodes, vectors):
         heavy = heavy_keys(v, df, cfg)
         keys_of.append(heavy)
         for key in heavy:
-            blocks.setdefault(key, []).append(i)
-            if new is not None and new[i]:
-                fresh.setdefault(key, []).append(i)
-    pairs: set[tuple[int, int]] = set()
-    for i, heavy in enumerate(keys_of):
-        shared: dict[int, float] = defaultdict(float)
-        vi = vectors[i].all
-        among = blocks if new is None or new[i] else fresh
+            blocks.setdefault(key, []).append((node, v.all[key]))
+    pairs: set[tuple[str, str]] = set()
+    from_stories: dict[str, dict[str, float]] = defaultdict(dict)
+    for s in stories:
+        snode, shared = story_node(s.story_id), {}
+        weights = s.key_weights()
+        for key in sorted(weights):
+            for other, w in blocks.get(key, ()):
+                shared[other] = shared.get(other, 0.0) + weights[key] * w
+        for other in sorted(shared):
+            from_stories[other][snode] = shared[other]
+        for other in best_candidates(shared, cfg):
+            pairs.add((min(snode, other), max(snode, other)))
+    for node, v, heavy in zip(nodes, vectors, keys_of):
+        shared = dict(from_stories.get(node, {}))
         for key in heavy:
-            wi = vi[key]
-            for j in among.get(key, ()):
-                if j != i:
-                    shared[j] += wi * vectors[j].all.get(key, 0.0)
-        for j in best_candidates(shared, cfg):
-            pairs.add((min(i, j), max(i, j)))
+            wi = v.all[key]
+            for other, w in blocks[key]:
+                if other != node:
+                    shared[other] = shared.get(other, 0.0) + wi * w
+        for other in best_candidates(shared, cfg):
+            pairs.add((min(node, other), max(node, other)))
     return sorted(pairs)
 
 
@@ -362,48 +466,56 @@ def vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryCon
 
 
 def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
-                     df: Mapping[str, int] | None = None, n_docs: int = 0) -> dict[str, str]:
+                     df: Mapping[str, int] | None = None, n_docs: int = 0,
+                     stories: Sequence[StorySum] = ()) -> dict[str, str]:
     """``story_id`` for every profile. Profiles with ``story_id`` set (earlier runs) keep it.
 
-    Average linkage over the candidate graph (missing pairs count as 0): the
-    pair of clusters with the highest mean similarity merges first, until no
-    pair is above ``link_threshold``. Two clusters that both carry an earlier
-    story id never merge, so published ids stay stable.
+    Earlier stories take part as :class:`StorySum` nodes: given in ``stories``, or built here
+    from the profiles with ``story_id`` set. Average linkage over the candidate graph
+    (missing pairs count as 0): the pair of clusters with the highest mean similarity merges
+    first, until no pair is above ``link_threshold``. A story's size is its members' count, and
+    its link to an article is the sum of the article's similarities to each member. Two
+    clusters that both carry an earlier story id never merge, so published ids stay stable.
     """
     profiles = sorted(profiles, key=lambda p: p.article_id)
     if df is None:
         df, n_docs = document_frequencies(profiles)
-    vectors = [_vectorise(p, df, n_docs, cfg) for p in profiles]
-    n = len(profiles)
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    prior = [p for p in profiles if p.story_id]
+    new = [p for p in profiles if not p.story_id]
+    stories = sorted([*stories, *story_sums(prior, df, n_docs, cfg)], key=lambda s: s.story_id)
+    vectors = [_vectorise(p, df, n_docs, cfg) for p in new]
+    index = {article_node(p.article_id): i for i, p in enumerate(new)}
+    # Clusters: 0..n-1 the new articles, n.. the earlier stories (formed, fixed).
+    n = len(new)
+    for k, s in enumerate(stories):
+        index[story_node(s.story_id)] = n + k
+    size: dict[int, int] = {i: 1 for i in range(n)}
     fixed: dict[int, str] = {}
-    # Earlier stories start as formed clusters.
-    by_story: dict[str, int] = {}
-    parent = list(range(n))
-    for i, p in enumerate(profiles):
-        if p.story_id:
-            root = by_story.setdefault(p.story_id, i)
-            if root != i:
-                members[root].append(i)
-                del members[i]
-                parent[i] = root
-            fixed[root] = p.story_id
+    for k, s in enumerate(stories):
+        size[n + k] = max(1, s.size)
+        fixed[n + k] = s.story_id
+    members: dict[int, list[int]] = {c: [c] for c in size}
     # Sum of similarities between clusters, over candidate pairs only.
-    link: dict[int, dict[int, float]] = {c: {} for c in members}
-    for i, j in candidate_pairs(profiles, vectors, cfg, df, [not p.story_id for p in profiles]):
-        ci, cj = parent[i], parent[j]
-        if ci == cj:
+    link: dict[int, dict[int, float]] = {c: {} for c in size}
+    for a, b in candidate_pairs(new, vectors, cfg, df, stories):
+        i, j = index[a], index[b]
+        if i >= n and j >= n:
             continue
-        s = _similarity(profiles[i], vectors[i], profiles[j], vectors[j], cfg)
-        if s <= 0:
+        if i >= n:
+            i, j = j, i
+        if j >= n:
+            sim = stories[j - n].linked(new[i], vectors[i], cfg)
+        else:
+            sim = _similarity(new[i], vectors[i], new[j], vectors[j], cfg)
+        if sim <= 0:
             continue
-        link[ci][cj] = link[ci].get(cj, 0.0) + s
-        link[cj][ci] = link[cj].get(ci, 0.0) + s
+        link[i][j] = link[i].get(j, 0.0) + sim
+        link[j][i] = link[j].get(i, 0.0) + sim
     heap: list[tuple[float, int, int]] = []
     for a, nbrs in link.items():
         for b, total in nbrs.items():
             if a < b:
-                avg = total / (len(members[a]) * len(members[b]))
+                avg = total / (size[a] * size[b])
                 if avg >= cfg.link_threshold:
                     heap.append((-avg, a, b))
     heapq.heapify(heap)
@@ -411,13 +523,14 @@ def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
         neg, a, b = heapq.heappop(heap)
         if a not in members or b not in members:
             continue
-        current = link[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
+        current = link[a].get(b, 0.0) / (size[a] * size[b])
         if abs(current + neg) > 1e-12:
             continue                         # stale entry: sizes changed since it was pushed
         if a in fixed and b in fixed:
             continue
         keep, gone = (a, b) if a < b else (b, a)
         members[keep].extend(members.pop(gone))
+        size[keep] += size.pop(gone)
         if gone in fixed:
             fixed[keep] = fixed.pop(gone)
         nbrs_gone = link.pop(gone)
@@ -428,18 +541,20 @@ def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
             link[keep][c] = link[keep].get(c, 0.0) + total
             link[c][keep] = link[keep][c]
         for c, total in link[keep].items():
-            avg = total / (len(members[keep]) * len(members[c]))
+            avg = total / (size[keep] * size[c])
             if avg >= cfg.link_threshold:
                 heapq.heappush(heap, (-avg, min(keep, c), max(keep, c)))
-    out: dict[str, str] = {}
+    out: dict[str, str] = {p.article_id: p.story_id for p in prior}
     for root, idx in members.items():
+        articles = [new[i] for i in idx if i < n]
+        if not articles:
+            continue
         if root in fixed:
             sid = fixed[root]
         else:
-            first = min((profiles[i] for i in idx), key=lambda p: p.order_key())
-            sid = story_id_for(first.article_id)
-        for i in idx:
-            out[profiles[i].article_id] = sid
+            sid = story_id_for(min(articles, key=lambda p: p.order_key()).article_id)
+        for p in articles:
+            out[p.article_id] = sid
     return out
 
 
