@@ -107,7 +107,7 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories(index, run_day)
     articles = stories[MAIN]
     claims = articles | "ExtractClaims" >> ExtractClaims(settings.claim_extractor)
-    summary = ((articles, claims[MAIN], stories["window"])
+    summary = ((articles, claims[MAIN])
                | "SummariseStories" >> SummariseStories(run_id, index, settings.stories.window_days, run_day))
 
     article_rows = _rows(articles, "ArticleRows", _article_row, run_id)

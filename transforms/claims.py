@@ -52,15 +52,23 @@ class ExtractClaims(beam.PTransform):
         return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
 
 
+# What a story summary reads of its earlier members and claims (``meta_of``; ``aggregate_story_claims``
+# and ``_example``): not the profiles, offsets or entity lists.
+_MEMBER_COLUMNS = ("article_id", "story_id", "source", "lang", "published_at", "dup_of", "title")
+_CLAIM_COLUMNS = ("claim_id", "article_id", "story_id", "kind", "claim_key", "lang", "claimant", "statement",
+                  "value", "unit", "char_start")
+
+
 def _summarise(run_id: str, item):
     from transforms.core.claims.story import aggregate_story_claims
+    from transforms.core.schemas import claim_from_row
     story_id, grouped = item
     if not grouped["metas"]:
         return   # no article of this run joined the story: its published rows stand
     # Members published by earlier runs count too: a story row replaces its old version whole.
     metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
                    key=lambda m: m.article_id)
-    prior_claims = [c for part in grouped["prior_claims"] for c in part]
+    prior_claims = [claim_from_row(r, r.get("lang")) for part in grouped["prior_claims"] for r in part]
     claims = sorted({c.claim_id: c for c in [*prior_claims, *grouped["claims"]]}.values(),
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
@@ -86,10 +94,11 @@ class SummariseStories(beam.PTransform):
     """One ``stories`` row per story touched by this run, and its ``story_claims``.
 
     The story's earlier members and their claims come from the index, over the
-    stories window (the members ``ClusterStories`` read, and ``index_claims`` of the
-    same days), so a story's counts, languages, first publisher and disputes cover
-    its members in the window, and publishing does not grow with the output.
-    Grouped values are article metadata and claims, never texts.
+    stories window (``index_members`` and ``index_claims`` of the days ``ClusterStories``
+    reads, filtered by story id in Arrow, with only the columns a summary uses), so a
+    story's counts, languages, first publisher and disputes cover its members in the
+    window, and publishing does not grow with the output. Grouped values are article
+    metadata and claim rows, never texts.
     """
 
     def __init__(self, run_id: str, index=None, window_days: int = 7, run_day: str = ""):
@@ -102,27 +111,25 @@ class SummariseStories(beam.PTransform):
 
     def expand(self, inputs):
         from transforms.core.index import index_day, meta_of
-        from transforms.core.schemas import claim_from_row
         from transforms.index import ReadWindow
-        articles, claims, *rest = inputs      # (articles, claims[, the window's index members])
-        window = rest[0] if rest else articles.pipeline | "NoWindow" >> beam.Create([])
+        articles, claims = inputs
         run_day = self._run_day
         metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
         keyed = claims | "KeyClaims" >> beam.Map(lambda triple: (triple[0].story_id, triple[1]))
         # Only the stories this run touches are regrouped; the rest of the published rows stand.
         story_ids = metas | "TouchedStories" >> beam.Map(lambda kv: kv[0])
-        touched = beam.pvalue.AsDict(story_ids | "DistinctTouched" >> beam.Distinct()
-                                     | "AsTouched" >> beam.Map(lambda sid: (sid, True)))
-        prior_metas = (window | "PriorMembersTouched" >> beam.Filter(lambda r, t: r["story_id"] in t, touched)
-                       | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
-        # The window's claims, filtered by story id in Arrow: only the touched stories' become rows.
         run_days = articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
-        # One element per story and index file: (story id, [claims]).
+        # The window's members and claims of the touched stories, filtered by story id in Arrow and
+        # read with the columns a summary uses: only what this run touches becomes rows.
+        prior_metas = ((run_days, story_ids)
+                       | "ReadWindowMembers" >> ReadWindow(self._index.of("index_members"), self._window_days,
+                                                           run_day, column="story_id", columns=list(_MEMBER_COLUMNS))
+                       | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
+        # One element per story and index file: (story id, [claim rows]); they become Claims in Summarise.
         prior_claims = ((run_days, story_ids)
                         | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
-                                                           run_day, column="story_id", per_value=True)
-                        | "PriorClaims" >> beam.MapTuple(
-                            lambda sid, rows: (sid, [claim_from_row(r, r.get("lang")) for r in rows])))
+                                                           run_day, column="story_id", per_value=True,
+                                                           columns=list(_CLAIM_COLUMNS)))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())
         outs = grouped | "Summarise" >> beam.ParDo(_SummariseFn(self._run_id)).with_outputs(

@@ -109,11 +109,13 @@ class _WindowReadFn(beam.DoFn):
     """Rows of the index files whose day is within the window; with ``column``, only the rows whose
     value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
 
-    def __init__(self, window_days: int, run_day: str, column: str | None = None, per_value: bool = False):
+    def __init__(self, window_days: int, run_day: str, column: str | None = None, per_value: bool = False,
+                 columns: list[str] | None = None):
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
         self._per_value = per_value
+        self._columns = columns
 
     def process(self, entry, run_days: list, wanted: list | None = None):
         if getattr(self, "_src", None) is not run_days:
@@ -126,7 +128,7 @@ class _WindowReadFn(beam.DoFn):
         url, day = entry
         if day not in self._days or (self._column is not None and self._wanted is None):
             return
-        table = _read_table(url, None)
+        table = _read_table(url, self._columns)
         if self._column is not None:
             table = _rows_in(table, self._column, self._wanted)
         if self._per_value:
@@ -189,18 +191,22 @@ class ReadWindow(beam.PTransform):
     ``wanted`` come out: the window is read, but only what this run touches becomes rows. With
     ``per_value`` too, the output is ``(value, [rows])`` per value and file: a story's claims of
     one day are one element (a story spans a few files, so a few elements), not one per claim.
+    ``columns`` reads only those columns (rows are plain dicts of them, and ``day``).
     """
 
     def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
-                 per_value: bool = False):
+                 per_value: bool = False, columns: list[str] | None = None):
         super().__init__()
         if per_value and column is None:
             raise ValueError("per_value needs a column")
+        if columns is not None and column is not None and column not in columns:
+            raise ValueError(f"the filter column {column!r} must be one of the columns read")
         self._files = files
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
         self._per_value = per_value
+        self._columns = list(columns) if columns is not None else None
 
     def expand(self, inputs):
         run_days, wanted = inputs if self._column is not None else (inputs, None)
@@ -208,5 +214,5 @@ class ReadWindow(beam.PTransform):
         sides = [AsList(run_days | "DistinctDays" >> beam.Distinct())]
         if wanted is not None:
             sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
-        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value)
+        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value, self._columns)
         return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)

@@ -24,9 +24,8 @@ Steps (labels are stable):
 6. ``SetStoryId``: story ids joined back by article_id; a copy (``dup_of``) takes
    the story of its canonical (read from the index when it is an earlier article).
 
-Outputs: ``main`` (articles), ``failures``, ``index`` (``("index_members", row)``
-pairs for this run's articles) and ``window`` (the members read in step 1, for the
-story summaries). The record of this stage is an article: an exception while its
+Outputs: ``main`` (articles), ``failures`` and ``index`` (``("index_members", row)``
+pairs for this run's articles). The record of this stage is an article: an exception while its
 terms or its profile are computed is kept as ``(article_id, Failure)`` and the
 article leaves as that failure at ``SetStoryId`` (so in = out + failed);
 clustering itself works on ids and small profiles only.
@@ -386,4 +385,4 @@ class ClusterStories(beam.PTransform):
                     "profile": profiles | "KeyProfiles" >> beam.Map(lambda pr: (pr.article_id, pr))}
                    | "JoinProfiles" >> beam.CoGroupByKey()
                    | "MemberRows" >> beam.FlatMap(_member_row, run_day))
-        return {MAIN: with_story[MAIN], FAILURES: with_story[FAILURES], INDEX: members, "window": window}
+        return {MAIN: with_story[MAIN], FAILURES: with_story[FAILURES], INDEX: members}
