@@ -93,15 +93,18 @@ def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, refer
 
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
-def test_the_cli_caps_malloc_arenas_for_the_workers_it_starts_and_keeps_a_users_value(monkeypatch):
-    from pipelines.cli import fewer_malloc_arenas
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    fewer_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "2"
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('MALLOC_ARENA_MAX'))"],
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
+def test_the_cli_tames_malloc_for_the_workers_it_starts_and_keeps_a_users_value(monkeypatch):
+    from pipelines.cli import tame_malloc
+    names = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    tame_malloc()
+    assert [os.environ[n] for n in names] == ["2", "1048576", "1048576"]
+    child = subprocess.run([sys.executable, "-c", f"import os; print([os.environ.get(n) for n in {names!r}])"],
                            capture_output=True, text=True, check=True)
-    assert child.stdout.strip() == "2"                 # a runner's worker process inherits it
+    assert child.stdout.strip() == "['2', '1048576', '1048576']"     # a runner's worker process inherits them
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    fewer_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "4"
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    tame_malloc()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4" and os.environ["MALLOC_MMAP_THRESHOLD_"] == "65536"
