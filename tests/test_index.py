@@ -152,3 +152,8 @@ def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only
     assert all(r["day"] == "2025-03-01" and r["story_id"] == sid for sid, rows in got for r in rows)
     with pytest.raises(ValueError):
         ReadWindow((), 7, per_value=True)
+
+    # With columns: only those are read; a file without one of them still reads, its rows without it.
+    cols = _WindowReadFn(7, "2025-03-02", column="story_id", columns=["story_id", "lang"])
+    got = [r for f in files for r in cols.process(f, ["2025-03-02"], ["s1"])]
+    assert got == [{"story_id": "s1", "day": "2025-03-01"}]

@@ -68,6 +68,11 @@ def _read_table(url: str, columns: list[str] | None):
     try:
         with FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             data = fh.read()
+        if columns is not None:
+            # Only the columns this file has: one written before a column was added reads as
+            # rows without it (``row.get`` gives None), never as an unreadable index.
+            have = set(pq.read_schema(io.BytesIO(data)).names)
+            columns = [c for c in columns if c in have]
         return pq.read_table(io.BytesIO(data), columns=columns)
     except Exception as exc:
         name = url.rsplit("/", 3)[-3:]
