@@ -7,6 +7,8 @@
 - beam_cost_one N: the same for the Beam transforms (FnApiRunner) on N documents.
 - split ecb|xling RUNS [stories.K=V ...]: the whole pipeline, RUNS consecutive replays against one.
 - split_core ecb|xling RUNS [stories.K=V ...]: the story stage alone (pure core, seconds), the same comparison.
+- stored_sums ecb|xling RUNS: split_core with earlier stories as exact sums, and as sums kept without idf
+  and re-weighted with each run's idf (what a table of story sums would give).
 """
 from __future__ import annotations
 
@@ -209,6 +211,78 @@ def eval_split_core(dataset: str, runs: int, sets: list[str] = ()) -> None:
     print("  pairs in one story in only one result:", dict(sorted(only.items())))
 
 
+def eval_stored_sums(dataset: str, runs: int) -> None:
+    """Would story sums kept in a table cluster as the exact ones do? (A design check, no pipeline.)
+
+    The protocol of ``split_core``, with the earlier stories given as ``StorySum`` nodes, two ways:
+    ``exact``, summed from the members with this run's document frequencies (what ClusterStories
+    does); ``stored``, each member's unit vector kept without its idf (weight / idf / norm, with the
+    frequencies of the run that added it) and re-weighted with this run's idf, as a table of story
+    sums appended per run would have to. Keys, sizes and dates stay exact: only the idf drift is measured.
+    """
+    import dataclasses
+    import random
+    from collections import Counter, defaultdict
+
+    from transforms.core import stories as S
+    _, cfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
+    docs = [S.StoryDoc(str(r.get("doc") or r["url"]), r.get("title", ""), r["text"], r.get("lang", "en"))
+            for r in rows]
+    gold = {d.article_id: r["cluster"] for d, r in zip(docs, rows)}
+    random.Random(0).shuffle(docs)
+
+    def kind_idf(key: str, df, n: int) -> float:
+        return S.idf(df.get(key, 1), n if key.startswith("t:") else n + cfg.background_docs)
+
+    def profiles_of(batch, prior):
+        df: Counter[str] = Counter()
+        for d in batch:
+            df.update(S.term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
+        for p in prior:
+            df.update(t for t, _ in p.terms)
+        n = len(batch) + len(prior)
+        return [S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg,
+                                df, n) for d in batch]
+
+    def reweighted(raw: dict, df, n: int) -> dict:
+        return {f: int(w * kind_idf(f, df, n) * S._FIXED) for f, w in raw.items()}
+
+    def split(mode: str) -> dict[str, str]:
+        per = -(-len(docs) // runs)
+        prior: list = []
+        stored: dict = {}     # story -> (lang, years) -> [members, raw all, raw language-free]
+        for k in range(runs):
+            new = profiles_of(docs[k * per:(k + 1) * per], prior)
+            df, n = S.document_frequencies([*new, *prior])
+            sums = S.story_sums(prior, df, n, cfg)
+            if mode == "stored":
+                sums = [dataclasses.replace(s, buckets={key: [c, reweighted(ra, df, n), reweighted(rf, df, n)]
+                                                        for key, (c, ra, rf) in stored[s.story_id].items()})
+                        for s in sums]
+            sids = S.cluster_profiles(new, cfg, df, n, stories=sums)
+            new = [dataclasses.replace(p, story_id=sids[p.article_id]) for p in new]
+            for p in new:
+                v = S.vectorise(p, df, n, cfg)
+                bucket = stored.setdefault(p.story_id, {}).setdefault(
+                    (p.lang or "", v.years), [0, defaultdict(float), defaultdict(float)])
+                bucket[0] += 1
+                for vec, norm, acc in ((v.all, v.norm_all, bucket[1]), (v.free, v.norm_free, bucket[2])):
+                    if norm > 0:
+                        for f, w in vec.items():
+                            acc[f] += w / kind_idf(f, df, n) / norm
+            prior = [*prior, *new]
+        return {p.article_id: p.story_id for p in prior}
+
+    whole = S.cluster_profiles(profiles_of(docs, []), cfg)
+    for mode in ("exact", "stored"):
+        got = split(mode)
+        print(f"{dataset} dev, {runs} runs, {mode} story sums: split-vs-whole B3 F1={bcubed(got, whole)[2]:.3f}, "
+              f"vs gold {bcubed(got, gold)[2]:.3f}")
+
+
 def eval_seeds() -> None:
     import re
     from datetime import datetime, timezone
@@ -318,6 +392,8 @@ if __name__ == "__main__":
     if what == "split_core":
         eval_split_core(sys.argv[2] if len(sys.argv) > 2 else "ecb",
                         int(sys.argv[3]) if len(sys.argv) > 3 else 10, sys.argv[4:])
+    if what == "stored_sums":
+        eval_stored_sums(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
         eval_ecb()
     if what in ("synd", "all"):
