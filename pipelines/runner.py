@@ -144,6 +144,36 @@ def _claimwire_version() -> str:
         return "0+unknown"
 
 
+# The young generation's threshold while a run goes: Python's 700 collects a few thousand times a run.
+_GC_YOUNG = 10_000
+
+
+@contextmanager
+def collector_for_run() -> Iterator[None]:
+    """Python's cyclic collector tuned for the run, restored afterwards.
+
+    A run allocates millions of short-lived objects (tokens, rows, coder buffers), and at the default
+    threshold of 700 the collector runs thousands of times; each full collection walks every object
+    alive, the imported libraries' (Beam, lxml, langdetect's profiles, the lexicons) and the built
+    graph's too. So the objects alive when the run starts are frozen (never walked again while it
+    goes; reference counting still frees them) and the young generation's threshold is raised to
+    10,000. Measured on the bench's history corpus (batch 12 of 12 x 1,000 documents, FnApiRunner):
+    run 12 took 50.7 s instead of 56.9, the same batch into an empty output 40.0 instead of 42.9, with
+    the same peak memory (the collector's own time fell from 3.4 s to under 0.5). Afterwards the
+    objects are unfrozen, so a process that runs many pipelines (tests, a notebook) still collects
+    the cycles of its earlier graphs.
+    """
+    import gc
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(before[0], _GC_YOUNG), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id: str, command: str,
             beam_args: Sequence[str]) -> RunResult:
     """Build, run and commit; the previous committed state stays intact on any failure."""
@@ -165,7 +195,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     build(p, settings, sources, run_id, output, attempt.attempt_id, index, run_day_of(started))
     from pipelines.progress import progress_line
     try:
-        with progress_line(total=getattr(sources, "document_estimate", None)):
+        with progress_line(total=getattr(sources, "document_estimate", None)), collector_for_run():
             result = p.run()
             result.wait_until_finish()
     except Exception as exc:

@@ -93,6 +93,20 @@ def test_a_run_killed_mid_way_resumes_to_the_same_output(tmp_path, inputs, refer
 
 
 
+def test_a_run_tunes_the_cyclic_collector_and_gives_it_back():
+    import gc
+    from pipelines.runner import collector_for_run
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with collector_for_run():
+        assert gc.get_threshold()[0] >= 10_000 and gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > frozen          # what is alive at the start is not walked again
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+    with pytest.raises(ZeroDivisionError):             # a failed run gives it back too
+        with collector_for_run():
+            1 / 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
 def test_the_cli_tames_malloc_for_the_workers_it_starts_and_keeps_a_users_value(monkeypatch):
     from pipelines.cli import tame_malloc
