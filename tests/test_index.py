@@ -15,7 +15,7 @@ from pipelines.delta import OutputTables, read_dataset
 from pipelines.settings import settings_from_config
 from transforms.core.config import load_config
 from transforms.core.schemas import DATASETS, INDEX_TABLES
-from transforms.index import IndexFiles, ReadWindow, _FilteredReadFn, _WindowReadFn
+from transforms.index import IndexFiles, ReadWindow, _FilteredReadFn, _WindowReadFn, unpack_rows
 from transforms.read import ReadSources
 
 pytestmark = pytest.mark.slow    # a long file: make test starts it first
@@ -144,10 +144,11 @@ def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only
     assert len([r for f in files for r in _WindowReadFn(7, "2025-03-02").process(f, ["2025-03-02"])]) == 3
 
     # Per value: one (story, [rows]) element per story of a file, in story order, the same rows.
-    per = _WindowReadFn(7, "2025-03-02", column="story_id", per_value=True)
+    per = _WindowReadFn(7, "2025-03-02", column="story_id", per_value=True)   # rows packed: one bytes object each
     pq.write_table(pa.table({"story_id": ["s3", "s1", "s3", "s2"], "claim_id": ["c4", "c1", "c3", "c2"]}),
                    files[0][0])
-    got = [kv for f in files for kv in per.process(f, ["2025-03-02"], ["s1", "s3"])]
+    assert all(isinstance(packed, bytes) for f in files for _, packed in per.process(f, ["2025-03-02"], ["s1"]))
+    got = [(sid, unpack_rows(packed)) for f in files for sid, packed in per.process(f, ["2025-03-02"], ["s1", "s3"])]
     assert [(sid, sorted(r["claim_id"] for r in rows)) for sid, rows in got] == [("s1", ["c1"]), ("s3", ["c3", "c4"])]
     assert all(r["day"] == "2025-03-01" and r["story_id"] == sid for sid, rows in got for r in rows)
     with pytest.raises(ValueError):

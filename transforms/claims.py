@@ -62,13 +62,14 @@ _CLAIM_COLUMNS = ("claim_id", "article_id", "story_id", "kind", "claim_key", "la
 def _summarise(run_id: str, item):
     from transforms.core.claims.story import aggregate_story_claims
     from transforms.core.schemas import claim_from_row
+    from transforms.index import unpack_rows
     story_id, grouped = item
     if not grouped["metas"]:
         return   # no article of this run joined the story: its published rows stand
     # Members published by earlier runs count too: a story row replaces its old version whole.
     metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
                    key=lambda m: m.article_id)
-    prior_claims = [claim_from_row(r, r.get("lang")) for part in grouped["prior_claims"] for r in part]
+    prior_claims = [claim_from_row(r, r.get("lang")) for part in grouped["prior_claims"] for r in unpack_rows(part)]
     claims = sorted({c.claim_id: c for c in [*prior_claims, *grouped["claims"]]}.values(),
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
@@ -125,7 +126,7 @@ class SummariseStories(beam.PTransform):
                        | "ReadWindowMembers" >> ReadWindow(self._index.of("index_members"), self._window_days,
                                                            run_day, column="story_id", columns=list(_MEMBER_COLUMNS))
                        | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
-        # One element per story and index file: (story id, [claim rows]); they become Claims in Summarise.
+        # One element per story and index file: (story id, packed claim rows); they become Claims in Summarise.
         prior_claims = ((run_days, story_ids)
                         | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
                                                            run_day, column="story_id", per_value=True,

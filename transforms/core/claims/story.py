@@ -150,18 +150,20 @@ def _candidates(members: list[int], said: list[tuple[Claim, SaidParts]]) -> list
     return sorted(pairs)
 
 
-def match_groups(claims: Iterable[Claim]) -> dict[str, str]:
+def match_groups(claims: Iterable[Claim], parts: Optional[Mapping[str, Optional[SaidParts]]] = None
+                 ) -> dict[str, str]:
     """``claim_id -> group key`` for one story's claims.
 
     Quantities and equipment keep their own key (it is built from concepts and values already).
     Reported claims and quotes that carry the same assertion (``same_assertion``, linked
     transitively) share the smallest claim key among them, so the result does not depend on the
     order claims arrive in. Claims are compared only with those of the same claimant identity.
+    ``parts``: each claim's ``said_parts``, when the caller has them already.
     """
     out: dict[str, str] = {}
     said: list[tuple[Claim, SaidParts]] = []
     for c in sorted(claims, key=lambda c: c.claim_id):
-        p = said_parts(c)
+        p = parts[c.claim_id] if parts is not None else said_parts(c)
         out[c.claim_id] = c.claim_key
         if p is not None:
             said.append((c, p))
@@ -255,8 +257,10 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         meta = articles.get(c.article_id)
         by_story[c.story_id or (meta.story_id if meta else "") or c.article_id].append(c)
     groups: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    # parsed once: matching and the numbers of matched statements both read them
+    parts = {c.claim_id: said_parts(c) for members in by_story.values() for c in members}
     for story, members in by_story.items():
-        group_of = match_groups(members)
+        group_of = match_groups(members, parts)
         for c in members:
             groups[(story, group_of[c.claim_id])].append(c)
 
@@ -285,7 +289,7 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         values: tuple[Union[float, str], ...] = tuple(sorted({_value_of(c) for c in cs}, key=str))
         by_source = slot_values.get((story, slot))
         if kind in SAID_KINDS:
-            values, disputed = _said_values(cs, articles)
+            values, disputed = _said_values(cs, articles, parts)
         elif kind in DISPUTABLE_KINDS and by_source:
             mine = {_value_of(c) for c in cs}
             all_values = sorted({v for vs in by_source.values() for v in vs}, key=str)
@@ -308,11 +312,12 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
     return out
 
 
-def _said_values(cs: list[Claim], articles: Mapping[str, ArticleMeta]) -> tuple[tuple[str, ...], bool]:
+def _said_values(cs: list[Claim], articles: Mapping[str, ArticleMeta],
+                 parts: Mapping[str, Optional[SaidParts]]) -> tuple[tuple[str, ...], bool]:
     """The numbers outlets give in one matched statement, and whether two outlets give different ones."""
     by_unit: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c in cs:
-        p = said_parts(c)
+        p = parts[c.claim_id]
         if p is None:
             continue
         meta = articles.get(c.article_id)
