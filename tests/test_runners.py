@@ -110,15 +110,26 @@ def test_a_run_tunes_the_cyclic_collector_and_gives_it_back():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
 def test_the_cli_tames_malloc_for_the_workers_it_starts_and_keeps_a_users_value(monkeypatch):
     from pipelines.cli import tame_malloc
-    names = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    import pyarrow as pa
+    names = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "ARROW_DEFAULT_MEMORY_POOL")
     for name in names:
         monkeypatch.delenv(name, raising=False)
-    tame_malloc()
-    assert [os.environ[n] for n in names] == ["2", "1048576", "1048576"]
-    child = subprocess.run([sys.executable, "-c", f"import os; print([os.environ.get(n) for n in {names!r}])"],
+    pool = pa.default_memory_pool()
+    try:
+        tame_malloc()
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(pool)
+    assert [os.environ[n] for n in names] == ["2", "1048576", "1048576", "system"]
+    child = subprocess.run([sys.executable, "-c", "import os, pyarrow as pa; "
+                            f"print([os.environ.get(n) for n in {names!r}], pa.default_memory_pool().backend_name)"],
                            capture_output=True, text=True, check=True)
-    assert child.stdout.strip() == "['2', '1048576', '1048576']"     # a runner's worker process inherits them
+    # a runner's worker process inherits them
+    assert child.stdout.strip() == "['2', '1048576', '1048576', 'system'] system"
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
     tame_malloc()
     assert os.environ["MALLOC_ARENA_MAX"] == "4" and os.environ["MALLOC_MMAP_THRESHOLD_"] == "65536"
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
+    assert pa.default_memory_pool().backend_name == pool.backend_name      # not switched
