@@ -209,3 +209,35 @@ def test_earlier_stories_as_sums_cluster_as_their_members_do():
     by_members = cluster_profiles(profiles, CFG, df, n)
     by_sums = cluster_profiles([new], CFG, df, n, stories=story_sums([*members, other], df, n, CFG))
     assert by_members[new.article_id] == by_sums[new.article_id] == "s_old"
+
+
+def test_frequencies_without_the_features_of_one_document_change_nothing():
+    """``ClusterStories`` keeps only features held by two documents or more (its ``_DocFreq``):
+    every reader takes a missing feature as frequency 1, so profiles, vectors, blocking keys and
+    stories are those of the full frequencies."""
+    from collections import Counter
+    from transforms.core.stories import build_profile, heavy_keys, term_counts
+    from transforms.stories import _DocFreq
+    rows, _ = _ecb_subset()
+    docs = [StoryDoc(r["doc"], "", r["text"], "en") for r in rows]
+    fn = _DocFreq()
+    acc = fn.create_accumulator()
+    for d in docs:
+        acc = fn.add_input(acc, set(term_counts(d.text, CFG.min_term_chars)))
+    term_df, n = fn.extract_output(acc)
+    full_terms = Counter(t for d in docs for t in set(term_counts(d.text, CFG.min_term_chars)))
+    assert n == len(docs) and term_df == {t: c for t, c in full_terms.items() if c > 1}
+    assert len(term_df) < len(full_terms)                     # there are singletons to leave out
+    profiles = [build_profile(d.article_id, d.title, d.text, d.lang, None, "", LEXICON, CFG, term_df, n) for d in docs]
+    assert profiles == [build_profile(d.article_id, d.title, d.text, d.lang, None, "", LEXICON, CFG, dict(full_terms), n)
+                        for d in docs]
+    full, n = document_frequencies(profiles)
+    acc = fn.create_accumulator()
+    for p in profiles:
+        acc = fn.add_input(acc, set(p.features()))
+    kept, _ = fn.extract_output(acc)
+    assert len(kept) < len(full)
+    for p in profiles:
+        assert _vectorise(p, kept, n, CFG) == _vectorise(p, full, n, CFG)
+        assert heavy_keys(_vectorise(p, kept, n, CFG), kept, CFG) == heavy_keys(_vectorise(p, full, n, CFG), full, CFG)
+    assert cluster_profiles(profiles, CFG, kept, n) == cluster_profiles(profiles, CFG, full, n)

@@ -112,10 +112,14 @@ class _TermsFn(beam.DoFn):
 
 class _DocFreq(beam.CombineFn):
     """Document frequencies: each input is one document's distinct features; the output is
-    ``(frequency of each feature, number of documents)``.
+    ``(frequency of each feature held by two documents or more, number of documents)``.
 
     One element per document (not one per feature) goes through the runner; the counts are
-    merged per bundle and then once.
+    merged per bundle and then once. A feature of one document is left out: every reader takes
+    a missing feature as frequency 1 (``build_profile``, ``vectorise``; ``heavy_keys`` skips both),
+    and the output is a side input that each consumer decodes and the runner's cache sizes, so
+    it stays as small as what it says (a fifth of the features of the bench's history window,
+    more in real news, where most names and terms are one article's).
     """
 
     def create_accumulator(self) -> tuple[Counter, int]:
@@ -135,7 +139,7 @@ class _DocFreq(beam.CombineFn):
         return counts, n
 
     def extract_output(self, acc: tuple[Counter, int]) -> tuple[dict, int]:
-        return dict(acc[0]), acc[1]
+        return {f: n for f, n in acc[0].items() if n > 1}, acc[1]
 
 
 class _SetStoryFn(beam.DoFn):
@@ -269,13 +273,13 @@ def _components(edges: list):
         yield node, root
 
 
-def _in_component(item):
-    _, grouped = item
-    roots = list(grouped["root"])
-    if not roots:
-        return
-    for node in grouped["nodes"]:
-        yield roots[0], node
+def _in_component(item, roots: dict):
+    """(node, profile or sum) -> (its component's root, profile or sum); a node without a
+    candidate pair is in no component (a new article alone starts its own story)."""
+    node, value = item
+    root = roots.get(node)
+    if root is not None:
+        yield root, value
 
 
 def _cluster_component(item, stats: tuple[dict, int], cfg: StoryConfig):
@@ -368,8 +372,9 @@ class ClusterStories(beam.PTransform):
         # their members).
         by_node = ((profiles | "KeyByNode" >> beam.Map(lambda pr: (article_node(pr.article_id), pr))),
                    prior_pairs[_STORIES]) | "Nodes" >> beam.Flatten()
-        sids = ({"root": roots, "nodes": by_node} | "JoinComponents" >> beam.CoGroupByKey()
-                | "InComponent" >> beam.FlatMap(_in_component)
+        # The roots (node -> root, ids of this run's candidate graph) are a side input: the profiles
+        # and sums go through one shuffle, by component, not a join by node first.
+        sids = (by_node | "InComponent" >> beam.FlatMap(_in_component, AsDict(roots))
                 | "Components_" >> beam.GroupByKey()
                 | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), cfg))
         # A copy whose canonical is an earlier article takes that article's story.

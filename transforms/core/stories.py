@@ -206,7 +206,11 @@ def idf(df: int, n_docs: int) -> float:
 def build_profile(article_id: str, title: str, text: str, lang: str, published_at: datetime | None,
                   source: str, lexicon: EntityLexicon, cfg: StoryConfig,
                   term_df: Mapping[str, int] | None = None, n_docs: int = 0) -> StoryProfile:
-    """Profile of one article; ``term_df`` over ``n_docs`` picks its distinctive terms (else by count)."""
+    """Profile of one article; ``term_df`` over ``n_docs`` picks its distinctive terms (else by count).
+
+    ``term_df`` counts this article too, so a term it lacks is this article's alone (frequency 1):
+    a caller may leave out the terms of one document.
+    """
     full = f"{title}\n{text}" if title and not text.startswith(title) else text
     norm = normalize_digits(full)
     mentions = lexicon.find(norm)
@@ -215,7 +219,7 @@ def build_profile(article_id: str, title: str, text: str, lang: str, published_a
     numbers = numbers_in(norm, cfg.min_number)
     counts = term_counts(full, cfg.min_term_chars)
     if term_df is not None and n_docs > 0:
-        scored = [(c * idf(term_df.get(t, 0), n_docs), t) for t, c in counts.items()]
+        scored = [(c * idf(term_df.get(t, 1), n_docs), t) for t, c in counts.items()]
     else:
         scored = [(float(c), t) for t, c in counts.items()]
     top = sorted((s for s in scored if s[0] > 0), key=lambda x: (-x[0], x[1]))[:cfg.max_terms]
