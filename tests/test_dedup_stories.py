@@ -174,6 +174,13 @@ def test_a_story_sum_links_an_article_as_its_members_one_by_one_would():
     assert story.size == 5 and one_by_one > 0
     assert {years for _, years in story.buckets} >= {frozenset({2019}), frozenset({2025})}   # a year conflict counts
     assert story.linked(new, v, CFG) == pytest.approx(one_by_one, rel=1e-9)
+    # The sums leave out the features only one member has (no article can share them).
+    from transforms.core.stories import StorySum
+    unpruned = StorySum(story.story_id)
+    for m in members:
+        unpruned.add(m, _vectorise(m, df, n, CFG))
+    assert sum(len(b[1]) for b in story.buckets.values()) < sum(len(b[1]) for b in unpruned.buckets.values())
+    assert story.linked(new, v, CFG) == pytest.approx(unpruned.linked(new, v, CFG), rel=1e-12)
     # Further than max_gap_days from the story's latest member: not linked at all.
     late = replace(new, published_at=members[3].published_at + timedelta(days=CFG.max_gap_days + 1))
     assert story.linked(late, _vectorise(late, df, n, CFG), CFG) == 0.0

@@ -193,7 +193,7 @@ class _BlockKeysFn(beam.DoFn):
                 yield key, (node, new, v.all[key])
             return
         keys = [key for key in heavy_keys(v, df, self._cfg) if key in blocks]
-        self._prior.setdefault(node, StorySum(profile.story_id)).add(profile, v, keys)
+        self._prior.setdefault(node, StorySum(profile.story_id)).add(profile, v, keys, df)
 
     def finish_bundle(self):
         prior, self._prior = self._prior, {}

@@ -348,7 +348,12 @@ class StorySum:
     keys: dict[str, set[float]] = field(default_factory=dict)
     last: datetime | None = None
 
-    def add(self, p: StoryProfile, v: _Vector, keys: Iterable[str] = ()) -> StorySum:
+    def add(self, p: StoryProfile, v: _Vector, keys: Iterable[str] = (),
+            df: Mapping[str, int] | None = None) -> StorySum:
+        """Add one member. With ``df`` (document frequencies over the new articles and the
+        members), a feature no other document has is left out of the sums: no article shares it,
+        so it never adds to a dot product (it still counts in the member's norm). Most of a news
+        story's names and terms are one article's, so its sum stays the size of what it shares."""
         bucket = self.buckets.setdefault((p.lang or "", v.years), [0, {}, {}])
         bucket[0] += 1
         for vec, norm, acc in ((v.all, v.norm_all, bucket[1]), (v.free, v.norm_free, bucket[2])):
@@ -356,7 +361,8 @@ class StorySum:
                 scale = _FIXED / norm
                 get = acc.get
                 for key, w in vec.items():
-                    acc[key] = get(key, 0) + int(w * scale)
+                    if df is None or df.get(key, 0) > 1:
+                        acc[key] = get(key, 0) + int(w * scale)
         for key in keys:
             self.keys.setdefault(key, set()).add(v.all[key])
         self.size += 1
@@ -407,7 +413,7 @@ def story_sums(profiles: Iterable[StoryProfile], df: Mapping[str, int], n_docs: 
     sums: dict[str, StorySum] = {}
     for p in sorted(profiles, key=lambda p: p.article_id):
         v = _vectorise(p, df, n_docs, cfg)
-        sums.setdefault(p.story_id, StorySum(p.story_id)).add(p, v, heavy_keys(v, df, cfg))
+        sums.setdefault(p.story_id, StorySum(p.story_id)).add(p, v, heavy_keys(v, df, cfg), df)
     return [sums[sid] for sid in sorted(sums)]
 
 
