@@ -9,6 +9,8 @@
 - split_core ecb|xling RUNS [stories.K=V ...]: the story stage alone (pure core, seconds), the same comparison.
 - stored_sums ecb|xling RUNS: split_core with earlier stories as exact sums, and as sums kept without idf
   and re-weighted with each run's idf (what a table of story sums would give).
+- sum_sizes ecb|xling RUNS: split_core's earlier story sums, their entries with every feature and without
+  the features of one document (what ``StorySum.add`` leaves out).
 """
 from __future__ import annotations
 
@@ -384,6 +386,44 @@ def beam_cost_one(n: int) -> None:
     print(f"beam cost n={n}: {n / cpu:.0f} docs/CPU-s ({cpu:.1f} CPU s, {wall:.1f} s wall on a shared machine); "
           f"peak RSS {rss / 1024:.0f} MiB")
 
+def eval_sum_sizes(dataset: str, runs: int) -> None:
+    """How many entries the earlier stories' sums hold, with and without leaving out the features no
+    other document has (``StorySum.add`` with ``df``), in the protocol of ``split_core``."""
+    import dataclasses
+    import random
+    from collections import Counter
+
+    from transforms.core import stories as S
+    _, cfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
+    docs = [S.StoryDoc(str(r.get("doc") or r["url"]), r.get("title", ""), r["text"], r.get("lang", "en"))
+            for r in rows]
+    random.Random(0).shuffle(docs)
+    per, prior, entries = -(-len(docs) // runs), [], [0, 0]
+    for k in range(runs):
+        batch = docs[k * per:(k + 1) * per]
+        term_df: Counter[str] = Counter()
+        for d in batch:
+            term_df.update(S.term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
+        for p in prior:
+            term_df.update(t for t, _ in p.terms)
+        n = len(batch) + len(prior)
+        new = [S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg,
+                               term_df, n) for d in batch]
+        df, n = S.document_frequencies([*new, *prior])
+        for i, pruning in enumerate((None, df)):
+            sums: dict = {}
+            for p in prior:
+                sums.setdefault(p.story_id, S.StorySum(p.story_id)).add(p, S.vectorise(p, df, n, cfg), (), pruning)
+            entries[i] += sum(len(b[1]) + len(b[2]) for s in sums.values() for b in s.buckets.values())
+        sids = S.cluster_profiles([*new, *prior], cfg)
+        prior = [dataclasses.replace(p, story_id=sids[p.article_id]) for p in [*new, *prior]]
+    print(f"{dataset}, {runs} runs: story-sum entries summed over the runs {entries[0]} with every feature, "
+          f"{entries[1]} without those of one document ({entries[1] / max(1, entries[0]):.2f}x)")
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what == "split":
@@ -394,6 +434,8 @@ if __name__ == "__main__":
                         int(sys.argv[3]) if len(sys.argv) > 3 else 10, sys.argv[4:])
     if what == "stored_sums":
         eval_stored_sums(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
+    if what == "sum_sizes":
+        eval_sum_sizes(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
         eval_ecb()
     if what in ("synd", "all"):
