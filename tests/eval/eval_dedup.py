@@ -213,18 +213,9 @@ def eval_split_core(dataset: str, runs: int, sets: list[str] = ()) -> None:
     print("  pairs in one story in only one result:", dict(sorted(only.items())))
 
 
-def eval_stored_sums(dataset: str, runs: int) -> None:
-    """Would story sums kept in a table cluster as the exact ones do? (A design check, no pipeline.)
-
-    The protocol of ``split_core``, with the earlier stories given as ``StorySum`` nodes, two ways:
-    ``exact``, summed from the members with this run's document frequencies (what ClusterStories
-    does); ``stored``, each member's unit vector kept without its idf (weight / idf / norm, with the
-    frequencies of the run that added it) and re-weighted with this run's idf, as a table of story
-    sums appended per run would have to. Keys, sizes and dates stay exact: only the idf drift is measured.
-    """
-    import dataclasses
+def _story_docs(dataset: str):
+    """The story-stage protocol's config, lexicon, documents (shuffled with seed 0) and gold clusters."""
     import random
-    from collections import Counter, defaultdict
 
     from transforms.core import stories as S
     _, cfg = load_configs()
@@ -235,19 +226,44 @@ def eval_stored_sums(dataset: str, runs: int) -> None:
             for r in rows]
     gold = {d.article_id: r["cluster"] for d, r in zip(docs, rows)}
     random.Random(0).shuffle(docs)
+    return cfg, lexicon, docs, gold
+
+
+def _batch_profiles(batch, prior, cfg, lexicon):
+    """One run's new profiles: terms weighted over the run's documents and the earlier profiles."""
+    from collections import Counter
+
+    from transforms.core import stories as S
+    df: Counter[str] = Counter()
+    for d in batch:
+        df.update(S.term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
+    for p in prior:
+        df.update(t for t, _ in p.terms)
+    n = len(batch) + len(prior)
+    return [S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg, df, n)
+            for d in batch]
+
+
+def eval_stored_sums(dataset: str, runs: int) -> None:
+    """Would story sums kept in a table cluster as the exact ones do? (A design check, no pipeline.)
+
+    The protocol of ``split_core``, with the earlier stories given as ``StorySum`` nodes, two ways:
+    ``exact``, summed from the members with this run's document frequencies (what ClusterStories
+    does); ``stored``, each member's unit vector kept without its idf (weight / idf / norm, with the
+    frequencies of the run that added it) and re-weighted with this run's idf, as a table of story
+    sums appended per run would have to. Keys, sizes and dates stay exact: only the idf drift is measured.
+    """
+    import dataclasses
+    from collections import defaultdict
+
+    from transforms.core import stories as S
+    cfg, lexicon, docs, gold = _story_docs(dataset)
 
     def kind_idf(key: str, df, n: int) -> float:
         return S.idf(df.get(key, 1), n if key.startswith("t:") else n + cfg.background_docs)
 
     def profiles_of(batch, prior):
-        df: Counter[str] = Counter()
-        for d in batch:
-            df.update(S.term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
-        for p in prior:
-            df.update(t for t, _ in p.terms)
-        n = len(batch) + len(prior)
-        return [S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg,
-                                df, n) for d in batch]
+        return _batch_profiles(batch, prior, cfg, lexicon)
 
     def reweighted(raw: dict, df, n: int) -> dict:
         return {f: int(w * kind_idf(f, df, n) * S._FIXED) for f, w in raw.items()}
@@ -390,28 +406,12 @@ def eval_sum_sizes(dataset: str, runs: int) -> None:
     """How many entries the earlier stories' sums hold, with and without leaving out the features no
     other document has (``StorySum.add`` with ``df``), in the protocol of ``split_core``."""
     import dataclasses
-    import random
-    from collections import Counter
 
     from transforms.core import stories as S
-    _, cfg = load_configs()
-    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
-    name = {"ecb": "ecbplus_dev.jsonl", "xling": "xling_dev.jsonl"}[dataset]
-    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
-    docs = [S.StoryDoc(str(r.get("doc") or r["url"]), r.get("title", ""), r["text"], r.get("lang", "en"))
-            for r in rows]
-    random.Random(0).shuffle(docs)
+    cfg, lexicon, docs, _ = _story_docs(dataset)
     per, prior, entries = -(-len(docs) // runs), [], [0, 0]
     for k in range(runs):
-        batch = docs[k * per:(k + 1) * per]
-        term_df: Counter[str] = Counter()
-        for d in batch:
-            term_df.update(S.term_counts(f"{d.title}\n{d.text}" if d.title else d.text, cfg.min_term_chars).keys())
-        for p in prior:
-            term_df.update(t for t, _ in p.terms)
-        n = len(batch) + len(prior)
-        new = [S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at, d.source, lexicon, cfg,
-                               term_df, n) for d in batch]
+        new = _batch_profiles(docs[k * per:(k + 1) * per], prior, cfg, lexicon)
         df, n = S.document_frequencies([*new, *prior])
         for i, pruning in enumerate((None, df)):
             sums: dict = {}
