@@ -54,10 +54,10 @@ def _patch_extract(m):
     import transforms.extract as mod
     real = mod.build_article
 
-    def fake(raw, settings, extractor=None):
+    def fake(raw, settings, extractor=None, extracted=None):
         if raw.input.endswith(CHOSEN):
             _boom(raw.input)
-        return real(raw, settings, extractor)
+        return real(raw, settings, extractor, extracted)
     m.setattr(mod, "build_article", fake)
 
 

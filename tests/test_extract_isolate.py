@@ -30,6 +30,8 @@ def faulty_extract(html: str | bytes, url: str | None, settings: ExtractSettings
         raise RuntimeError("extractor bug")
     if url == "oom":
         bytearray(4 * 1024**3)
+    if url and url.startswith("mark:"):       # says it has begun, then works as usual
+        Path(url[5:]).write_text("started")
     return extract_html(html, url, settings, charset)
 
 
@@ -192,3 +194,90 @@ def test_open_extractor_follows_settings() -> None:
     assert isinstance(isolated, IsolatedExtractor)
     assert isolated.max_seconds == 7 and isolated.max_memory_bytes == 3 * 1024**3
     isolated.close()
+
+
+def test_submit_extracts_while_the_caller_goes_on_and_keeps_the_limit(iso: IsolatedExtractor, tmp_path: Path) -> None:
+    """``submit`` hands the page over and returns: the worker starts on it before ``result()`` is
+    called (what lets the extract stage emit one page while the next is extracted)."""
+    marker = tmp_path / "begun"
+    pending = iso.submit(page(), f"mark:{marker}")
+    for _ in range(400):                      # the worker begins with nobody waiting on it
+        if marker.exists():
+            break
+        time.sleep(0.05)
+    assert marker.exists()
+    direct = extract_html(page(), f"mark:{marker}", SETTINGS)
+    assert pending.result() == direct and pending.result() == direct     # collected once, kept
+    hung = iso.submit(page(), "hang")
+    result = hung.result()
+    assert isinstance(result, Failure) and result.reason == Reason.EXTRACT_TIMEOUT.value and iso.restarts == 1
+    assert isinstance(iso.submit(page(), "ok").result(), Extracted)       # its slot came back
+
+
+def _run_extract_fn(docs, extractor: IsolatedExtractor) -> tuple[list, list]:
+    """The extract stage's DoFn over one bundle, as a runner drives it: (articles, failures).
+    What ``finish_bundle`` gives must carry its window."""
+    import apache_beam as beam
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    from pipelines.settings import settings_from_config
+    from transforms.core.config import load_config
+    from transforms.extract import _ExtractFn
+
+    fn = _ExtractFn(settings_from_config(load_config()).articles)
+    fn.setup()
+    fn._extractor.close()
+    fn._extractor = extractor
+    try:
+        fn.start_bundle()
+        outs = [o for d in docs for o in fn.process(d)]
+        for o in fn.finish_bundle() or []:
+            tagged = isinstance(o, beam.pvalue.TaggedOutput)
+            value = o.value if tagged else o
+            assert isinstance(value, WindowedValue)
+            outs.append(beam.pvalue.TaggedOutput(o.tag, value.value) if tagged else value.value)
+    finally:
+        fn.teardown()
+    articles = [o for o in outs if not isinstance(o, beam.pvalue.TaggedOutput)]
+    failures = [o.value for o in outs if isinstance(o, beam.pvalue.TaggedOutput)]
+    return articles, failures
+
+
+def _docs(kinds: list[str]):
+    from transforms.core.records import RawDocument
+
+    html = page().decode("utf-8", "replace")
+    text = "A plain text report of some length, enough to count as the main text of an article."
+    return [RawDocument(f"d{i}", f"in{i}", "" if k == "text" else k, "text" if k == "text" else "html",
+                        text if k == "text" else html) for i, k in enumerate(kinds)]
+
+
+def test_extract_stage_emits_every_page_once_with_one_in_flight() -> None:
+    """Pages go out one ahead of what the stage emits; a hang or crash among them costs that page,
+    text documents pass in between, and the last page in flight comes out at the bundle's end."""
+    docs = _docs(["ok", "hang", "ok", "text", "segfault", "ok", "raise", "text", "ok"])
+    articles, failures = _run_extract_fn(docs, IsolatedExtractor(SETTINGS, max_seconds=1.0, target=faulty_extract))
+    got = {a.article_id: "article" for a in articles} | {f.input: f.reason for f in failures}
+    assert len(articles) + len(failures) == len(docs)
+    assert got == {"d0": "article", "in1": Reason.EXTRACT_TIMEOUT.value, "d2": "article", "d3": "article",
+                   "in4": Reason.EXTRACT_ERROR.value, "d5": "article", "in6": Reason.EXTRACT_ERROR.value,
+                   "d7": "article", "d8": "article"}
+    pages = {a.article_id: a.text for a in articles if a.article_id not in ("d3", "d7")}
+    assert len(set(pages.values())) == 1      # every page the same text: none got another's result
+
+
+class _BrokenSubmit(IsolatedExtractor):
+    def submit(self, html, url, declared_charset=None):
+        if url == "bug":
+            raise RuntimeError("submit bug")
+        return super().submit(html, url, declared_charset)
+
+
+def test_a_bug_while_handing_a_page_over_is_that_pages_failure() -> None:
+    """An exception from ``submit`` itself (a bug) becomes the page's internal_error row; the pages
+    around it are extracted."""
+    docs = _docs(["ok", "bug", "ok"])
+    articles, failures = _run_extract_fn(docs, _BrokenSubmit(SETTINGS, max_seconds=5.0, target=faulty_extract))
+    assert sorted(a.article_id for a in articles) == ["d0", "d2"]
+    assert [(f.input, f.reason) for f in failures] == [("in1", Reason.INTERNAL_ERROR.value)]
+    assert "submit bug" in failures[0].detail

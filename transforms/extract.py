@@ -26,12 +26,48 @@ class _ExtractFn(beam.DoFn):
             self._extractor.close()
             self._extractor = None
 
+    def start_bundle(self) -> None:
+        self._waiting = None     # (page, its extraction in flight)
+
     def process(self, raw):
         self._counters.inc("in")
-        yield from dead_letter(Stage.EXTRACT.value, self._counters, raw, self._one(raw))
+        if raw.format != "html":
+            yield from self._emit(raw, None)
+            return
+        # One page is extracted in the worker process while this thread emits the page before it
+        # (whose language is detected downstream, in this same stage): collect it, hand this one
+        # over, then emit. One page in flight per DoFn, so one worker process as before.
+        previous, self._waiting = self._waiting, None
+        done = previous[1].result() if previous else None
+        self._waiting = (raw, self._submit(raw))
+        if previous:
+            yield from self._emit(previous[0], done)
 
-    def _one(self, raw):
-        result = build_article(raw, self._settings, self._extractor)
+    def finish_bundle(self):
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
+            return
+        raw, pending = waiting
+        for out in self._emit(raw, pending.result()):
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(out.tag, _in_global_window(out.value))
+            else:
+                yield _in_global_window(out)
+
+    def _submit(self, raw):
+        from transforms.core.isolate import Done
+        try:
+            return self._extractor.submit(raw.body, raw.url)
+        except Exception as exc:   # a bug: the page is its own failures row (see _emit)
+            return Done(exc)
+
+    def _emit(self, raw, extracted):
+        yield from dead_letter(Stage.EXTRACT.value, self._counters, raw, self._one(raw, extracted))
+
+    def _one(self, raw, extracted):
+        if isinstance(extracted, Exception):
+            raise extracted
+        result = build_article(raw, self._settings, self._extractor, extracted)
         if isinstance(result, Failure):
             self._counters.inc("failed")
             yield beam.pvalue.TaggedOutput(FAILURES, result)
@@ -40,12 +76,23 @@ class _ExtractFn(beam.DoFn):
             yield result
 
 
+def _in_global_window(value):
+    """What ``finish_bundle`` emits must carry its window: the pipeline is batch, in the global window."""
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import MIN_TIMESTAMP
+    from apache_beam.utils.windowed_value import WindowedValue
+    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
+
+
 class ExtractArticles(beam.PTransform):
     """Main text and metadata of every document (trafilatura for HTML, debris cleaning for text).
 
     With ``extract.isolate`` (the default) the HTML extractor runs in a worker
     process under a time limit, so a document that hangs or crashes lxml costs
-    one failures row.
+    one failures row. The stage keeps one page in that process while it emits
+    the page before it, so the language of one page is detected (downstream, in
+    the same fused stage) while the next is extracted: on the bench's 1,000 HTML
+    pages with one Beam worker, 68.8 s -> 62.5 s, the same rows.
     """
 
     def __init__(self, settings: ArticleSettings):

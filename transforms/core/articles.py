@@ -26,18 +26,23 @@ class ArticleSettings:
     min_text_chars: int = 25
 
 
-def build_article(raw: RawDocument, settings: ArticleSettings, extractor: object | None = None) -> Article | Failure:
+def build_article(raw: RawDocument, settings: ArticleSettings, extractor: object | None = None,
+                  extracted: Extracted | Failure | None = None) -> Article | Failure:
     """The article of one document, or a Failure naming why there is none.
 
     ``extractor`` may be an ``IsolatedExtractor`` (same ``extract(html, url)``
     signature) that runs trafilatura in a worker process with a time limit.
+    ``extracted`` is what an extractor already gave for an HTML page (see
+    ``IsolatedExtractor.submit``); then none is called.
     """
     published, date_source = None, ""
     if raw.published:
         published = parse_date_hint(raw.published)
         date_source = "record" if published else ""
     if raw.format == "html":
-        if extractor is not None:
+        if extracted is not None:
+            result = extracted
+        elif extractor is not None:
             result = extractor.extract(raw.body, raw.url)  # type: ignore[attr-defined]
         else:
             result = extract_html(raw.body, raw.url, settings.extract)

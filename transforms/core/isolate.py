@@ -102,6 +102,34 @@ def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
             return
 
 
+class Pending:
+    """A page handed to an extractor; ``result()`` waits for it (once)."""
+
+    def result(self) -> Result:
+        raise NotImplementedError
+
+
+class Done(Pending):
+    """A page whose result is already known (extracted in-process, or failed before it left)."""
+
+    def __init__(self, value: Result) -> None:
+        self._value = value
+
+    def result(self) -> Result:
+        return self._value
+
+
+class _InFlight(Pending):
+    def __init__(self, owner: IsolatedExtractor, worker: _Worker, url: str | None, started: float) -> None:
+        self._owner, self._worker, self._url, self._started = owner, worker, url, started
+        self._value: Result | None = None
+
+    def result(self) -> Result:
+        if self._value is None:
+            self._value = self._owner._collect(self._worker, self._url, self._started)
+        return self._value
+
+
 class _Worker:
     def __init__(self, ctx: Any, target: Target, settings: ExtractSettings,
                  max_memory_bytes: int | None) -> None:
@@ -236,34 +264,60 @@ class IsolatedExtractor:
     def extract(self, html: str | bytes, url: str | None,
                 declared_charset: str | None = None) -> Result:
         """Like ``extract_html``; never raises on input, never takes much longer than max_seconds."""
-        with self._slots:
+        return self.submit(html, url, declared_charset).result()
+
+    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Pending:
+        """Hand one page to a worker and return at once; ``result()`` collects it.
+
+        The caller does other work meanwhile (``transforms.extract`` emits the previous page's
+        article, so its language is detected while this page is extracted). The page holds a
+        worker, and one of ``processes`` slots, until its result is collected: with one process,
+        collect before submitting the next page. The time limit counts from the hand-over.
+        """
+        self._slots.acquire()
+        try:
+            worker = self._take()
+        except WorkerStartError as err:
+            self._slots.release()
+            return Done(self._failure(Reason.EXTRACT_ERROR, url, str(err)))
+        except BaseException:
+            self._slots.release()
+            raise
+        try:
+            worker.conn.send((html, url, declared_charset))
+        except (OSError, BrokenPipeError) as err:
+            self._release(worker, False)
+            return Done(self._failure(Reason.EXTRACT_ERROR, url, f"worker unreachable: {err}"))
+        except BaseException:
+            self._release(worker, False)
+            raise
+        return _InFlight(self, worker, url, time.monotonic())
+
+    def _collect(self, worker: _Worker, url: str | None, started: float) -> Result:
+        healthy = False
+        try:
+            if not worker.conn.poll(max(0.0, self.max_seconds - (time.monotonic() - started))):
+                return self._failure(
+                    Reason.EXTRACT_TIMEOUT, url,
+                    f"over limit extract.max_seconds={self.max_seconds:g} "
+                    f"(killed after {time.monotonic() - started:.1f} s)")
             try:
-                worker = self._take()
-            except WorkerStartError as err:
-                return self._failure(Reason.EXTRACT_ERROR, url, str(err))
-            healthy = False
-            try:
-                try:
-                    worker.conn.send((html, url, declared_charset))
-                except (OSError, BrokenPipeError) as err:
-                    return self._failure(Reason.EXTRACT_ERROR, url, f"worker unreachable: {err}")
-                started = time.monotonic()
-                if not worker.conn.poll(self.max_seconds):
-                    return self._failure(
-                        Reason.EXTRACT_TIMEOUT, url,
-                        f"over limit extract.max_seconds={self.max_seconds:g} "
-                        f"(killed after {time.monotonic() - started:.1f} s)")
-                try:
-                    result = worker.conn.recv()
-                except (EOFError, OSError):
-                    worker.process.join(timeout=1)
-                    return self._failure(
-                        Reason.EXTRACT_ERROR, url,
-                        f"extraction worker died (exit code {worker.process.exitcode})")
-                healthy = True
-                return result  # type: ignore[no-any-return]
-            finally:
-                self._give_back(worker, healthy)
+                result = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.process.join(timeout=1)
+                return self._failure(
+                    Reason.EXTRACT_ERROR, url,
+                    f"extraction worker died (exit code {worker.process.exitcode})")
+            healthy = True
+            return result  # type: ignore[no-any-return]
+        finally:
+            self._release(worker, healthy)
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        try:
+            self._give_back(worker, healthy)
+        finally:
+            self._slots.release()
 
     @staticmethod
     def _failure(reason: Reason, url: str | None, detail: str) -> Failure:
@@ -298,6 +352,9 @@ class DirectExtractor:
 
     def extract(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Result:
         return self.target(html, url, self.settings, declared_charset)
+
+    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Pending:
+        return Done(self.extract(html, url, declared_charset))
 
     def warm_up(self) -> None:
         self.target(_WARM_UP_HTML, None, self.settings, None)
