@@ -281,3 +281,27 @@ def test_a_bug_while_handing_a_page_over_is_that_pages_failure() -> None:
     assert sorted(a.article_id for a in articles) == ["d0", "d2"]
     assert [(f.input, f.reason) for f in failures] == [("in1", Reason.INTERNAL_ERROR.value)]
     assert "submit bug" in failures[0].detail
+
+
+@pytest.mark.timeout(60)   # without the fix it waits forever for the worker
+def test_a_bundle_that_failed_leaves_no_page_holding_the_worker() -> None:
+    """A bundle that fails midway leaves its last page in flight; the next bundle (the runner's
+    retry, on the same DoFn) must not wait forever for the one worker that page holds."""
+    from pipelines.settings import settings_from_config
+    from transforms.core.config import load_config
+    from transforms.extract import _ExtractFn
+
+    fn = _ExtractFn(settings_from_config(load_config()).articles)
+    fn.setup()
+    fn._extractor.close()
+    fn._extractor = IsolatedExtractor(SETTINGS, max_seconds=5.0, target=faulty_extract)
+    try:
+        fn.start_bundle()
+        assert list(fn.process(_docs(["ok"])[0])) == []      # in flight, nothing emitted yet
+        fn.start_bundle()                                     # no finish_bundle: the bundle failed
+        got = list(fn.process(_docs(["ok", "ok"])[1]))
+        assert got == [] and fn._waiting is not None and fn._waiting[0].doc_id == "d1"
+        finished = list(fn.finish_bundle())
+        assert [o.value.article_id for o in finished] == ["d1"]
+    finally:
+        fn.teardown()

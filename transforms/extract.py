@@ -22,12 +22,21 @@ class _ExtractFn(beam.DoFn):
         self._extractor = open_extractor(self._settings.extract)
 
     def teardown(self) -> None:
+        self._waiting = None
         if self._extractor is not None:
             self._extractor.close()
             self._extractor = None
 
     def start_bundle(self) -> None:
+        self._drop_waiting()
         self._waiting = None     # (page, its extraction in flight)
+
+    def _drop_waiting(self) -> None:
+        """A page left in flight by a bundle that failed: the runner processes that bundle again,
+        so its result is not emitted; it is collected (within the time limit) to free its worker."""
+        waiting, self._waiting = getattr(self, "_waiting", None), None
+        if waiting is not None:
+            waiting[1].result()
 
     def process(self, raw):
         self._counters.inc("in")
