@@ -15,6 +15,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.core.records import Failure, Reason
 
@@ -114,6 +117,12 @@ def internal_failure(stage: str, element: Any, exc: BaseException, where: str | 
     detail = f"{type(exc).__name__}: {message}"[:400] + last
     return Failure(stage, Reason.INTERNAL_ERROR.value, where if where is not None else input_of(element) or "?",
                    detail)
+
+
+def in_global_window(value: Any) -> WindowedValue:
+    """What a DoFn's ``finish_bundle`` emits must carry its window; the pipelines are batch, in the
+    global window."""
+    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
 
 
 def dead_letter(stage: str, counters: "Counters", element: Any, outputs: Iterable[Any],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters, dead_letter
+from transforms.common import FAILURES, MAIN, Counters, dead_letter, in_global_window
 from transforms.core.articles import ArticleSettings, build_article
 from transforms.core.records import Failure, Stage
 
@@ -28,12 +28,8 @@ class _ExtractFn(beam.DoFn):
             self._extractor = None
 
     def start_bundle(self) -> None:
-        self._drop_waiting()
-        self._waiting = None     # (page, its extraction in flight)
-
-    def _drop_waiting(self) -> None:
-        """A page left in flight by a bundle that failed: the runner processes that bundle again,
-        so its result is not emitted; it is collected (within the time limit) to free its worker."""
+        # (page, its extraction in flight). One left by a bundle that failed is not emitted (the
+        # runner processes that bundle again), but collected, within the time limit, to free its worker.
         waiting, self._waiting = getattr(self, "_waiting", None), None
         if waiting is not None:
             waiting[1].result()
@@ -59,9 +55,9 @@ class _ExtractFn(beam.DoFn):
         raw, pending = waiting
         for out in self._emit(raw, pending.result()):
             if isinstance(out, beam.pvalue.TaggedOutput):
-                yield beam.pvalue.TaggedOutput(out.tag, _in_global_window(out.value))
+                yield beam.pvalue.TaggedOutput(out.tag, in_global_window(out.value))
             else:
-                yield _in_global_window(out)
+                yield in_global_window(out)
 
     def _submit(self, raw):
         from transforms.core.isolate import Done
@@ -83,14 +79,6 @@ class _ExtractFn(beam.DoFn):
         else:
             self._counters.inc("out")
             yield result
-
-
-def _in_global_window(value):
-    """What ``finish_bundle`` emits must carry its window: the pipeline is batch, in the global window."""
-    from apache_beam.transforms.window import GlobalWindow
-    from apache_beam.utils.timestamp import MIN_TIMESTAMP
-    from apache_beam.utils.windowed_value import WindowedValue
-    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
 
 
 class ExtractArticles(beam.PTransform):

@@ -39,11 +39,8 @@ from dataclasses import replace
 
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.common import FAILURES, MAIN, Counters, internal_failure
+from transforms.common import FAILURES, MAIN, Counters, in_global_window, internal_failure
 from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
 from transforms.core.index import index_day, member_row, profile_of
@@ -228,7 +225,7 @@ class _BlockKeysFn(beam.DoFn):
     def finish_bundle(self):
         prior, self._prior = self._prior, {}
         for node in sorted(prior):
-            yield WindowedValue((node, prior[node]), MIN_TIMESTAMP, [GlobalWindow()])
+            yield in_global_window((node, prior[node]))
 
 
 class _MergeSums(beam.CombineFn):
