@@ -6,6 +6,7 @@ benchmark's source archive is, so the test needs neither ../shared nor the netwo
 from __future__ import annotations
 
 import gzip
+import re
 import json
 import tarfile
 from pathlib import Path
@@ -119,3 +120,20 @@ def test_proc_tree_sees_a_child_process_memory_and_cpu():
     assert r["rc"] == 0 and r["peak_mib"] >= 200
     busiest = max(r["own"].values(), key=lambda v: v[1])
     assert busiest[0] >= 200 and busiest[1] >= 0.5 and "bytearray" in busiest[2]
+
+
+def test_stage_seconds_name_stages_by_their_transforms(seeds_dir, tmp_path, capsys):
+    """``element_counts --seconds`` times every fused stage of a real run and names it without the
+    runner's ids, so two runs' stages can be compared (``--against``)."""
+    from tests.benchmarks.element_counts import main, stage_key
+
+    name = ("((((ref_PCollection_PCollection_34/Read)+(ref_AppliedPTransform_SkipPublished_69))+"
+            "(ref_AppliedPTransform_FoldDuplicates-KeyById_71))+(FoldDuplicates/GroupById/Write))")
+    assert stage_key(name) == "FoldDuplicates-KeyById + FoldDuplicates/GroupById + SkipPublished"
+    saved = tmp_path / "s.json"
+    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--save", str(saved)]) == 0
+    seconds = json.loads(saved.read_text())
+    assert any("ExtractArticles-Extract" in k for k in seconds) and all(v >= 0 for v in seconds.values())
+    assert not any(re.search(r"_\d+\b|PCollection_\d", k) for k in seconds)
+    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--against", str(saved)]) == 0
+    assert "(against " in capsys.readouterr().out

@@ -1,21 +1,61 @@
-"""How many elements each transform of one replay outputs (the FnApiRunner's ``element_count``).
+"""How many elements each transform of one replay outputs (the FnApiRunner's ``element_count``),
+or with ``--seconds`` how long each fused stage ran.
 
-    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--save counts.json]
+    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--seconds] [--save counts.json]
         [--against other.json] [--top 40] [-- more replay options]
 
 Beam's per-element cost (coders at stage boundaries, shuffles, DoFn calls) is paid per element, so
 comparing two runs' counts shows where the work of one grows: for instance a batch replayed into an
 output with history (``--output`` a copy of that output) against the same batch into an empty one.
-With ``--against``, the transforms whose counts differ most come first.
+With ``--against``, the transforms whose counts differ most come first. ``--seconds`` times each
+bundle the runner executes and sums them per fused stage, named by the transforms in it (ids of
+PCollections and numbers left out, so that two runs' stages match).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+_STAGE_PART = re.compile(r"ref_AppliedPTransform_([A-Za-z0-9_-]+?)_\d+|([A-Za-z][\w-]*(?:/[\w-]+)+)/(?:Read|Write)")
+
+
+def stage_key(name: str) -> str:
+    """A fused stage's name without the runner's ids: its transforms, sorted."""
+    parts = {a or b for a, b in _STAGE_PART.findall(name)}
+    return " + ".join(sorted(parts)) or name
+
+
+def time_run(argv: list[str]) -> dict[str, float]:
+    """Run ``claimwire`` with ``argv`` in this process; seconds per fused stage (bundles summed)."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    seconds: dict[str, float] = {}
+    real = fn_runner.FnApiRunner._execute_bundle
+
+    def execute_bundle(self, context, bundle_context_manager, bundle_input):
+        start = time.perf_counter()
+        try:
+            return real(self, context, bundle_context_manager, bundle_input)
+        finally:
+            key = stage_key(bundle_context_manager.stage.name)
+            seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
+
+    fn_runner.FnApiRunner._execute_bundle = execute_bundle
+    try:
+        from pipelines.cli import main
+        rc = main(argv)
+    finally:
+        fn_runner.FnApiRunner._execute_bundle = real
+    if rc != 0 or not seconds:
+        raise SystemExit(f"the run failed (exit {rc})")
+    return seconds
 
 
 def count_run(argv: list[str]) -> dict[str, int]:
@@ -58,18 +98,24 @@ def main(args: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path)
     ap.add_argument("--against", type=Path, help="counts saved from another run")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--seconds", action="store_true", help="seconds per fused stage instead of elements")
     ap.add_argument("replay_options", nargs="*")
     a = ap.parse_args(args)
     sys.path.insert(0, str(ROOT))
-    counts = count_run(["replay", a.input, "--output", a.output, "--quiet", *a.replay_options])
+    argv = ["replay", a.input, "--output", a.output, "--quiet", *a.replay_options]
+    counts: dict = time_run(argv) if a.seconds else count_run(argv)
     if a.save:
         a.save.write_text(json.dumps(counts, indent=0, sort_keys=True))
     other = json.loads(a.against.read_text()) if a.against else {}
-    print(f"elements, all transforms: {sum(counts.values()):,}"
-          + (f" (against {sum(other.values()):,})" if other else ""))
+    fmt = "{:>10.2f}" if a.seconds else "{:>10,}"
+    diff = "{:>+10.2f}" if a.seconds else "{:>+10,}"
+    what = "seconds, all stages" if a.seconds else "elements, all transforms"
+    print(f"{what}: " + fmt.format(sum(counts.values())).strip()
+          + (" (against " + fmt.format(sum(other.values())).strip() + ")" if other else ""))
     order = sorted(counts, key=lambda k: (-(counts[k] - other.get(k, 0)), k))
     for k in order[:a.top]:
-        print(f"{counts[k]:>10,} {counts[k] - other.get(k, 0):>+10,}  {k}" if other else f"{counts[k]:>10,}  {k}")
+        line = fmt.format(counts[k]) + (" " + diff.format(counts[k] - other.get(k, 0)) if other else "")
+        print(f"{line}  {k}")
     return 0
 
 
