@@ -32,56 +32,57 @@ def stage_key(name: str) -> str:
     return " + ".join(sorted(parts)) or name
 
 
-def time_run(argv: list[str]) -> dict[str, float]:
-    """Run ``claimwire`` with ``argv`` in this process; seconds per fused stage (bundles summed)."""
+def _run_patched(method: str, patch, argv: list[str]) -> None:
+    """Run ``claimwire`` with ``argv`` in this process, ``FnApiRunner.<method>`` replaced by
+    ``patch(real_method)`` for the run."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
-    seconds: dict[str, float] = {}
-    real = fn_runner.FnApiRunner._execute_bundle
-
-    def execute_bundle(self, context, bundle_context_manager, bundle_input):
-        start = time.perf_counter()
-        try:
-            return real(self, context, bundle_context_manager, bundle_input)
-        finally:
-            key = stage_key(bundle_context_manager.stage.name)
-            seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
-
-    fn_runner.FnApiRunner._execute_bundle = execute_bundle
+    real = getattr(fn_runner.FnApiRunner, method)
+    setattr(fn_runner.FnApiRunner, method, patch(real))
     try:
         from pipelines.cli import main
         rc = main(argv)
     finally:
-        fn_runner.FnApiRunner._execute_bundle = real
-    if rc != 0 or not seconds:
+        setattr(fn_runner.FnApiRunner, method, real)
+    if rc != 0:
         raise SystemExit(f"the run failed (exit {rc})")
+
+
+def time_run(argv: list[str]) -> dict[str, float]:
+    """Run ``claimwire`` with ``argv`` in this process; seconds per fused stage (bundles summed)."""
+    seconds: dict[str, float] = {}
+
+    def patch(real):
+        def execute_bundle(self, context, bundle_context_manager, bundle_input):
+            start = time.perf_counter()
+            try:
+                return real(self, context, bundle_context_manager, bundle_input)
+            finally:
+                key = stage_key(bundle_context_manager.stage.name)
+                seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
+        return execute_bundle
+
+    _run_patched("_execute_bundle", patch, argv)
     return seconds
 
 
 def count_run(argv: list[str]) -> dict[str, int]:
     """Run ``claimwire`` with ``argv`` in this process; elements per transform output."""
     from apache_beam.metrics import monitoring_infos
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
 
     runs: list[tuple[object, dict[str, str]]] = []
-    real = fn_runner.FnApiRunner.run_pipeline
 
-    def run_pipeline(self, pipeline, options):
-        result = real(self, pipeline, options)
-        proto = pipeline.to_runner_api()
-        names = {pc: f"{t.unique_name}:{tag}" for t in proto.components.transforms.values()
-                 if not t.subtransforms for tag, pc in t.outputs.items()}
-        runs.append((result, names))
-        return result
+    def patch(real):
+        def run_pipeline(self, pipeline, options):
+            result = real(self, pipeline, options)
+            proto = pipeline.to_runner_api()
+            names = {pc: f"{t.unique_name}:{tag}" for t in proto.components.transforms.values()
+                     if not t.subtransforms for tag, pc in t.outputs.items()}
+            runs.append((result, names))
+            return result
+        return run_pipeline
 
-    fn_runner.FnApiRunner.run_pipeline = run_pipeline
-    try:
-        from pipelines.cli import main
-        rc = main(argv)
-    finally:
-        fn_runner.FnApiRunner.run_pipeline = real
-    if rc != 0 or not runs:
-        raise SystemExit(f"the run failed (exit {rc})")
+    _run_patched("run_pipeline", patch, argv)
     result, names = runs[-1]
     counts: dict[str, int] = {}
     for info in result.monitoring_infos():
