@@ -330,13 +330,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             from pipelines.replay import replay
             check_inputs(args.paths)
-            result = replay(args, beam_args)
+
+            def said(i: int, n: int, r) -> None:
+                print((f"pass {i + 1} of {n}: " if n > 1 else "") + result_line(r.runs_row, r.output), flush=True)
+            result = replay(args, beam_args, on_pass=said)[-1]
         elif args.command == "fetch":
             from pipelines.fetch import fetch
             result = fetch(args, beam_args)
+            print(result_line(result.runs_row, result.output))
         else:  # pragma: no cover - argparse rejects unknown commands
             raise UserError(f"unknown command {args.command}")
-        print(result_line(result.runs_row, result.output))
         if not args.quiet:
             from pipelines.query import summary
             print()

@@ -46,6 +46,7 @@ class RunResult:
     stage_counts: dict[str, int] = field(default_factory=dict)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    run_day: str = ""
 
 
 def pipeline_options(beam_args: Sequence[str], default_runner: str) -> PipelineOptions:
@@ -175,8 +176,12 @@ def collector_for_run() -> Iterator[None]:
 
 
 def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id: str, command: str,
-            beam_args: Sequence[str]) -> RunResult:
-    """Build, run and commit; the previous committed state stays intact on any failure."""
+            beam_args: Sequence[str], run_day: str | None = None) -> RunResult:
+    """Build, run and commit; the previous committed state stays intact on any failure.
+
+    ``run_day`` (ISO date) is where undated articles go in the index; by default the day the
+    run starts. The passes of one replay share the first pass's day.
+    """
     from pipelines.delta import OutputTables, check_filesystem, use_options
     output = normalise_output(output)
     options = pipeline_options(beam_args, settings.config.get("run.runner"))
@@ -189,10 +194,11 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         log.info("recovered what an earlier run left: %s", done)
     attempt = tables.begin(run_id, command)
     started = datetime.now(timezone.utc)
+    run_day = run_day or run_day_of(started)
     # The index tables' file lists (nothing more): workers read what the run needs from them.
     index = tables.index_files()
     p = beam.Pipeline(options=options)
-    build(p, settings, sources, run_id, output, attempt.attempt_id, index, run_day_of(started))
+    build(p, settings, sources, run_id, output, attempt.attempt_id, index, run_day)
     from pipelines.progress import progress_line
     try:
         with progress_line(total=getattr(sources, "document_estimate", None)), collector_for_run():
@@ -228,7 +234,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         "source_quality": _source_quality(tables, receipts),
     }
     row = tables.commit(attempt, runs_row, receipts)
-    return RunResult(run_id, output, row, counts, started, finished)
+    return RunResult(run_id, output, row, counts, started, finished, run_day)
 
 
 _ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^\[\]\n]+)")

@@ -197,3 +197,37 @@ def test_urls_are_left_to_the_read_stage(capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(UserError):
         check_inputs(["/no/such/file.txt"])
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "true"])
+def test_a_bad_pass_size_is_a_config_error_naming_the_key(value, tmp_path, capsys):
+    line = _one_line(capsys, ["replay", str(SEED), "--output", str(tmp_path / "o"),
+                              "--set", f"run.pass_documents={value}"])
+    assert "pass_documents" in line
+
+
+def test_a_pass_that_fails_says_which_and_what_is_committed(tmp_path, capsys, monkeypatch):
+    """Three seeds in passes of one: the second pass's failure is one line that says the first is
+    committed and that running the replay again resumes; the first pass's rows stay published."""
+    import pipelines.replay as replay_mod
+    from pipelines.runner import RunError
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").iterdir())[:3]
+    for s in seeds:
+        shutil.copy(s, inputs)
+    real, calls = replay_mod.execute, []
+
+    def second_fails(*args, **kwargs):
+        calls.append(kwargs["run_day"])
+        if len(calls) == 2:
+            raise RunError("could not write the run's output under X: No space left on device")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(replay_mod, "execute", second_fails)
+    out = tmp_path / "out"
+    line = _one_line(capsys, ["replay", str(inputs), "--output", str(out), "--quiet",
+                              "--set", "run.pass_documents=1"])
+    assert line.startswith("claimwire: pass 2 of 3 did not complete (pass 1 is committed;"), line
+    assert "No space left on device" in line
+    assert calls[0] is None and calls[1]            # the second pass was given the first pass's day
+    assert len(read_dataset(out, "articles", ["article_id"])) == 1

@@ -104,3 +104,29 @@ def test_three_runs_fold_and_cluster_as_one_run(replays):
     assert sum(1 for d, _ in b.values() if d) >= 40        # the syndication copies were found
     p, r, f = bcubed({u: s for u, (_, s) in a.items()}, {u: s for u, (_, s) in b.items()})
     assert f >= 0.98, (p, r, f)
+
+
+def test_a_replay_in_passes_is_the_runs_of_its_files(replays, tmp_path, capsys):
+    """run.pass_documents cuts one replay into passes of whole files, each a run of its own:
+    the same rows as replaying the files one run each, one runs row per pass, and a path
+    that does not exist is recorded once, not once per pass."""
+    split, _, _ = replays
+    files = sorted((split.parent).glob("batch*.jsonl"))
+    out = tmp_path / "passes"
+    missing = tmp_path / "no-such.jsonl"
+    capsys.readouterr()
+    assert cli(["replay", *map(str, files), str(missing), "--output", str(out), "--quiet",
+                "--set", f"run.pass_documents={PER_BATCH + PER_BATCH // 2}"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in said] == [f"pass {i} of {BATCHES}" for i in range(1, BATCHES + 1)]
+    assert _by_url(out) == _by_url(split)
+    runs = read_dataset(out, "runs", ["run_id", "articles_added"]).to_pylist()
+    assert sorted(r["articles_added"] for r in runs) == [PER_BATCH] * BATCHES
+    assert len({r["run_id"] for r in runs}) == BATCHES
+    failed = read_dataset(out, "failures", ["input", "reason"]).to_pylist()
+    assert [f["reason"] for f in failed if f["input"].endswith("no-such.jsonl")] == ["unreadable"]
+    # Running the same replay again finds every pass committed.
+    assert cli(["replay", *map(str, files), "--output", str(out), "--quiet",
+                "--set", f"run.pass_documents={PER_BATCH + PER_BATCH // 2}"]) == 0
+    again = capsys.readouterr().out
+    assert again.count("added nothing") == BATCHES, again

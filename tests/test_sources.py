@@ -4,9 +4,10 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 
 from transforms.core.records import Failure, RawDocument
-from transforms.core.sources import (NOTHING_MATCHED, ReadLimits, classify_listing, decode_text, discover,
+from transforms.core.sources import (NOTHING_MATCHED, InputFile, ReadLimits, classify_listing, decode_text, discover,
                                      parse_jsonl_record, read_input)
 
 LIMITS = ReadLimits(max_document_bytes=10_000, max_file_bytes=100_000, max_line_bytes=20_000)
@@ -152,3 +153,33 @@ def test_a_url_or_glob_that_matches_nothing_is_a_failure(tmp_path):
         (str(tmp_path / "zz*.txt"), "unreadable", NOTHING_MATCHED), ("gs://b/x/", "unreadable", NOTHING_MATCHED)]
     files, failures = discover(["s3://b/k.txt"])           # no lister: a failure, never a crash
     assert files == [] and failures[0].reason == "unreadable"
+
+
+def test_passes_hold_whole_files_in_order_up_to_the_limit():
+    from transforms.core.sources import plan_passes
+    files = [InputFile(f"/in/{c}.jsonl", "jsonl") for c in "abcdef"]
+    sizes = [3, 4, 10, 1, 1, 2]
+    got = [[f.path[4] for f in p] for p in plan_passes(files, sizes, 5)]
+    assert got == [["a"], ["b"], ["c"], ["d", "e", "f"]]      # c alone is above the limit: a pass of its own
+    assert plan_passes(files, sizes, 0) == [files]              # 0: one pass
+    assert plan_passes(files, sizes, 21) == [files]
+    assert plan_passes([], [], 5) == [[]]                       # nothing found: still one run, for its failures
+    with pytest.raises(ValueError):
+        plan_passes(files, sizes[:2], 5)
+
+
+def test_documents_are_counted_locally_and_estimated_from_size_elsewhere(tmp_path):
+    from transforms.core.sources import count_lines, estimate_documents
+    from transforms.read import document_estimates
+    jl = tmp_path / "a.jsonl"
+    jl.write_bytes(b'{"text": "a"}\n' * 7 + b'{"text": "no newline at the end"}')
+    gz = tmp_path / "b.jsonl.gz"
+    gz.write_bytes(b"\0" * 15_000)
+    page = tmp_path / "c.html"
+    page.write_text("<p>x</p>")
+    assert count_lines(str(jl)) == 8
+    files = [InputFile(str(jl), "jsonl"), InputFile(str(gz), "jsonl"), InputFile(str(page), "html"),
+             InputFile(str(tmp_path / "gone.warc"), "warc")]
+    assert document_estimates(files) == [8, 10, 1, 1]           # 15,000 bytes of gzip at 1,536 a record
+    assert estimate_documents(InputFile("s3://b/k.warc.gz", "warc"), 0) == 1
+    assert estimate_documents(InputFile("s3://b/k.warc", "warc"), 10 * 65_536) == 10

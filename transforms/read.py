@@ -24,7 +24,8 @@ from pathlib import Path
 
 from transforms.common import FAILURES, MAIN, Counters, apply_stage, internal_failure
 from transforms.core.records import Failure, Stage
-from transforms.core.sources import (MULTI_DOCUMENT_KINDS, InputFile, ReadLimits, discover, input_id, is_url,
+from transforms.core.sources import (MULTI_DOCUMENT_KINDS, InputFile, ReadLimits, count_lines, discover,
+                                     estimate_documents, input_id, is_url,
                                      open_local, read_input)
 
 # scheme -> (a module its Beam filesystem needs, the claimwire extra that installs it)
@@ -194,6 +195,29 @@ def input_fingerprint(path: str) -> bytes:
     return b"blake2b:" + h.digest()
 
 
+def document_estimates(files: Sequence[InputFile]) -> list[int]:
+    """Documents per file, to cut a replay into passes (``plan_passes``): the records of a local
+    uncompressed JSON-lines file are counted; other many-document files are estimated from
+    their size (a store is asked for the size only). An unreadable file counts as one: the read
+    stage records why it cannot be read."""
+    out = []
+    for f in files:
+        counted = size = None
+        if f.kind in MULTI_DOCUMENT_KINDS:
+            try:
+                if is_url(f.path):
+                    found = FileSystems.match([f.path])[0].metadata_list
+                    size = found[0].size_in_bytes if found else 0
+                elif f.kind == "jsonl" and not f.path.lower().endswith(".gz"):
+                    counted = count_lines(f.path)
+                else:
+                    size = Path(f.path).stat().st_size
+            except Exception:           # noqa: BLE001 - only an estimate; the read stage reports the file
+                counted = 1
+        out.append(estimate_documents(f, size, counted))
+    return out
+
+
 def _read(limits: ReadLimits, item: InputFile):
     # A generator: a large JSON-lines or WARC file streams record by record.
     return read_input(item, limits, open_input)
@@ -257,6 +281,15 @@ class ReadSources(beam.PTransform):
     @property
     def discovery_failures(self):
         return list(self._discovery_failures)
+
+    def part(self, files: Sequence[InputFile], with_discovery_failures: bool) -> "ReadSources":
+        """The same source over some of its files (one pass of a replay): nothing is listed again.
+        The discovery failures go with one part only, so each is recorded once."""
+        import copy
+        part = copy.copy(self)
+        part._files = list(files)
+        part._discovery_failures = list(self._discovery_failures) if with_discovery_failures else []
+        return part
 
     def expand(self, pbegin):
         # A file of one document (html, text) is spread over workers as a file name; only the

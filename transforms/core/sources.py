@@ -454,3 +454,54 @@ def parse_jsonl_record(line: bytes, where: str, limits: ReadLimits) -> RawDocume
     return RawDocument(doc_id=doc_id_for(url, body), input=where, url=url, format=fmt, body=body,
                        title=hints["title"], published=hints["published"], source=hints["source"],
                        lang=hints["lang"])
+
+
+# Bytes per document of a many-document file whose records are not counted (compressed, a WARC,
+# or on a store), for cutting a replay into passes: news-sized records (a JSON-lines record of a
+# few KiB of text; a WARC response with its request and headers, gzip shrinking either about 3x).
+# An estimate only decides where one pass ends; every record is read whatever it says.
+_BYTES_PER_DOCUMENT = {("jsonl", False): 4_096, ("jsonl", True): 1_536,
+                       ("warc", False): 65_536, ("warc", True): 20_480}
+
+
+def estimate_documents(item: InputFile, size: int | None, counted: int | None = None) -> int:
+    """How many documents ``item`` holds: 1 for a one-document file, ``counted`` when the caller
+    counted the records (the lines of a local uncompressed JSON-lines file), else from ``size``."""
+    if item.kind not in MULTI_DOCUMENT_KINDS:
+        return 1
+    if counted is not None:
+        return max(counted, 1)
+    per = _BYTES_PER_DOCUMENT[(item.kind, item.path.lower().endswith(".gz"))]
+    return max(1, -(-int(size or 0) // per))
+
+
+def count_lines(path: str, chunk: int = 1 << 20) -> int:
+    """Lines of a local file (a last line without its newline counts), read in chunks."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+def plan_passes(files: Sequence[InputFile], documents: Sequence[int], max_documents: int) -> list[list[InputFile]]:
+    """Cut a replay's files, in their (sorted) order, into passes of at most ``max_documents``
+    documents each; a file is never split, so a file above the limit is a pass of its own.
+
+    ``max_documents`` 0 means one pass. There is always at least one pass (of no files when
+    there are none: the run still records what discovery failed on).
+    """
+    if len(files) != len(documents):
+        raise ValueError("one document count per file")
+    if max_documents <= 0 or sum(documents) <= max_documents:
+        return [list(files)]
+    passes: list[list[InputFile]] = [[]]
+    held = 0
+    for item, n in zip(files, documents):
+        if passes[-1] and held + n > max_documents:
+            passes.append([])
+            held = 0
+        passes[-1].append(item)
+        held += n
+    return passes
