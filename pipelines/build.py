@@ -8,7 +8,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.pvalue import AsList
 
-from transforms.claims import ExtractClaims, SummariseStories
+from transforms.claims import ExtractClaims, PrepareClaims, SummariseStories
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import Stage
 from transforms.core.index import id_key, index_day, table_rows
@@ -102,7 +102,8 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     read = p | "ReadSources" >> sources
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
-    fresh = skip_published(language[MAIN], index)
+    prepared = language[MAIN] | "PrepareClaims" >> PrepareClaims(settings.claim_extractor)
+    fresh = skip_published(prepared, index)
     folded = fresh | "FoldDuplicates" >> settings.fold_duplicates(index, run_day)
     stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories(index, run_day)
     articles = stories[MAIN]

@@ -219,3 +219,48 @@ def test_a_bad_extractor_name_is_a_config_error():
     from transforms.core.config import ConfigError, load_config
     with pytest.raises(ConfigError, match=r"\[claims\] extractor"):
         settings_from_config(load_config(sets=["claims.extractor=nowhere:Nothing"]))
+
+
+class _CountingExtractor:
+    """The rule extractor, counting its calls; raises on articles whose text says so."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def extract(self, article_id, text, lang):
+        self.calls += 1
+        if "EXPLODE" in text:
+            raise RuntimeError("a rule broke")
+        return self.inner.extract(article_id, text, lang)
+
+
+def test_claims_prepared_in_the_extraction_stage_are_the_claims_the_claims_stage_would_extract():
+    """PrepareClaims extracts an HTML article's claims once, ahead; the claims stage then gives
+    exactly what it gives without them. A plain-text article is left to the claims stage, and
+    one whose claims fail ahead is extracted again there and becomes that stage's failure."""
+    from transforms.claims import _ClaimsFn, _PrepareFn
+    from transforms.core.articles import TEXT_EXTRACTOR
+    s = _settings()
+    text = ("The storm killed at least 12 people, officials said on Monday. "
+            "According to the Red Cross, more than 3,000 homes were destroyed.")
+    html = Article("h1", "i1", "u1", "one.com", "T", text, lang="en", story_id="s1", extractor="trafilatura 2")
+    plain = Article("t1", "i2", "u2", "two.com", "T", text, lang="en", story_id="s1", extractor=TEXT_EXTRACTOR)
+    broken = Article("h2", "i3", "u3", "one.com", "T", text + " EXPLODE", lang="en", extractor="trafilatura 2")
+    ex = _CountingExtractor(s.claim_extractor)
+    prep = _PrepareFn(ex)
+    (p_html,), (p_plain,), (p_broken,) = (list(prep.process(a)) for a in (html, plain, broken))
+    assert p_html.prepared_claims and p_plain is plain and p_broken is broken
+    assert ex.calls == 2                          # html and broken, not the plain text
+
+    def claims_of(article, extractor):
+        fn = _ClaimsFn(extractor)
+        fn.setup()
+        return list(fn.process(article))
+
+    ahead = claims_of(p_html, ex)
+    assert ex.calls == 2                          # the prepared claims were used, not extracted again
+    plain_claims = claims_of(html, s.claim_extractor)
+    assert len(ahead) >= 3 and ahead == plain_claims
+    failed = claims_of(p_broken, ex)
+    assert ex.calls == 3
+    assert [(f.value.stage, f.value.reason) for f in failed] == [("claims", "internal_error")]

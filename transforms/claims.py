@@ -2,12 +2,53 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import apache_beam as beam
 
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import ArticleMeta, Stage
 from transforms.core.storyrows import story_row
+
+
+class _PrepareFn(beam.DoFn):
+    """Claims of an article extracted from HTML, extracted ahead and carried pickled with it.
+
+    Fused with extraction: the stage hands the next page to the isolated extraction process and,
+    while that process works, this one detects the language of the page before it and extracts
+    its claims, on a core that would otherwise wait. A plain-text article has no such wait, so
+    its claims are left to the claims stage (carrying them would only grow what stages hold).
+    An article whose claims fail here goes on without them: the claims stage extracts them again
+    and records the failure as its own.
+    """
+
+    def __init__(self, extractor):
+        self._extractor = extractor
+
+    def process(self, article):
+        from transforms.core.articles import TEXT_EXTRACTOR
+        if article.extractor == TEXT_EXTRACTOR or article.prepared_claims is not None:
+            yield article
+            return
+        try:
+            claims = self._extractor.extract(article.article_id, article.text, article.lang)
+            blob = pickle.dumps(list(claims), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:      # noqa: BLE001 - the claims stage meets it again and dead-letters it
+            yield article
+            return
+        yield article.replace(prepared_claims=blob)
+
+
+class PrepareClaims(beam.PTransform):
+    """Extract the claims of HTML articles where extraction leaves a core idle (see ``_PrepareFn``);
+    ``ExtractClaims`` uses them instead of extracting again. Same claims either way."""
+
+    def __init__(self, extractor):
+        super().__init__()
+        self._extractor = extractor
+
+    def expand(self, articles):
+        return articles | "Prepare" >> beam.ParDo(_PrepareFn(self._extractor))
 
 
 class _ClaimsFn(beam.DoFn):
@@ -27,9 +68,11 @@ class _ClaimsFn(beam.DoFn):
         # article's metadata and its evidence, not the text: a pair per claim that held the
         # article would copy the text once per claim wherever the pairs are stored.
         meta = ArticleMeta.of(article)
+        found = (pickle.loads(article.prepared_claims) if article.prepared_claims is not None
+                 else self._extractor.extract(article.article_id, article.text, article.lang))
         claims = [(meta, dataclasses.replace(c, story_id=article.story_id, lang=c.lang or article.lang),
                    article.text[c.char_start:c.char_end])
-                  for c in self._extractor.extract(article.article_id, article.text, article.lang)]
+                  for c in found]
         self._counters.inc("out")
         self._counters.inc("claims", len(claims))
         yield from claims

@@ -108,6 +108,9 @@ class Article:
     extractor: str = ""
     warc_file: Optional[str] = None
     warc_offset: Optional[int] = None
+    # The article's claims, pickled, when they were extracted ahead of the claims stage (see
+    # transforms.claims.PrepareClaims); never a column of any dataset.
+    prepared_claims: Optional[bytes] = None
 
     def replace(self, **changes: object) -> "Article":
         return dataclasses.replace(self, **changes)
