@@ -62,7 +62,7 @@ def replay(args: argparse.Namespace, beam_args: Sequence[str],
             except RunError as exc:
                 if len(passes) == 1:
                     raise
-                done = f"passes 1-{i} are committed" if i > 1 else ("pass 1 is committed" if i else "no pass is committed")
+                done = ("no pass is committed", "pass 1 is committed")[i] if i < 2 else f"passes 1-{i} are committed"
                 raise RunError(f"pass {i + 1} of {len(passes)} did not complete ({done}; running the same "
                                f"replay again adds only what is missing): {exc}") from None
             run_day = result.run_day       # undated articles of every pass go to the first pass's day
