@@ -27,7 +27,7 @@ class _PrepareFn(beam.DoFn):
 
     def process(self, article):
         from transforms.core.articles import TEXT_EXTRACTOR
-        if article.extractor == TEXT_EXTRACTOR or article.prepared_claims is not None:
+        if article.extractor == TEXT_EXTRACTOR:
             yield article
             return
         try:
