@@ -17,6 +17,7 @@ from transforms.extract import ExtractArticles
 from transforms.index import IndexFiles, LookupKeys
 from transforms.language import DetectLanguage
 from transforms.sink import WriteDatasets
+from transforms.stories import PrepareProfiles
 from pipelines.settings import Settings
 
 
@@ -89,6 +90,18 @@ def _index_claim_row(triple, run_day: str) -> tuple[str, dict]:
     return "index_claims", row
 
 
+def waits_on_extraction(options) -> bool:
+    """Whether the run is one local worker, whose process waits on the isolated extraction process
+    for every HTML page: then an HTML article's claims and profile parts are worked out in that wait
+    (``PrepareClaims``, ``PrepareProfiles``) instead of later. With more workers (or a cluster)
+    every core is busy already, and carrying the results through the shuffles only costs (figures
+    in the README's Benchmark section)."""
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+    runner = options.view_as(StandardOptions).runner or ""
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    return name in ("DirectRunner", "FnApiRunner", "") and options.view_as(DirectOptions).direct_num_workers == 1
+
+
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, output: str,
           attempt: str, index: IndexFiles | None = None, run_day: str = "") -> beam.PCollection:
     """The whole graph; returns the receipts of the data files written.
@@ -102,7 +115,10 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     read = p | "ReadSources" >> sources
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
-    prepared = language[MAIN] | "PrepareClaims" >> PrepareClaims(settings.claim_extractor)
+    prepared = language[MAIN]
+    if waits_on_extraction(p.options):
+        prepared = (prepared | "PrepareClaims" >> PrepareClaims(settings.claim_extractor)
+                    | "PrepareProfiles" >> PrepareProfiles(settings.stories, settings.entities))
     fresh = skip_published(prepared, index)
     folded = fresh | "FoldDuplicates" >> settings.fold_duplicates(index, run_day)
     stories = folded[MAIN] | "ClusterStories" >> settings.cluster_stories(index, run_day)

@@ -264,3 +264,78 @@ def test_claims_prepared_in_the_extraction_stage_are_the_claims_the_claims_stage
     failed = claims_of(p_broken, ex)
     assert ex.calls == 3
     assert [(f.value.stage, f.value.reason) for f in failed] == [("claims", "internal_error")]
+
+
+def test_profile_parts_prepared_in_the_extraction_stage_give_the_profiles_the_stories_stage_would_build():
+    """PrepareProfiles computes an HTML article's profile parts once, ahead; the stories stage then
+    builds exactly the terms and profile it builds without them. A plain-text article is left to the
+    stories stage, and one whose parts fail ahead goes on without them and fails there."""
+    import pickle
+
+    from transforms.core.articles import TEXT_EXTRACTOR
+    from transforms.core.stories import ProfileParts
+    from transforms.stories import _Frequencies, _PrepareFn, _ProfileFn, _TermsFn
+    s = _settings()
+    text = ("Venezuelan President Nicolas Maduro asked China to speed up radar production, "
+            "the documents show. Maduro wrote in 2025 that 300 radars were needed. " * 3)
+    html = Article("h1", "i1", "u1", "one.com", "Maduro asks China for radars", text, lang="en",
+                   extractor="trafilatura 2")
+    plain = Article("t1", "i2", "u2", "two.com", "T", text, lang="en", extractor=TEXT_EXTRACTOR)
+    prep = _PrepareFn(s.stories, s.entities)
+    (p_html,), (p_plain,) = (list(prep.process(a)) for a in (html, plain))
+    assert p_plain is plain and p_html.prepared_profile is not None
+    parts = pickle.loads(p_html.prepared_profile)
+    assert isinstance(parts, ProfileParts) and "person:nicolas_maduro" in parts.entities and "300" in parts.numbers
+
+    class _Broken:
+        def find(self, text):
+            raise RuntimeError("lexicon down")
+    (p_broken,) = prep.__class__(s.stories, _Broken()).process(html)
+    assert p_broken is html                       # goes on without parts
+
+    terms = _TermsFn(s.stories.min_term_chars)
+    assert list(terms.process(p_html)) == list(terms.process(html))
+    stats = _Frequencies.of({"radar": 2, "maduro": 3}, 4)
+    fn = _ProfileFn(s.stories, s.entities)
+    fn.setup()
+    (ahead,), (fresh,) = fn.process(p_html, stats), fn.process(html, stats)
+    assert ahead == fresh and ahead.entities and ahead.terms
+    failing = _ProfileFn(s.stories, _Broken())
+    failing.setup()
+    assert list(failing.process(p_html, stats)) == [ahead]          # the prepared parts were used
+    (failed,) = failing.process(html, stats)
+    assert failed.tag == "errors" and failed.value[1].reason == "internal_error"
+
+
+def test_work_is_prepared_ahead_only_where_one_local_worker_waits_on_extraction():
+    """PrepareClaims and PrepareProfiles are in the graph of one local worker (its process waits on
+    the isolated extractor), not with two workers or another runner, where they would only cost."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.build import waits_on_extraction
+    assert waits_on_extraction(PipelineOptions(["--runner=FnApiRunner"]))
+    assert waits_on_extraction(PipelineOptions(["--runner=DirectRunner", "--direct_num_workers=1"]))
+    assert not waits_on_extraction(PipelineOptions(["--runner=FnApiRunner", "--direct_num_workers=2",
+                                                    "--direct_running_mode=multi_processing"]))
+    assert not waits_on_extraction(PipelineOptions(["--runner=DirectRunner", "--direct_num_workers=0"]))
+    assert not waits_on_extraction(PipelineOptions(["--runner=DataflowRunner"]))
+    assert not waits_on_extraction(PipelineOptions(["--runner=FlinkRunner"]))
+
+    from pipelines.build import build
+
+    class _Labels(beam.pipeline.PipelineVisitor):
+        def __init__(self):
+            self.labels = set()
+
+        def visit_transform(self, node):
+            self.labels.add(node.full_label)
+
+    settings = _settings()
+    for args, prepared in ((["--runner=FnApiRunner"], True),
+                           (["--runner=FnApiRunner", "--direct_num_workers=2"], False)):
+        p = beam.Pipeline(options=PipelineOptions(args))
+        build(p, settings, ReadSources(["x.txt"], settings.limits), "r1", "/nonexistent/out", "a1")
+        walk = _Labels()
+        p.visit(walk)
+        assert {"PrepareClaims/Prepare", "PrepareProfiles/Prepare"} <= walk.labels if prepared else \
+            not {label for label in walk.labels if label.startswith("Prepare")}, args

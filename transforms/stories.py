@@ -47,6 +47,7 @@ from transforms.core.index import index_day, member_row, profile_of
 from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,
+    ProfileParts,
     StoryProfile,
     StorySum,
     article_node,
@@ -54,6 +55,8 @@ from transforms.core.stories import (
     build_profile,
     cluster_profiles,
     heavy_keys,
+    profile_parts,
+    profile_text,
     story_id_for,
     story_node,
     term_counts,
@@ -71,8 +74,50 @@ _Pair = tuple[str, tuple[str, float]]
 _STAGE = Stage.STORIES.value
 
 
-def _doc_text(article: Article) -> str:
-    return f"{article.title}\n{article.text}" if article.title else article.text
+def _parts(article: Article) -> ProfileParts | None:
+    return pickle.loads(article.prepared_profile) if article.prepared_profile is not None else None
+
+
+class _PrepareFn(beam.DoFn):
+    """The article-only parts of an HTML article's story profile (entities, names, numbers, term
+    counts), computed ahead and carried pickled with it.
+
+    Fused with extraction, as ``transforms.claims.PrepareClaims`` is: this process works while
+    the isolated extraction process parses the next page. A plain-text article has no such wait,
+    so its parts are left to the stories stage. An article whose parts fail here goes on without
+    them: the stories stage computes them again and records the failure as its own.
+    """
+
+    def __init__(self, cfg: StoryConfig, lexicon: EntityLexicon):
+        self._cfg = cfg
+        self._lexicon = lexicon
+
+    def process(self, article: Article):
+        from transforms.core.articles import TEXT_EXTRACTOR
+        if article.extractor == TEXT_EXTRACTOR:
+            yield article
+            return
+        try:
+            parts = profile_parts(article.title, article.text, self._lexicon, self._cfg)
+            blob = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:      # noqa: BLE001 - the stories stage meets it again and dead-letters it
+            yield article
+            return
+        yield article.replace(prepared_profile=blob)
+
+
+class PrepareProfiles(beam.PTransform):
+    """Compute the profile parts of HTML articles where extraction leaves a core idle (see
+    ``_PrepareFn``); ``ClusterStories`` uses them instead of computing them again. Same profiles
+    either way."""
+
+    def __init__(self, config: StoryConfig | None, lexicon: EntityLexicon):
+        super().__init__()
+        self._cfg = config or StoryConfig()
+        self._lexicon = lexicon
+
+    def expand(self, articles):
+        return articles | "Prepare" >> beam.ParDo(_PrepareFn(self._cfg, self._lexicon))
 
 
 class _ProfileFn(beam.DoFn):
@@ -87,7 +132,8 @@ class _ProfileFn(beam.DoFn):
         term_df, n_docs = term_stats.get()
         try:
             profile = build_profile(article.article_id, article.title, article.text, article.lang,
-                                    article.published_at, article.source, self._lexicon, self._cfg, term_df, n_docs)
+                                    article.published_at, article.source, self._lexicon, self._cfg, term_df, n_docs,
+                                    _parts(article))
         except Exception as exc:  # dead letter: the article fails at SetStoryId, the run goes on
             yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
             return
@@ -101,7 +147,11 @@ class _TermsFn(beam.DoFn):
 
     def process(self, article: Article):
         try:
-            terms = tuple(sorted(term_counts(_doc_text(article), self._min_chars)))
+            parts = _parts(article)
+            if parts is not None:
+                terms = tuple(t for t, _ in parts.term_counts)
+            else:
+                terms = tuple(sorted(term_counts(profile_text(article.title, article.text), self._min_chars)))
         except Exception as exc:  # dead letter, as in _ProfileFn
             yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
             return
@@ -186,7 +236,8 @@ class _SetStoryFn(beam.DoFn):
         # A copy is in its canonical's story (an earlier article's, read from the index).
         canonical = article.dup_of or article.article_id
         sid = sids.get(article.article_id) or sids.get(canonical) or story_id_for(canonical)
-        yield article.replace(story_id=sid)
+        # The profile parts prepared ahead are used up: later stages do not carry them.
+        yield article.replace(story_id=sid, prepared_profile=None)
 
 
 def _node(profile: StoryProfile, new: bool) -> str:

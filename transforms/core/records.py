@@ -111,6 +111,9 @@ class Article:
     # The article's claims, pickled, when they were extracted ahead of the claims stage (see
     # transforms.claims.PrepareClaims); never a column of any dataset.
     prepared_claims: Optional[bytes] = None
+    # Its story profile's parts (transforms.core.stories.ProfileParts), pickled, when they were
+    # computed ahead of the stories stage (transforms.stories.PrepareProfiles); never a column.
+    prepared_profile: Optional[bytes] = None
 
     def replace(self, **changes: object) -> "Article":
         return dataclasses.replace(self, **changes)

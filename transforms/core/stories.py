@@ -203,21 +203,48 @@ def idf(df: int, n_docs: int) -> float:
     return max(0.0, math.log((n_docs + 1) / (df + 1)))
 
 
-def build_profile(article_id: str, title: str, text: str, lang: str, published_at: datetime | None,
-                  source: str, lexicon: EntityLexicon, cfg: StoryConfig,
-                  term_df: Mapping[str, int] | None = None, n_docs: int = 0) -> StoryProfile:
-    """Profile of one article; ``term_df`` over ``n_docs`` picks its distinctive terms (else by count).
+@dataclass(frozen=True)
+class ProfileParts:
+    """What an article's profile takes from the article alone: everything but the choice of its
+    distinctive terms, which needs the run's term frequencies. Computed ahead where a core waits
+    (``transforms.stories.PrepareProfiles``), or by ``build_profile``."""
 
-    ``term_df`` counts this article too, so a term it lacks is this article's alone (frequency 1):
-    a caller may leave out the terms of one document.
-    """
-    full = f"{title}\n{text}" if title and not text.startswith(title) else text
+    entities: tuple[str, ...]
+    names: tuple[str, ...]
+    numbers: tuple[str, ...]
+    term_counts: tuple[tuple[str, int], ...]      # every term of the article, with its count, sorted
+
+
+def profile_text(title: str, text: str) -> str:
+    """What a profile reads of an article: its text, the title first unless the text starts with it."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
+
+def profile_parts(title: str, text: str, lexicon: EntityLexicon, cfg: StoryConfig) -> ProfileParts:
+    full = profile_text(title, text)
     norm = normalize_digits(full)
     mentions = lexicon.find(norm)
     entities = sorted({m.entity_id for m in mentions})
     names = names_in(norm, [(m.start, m.end) for m in mentions])
     numbers = numbers_in(norm, cfg.min_number)
     counts = term_counts(full, cfg.min_term_chars)
+    return ProfileParts(tuple(entities), tuple(names), tuple(numbers), tuple(sorted(counts.items())))
+
+
+def build_profile(article_id: str, title: str, text: str, lang: str, published_at: datetime | None,
+                  source: str, lexicon: EntityLexicon, cfg: StoryConfig,
+                  term_df: Mapping[str, int] | None = None, n_docs: int = 0,
+                  parts: ProfileParts | None = None) -> StoryProfile:
+    """Profile of one article; ``term_df`` over ``n_docs`` picks its distinctive terms (else by count).
+
+    ``term_df`` counts this article too, so a term it lacks is this article's alone (frequency 1):
+    a caller may leave out the terms of one document. ``parts``: the article's
+    :func:`profile_parts`, when they were computed ahead.
+    """
+    if parts is None:
+        parts = profile_parts(title, text, lexicon, cfg)
+    entities, names, numbers = parts.entities, parts.names, parts.numbers
+    counts = dict(parts.term_counts)
     if term_df is not None and n_docs > 0:
         scored = [(c * idf(term_df.get(t, 1), n_docs), t) for t, c in counts.items()]
     else:
