@@ -615,8 +615,7 @@ def assign_stories(docs: Sequence[StoryDoc], lexicon: EntityLexicon, cfg: StoryC
     """
     df: Counter[str] = Counter()
     for d in docs:
-        full = f"{d.title}\n{d.text}" if d.title else d.text
-        df.update(term_counts(full, cfg.min_term_chars).keys())
+        df.update(term_counts(profile_text(d.title, d.text), cfg.min_term_chars).keys())
     for p in prior:
         df.update(t for t, _ in p.terms)
     n_docs = len(docs) + len(prior)
