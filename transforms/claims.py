@@ -6,7 +6,7 @@ import pickle
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters, dead_letter
+from transforms.common import FAILURES, MAIN, Counters, dead_letter, prepared_ahead
 from transforms.core.records import ArticleMeta, Stage
 from transforms.core.storyrows import story_row
 
@@ -26,17 +26,8 @@ class _PrepareFn(beam.DoFn):
         self._extractor = extractor
 
     def process(self, article):
-        from transforms.core.articles import TEXT_EXTRACTOR
-        if article.extractor == TEXT_EXTRACTOR:
-            yield article
-            return
-        try:
-            claims = self._extractor.extract(article.article_id, article.text, article.lang)
-            blob = pickle.dumps(list(claims), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:      # noqa: BLE001 - the claims stage meets it again and dead-letters it
-            yield article
-            return
-        yield article.replace(prepared_claims=blob)
+        yield prepared_ahead(article, "prepared_claims",
+                             lambda a: list(self._extractor.extract(a.article_id, a.text, a.lang)))
 
 
 class PrepareClaims(beam.PTransform):

@@ -40,7 +40,7 @@ from dataclasses import replace
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
-from transforms.common import FAILURES, MAIN, Counters, in_global_window, internal_failure
+from transforms.common import FAILURES, MAIN, Counters, in_global_window, internal_failure, prepared_ahead
 from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
 from transforms.core.index import index_day, member_row, profile_of
@@ -93,17 +93,8 @@ class _PrepareFn(beam.DoFn):
         self._lexicon = lexicon
 
     def process(self, article: Article):
-        from transforms.core.articles import TEXT_EXTRACTOR
-        if article.extractor == TEXT_EXTRACTOR:
-            yield article
-            return
-        try:
-            parts = profile_parts(article.title, article.text, self._lexicon, self._cfg)
-            blob = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:      # noqa: BLE001 - the stories stage meets it again and dead-letters it
-            yield article
-            return
-        yield article.replace(prepared_profile=blob)
+        yield prepared_ahead(article, "prepared_profile",
+                             lambda a: profile_parts(a.title, a.text, self._lexicon, self._cfg))
 
 
 class PrepareProfiles(beam.PTransform):
