@@ -7,6 +7,7 @@ import pytest
 
 from test_claims_rules import _said as said  # noqa: E402  (tests/ is on sys.path)
 from transforms.core.claims import ClaimKnowledge, extract_claims
+from transforms.core.claims.attribution import _adverb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -262,3 +263,59 @@ def test_an_addressee_after_a_quote_is_no_statement(kb):
     text = ("''There is a risk that policy could shift demand across borders,'' she told an audience of academics "
             "and policy makers at the Forum.")
     assert [(c[0], c[1], c[2]) for c in _said(text, kb)] == [("quote", "she", "told")]
+
+
+def test_an_adverb_is_never_the_source(kb):
+    # an opening adverb is stepped over to the name after it; a trailing one is trimmed off
+    assert _said("However, Rep. Stephen Lynch (D-Mass.) said the law does not require witnesses to show up.", kb)[0][1] \
+        == "Rep. Stephen Lynch"
+    assert _said("In July, Gingrich cynically dismissed the alliance as a relic of the past.", kb)[0][1] == "Gingrich"
+    # what counts as an adverb: the lexicon's list, or a lower-case word with an adverb's suffix; no noun in -ly
+    lex = kb.lexicon_for("en")
+    assert [w for w in ("However", "egregiously", "forcefully", "generally", "family", "assembly", "Italy", "ally")
+            if _adverb(w, lex)] == ["However", "egregiously", "forcefully", "generally"]
+    assert _said("The family said it would appeal the ruling next week.", kb)[0][1] == "The family"
+
+
+def test_a_long_speaker_after_a_quote_is_cut_to_its_head(kb):
+    q = "\u201cTrump\u2019s showing raises questions about how he will handle defeat,\u201d"
+    assert _said(f"Voters left. {q} says Stu Rothenberg of the non-partisan Rothenberg-Gonzales Political Report.",
+                 kb)[0][1] == "Stu Rothenberg"
+    assert _said(f"Voters left. \u201cMeh, what does he know about it,\u201d wrote a Trump supporter who runs the "
+                 "account @WomenForTrump.", kb)[0][1] == "a Trump supporter"
+    # a lower-case title before the name
+    assert _said(f"Voters left. {q} columnist Ai Jun wrote in the Global Times.", kb)[0][1] == "columnist Ai Jun"
+
+
+def test_the_subject_of_a_relative_clause_is_its_antecedent(kb):
+    assert _said("Current and former officials who spoke with The Huffington Post said the program never worked.",
+                 kb)[0][1] == "Current and former officials"
+    # an object relative still restarts the claimant after the relative word
+    assert _said("Voters cheered the plan, which Senator Warren called a fraud on the public and a disgrace.",
+                 kb)[0][1] == "Senator Warren"
+
+
+def test_a_quote_without_a_cue_takes_the_subject_whose_verb_quotes_it(kb):
+    got = _said("Sanders credited Clinton\u2019s victory to \u201ca closed primary, something I am not all that "
+                "enthusiastic about.\u201d", kb)
+    assert [(c[0], c[1]) for c in got] == [("quote", "Sanders")]
+    # a copula quotes no one, nor does an opening prepositional cue's sentence subject
+    got = _said("As Ms. Simonyan put it in July, RT is \u201cproviding a perspective you won't get elsewhere.\u201d", kb)
+    assert all(c[1] != "RT" for c in got)
+    got = _said("According to a civil complaint, the developers engaged in a \u201cmassive eight-year fraudulent "
+                "scheme\u201d against investors.", kb)
+    assert all(c[1] not in ("According", "the developers") for c in got)
+    # a speaker-and-cue sentence before a quote that opens the next one
+    got = _said("Iowa State University's Dianne Bystrom agreed. \u201cMainstream Republicans are running out of time "
+                "to find an alternative.\u201d", kb)
+    assert [(c[0], c[1]) for c in got] == [("quote", "Iowa State University's Dianne Bystrom")]
+
+
+def test_a_passive_cue_reports_nothing_of_its_subject(kb):
+    assert _said("The woman recovered. Parasites such as this are often found in raw meat or fish.", kb) == []
+    assert _said("The boy was found sleeping in a life jacket aboard the boat.", kb) == []
+    # an expletive subject leaves the statement reported, with no source named (as "is said to" does)
+    assert _said("It was announced that the suspect had been involved in two murders.", kb) == [
+        ("reported", None, "announced", "the suspect had been involved in two murders")]
+    # hearsay keeps its own reading
+    assert _said("Maduro is said to be requesting aid for radar systems.", kb)[0][:3] == ("reported", None, "is said")

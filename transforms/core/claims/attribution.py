@@ -168,14 +168,35 @@ def _bounded(text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
+def _adverb(word: str, lex: LangLexicon) -> bool:
+    """Whether a word is an adverb, which is never a source nor part of one: "However", "eventually",
+    "cynically" (the lexicon's ``sentence_adverbs``, or a lower-case word with one of its ``adverb_suffixes``)."""
+    low = word.lower()
+    if low in lex.sentence_adverbs:
+        return True
+    return word.islower() and len(word) >= 6 and low.endswith(lex.adverb_suffixes) and low not in lex.claimant_head
+
+
+def _passive(folded: str, s: int, cs: int, cue: str, lex: LangLexicon) -> bool:
+    """Whether a cue is a passive participle ("are often found", "has been harshly criticized", "was told"): a be
+    form right before it, past adverbs; its subject is then what was found or told, not the source."""
+    verb = cue.split()[0]
+    if not (verb.endswith(lex.participle_suffixes) or verb in lex.past_participles):
+        return False
+    prev = _WORD.findall(folded, max(s, cs - 60), cs)
+    while prev and _adverb(prev[-1], lex):
+        prev.pop()
+    return bool(prev) and prev[-1] in lex.passive_auxiliaries
+
+
 def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """Drop auxiliaries, adverbs and conjunctions at the ends of a claimant span."""
     if span is None or not lex.claimant_trim:
         return span
     words = list(_WORD.finditer(text, span[0], span[1]))
-    while words and words[-1].group(0).lower() in lex.claimant_trim:
-        words.pop()
-    while words and words[0].group(0).lower() in lex.conjunctions:
+    while words and (words[-1].group(0).lower() in lex.claimant_trim or _adverb(words[-1].group(0), lex)):
+        words.pop()         # "Gingrich cynically (dismissed)", "he truly (believed)"
+    while words and (words[0].group(0).lower() in lex.conjunctions or _adverb(words[0].group(0), lex)):
         words.pop(0)        # leading determiners stay: "The Post" is the outlet's name
     if not words:
         return None
@@ -205,8 +226,10 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         a, b = _strip_span(text, s, first.start())
         lead = _WORD.search(text, a, b) if a < b else None
         if lead is not None and text[first.start()] == "," and \
-                lead.group(0).lower() in lex.adjunct_words | lex.subordinators:
-            # "In his response, Steve Coll, the dean of the school, said S": past the opening adverbial
+                (lead.group(0).lower() in lex.adjunct_words | lex.subordinators or
+                 (_adverb(lead.group(0), lex) and _ntok(text[a:b]) == 1)):
+            # "In his response, Steve Coll, the dean of the school, said S": past the opening adverbial;
+            # "However, Rep. Stephen Lynch (D-Mass.) said S": past an opening adverb
             second = _BOUNDARY.search(text, first.end(), cs)
             if second is None or text[second.start()] not in ",(":
                 return None
@@ -292,7 +315,14 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         # "which RT pointed to": a relative word that opens the span is dropped too (not "When X said", which
         # the caller reads as a subordinate clause)
         if low[k] in lex.claimant_breaks and (k > 0 or (len(low) > 1 and low[0] not in lex.subordinators)):
-            words, low = words[k + 1:], low[k + 1:]
+            if 0 < k < len(low) - 1 and low[k] in lex.subject_relatives and words[k + 1].group(0).islower() and \
+                    low[k + 1] not in lex.determiners and lex.claimant_head.get(low[k + 1]) != "pronoun" and \
+                    (words[k - 1].group(0)[0].isupper() or low[k - 1] in lex.claimant_head):
+                # "Current and former officials who spoke with The Huffington Post said": the relative clause
+                # modifies the source; the cue's subject is what it hangs on
+                words, low = words[:k], low[:k]
+            else:
+                words, low = words[k + 1:], low[k + 1:]
             break
     if not words:
         return None
@@ -401,6 +431,36 @@ def _claimant_right(text: str, ce: int, e: int, lex: Optional[LangLexicon] = Non
     return a, b
 
 
+def _head_phrase(text: str, span: tuple[int, int], lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The head of a long claimant after its cue, without what modifies it: "says Stu Rothenberg of the
+    non-partisan Rothenberg-Gonzales Political Report" -> "Stu Rothenberg", "wrote a Trump supporter who runs
+    the account @X" -> "a Trump supporter". The words before the first preposition, relative word or
+    participle; None when that is still no short noun phrase."""
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    end = None
+    for k, w in enumerate(words[1:], 1):
+        low = w.group(0).lower()
+        nxt = words[k + 1].group(0) if k + 1 < len(words) else ""
+        if low in lex.non_claimant_edges or low in lex.claimant_breaks or \
+                (w.group(0).islower() and low.endswith(lex.verb_suffixes) and len(low) > 4) or \
+                (low in lex.conjunctions and nxt.islower()):        # "said Bjartmar and points out that"
+            end = k
+            break
+    if end is None:
+        return None
+    head = words[:end]
+    while head and head[-1].group(0).lower() in lex.claimant_trim:
+        head.pop()
+    if not head or _ntok(text[head[0].start():head[-1].end()]) > MAX_POST_CLAIMANT_TOKENS:
+        return None
+    if words[end].group(0).lower() == "of" and not head[-1].group(0)[0].isupper():
+        return None     # "the head of the central bank": "of" completes a title; only a name's "of" may go
+    if not (head[0].group(0)[0].isupper() or head[0].group(0).lower() in ("the", "a", "an") or
+            lex.claimant_head.get(head[-1].group(0).lower()) is not None):
+        return None
+    return head[0].start(), head[-1].end()
+
+
 def _drop_medium(text: str, a: int, b: int, lex: LangLexicon) -> int:
     """End of a claimant without the medium it spoke through: "the government in a statement",
     "le groupe dans un communiqué", "die Regierung in einer Presseerklärung" -> the source alone."""
@@ -501,6 +561,10 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                           att.confidence)
     cl = _trim_claimant(text, att.claimant, lex)
     if cl is None:
+        if all(_adverb(w, lex) for w in _WORD.findall(text, att.claimant[0], att.claimant[1])):
+            # "Recently, calling for S" / "that egregiously described S": the adverb is no source, but S is
+            # still reported; its source is left open
+            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence)
         return None
     return Attribution(att.kind, att.start, att.end, st, cl, att.cue, att.confidence)
 
@@ -575,6 +639,15 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if _ntok(text[st[0]:st[1]]) < 4:
                 continue
             return Attribution("reported", s, e, st, None, (cs, ce), 0.4)
+        if lex.passive_auxiliaries and _passive(folded, s, cs, cue, lex):
+            # "Parasites such as this are often found in raw meat": the subject is no source; "It was announced
+            # that S" reports S with no source named, as hearsay does
+            before = _WORD.findall(folded, max(s, cs - 60), cs)
+            if before and before[0] in lex.expletives and len(before) <= 3 and cue in lex.verb_cues:
+                st = _strip_span(text, _after_complementizer(text, ce, e, lex), e)
+                if _ntok(text[st[0]:st[1]]) >= 4:
+                    return Attribution("reported", s, e, st, None, (cs, ce), 0.4)
+            continue
         if cue in lex.postpositions:
             # "Der Polizei zufolge wurden ...": the claimant comes before its cue
             seg = s
@@ -791,6 +864,40 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     return run[0].start(), run[-1].end()
 
 
+def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, int],
+                     lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The subject of the sentence a quote sits in, when no cue names a speaker but the sentence's own verb
+    does the quoting: "The Rove ad hits Clinton for taking “54 times more money ...”", "Mike Huckabee, the
+    former Arkansas governor, proposed we “wake up and smell the falafel”". Its opening name (a capitalised
+    run, as ``_main_subject`` reads it) with at least a verb between it and the quote; None for a quote that
+    opens its sentence, a headline, or a sentence with another quote or a colon before this one."""
+    if sent is None or not lex.spaced or lex.capitalised_nouns or lex.claimant_first or not lex.determiners:
+        return None     # without its determiners a lexicon cannot tell "Les" (an article) from a name
+    s, e = sent
+    if not text[s:e].rstrip().rstrip("”\"’»)").endswith((".", "!", "?", "…")):
+        return None     # a headline ("New COVID-19 cluster at fire department, "Support has been set up"")
+    lead = text[s:q[0]].rstrip()
+    if lead.endswith((".", "!", "?")):
+        return None     # a quote mark after the sentence's end opens the next one
+    if lead.endswith(":"):
+        lead = lead[:-1]        # 'And Mr. Christie gloated: "I told you ..."'
+    if _ntok(lead) < 2 or _title_case(text, s, s + len(lead)) or any(ch in lead for ch in _OPEN_QUOTES + ":"):
+        return None
+    first = _WORD.search(text, s, q[0])
+    if first is None or any(p.split()[0] == first.group(0).lower() for p in lex.prep_cues):
+        return None     # "According to a civil complaint, the developers engaged in a “massive scheme”"
+    subject = _main_subject(text, s, q[0], lex)
+    if subject is None:
+        return None
+    verbs = [w.lower() for w in _WORD.findall(text, subject[1], q[0])]
+    if not verbs or all(w in lex.claimant_verbs or w in lex.claimant_trim for w in verbs):
+        return None     # "RT is “providing a perspective ...”": a copula quotes no one
+    cl = _clean_claimant(text, _trim_claimant(text, subject, lex), lex)
+    if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+        return None
+    return cl
+
+
 def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: LangLexicon,
                    all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[Optional[tuple[int, int]], tuple[int, int]]]:
     """(claimant, cue) of a speaker named right after a quote in its sentence, or None."""
@@ -812,7 +919,9 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
             if cue not in lex.post_cues:
                 return None
             cl = _claimant_right(text, m.end(), e, lex)
-            if cl is None or _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+            if cl is not None and _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+                cl = _head_phrase(text, cl, lex)
+            if cl is None:
                 return None
             return cl, (m.start(), m.end())
         a, b = _strip_span(text, q[1], m.start())
@@ -826,8 +935,11 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         words = _WORD.findall(text, a, b)
         # a name, a known head ("officials"), or a short noun phrase with its article ("the letter reads")
         lowered = bool(words) and words[0].lower() in ("the", "a", "an") and len(words) <= 4
+        # "columnist Ai Jun wrote": a lower-case title before a name
+        titled = bool(words) and words[-1][0].isupper() and sum(w.islower() for w in words) <= 2 and \
+            not any(w.lower() in lex.non_claimant_edges | lex.claimant_breaks | lex.claimant_verbs for w in words)
         if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head \
-                and not lowered:
+                and not lowered and not titled:
             return None
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
@@ -928,7 +1040,12 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
     s, e = sent
     colon = text.rfind(":", s, e)
     if colon < 0:
-        return None
+        # 'Iowa State University's Dianne Bystrom agreed. "Mainstream Republicans ..."': a sentence that is
+        # only a speaker and a cue, before a quote that opens the next one
+        end = text[s:e].rstrip()
+        if not end.endswith(".") or _ntok(end) > MAX_POST_CLAIMANT_TOKENS + 2:
+            return None
+        colon = s + len(end) - 1
     if all_cues is not None:
         lo = bisect.bisect_left(all_cues, (s,), key=lambda m: (m.s,))
         cues: list[Any] = [m for m in all_cues[lo:lo + 12] if m.e <= colon]
@@ -1080,8 +1197,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         neighbour = None
         if idx - 1 in by_sentence and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
             neighbour = by_sentence[idx - 1]
-        elif idx >= 1 and text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":"):
-            # 'Caddell continued:\n\n"..."' / 'He said:': a line that is only a speaker and a cue
+        elif idx >= 1 and (text[sentences[idx - 1][0]:sentences[idx - 1][1]].rstrip().endswith(":") or
+                           _ntok(text[sentences[idx][0]:q[0]]) == 0):
+            # 'Caddell continued:\n\n"..."' / 'He said:' / 'Bystrom agreed. "..."': a line that is only a
+            # speaker and a cue
             neighbour = _speaker_line(text, folded, sentences[idx - 1], lex, all_cues)
         nxt = cover[-1] + 1
         if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
@@ -1147,6 +1266,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
                 (_ntok(gap) <= MAX_CONTINUATION_GAP or follows and _ntok(gap) <= MAX_APPOSITION_TOKENS):
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
+        elif (subject := _quoting_subject(text, sentences[at] if at is not None else None, q, lex)) is not None:
+            # 'Sanders credited Clinton's victory to "a closed primary ..."': the sentence's subject quotes
+            out.append(Attribution("quote", q[0], q[1], q, subject, None, 0.5))
         else:
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
     out = [_end_statement(text, a, lex, quotes) for a in out]

@@ -185,6 +185,7 @@ class LangLexicon:
     negations: frozenset[str] = frozenset()          # "did not say": a negated cue asserts nothing
     hearsay_cues: frozenset[str] = frozenset()       # "X is said to ...": X is the topic, not the source
     claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
+    subject_relatives: frozenset[str] = frozenset()  # ... unless one opens a clause on its source ("officials who spoke")
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
@@ -192,6 +193,12 @@ class LangLexicon:
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
+    sentence_adverbs: frozenset[str] = frozenset()   # "However, X said": an adverb is never the source
+    adverb_suffixes: tuple[str, ...] = ()            # "forcefully", "egregiously": lower-case words ending so
+    passive_auxiliaries: frozenset[str] = frozenset()  # "are (often) found": a be form before a participle cue ...
+    participle_suffixes: tuple[str, ...] = ()        # ... whose first word ends so ("criticized")
+    past_participles: frozenset[str] = frozenset()   # ... or is an irregular participle ("found", "told")
+    expletives: frozenset[str] = frozenset()         # "It was announced that S": hearsay, not the subject's
     noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
     institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
@@ -258,7 +265,9 @@ _SECTION_KEYS = {
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
-                    "noun_cue_followers", "demonstratives"},
+                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
+                    "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
+                    "expletives"},
     "quotes": {"pairs"},
 }
 
@@ -388,6 +397,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         negations=frozenset(lower(_get(attr, "negations", path, list, []))),
         hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
         claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
+        subject_relatives=frozenset(lower(_get(attr, "subject_relatives", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
@@ -396,6 +406,12 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
         noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
+        sentence_adverbs=frozenset(lower(_get(attr, "sentence_adverbs", path, list, []))),
+        adverb_suffixes=tuple(lower(_get(attr, "adverb_suffixes", path, list, []))),
+        passive_auxiliaries=frozenset(lower(_get(attr, "passive_auxiliaries", path, list, []))),
+        participle_suffixes=tuple(lower(_get(attr, "participle_suffixes", path, list, []))),
+        past_participles=frozenset(lower(_get(attr, "past_participles", path, list, []))),
+        expletives=frozenset(lower(_get(attr, "expletives", path, list, []))),
         institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
         symbol_to_concept=symbol_to_concept,
