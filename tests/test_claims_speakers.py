@@ -319,3 +319,16 @@ def test_a_passive_cue_reports_nothing_of_its_subject(kb):
         ("reported", None, "announced", "the suspect had been involved in two murders")]
     # hearsay keeps its own reading
     assert _said("Maduro is said to be requesting aid for radar systems.", kb)[0][:3] == ("reported", None, "is said")
+
+
+def test_an_object_cue_ends_its_statement_where_the_narrator_goes_on(kb):
+    assert _said("He expressed solidarity for her even as he alluded to her failings, and to his own.", kb)[0][3] \
+        == "solidarity for her"
+    assert _said("Trump mentioned the former secretary of state, and at one point the crowd chanted loudly.",
+                 kb)[0][3] == "the former secretary of state"
+    # a list goes on after its comma; a statement in quote marks is never cut inside them
+    assert _said("Obama has long called for tax fairness, the closure of loopholes and relief for families.",
+                 kb)[0][3] == "tax fairness, the closure of loopholes and relief for families"
+    # a speech verb's clause is not an object: it keeps its subordinate clause
+    assert _said("She said the plan failed because the money ran out.", kb)[0][3] == \
+        "the plan failed because the money ran out"

@@ -52,6 +52,8 @@ MAX_CONTINUATION_GAP = 3
 # How far after a quote, on its line, a '― Name' signature is looked for.
 MAX_SIGNATURE_REACH = 400
 # '"..." ― Carla Sanchez': a dash then a capitalised name signs a quote.
+# Where an object noun phrase ends: a comma, a dash or a semicolon, or a word that opens another clause.
+_OBJECT_END = re.compile(r"\s*(?:[,;]|\s[—–-]{1,2}\s)|\s(?=(\w+)\b)")
 _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[^\W\d_][\w.'’-]*[ \t\u00a0]*){1,6}?)(?=[.,;\n]|$|[ \t]*[“\"«(])")
 MAX_CUES_PER_SENTENCE = 24
 # 'He said, adding that "..."': how many words may lie between a cue and the quote it introduces.
@@ -953,6 +955,25 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     if a.kind != "reported" or a.cue is None or a.statement[0] < a.cue[1] or not lex.statement_breaks:
         return a
     ss, se = a.statement
+    cue = re.sub(r"[\s\u200c]+", " ", lex.fold(text[a.cue[0]:a.cue[1]]))
+    if cue in lex.object_cues:
+        # "expressed solidarity for her even as he alluded to her failings", "mentioned the former secretary of
+        # state, and at one point the crowd ...": a cue whose content is its object ends it at the clause's end
+        for m in _OBJECT_END.finditer(text, ss, se):
+            word = (m.group(1) or "").lower()
+            if m.group(1) is not None and word not in lex.object_breaks:
+                nxt = _WORD.search(text, m.end() + len(word), se)
+                if nxt is None or f"{word} {nxt.group(0).lower()}" not in lex.object_breaks:
+                    continue
+            if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 2:
+                continue
+            after = _WORD.search(text, m.end(), se) if m.group(1) is None else None
+            if after is not None and text[m.start():after.start()].strip() == "," and \
+                    after.group(0).lower() in lex.determiners:
+                continue    # "called for tax fairness, the closure of loopholes ...": a list goes on
+            end = _strip_span(text, ss, m.start())[1]
+            return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+        return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
         if word not in lex.statement_breaks or _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:

@@ -199,6 +199,8 @@ class LangLexicon:
     participle_suffixes: tuple[str, ...] = ()        # ... whose first word ends so ("criticized")
     past_participles: frozenset[str] = frozenset()   # ... or is an irregular participle ("found", "told")
     expletives: frozenset[str] = frozenset()         # "It was announced that S": hearsay, not the subject's
+    object_cues: frozenset[str] = frozenset()        # cues whose content is their object ("expressed solidarity")
+    object_breaks: frozenset[str] = frozenset()      # ... which ends at these ("even as he alluded"), or , ; —
     noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
     institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
@@ -267,7 +269,7 @@ _SECTION_KEYS = {
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
                     "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
-                    "expletives"},
+                    "expletives", "object_cues", "object_breaks"},
     "quotes": {"pairs"},
 }
 
@@ -412,6 +414,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         participle_suffixes=tuple(lower(_get(attr, "participle_suffixes", path, list, []))),
         past_participles=frozenset(lower(_get(attr, "past_participles", path, list, []))),
         expletives=frozenset(lower(_get(attr, "expletives", path, list, []))),
+        object_cues=frozenset(lower(_get(attr, "object_cues", path, list, []))),
+        object_breaks=frozenset(lower(_get(attr, "object_breaks", path, list, []))),
         institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
         symbol_to_concept=symbol_to_concept,
