@@ -57,6 +57,7 @@ from transforms.core.records import Article, Failure, Reason, Stage
 
 INDEX = "index"
 _ERRORS = "errors"
+_SIGNATURES = "signatures"
 _STAGE = Stage.DEDUP.value
 
 # A bucket member: (article_id, fingerprint, prior dup_of or None, is_prior).
@@ -132,7 +133,9 @@ class _HolderSegmentsFn(beam.DoFn):
 
 
 class _HoldersFn(beam.DoFn):
-    """(segment, (article_id, signature, size)) for the recurring segments of an article or index row."""
+    """(segment, article_id) for the recurring segments of an article or index row, and once per holder
+    its (article_id, (signature, size)) on ``_SIGNATURES``: a signature travels once per holder, not once
+    per segment it holds (copies of one story hold dozens of segments each)."""
 
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
@@ -154,15 +157,42 @@ class _HoldersFn(beam.DoFn):
             self._recurring, self._found = frozenset(recurring), frozenset(found)
         if isinstance(item, DedupRow):
             # Earlier runs' articles hold their segments with the signature they were indexed with.
-            for seg in item.segments:
-                if seg in self._recurring:
-                    yield seg, (item.article_id, item.fingerprint.signature, item.fingerprint.size)
+            mine = [seg for seg in item.segments if seg in self._recurring]
+            if mine:
+                yield beam.pvalue.TaggedOutput(_SIGNATURES, (item.article_id, (item.fingerprint.signature,
+                                                                              item.fingerprint.size)))
         else:
             mine = [s for s in segment_hashes(item.text, self._cfg) if s in self._recurring]
-            fp = (fingerprint(item.article_id, "", None, item.text, self._cfg, self._hasher, self._found)
-                  if mine else None)
-            for seg in mine:
-                yield seg, (item.article_id, fp.signature, fp.size)
+            if mine:
+                fp = fingerprint(item.article_id, "", None, item.text, self._cfg, self._hasher, self._found)
+                yield beam.pvalue.TaggedOutput(_SIGNATURES, (item.article_id, (fp.signature, fp.size)))
+        for seg in mine:
+            yield seg, item.article_id
+
+
+class _JudgeFn(beam.DoFn):
+    """A recurring segment and its holders' ids -> the segment, when it is boilerplate; the holders'
+    signatures come from a side input of this round's holders (one entry per holder)."""
+
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+
+    def process(self, item, signatures: list):
+        if getattr(self, "_src", None) is not signatures:
+            # one list object per bundle: one dict; an id held twice (never in practice) resolves the same
+            # way on every run
+            self._src, self._sigs = signatures, {}
+            for aid, sig in signatures:
+                held = self._sigs.get(aid)
+                self._sigs[aid] = sig if held is None else max(held, sig)
+        seg, ids = item
+        holders = []
+        for aid in sorted(set(ids)):
+            sig = self._sigs.get(aid)
+            if sig is not None:
+                holders.append((aid, sig[0], sig[1]))
+        if is_boilerplate(holders, self._cfg):
+            yield seg
 
 
 class _FingerprintFn(beam.DoFn):
@@ -421,11 +451,11 @@ class FoldDuplicates(beam.PTransform):
             # Flatten of two DoFns waiting on the same side input.
             holders = ((arts, holder_rows) | f"HolderInputs{r}" >> beam.Flatten()
                        | f"Holders{r}" >> beam.ParDo(_HoldersFn(cfg), AsList(recurring), AsList(boilerplate)
-                                                     ).with_outputs(_ERRORS, main=MAIN))
+                                                     ).with_outputs(_ERRORS, _SIGNATURES, main=MAIN))
             errors.append(holders[_ERRORS])
             judged = (holders[MAIN]
                       | f"GroupHolders{r}" >> beam.GroupByKey()
-                      | f"Judge{r}" >> beam.FlatMap(lambda kv: [kv[0]] if is_boilerplate(list(kv[1]), cfg) else []))
+                      | f"Judge{r}" >> beam.ParDo(_JudgeFn(cfg), AsList(holders[_SIGNATURES])))
             boilerplate = ((judged, prior_boiler) | f"AllBoilerplate{r}" >> beam.Flatten()
                            | f"DistinctBoilerplate{r}" >> beam.Distinct())
 
