@@ -14,7 +14,7 @@ from transforms.core.records import Stage
 from transforms.core.index import id_key, index_day, table_rows
 from transforms.core.schemas import INDEX_TABLES, article_row, claim_row, failure_row, story_claim_row
 from transforms.extract import ExtractArticles
-from transforms.index import IndexFiles, LookupKeys
+from transforms.index import IndexFiles, LookupIds
 from transforms.language import DetectLanguage
 from transforms.sink import WriteDatasets
 from transforms.stories import PrepareProfiles
@@ -39,8 +39,7 @@ class _SkipPublishedFn(beam.DoFn):
 def skip_published(articles, index: IndexFiles):
     """Articles an earlier run published are looked up by id in the index: only this run's ids are read."""
     found = (articles | "PublishedKeys" >> beam.Map(lambda a: id_key(a.article_id))
-             | "LookupPublished" >> LookupKeys(index.of("index_keys"))
-             | "PublishedIds" >> beam.Map(lambda r: r["article_id"]))
+             | "LookupPublished" >> LookupIds(index.of("index_keys")))
     return articles | "SkipPublished" >> beam.ParDo(_SkipPublishedFn(), AsList(found))
 
 

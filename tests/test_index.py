@@ -158,3 +158,18 @@ def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only
     cols = _WindowReadFn(7, "2025-03-02", column="story_id", columns=["story_id", "lang"])
     got = [r for f in files for r in cols.process(f, ["2025-03-02"], ["s1"])]
     assert got == [{"story_id": "s1", "day": "2025-03-01"}]
+
+
+def test_a_lookup_of_ids_gives_each_article_once_per_file(tmp_path):
+    """LookupIds: the keys' rows are filtered in Arrow and only their distinct article ids come out, so an
+    article holding many of this run's keys (a copy shares dozens of bands) is one element, not dozens."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    path = tmp_path / "keys.parquet"
+    pq.write_table(pa.table({"key": [1, 2, 3, 4, 5], "article_id": ["b", "a", "b", "c", "b"]}), path)
+    fn = _FilteredReadFn("key", None, distinct="article_id")
+    assert list(fn.process((str(path), "2025-03-01"), [1, 2, 3, 5, 9])) == ["a", "b"]
+    assert list(fn.process((str(path), "2025-03-01"), [])) == []
+    # the rows themselves, as LookupKeys gives them
+    rows = list(_FilteredReadFn("key", None).process((str(path), "2025-03-01"), [4]))
+    assert rows == [{"key": 4, "article_id": "c", "day": "2025-03-01"}]

@@ -52,7 +52,7 @@ from transforms.core.dedup import (
 )
 from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, index_day, key_block,
                                    match_keys, segment_key)
-from transforms.index import IndexFiles, LookupKeys, ReadByArticle
+from transforms.index import IndexFiles, LookupIds, LookupKeys, ReadByArticle
 from transforms.core.records import Article, Failure, Reason, Stage
 
 INDEX = "index"
@@ -517,8 +517,7 @@ def _sum_pairs(pairs):
 
 def _prior_articles(keys, index: IndexFiles, label: str):
     """DedupRows of the earlier articles holding any of ``keys``."""
-    ids = (keys | f"{label}Keys" >> LookupKeys(index.of("index_keys"))
-           | f"{label}Ids" >> beam.Map(lambda r: r["article_id"]))
+    ids = keys | f"{label}Keys" >> LookupIds(index.of("index_keys"))
     return (ids | f"{label}Rows" >> ReadByArticle(index.of("index_articles"))
             | f"{label}AsRows" >> beam.Map(dedup_row_of))
 

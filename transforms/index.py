@@ -93,11 +93,14 @@ def _rows_in(table, column: str, values):
 
 
 class _FilteredReadFn(beam.DoFn):
-    """Rows of one index file whose ``column`` value is in the side input (built into a set once)."""
+    """Rows of one index file whose ``column`` value is in the side input (built into a set once); with
+    ``distinct``, only the distinct values of that one column of those rows (a key held by many rows of one
+    article, or an article holding many of the keys, is one element, not one per row)."""
 
-    def __init__(self, column: str, columns: list[str] | None):
+    def __init__(self, column: str, columns: list[str] | None, distinct: str | None = None):
         self._column = column
         self._columns = columns
+        self._distinct = distinct
 
     def process(self, entry, wanted: list):
         url, day = entry
@@ -105,6 +108,11 @@ class _FilteredReadFn(beam.DoFn):
             self._src = wanted            # the same list object for a whole bundle: build the set once
             self._wanted = _values(wanted)
         if self._wanted is None:
+            return
+        if self._distinct is not None:
+            import pyarrow.compute as pc
+            table = _rows_in(_read_table(url, [self._column, self._distinct]), self._column, self._wanted)
+            yield from sorted(pc.unique(table[self._distinct]).to_pylist())
             return
         for row in _rows_in(_read_table(url, self._columns), self._column, self._wanted).to_pylist():
             row["day"] = day
@@ -174,17 +182,18 @@ def _files(pipeline, label: str, files: FileList):
 
 
 class _Filtered(beam.PTransform):
-    def __init__(self, files: FileList, column: str, columns: list[str] | None = None):
+    def __init__(self, files: FileList, column: str, columns: list[str] | None = None, distinct: str | None = None):
         super().__init__()
         self._files = files
         self._column = column
         self._columns = columns
+        self._distinct = distinct
 
     def expand(self, wanted):
         p = wanted.pipeline
         distinct = wanted | "DistinctWanted" >> beam.Distinct()
         return (_files(p, "Files", self._files)
-                | "Read" >> beam.ParDo(_FilteredReadFn(self._column, self._columns), AsList(distinct)))
+                | "Read" >> beam.ParDo(_FilteredReadFn(self._column, self._columns, self._distinct), AsList(distinct)))
 
 
 class LookupKeys(_Filtered):
@@ -192,6 +201,14 @@ class LookupKeys(_Filtered):
 
     def __init__(self, files: FileList):
         super().__init__(files, "key")
+
+
+class LookupIds(_Filtered):
+    """This run's keys (ints) in, the ids of the articles whose ``index_keys`` rows hold them out (each id
+    once per index file that holds it): what a lookup that only needs the articles reads."""
+
+    def __init__(self, files: FileList):
+        super().__init__(files, "key", distinct="article_id")
 
 
 class ReadByArticle(_Filtered):
