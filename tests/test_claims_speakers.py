@@ -332,3 +332,12 @@ def test_an_object_cue_ends_its_statement_where_the_narrator_goes_on(kb):
     # a speech verb's clause is not an object: it keeps its subordinate clause
     assert _said("She said the plan failed because the money ran out.", kb)[0][3] == \
         "the plan failed because the money ran out"
+
+
+def test_an_expectation_in_the_passive_is_hearsay(kb):
+    # "X is expected to ..." names no source, as "X is said to ..." does: X is the topic, not the claimant
+    assert _said("The Bank of Russia is expected to cut the key rate again at its next meeting.", kb) == [
+        ("reported", None, "is expected", "The Bank of Russia is expected to cut the key rate again at its next meeting")]
+    # an endorsement is a stance; its object is the content
+    assert _said("Christie endorsed Trump in a speech that surprised his allies.", kb)[0][:3] == \
+        ("reported", "Christie", "endorsed")
