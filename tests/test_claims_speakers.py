@@ -341,3 +341,13 @@ def test_an_expectation_in_the_passive_is_hearsay(kb):
     # an endorsement is a stance; its object is the content
     assert _said("Christie endorsed Trump in a speech that surprised his allies.", kb)[0][:3] == \
         ("reported", "Christie", "endorsed")
+
+
+def test_hearsay_is_its_own_clause(kb):
+    # the opening adverbial is not part of what is reported
+    assert _said("In early October, Lavrov reportedly voiced serious concern about the escalation.", kb)[0][3] == \
+        "Lavrov reportedly voiced serious concern about the escalation"
+    # a hearsay cue inside a relative clause is not the sentence's claim
+    got = _said("Mayors urged Congress to act, although they back some of the changes lawmakers are expected to "
+                "consider next year.", kb)
+    assert all(c[2] != "are expected" for c in got)

@@ -636,8 +636,16 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
             continue        # "it is not clear how Russia, China and Iran responded": an open question
         if cue in lex.hearsay_cues:
-            # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic
-            st = _strip_span(text, s, e)
+            # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic. The
+            # statement is the cue's own clause: "..., although they say they support some of the changes
+            # lawmakers are expected to consider" is not one hearsay claim
+            seg = s
+            for bm in _BOUNDARY.finditer(text, s, cs):
+                seg = bm.end()
+            if any(w in lex.subordinators or w in lex.complementizers or w in lex.claimant_breaks
+                   for w in _WORD.findall(folded, seg, cs)):
+                continue
+            st = _strip_span(text, seg, e)
             if _ntok(text[st[0]:st[1]]) < 4:
                 continue
             return Attribution("reported", s, e, st, None, (cs, ce), 0.4)
