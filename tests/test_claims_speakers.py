@@ -281,7 +281,7 @@ def test_a_long_speaker_after_a_quote_is_cut_to_its_head(kb):
     q = "\u201cTrump\u2019s showing raises questions about how he will handle defeat,\u201d"
     assert _said(f"Voters left. {q} says Stu Rothenberg of the non-partisan Rothenberg-Gonzales Political Report.",
                  kb)[0][1] == "Stu Rothenberg"
-    assert _said(f"Voters left. \u201cMeh, what does he know about it,\u201d wrote a Trump supporter who runs the "
+    assert _said("Voters left. \u201cMeh, what does he know about it,\u201d wrote a Trump supporter who runs the "
                  "account @WomenForTrump.", kb)[0][1] == "a Trump supporter"
     # a lower-case title before the name
     assert _said(f"Voters left. {q} columnist Ai Jun wrote in the Global Times.", kb)[0][1] == "columnist Ai Jun"
