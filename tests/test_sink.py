@@ -72,3 +72,40 @@ def test_a_receipt_round_trips_and_a_foreign_one_is_refused():
 def test_parquet_bytes_are_deterministic():
     rows = [{"run_id": "r", "reason": "x", "input": f"i{i}", "detail": None} for i in range(20)]
     assert parquet_bytes(table_for(FAILURES, rows)) == parquet_bytes(table_for(FAILURES, list(reversed(rows))))
+
+
+def _held_bytes(value, seen=None) -> int:
+    """What CPython holds for a row's values (keys are shared by every row: not counted)."""
+    import sys
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    n = sys.getsizeof(value)
+    if isinstance(value, dict):
+        n += sum(_held_bytes(v, seen) for v in value.values())
+    elif isinstance(value, (list, tuple)):
+        n += sum(_held_bytes(v, seen) for v in value)
+    return n
+
+
+@pytest.mark.parametrize("row", [
+    # a claim row: many short fields, numbers, a time, lists of ids
+    {"claim_id": "c_" + "7" * 16, "article_id": "a_" + "3" * 16, "story_id": "s_" + "1" * 16, "kind": "reported",
+     "claim_key": "said/org:russian_foreign_ministry/support", "lang": "en", "claimant": "the Russian Foreign Ministry",
+     "statement": "Moscow will continue to support the Venezuelan people " * 3, "value": 12.5, "unit": None,
+     "char_start": 1234, "char_end": 1456, "confidence": 0.7, "published_at": datetime(2025, 10, 31, tzinfo=timezone.utc),
+     "entities": ["org:russian_foreign_ministry", "place:venezuela", "person:nicolas_maduro"], "cue": "said",
+     **{f"extra_{i}": None for i in range(10)}},
+    # a story_claims row: lists of many ids
+    {"story_id": "s_" + "1" * 16, "claim_key": "said/person:x/y", "article_ids": [f"a_{i:016x}" for i in range(40)],
+     "sources": [f"outlet{i}.example" for i in range(40)], "article_count": 40, "disputed": False},
+    # an index key row: three short strings
+    {"key": "b:3:" + "f" * 16, "article_id": "a_" + "3" * 16, "day": "2025-10-31"},
+])
+def test_row_weight_is_never_below_what_the_row_holds(row):
+    # A writer flushes on these weights: an estimate below the real size would let it hold more than
+    # its budget (counting only the text had let claim rows weigh ~6x their estimate).
+    from transforms.core.sink import row_weight
+    held = _held_bytes(row) - _held_bytes({})   # the dict's own slots are in row_weight's base and per-field cost
+    assert held <= row_weight(row) <= 1.6 * (held + 232)

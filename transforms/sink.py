@@ -42,8 +42,9 @@ from transforms.core.sink import (attempt_folder, content_digest, file_name, joi
                                   partition_values, receipt, row_weight, table_for)
 
 
-# What one writer may hold before it writes its fullest partition early (rows_per_file bounds a file).
-MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+# What one writer may hold, as Python objects (``row_weight``), before it writes its fullest partition
+# early (rows_per_file bounds a file): a stage may run several writers in one worker.
+MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
 
 def _put(path: str, data: bytes) -> None:
