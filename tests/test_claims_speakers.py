@@ -351,3 +351,16 @@ def test_hearsay_is_its_own_clause(kb):
     got = _said("Mayors urged Congress to act, although they back some of the changes lawmakers are expected to "
                 "consider next year.", kb)
     assert all(c[2] != "are expected" for c in got)
+
+
+def test_a_statement_that_is_only_a_place_a_time_or_an_agent_is_no_claim(kb):
+    for text in ("Trump shot back in a statement on Friday.",
+                 "Christie appeared at the billionaire businessman's side at campaign appearances.",
+                 "The measure was strongly opposed by the U.S. delegation.",
+                 "The DOJ detailed in the Charlotte Observer."):
+        assert [c for c in _said(text, kb) if c[0] == "reported"] == [], text
+    # a place before "that", a quotation, or content after "of"/"about" is still a claim
+    kept = _said("Ms. Warren said in Boston that the bill would fail.", kb)
+    assert [(c[1], c[3]) for c in kept] == [("Ms. Warren", "the bill would fail")]
+    assert _said('He said at the rally "we will win this state" to cheers.', kb)
+    assert _said("She talked about the cost of the war in Yemen.", kb)

@@ -41,6 +41,8 @@ MAX_CUE_TO_THAT_TOKENS = 3
 MAX_PARTICIPLE_THAT_TOKENS = 8
 # "Ms. Wahl told the RT America audience.": an addressee cue with this few words after it and no "that" has no claim.
 MAX_ADDRESSEE_TOKENS = 5
+# A statement of at most this many words that opens with a statement adjunct is no claim (``_bare_adjunct``).
+MAX_BARE_ADJUNCT_TOKENS = 8
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
 # A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
@@ -798,6 +800,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
+        if _bare_adjunct(text, st, lex):
+            continue        # "shot back in a statement", "appeared at the September debate": a place or time, no claim
         obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 60))[:3]]
         # the document is the object only when it heads its phrase ("a letter to Xi"), not in "the email scandal"
         if len(obj) >= 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document" and \
@@ -823,6 +827,19 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
+
+
+def _bare_adjunct(text: str, st: tuple[int, int], lex: LangLexicon) -> bool:
+    """Whether a statement is only a place, a time or an agent: it opens with one of the lexicon's
+    ``statement_adjuncts`` ("in", "at", "by") and is short, with no quotation and no complementizer
+    ("Trump shot back in a statement", "Christie appeared at the billionaire's side", "opposed by the
+    U.S."). "thought of X", "talked about X" open with words that introduce content: not listed."""
+    words = _WORD.findall(text, st[0], st[1])
+    if not words or words[0].lower() not in lex.statement_adjuncts or len(words) > MAX_BARE_ADJUNCT_TOKENS:
+        return False
+    if any(ch in text[st[0]:st[1]] for ch in _OPEN_QUOTES + "\"”»"):
+        return False
+    return not any(w.lower() in lex.complementizers for w in words)
 
 
 def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:

@@ -202,6 +202,7 @@ class LangLexicon:
     object_cues: frozenset[str] = frozenset()        # cues whose content is their object ("expressed solidarity")
     object_breaks: frozenset[str] = frozenset()      # ... which ends at these ("even as he alluded"), or , ; —
     noun_cue_followers: frozenset[str] = frozenset() # ... and the words after which they are ("support from")
+    statement_adjuncts: frozenset[str] = frozenset() # a short statement opening so is a place or time ("in Iowa")
     institutions: Mapping[str, str] = field(default_factory=dict)   # "foreign ministry" -> foreign_ministry
     fractions: Mapping[str, float] = field(default_factory=dict)    # "thirds" -> 3 (a denominator)
     fraction_articles: frozenset[str] = frozenset()                 # "a" of "a half", "one and a half"
@@ -269,7 +270,7 @@ _SECTION_KEYS = {
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
                     "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
-                    "expletives", "object_cues", "object_breaks"},
+                    "expletives", "object_cues", "object_breaks", "statement_adjuncts"},
     "quotes": {"pairs"},
 }
 
@@ -416,6 +417,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         expletives=frozenset(lower(_get(attr, "expletives", path, list, []))),
         object_cues=frozenset(lower(_get(attr, "object_cues", path, list, []))),
         object_breaks=frozenset(lower(_get(attr, "object_breaks", path, list, []))),
+        statement_adjuncts=frozenset(lower(_get(attr, "statement_adjuncts", path, list, []))),
         institutions=invert(institutions, "institutions"),
         fractions=fractions, fraction_articles=frozenset(fraction_articles),
         symbol_to_concept=symbol_to_concept,
