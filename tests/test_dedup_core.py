@@ -162,3 +162,21 @@ def test_seeds_are_not_copies_of_each_other():
             for f in sorted((ROOT / "seeds").glob("*.txt"))]
     assert len(docs) == 5
     assert all(v is None for v in fold_duplicates(docs, CFG).dup_of.values())
+
+
+def test_a_fingerprint_pickles_small_and_whole_and_orders_as_its_time():
+    import pickle
+    from datetime import datetime, timedelta, timezone
+
+    from transforms.core.dedup import Fingerprint
+    times = [None, datetime(2025, 1, 1, 3, 4, 5, 123456, tzinfo=timezone.utc),
+             datetime(2025, 1, 1, 5, tzinfo=timezone(timedelta(hours=3))), datetime(1800, 5, 5, tzinfo=timezone.utc)]
+    fps = [Fingerprint(f"a{i}", t, "0" * 32, "example.com/a", b"\x01" * 512, 300) for i, t in enumerate(times)]
+    for fp in fps:
+        back = pickle.loads(pickle.dumps(fp, protocol=5))
+        assert back == fp and repr(back.published_at) == repr(fp.published_at)
+    # a UTC time travels as an integer, not as a pickled datetime with its zone
+    assert len(pickle.dumps(fps[1], protocol=5)) < len(pickle.dumps(fps[1].published_at, protocol=5)) + 600
+    # earliest first (02:00 UTC for the +03:00 one), the 1800 one before them, undated last
+    order = sorted(fps, key=lambda f: f.order_key())
+    assert [f.article_id for f in order] == ["a3", "a2", "a1", "a0"]

@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
@@ -39,7 +39,26 @@ from transforms.core.config import ConfigError, settings_from_table
 from transforms.core.digits import normalize_digits
 from transforms.core.urls import canonical_url
 
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+# The order key of an undated article: after every date (datetime.max in microseconds since 1970).
+_FAR_FUTURE = (datetime.max.replace(tzinfo=timezone.utc) - _EPOCH) // _MICROSECOND
+
+
+def _micros(when: datetime | None) -> int:
+    """Microseconds since 1970 (UTC; a naive time is read as UTC): orders as the datetimes do, and
+    travels through a shuffle as a few bytes where a pickled aware datetime takes about 100."""
+    if when is None:
+        return _FAR_FUTURE
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (when - _EPOCH) // _MICROSECOND
+
+
+def _fingerprint_of(article_id: str, published: int | None, content_hash: str, url_key: str, signature: bytes,
+                    size: int) -> "Fingerprint":
+    when = None if published is None else _EPOCH + published * _MICROSECOND
+    return Fingerprint(article_id, when, content_hash, url_key, signature, size)
 
 
 
@@ -230,8 +249,18 @@ class Fingerprint:
     def sig(self) -> np.ndarray:
         return np.frombuffer(self.signature, dtype="<u4")
 
-    def order_key(self) -> tuple[datetime, str]:
-        return (self.published_at or _FAR_FUTURE, self.article_id)
+    def order_key(self) -> tuple[int, str]:
+        """(publication in microseconds since 1970, id): earliest first, undated last, then by id."""
+        return (_micros(self.published_at), self.article_id)
+
+    def __reduce__(self):
+        # Pickled with its time as an integer: a fingerprint crosses dedup's joins once per candidate
+        # pair (816 -> ~620 bytes). A time in another zone than UTC keeps its own form.
+        when = self.published_at
+        if when is not None and when.tzinfo is not timezone.utc:
+            return (Fingerprint, (self.article_id, when, self.content_hash, self.url_key, self.signature, self.size))
+        return (_fingerprint_of, (self.article_id, None if when is None else _micros(when), self.content_hash,
+                                  self.url_key, self.signature, self.size))
 
 
 def fingerprint(article_id: str, url: str, published_at: datetime | None, text: str,
