@@ -15,7 +15,7 @@ from transforms.core.claims import ClaimKnowledge
 
 # Measured when the labels were last completed (0.762 overall, seeds 0.946); the target is 0.90,
 # not reached (see the README's claims section). A drop below these fails.
-MIN_PRECISION = 0.755
+MIN_PRECISION = 0.77
 MIN_SEED_PRECISION = 0.94
 
 

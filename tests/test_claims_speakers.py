@@ -364,3 +364,15 @@ def test_a_statement_that_is_only_a_place_a_time_or_an_agent_is_no_claim(kb):
     assert [(c[1], c[3]) for c in kept] == [("Ms. Warren", "the bill would fail")]
     assert _said('He said at the rally "we will win this state" to cheers.', kb)
     assert _said("She talked about the cost of the war in Yemen.", kb)
+
+
+def test_a_short_phrase_in_quote_marks_that_no_one_is_said_to_say_is_no_claim(kb):
+    text = "The rally was held in \u201ca living room in western Pennsylvania\u201d on a wet afternoon."
+    assert [c for c in _said(text, kb) if c[0] == "quote"] == []
+    # a whole quotation with no speaker near is kept, with no claimant
+    long_quote = ("The crowd waited.\n\n\u201cWe need law and order. If we don\u2019t have it, we\u2019re not going "
+                  "to have a country.\u201d")
+    assert [(c[0], c[1]) for c in _said(long_quote, kb)] == [("quote", None)]
+    # and a short quote keeps its speaker when one is named
+    assert [c[1] for c in _said("Maduro accused Washington of \u201cfabricating a new war.\u201d", kb)
+            if c[0] == "quote"] == ["Maduro"]
