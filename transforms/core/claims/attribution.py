@@ -27,11 +27,11 @@ _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）�
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
 _BREAK = re.compile(r"\s*(?:,|\s[—–]|\s--)\s*([^\W\d_]+)")
-# A quote with no speaker in reach is kept only when long: short ones are scare quotes or titles.
+# A quote with no cue of its own is looked at (for a speaker nearby) only with this many words ...
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
-# A quote with no speaker anywhere near is a claim only with at least this many words; a shorter one
-# is a phrase in quote marks. Measured on PolNeAR train: 128 such quotes of 4-7 words, 60 of them
-# matching a gold attribution; on the hand-labelled set all 9 were wrong.
+# ... and when no speaker is found, it is a claim only with this many: a shorter one is a phrase in
+# quote marks (scare quotes, titles). On PolNeAR train 60 of 128 such quotes of 4-7 words matched a
+# gold attribution; on the hand-labelled set all 9 were wrong.
 MIN_ORPHAN_QUOTE_TOKENS = 8
 # How many attributions one sentence may hold besides its first ("X said A, and Y argued B").
 MAX_NESTED = 3
