@@ -137,3 +137,16 @@ def test_stage_seconds_name_stages_by_their_transforms(seeds_dir, tmp_path, caps
     assert not any(re.search(r"_\d+\b|PCollection_\d", k) for k in seconds)
     assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--against", str(saved)]) == 0
     assert "(against " in capsys.readouterr().out
+
+
+def test_stage_input_bytes_name_the_inputs_the_runner_hands_to_workers(seeds_dir, tmp_path):
+    """``element_counts --bytes``: the encoded bytes of each stage input of a real run, by the input's
+    name, so the largest (what the local runners hold twice) can be found and compared."""
+    from tests.benchmarks.element_counts import main
+
+    saved = tmp_path / "b.json"
+    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--bytes", "--save", str(saved)]) == 0
+    sent = json.loads(saved.read_text())
+    assert sent["FoldDuplicates/Buckets/Read"] > 0 and all(v >= 0 for v in sent.values())
+    # the five seeds (22 KB of text) cross at least one stage boundary whole, with their records
+    assert max(sent.values()) > 20 * 1024

@@ -1,15 +1,19 @@
 """How many elements each transform of one replay outputs (the FnApiRunner's ``element_count``),
-or with ``--seconds`` how long each fused stage ran.
+with ``--seconds`` how long each fused stage ran, or with ``--bytes`` how many encoded bytes the
+runner handed to workers as each stage input.
 
-    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--seconds] [--save counts.json]
-        [--against other.json] [--top 40] [-- more replay options]
+    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--seconds | --bytes]
+        [--save counts.json] [--against other.json] [--top 40] [-- more replay options]
 
 Beam's per-element cost (coders at stage boundaries, shuffles, DoFn calls) is paid per element, so
 comparing two runs' counts shows where the work of one grows: for instance a batch replayed into an
 output with history (``--output`` a copy of that output) against the same batch into an empty one.
 With ``--against``, the transforms whose counts differ most come first. ``--seconds`` times each
 bundle the runner executes and sums them per fused stage, named by the transforms in it (ids of
-PCollections and numbers left out, so that two runs' stages match).
+PCollections and numbers left out, so that two runs' stages match). ``--bytes`` sums, per stage
+input (``FoldDuplicates/Buckets/Read``), the byte streams ``BundleManager._send_input_to_worker``
+sends: the local runners hold such an input whole, in the controller and again in the worker that
+receives it, so the largest ones set the peak memory of a run (README, Benchmark).
 """
 from __future__ import annotations
 
@@ -32,18 +36,19 @@ def stage_key(name: str) -> str:
     return " + ".join(sorted(parts)) or name
 
 
-def _run_patched(method: str, patch, argv: list[str]) -> None:
-    """Run ``claimwire`` with ``argv`` in this process, ``FnApiRunner.<method>`` replaced by
+def _run_patched(method: str, patch, argv: list[str], cls_name: str = "FnApiRunner") -> None:
+    """Run ``claimwire`` with ``argv`` in this process, ``fn_runner.<cls_name>.<method>`` replaced by
     ``patch(real_method)`` for the run."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
-    real = getattr(fn_runner.FnApiRunner, method)
-    setattr(fn_runner.FnApiRunner, method, patch(real))
+    cls = getattr(fn_runner, cls_name)
+    real = getattr(cls, method)
+    setattr(cls, method, patch(real))
     try:
         from pipelines.cli import main
         rc = main(argv)
     finally:
-        setattr(fn_runner.FnApiRunner, method, real)
+        setattr(cls, method, real)
     if rc != 0:
         raise SystemExit(f"the run failed (exit {rc})")
 
@@ -64,6 +69,21 @@ def time_run(argv: list[str]) -> dict[str, float]:
 
     _run_patched("_execute_bundle", patch, argv)
     return seconds
+
+
+def bytes_run(argv: list[str]) -> dict[str, int]:
+    """Run ``claimwire`` with ``argv`` in this process; encoded bytes handed to workers per stage input."""
+    sent: dict[str, int] = {}
+
+    def patch(real):
+        def send_input_to_worker(self, process_bundle_id, read_transform_id, byte_streams):
+            streams = list(byte_streams or [])
+            sent[read_transform_id] = sent.get(read_transform_id, 0) + sum(len(b) for b in streams)
+            return real(self, process_bundle_id, read_transform_id, streams)
+        return send_input_to_worker
+
+    _run_patched("_send_input_to_worker", patch, argv, "BundleManager")
+    return sent
 
 
 def count_run(argv: list[str]) -> dict[str, int]:
@@ -99,18 +119,20 @@ def main(args: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path)
     ap.add_argument("--against", type=Path, help="counts saved from another run")
     ap.add_argument("--top", type=int, default=40)
-    ap.add_argument("--seconds", action="store_true", help="seconds per fused stage instead of elements")
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--seconds", action="store_true", help="seconds per fused stage instead of elements")
+    what.add_argument("--bytes", action="store_true", help="encoded bytes per stage input instead of elements")
     ap.add_argument("replay_options", nargs="*")
     a = ap.parse_args(args)
     sys.path.insert(0, str(ROOT))
     argv = ["replay", a.input, "--output", a.output, "--quiet", *a.replay_options]
-    counts: dict = time_run(argv) if a.seconds else count_run(argv)
+    counts: dict = time_run(argv) if a.seconds else bytes_run(argv) if a.bytes else count_run(argv)
     if a.save:
         a.save.write_text(json.dumps(counts, indent=0, sort_keys=True))
     other = json.loads(a.against.read_text()) if a.against else {}
     fmt = "{:>10.2f}" if a.seconds else "{:>10,}"
     diff = "{:>+10.2f}" if a.seconds else "{:>+10,}"
-    what = "seconds, all stages" if a.seconds else "elements, all transforms"
+    what = "seconds, all stages" if a.seconds else "bytes, all stage inputs" if a.bytes else "elements, all transforms"
     print(f"{what}: " + fmt.format(sum(counts.values())).strip()
           + (" (against " + fmt.format(sum(other.values())).strip() + ")" if other else ""))
     order = sorted(counts, key=lambda k: (-(counts[k] - other.get(k, 0)), k))
