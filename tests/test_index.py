@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import apache_beam as beam
@@ -158,6 +159,15 @@ def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only
     cols = _WindowReadFn(7, "2025-03-02", column="story_id", columns=["story_id", "lang"])
     got = [r for f in files for r in cols.process(f, ["2025-03-02"], ["s1"])]
     assert got == [{"story_id": "s1", "day": "2025-03-01"}]
+
+    # Packed compressed: a story's claim rows repeat their story, article and words (held whole by every runner).
+    statement = "The ministry said the talks would resume on Monday in Geneva"
+    pq.write_table(pa.table({"story_id": ["s1"] * 200, "claim_id": [f"c{i:04d}" for i in range(200)],
+                             "statement": [f"{statement} {i}" for i in range(200)]}), str(tmp_path / "packed.parquet"))
+    [(_, packed)] = per.process((str(tmp_path / "packed.parquet"), "2025-03-01"), ["2025-03-02"], ["s1"])
+    rows = unpack_rows(packed)
+    assert [r["claim_id"] for r in rows] == [f"c{i:04d}" for i in range(200)]
+    assert len(packed) < len(pickle.dumps(rows, protocol=5)) / 3
 
 
 def test_a_lookup_of_ids_gives_each_article_once_per_file(tmp_path):
