@@ -218,6 +218,19 @@ def test_earlier_stories_as_sums_cluster_as_their_members_do():
     assert by_members[new.article_id] == by_sums[new.article_id] == "s_old"
 
 
+def test_the_consumers_of_one_frequencies_side_input_share_one_decoded_dict():
+    """Each consumer of the frequencies is handed its own copy of the side input; in one process they
+    decode it once (a window's features are ~10 MB as a dict), and other frequencies stay apart."""
+    import pickle
+    from transforms.stories import _Frequencies
+    blob = _Frequencies.of({"t:radar": 2, "e:place:venezuela": 3}, 4).blob
+    first, second = pickle.loads(pickle.dumps(_Frequencies(blob))), _Frequencies(bytes(blob))
+    assert first.get() == ({"t:radar": 2, "e:place:venezuela": 3}, 4)
+    assert second.get()[0] is first.get()[0]
+    other = _Frequencies.of({"t:radar": 5}, 9)
+    assert other.get() == ({"t:radar": 5}, 9) and first.get()[0] == {"t:radar": 2, "e:place:venezuela": 3}
+
+
 def test_frequencies_without_the_features_of_one_document_change_nothing():
     """``ClusterStories`` keeps only features held by two documents or more (its ``_DocFreq``):
     every reader takes a missing feature as frequency 1, so profiles, vectors, blocking keys and

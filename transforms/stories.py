@@ -32,6 +32,7 @@ clustering itself works on ids and small profiles only.
 """
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Iterable
@@ -206,8 +207,27 @@ class _Frequencies:
 
     def get(self) -> tuple[dict, int]:
         if self._value is None:
-            self._value = pickle.loads(self.blob)
+            self._value = _decoded(self.blob)
         return self._value
+
+
+# Decoded frequencies by their bytes' digest, shared by the consumers in one process: each consumer
+# (Profile, BlockKeys, PriorBlockKeys, Cluster) is handed its own copy of the side input, and each
+# decoded dict of the window's features is ~10 MB (90,000 features in run 12 of the bench's history).
+# The last few are kept: a process runs one stage's consumers of one run at a time.
+_DECODED: dict[bytes, tuple[dict, int]] = {}
+_DECODED_KEPT = 4
+
+
+def _decoded(blob: bytes) -> tuple[dict, int]:
+    key = hashlib.blake2b(blob, digest_size=16).digest()
+    value = _DECODED.get(key)
+    if value is None:
+        value = pickle.loads(blob)
+        while len(_DECODED) >= _DECODED_KEPT:
+            _DECODED.pop(next(iter(_DECODED)), None)
+        _DECODED[key] = value
+    return value
 
 
 class _SetStoryFn(beam.DoFn):
@@ -372,6 +392,22 @@ def _member_row(item, run_day: str):
                                       index_day(meta.published_at, run_day))
 
 
+class _WindowProfiles(beam.PTransform):
+    """This run's days in, the profiles of the window's members that are in a story out (``index_members``)."""
+
+    def __init__(self, index: IndexFiles, cfg: StoryConfig, run_day: str):
+        super().__init__()
+        self._index = index
+        self._cfg = cfg
+        self._run_day = run_day
+
+    def expand(self, run_days):
+        return (run_days | "ReadWindow" >> ReadWindow(self._index.of("index_members"), self._cfg.window_days,
+                                                      self._run_day)
+                | "WindowProfiled" >> beam.Filter(lambda r: bool(r["profiled"] and r["story_id"]))
+                | "WindowProfiles" >> beam.Map(profile_of))
+
+
 def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
     return replace(profile, story_id=sid)
 
@@ -395,10 +431,8 @@ class ClusterStories(beam.PTransform):
         cfg, index, run_day = self._cfg, self._index, self._run_day
         canonical = articles | "Canonicals" >> beam.Filter(lambda a: not a.dup_of)
         copies = articles | "Copies" >> beam.Filter(lambda a: bool(a.dup_of))
-        window = (articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
-                  | "ReadWindow" >> ReadWindow(index.of("index_members"), cfg.window_days, run_day))
-        prior_profiles = (window | "WindowProfiled" >> beam.Filter(lambda r: bool(r["profiled"] and r["story_id"]))
-                          | "WindowProfiles" >> beam.Map(profile_of))
+        run_days = articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
+        prior_profiles = run_days | "Window" >> _WindowProfiles(index, cfg, run_day)
 
         terms = canonical | "Terms" >> beam.ParDo(_TermsFn(cfg.min_term_chars)).with_outputs(_ERRORS, main=MAIN)
         old_terms = prior_profiles | "PriorTerms" >> beam.Map(lambda pr: tuple(t for t, _ in pr.terms))
@@ -424,7 +458,10 @@ class ClusterStories(beam.PTransform):
                   | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
                   | "Blocks" >> beam.GroupByKey())
         new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs).with_output_types(_Pair)
-        prior_pairs = (prior_profiles | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
+        # The window is read a second time for the stories' sums, which need the frequencies of the
+        # first read: a local runner would otherwise hold every earlier profile between the two.
+        again = run_days | "Again" >> _WindowProfiles(index, cfg, run_day)
+        prior_pairs = (again | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
                        | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
                        | "PerStory" >> beam.CombinePerKey(_MergeSums())
                        | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_output_types(
