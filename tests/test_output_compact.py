@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 
@@ -26,7 +27,8 @@ def out(tmp_path) -> Path:
 
 def test_compact_merges_small_files_keeps_rows_and_moves_the_pins(out):
     before_rows = _rows(out)
-    before_files = {n: len(DeltaTable(str(out / n)).file_uris()) for n in APPEND}
+    before_uris = {n: set(DeltaTable(str(out / n)).file_uris()) for n in APPEND}
+    before_files = {n: len(before_uris[n]) for n in APPEND}
     _, pinned_before = OutputTables(out).pinned_versions()
     result = compact_main(out, retention_hours=0)
     assert result.changed
@@ -35,6 +37,11 @@ def test_compact_merges_small_files_keeps_rows_and_moves_the_pins(out):
         assert len(files) < before_files[n], n
         assert result.merged[n] == (before_files[n], len(files))
     assert _rows(out) == before_rows
+    # the files compaction wrote are zstd (delta-rs optimize's codec), small files written snappy
+    # (parquet_codec) included
+    written = [f for n in APPEND for f in DeltaTable(str(out / n)).file_uris() if f not in before_uris[n]]
+    assert written
+    assert all(pq.ParquetFile(f).metadata.row_group(0).column(0).compression == "ZSTD" for f in written)
     runs = OutputTables(out).runs()
     assert len(runs) == 4
     versions = runs[-1]["table_versions"]

@@ -74,6 +74,25 @@ def test_parquet_bytes_are_deterministic():
     assert parquet_bytes(table_for(FAILURES, rows)) == parquet_bytes(table_for(FAILURES, list(reversed(rows))))
 
 
+def test_a_small_file_is_snappy_and_a_large_one_zstd():
+    """zstd's per-column set-up is most of a small file's write time; from ``SMALL_FILE_BYTES`` of
+    data up the file is zstd. Either way the rows read back whole and the bytes are deterministic."""
+    from transforms.core.sink import SMALL_FILE_BYTES, parquet_codec
+
+    def rows(n):
+        return [{"run_id": "r", "reason": "bad_input", "input": f"s3://bucket/feeds/{i:06d}.xml",
+                 "detail": f"line {i}: unexpected end of element"} for i in range(n)]
+
+    small, large = table_for(FAILURES, rows(5)), table_for(FAILURES, rows(2000))
+    assert small.nbytes < SMALL_FILE_BYTES <= large.nbytes
+    assert parquet_codec(small) == ("snappy", None) and parquet_codec(large) == ("zstd", 6)
+    for table, codec in ((small, "SNAPPY"), (large, "ZSTD")):
+        data = parquet_bytes(table)
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+        assert {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} == {codec}
+        assert pq.read_table(io.BytesIO(data)).equals(table) and parquet_bytes(table) == data
+
+
 def _held_bytes(value, seen=None) -> int:
     """What CPython holds for a row's values (keys are shared by every row: not counted)."""
     import sys
