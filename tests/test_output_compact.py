@@ -38,7 +38,7 @@ def test_compact_merges_small_files_keeps_rows_and_moves_the_pins(out):
         assert result.merged[n] == (before_files[n], len(files))
     assert _rows(out) == before_rows
     # the files compaction wrote are zstd (delta-rs optimize's codec), small files written snappy
-    # (parquet_codec) included
+    # (parquet_options) included
     written = [f for n in APPEND for f in DeltaTable(str(out / n)).file_uris() if f not in before_uris[n]]
     assert written
     assert all(pq.ParquetFile(f).metadata.row_group(0).column(0).compression == "ZSTD" for f in written)

@@ -77,7 +77,7 @@ def test_parquet_bytes_are_deterministic():
 def test_a_small_file_is_snappy_and_a_large_one_zstd():
     """zstd's per-column set-up is most of a small file's write time; from ``SMALL_FILE_BYTES`` of
     data up the file is zstd. Either way the rows read back whole and the bytes are deterministic."""
-    from transforms.core.sink import SMALL_FILE_BYTES, parquet_codec
+    from transforms.core.sink import SMALL_FILE_BYTES, parquet_options
 
     def rows(n):
         return [{"run_id": "r", "reason": "bad_input", "input": f"s3://bucket/feeds/{i:06d}.xml",
@@ -85,7 +85,7 @@ def test_a_small_file_is_snappy_and_a_large_one_zstd():
 
     small, large = table_for(FAILURES, rows(5)), table_for(FAILURES, rows(2000))
     assert small.nbytes < SMALL_FILE_BYTES <= large.nbytes
-    assert parquet_codec(small) == ("snappy", None) and parquet_codec(large) == ("zstd", 6)
+    assert parquet_options(small)["compression"] == "snappy" and parquet_options(large)["compression"] == "zstd"
     for table, codec in ((small, "SNAPPY"), (large, "ZSTD")):
         data = parquet_bytes(table)
         meta = pq.ParquetFile(io.BytesIO(data)).metadata

@@ -38,7 +38,7 @@ from transforms.core.schemas import DATASETS, DatasetSpec, partition_value, sort
 
 CONTROL_DIR = "_claimwire"
 ROW_GROUP_SIZE = 50_000
-# A data file of less Arrow data than this is written with snappy (``parquet_codec``).
+# A data file of less Arrow data than this is written with snappy (``parquet_options``).
 SMALL_FILE_BYTES = 32 * 1024
 # Folders an older claimwire wrote: a manifest and a journal beside the datasets.
 OLD_LAYOUT_MARKERS = ("_manifest.json", ".claimwire")
@@ -120,24 +120,26 @@ def table_for(spec: DatasetSpec, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return table.replace_schema_metadata({"claimwire.schema": spec.version})
 
 
-def parquet_codec(table: pa.Table) -> tuple[str, int | None]:
-    """(codec, level) for a data file of ``table``: zstd, except snappy under ``SMALL_FILE_BYTES``.
+def parquet_options(table: pa.Table) -> dict[str, Any]:
+    """How a data file of ``table`` is encoded: zstd with dictionaries, except under ``SMALL_FILE_BYTES``
+    of data, where it is snappy without them.
 
     Setting up zstd costs ~50 µs per column chunk, most of the time it takes to write a small file
-    (a 27-column claims file of 10 rows: 1.8 ms with zstd, 0.6 ms with snappy, 11.6 and 12.0 KB). An
+    (a 27-column claims file of 10 rows: 1.8 ms with zstd, 0.6 ms with snappy, 11.6 and 12.0 KB), and a
+    small file's dictionaries cost more than they save (6 rows: 10.3 KB with them, 9.6 without). An
     archive replay writes thousands of those (1,000 pages over 577 days: ~3,500 files). From ~50 rows
     up zstd is worth it (21 KB against 26; 1,000 rows: 176 KB against 263), and ``claimwire compact``
-    rewrites the small files as zstd ones.
+    rewrites small files as zstd ones (delta-rs's codec).
     """
-    return ("snappy", None) if table.nbytes < SMALL_FILE_BYTES else ("zstd", 6)
+    if table.nbytes < SMALL_FILE_BYTES:
+        return {"compression": "snappy", "compression_level": None, "use_dictionary": False}
+    return {"compression": "zstd", "compression_level": 6, "use_dictionary": True}
 
 
 def write_parquet(table: pa.Table, sink: str | IO[bytes]) -> None:
-    """One Parquet file: zstd (snappy when small, see ``parquet_codec``), statistics, row groups sized
-    for scans; no wall-clock in it."""
-    codec, level = parquet_codec(table)
-    pq.write_table(table, sink, compression=codec, compression_level=level, row_group_size=ROW_GROUP_SIZE,
-                   use_dictionary=True, write_statistics=True)
+    """One Parquet file (encoded as ``parquet_options`` says), statistics, row groups sized for scans;
+    no wall-clock in it."""
+    pq.write_table(table, sink, row_group_size=ROW_GROUP_SIZE, write_statistics=True, **parquet_options(table))
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
