@@ -2,9 +2,11 @@
 
 Steps (labels are stable):
 
-1. ``ReadWindow``: the index members of the days within ``stories.window_days`` of
+1. ``Window``: the index members of the days within ``stories.window_days`` of
    this run's articles (their profiles carry story ids): the active stories, read by
-   workers from ``index_members``. Nothing older is read.
+   workers from ``index_members``. Nothing older is read. ``Again`` reads the same files
+   for step 4's sums, which wait on step 4's frequencies: a second read of a few files
+   costs less than a local runner holding every earlier profile in between.
 2. ``TermDf``: document frequency of terms over this run's canonical articles and
    the window's profiles, so each profile keeps its distinctive terms.
 3. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
@@ -214,7 +216,8 @@ class _Frequencies:
 # Decoded frequencies by their bytes' digest, shared by the consumers in one process: each consumer
 # (Profile, BlockKeys, PriorBlockKeys, Cluster) is handed its own copy of the side input, and each
 # decoded dict of the window's features is ~10 MB (90,000 features in run 12 of the bench's history).
-# The last few are kept: a process runs one stage's consumers of one run at a time.
+# The last few are kept: a process runs one stage's consumers of one run at a time. Read-only: every
+# consumer reads the same dict.
 _DECODED: dict[bytes, tuple[dict, int]] = {}
 _DECODED_KEPT = 4
 
