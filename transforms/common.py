@@ -20,6 +20,11 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.core.records import Failure, Reason
+from transforms.worker_memory import release_output_buffers
+
+# Every process that runs a stage imports this module (it unpickles the stage's DoFn): from then
+# on its SDK worker frees each bundle's output buffer when the bundle ends (see worker_memory).
+release_output_buffers()
 
 MAIN = "main"
 FAILURES = "failures"

@@ -1,0 +1,58 @@
+"""An SDK worker frees each stage's output buffer when the stage's bundle ends (transforms.worker_memory)."""
+from __future__ import annotations
+
+import gc
+
+import apache_beam as beam
+import pytest
+from apache_beam.runners.worker import bundle_processor
+
+import transforms.common  # noqa: F401  (installs the release, as every stage's worker does)
+from transforms.worker_memory import release_output_buffers, releasing
+
+
+def _open_streams_seen_by_a_later_stage(path) -> list[int]:
+    """Run a pipeline in this process; a stage after a GroupByKey counts the output operations
+    that still hold a stream (those of the stages that ran before it)."""
+    def count(_, path=str(path)):
+        held = sum(1 for o in gc.get_objects()
+                   if isinstance(o, bundle_processor.DataOutputOperation) and o.output_stream is not None)
+        with open(path, "a") as fh:
+            fh.write(f"{held}\n")
+
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        _ = (p | beam.Create(range(2000)) | beam.Map(lambda i: (i % 7, "x" * 500)) | beam.GroupByKey()
+             | beam.Map(lambda kv: len(kv[1])) | beam.combiners.Count.Globally() | beam.Map(count))
+    return [int(x) for x in path.read_text().split()]
+
+
+def test_earlier_stages_hold_no_output_stream_once_their_bundles_end(tmp_path):
+    assert _open_streams_seen_by_a_later_stage(tmp_path / "with.txt") == [0]
+
+
+def test_without_the_release_the_earlier_stages_keep_their_streams(tmp_path, monkeypatch):
+    """The check above can fail: Beam's own finish leaves the closed streams held."""
+    monkeypatch.setattr(bundle_processor.DataOutputOperation, "finish",
+                        bundle_processor.DataOutputOperation.finish.__wrapped__)
+    assert _open_streams_seen_by_a_later_stage(tmp_path / "without.txt")[0] > 0
+
+
+def test_the_release_runs_after_finish_even_when_it_raises_and_installs_once():
+    class Op:
+        output_stream = "stream"
+
+    closed = []
+    finish = releasing(lambda self: closed.append(self.output_stream))
+    op = Op()
+    finish(op)
+    assert closed == ["stream"] and op.output_stream is None
+
+    def broken(self):
+        raise OSError("channel gone")
+
+    op = Op()
+    with pytest.raises(OSError):
+        releasing(broken)(op)
+    assert op.output_stream is None
+    installed = bundle_processor.DataOutputOperation.finish
+    assert release_output_buffers() and bundle_processor.DataOutputOperation.finish is installed
