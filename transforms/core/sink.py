@@ -130,8 +130,12 @@ def parquet_options(table: pa.Table) -> dict[str, Any]:
     archive replay writes thousands of those (1,000 pages over 577 days: ~3,500 files). From ~50 rows
     up zstd is worth it (21 KB against 26; 1,000 rows: 176 KB against 263), and ``claimwire compact``
     rewrites small files as zstd ones (delta-rs's codec).
+
+    The size is the table's buffers (``get_total_buffer_size``: ~5 µs a table), not ``nbytes`` (~55 µs:
+    it works out the byte ranges each array references, which a table built for one file does not
+    need; 0.2 s of 1,000 pages' 3,635 files). It can count up to ~15% more, for padding.
     """
-    if table.nbytes < SMALL_FILE_BYTES:
+    if table.get_total_buffer_size() < SMALL_FILE_BYTES:
         return {"compression": "snappy", "compression_level": None, "use_dictionary": False}
     return {"compression": "zstd", "compression_level": 6, "use_dictionary": True}
 
