@@ -99,7 +99,8 @@ def test_an_earlier_story_gets_the_pairs_and_candidates_its_keys_would_get_in_th
     from dataclasses import replace
 
     from transforms.core.stories import StorySum
-    from transforms.stories import _EDGES, _STORIES, _best_edges, _block_pairs, _MergeSums, _prior_pairs
+    from transforms.stories import (_EDGES, _STORIES, _best_edges, _block_pairs, _MergeSums, _node_part,
+                                    _prior_pairs)
     cfg = replace(SCFG, max_candidates=2)
     blocks = {"n:maduro": [("a:1", True, 2.0), ("a:2", True, 1.5)], "e:place:ve": [("a:2", True, 0.5)],
               "t:radar": [("a:3", True, 1.0), ("a:1", True, 0.25)], "t:only-new": [("a:1", True, 1.0)]}
@@ -112,20 +113,38 @@ def test_an_earlier_story_gets_the_pairs_and_candidates_its_keys_would_get_in_th
     story = combine.extract_output(acc)
     weights = story.key_weights()
     assert weights == {"n:maduro": 4.0, "t:radar": 0.5, "e:place:ve": 2.0} and story.size == 3
-    out = list(_prior_pairs(("s:x", story), blocks, cfg))
+    class Links:   # a story's link to each article, as _Links would work it out from the profiles
+        def to_story(self, s, node):
+            return {"a:1": 1.5, "a:2": 0.25, "a:3": 0.5}[node] * s.size
+
+        def between(self, a, b):
+            raise AssertionError("an earlier story's pairs are all with stories")
+
+    out = list(_prior_pairs(("s:x", story), blocks, cfg, Links()))
     to_new = [e for e in out if not isinstance(e, beam.pvalue.TaggedOutput)]
     edges = [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput) and e.tag == _EDGES]
-    assert [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput) and e.tag == _STORIES] == [("s:x", story)]
+    assert [e.value for e in out if isinstance(e, beam.pvalue.TaggedOutput) and e.tag == _STORIES] == [
+        ("s:x", _node_part("s:x", 3, "x"))]
     # The old way: the story's (key, weight) entries inside the blocks.
     expected: dict[str, dict[str, float]] = defaultdict(dict)
     for key, members in blocks.items():
         entries = members + ([("s:x", False, weights[key])] if key in weights else [])
-        for node, (other, w) in _block_pairs((key, entries)):
+        for node, (other, w, _, _) in _block_pairs((key, entries)):
             if "s:x" in (node, other):
                 expected[node][other] = expected[node].get(other, 0.0) + w
-    assert {(n, o): round(w, 9) for n, (o, w) in to_new} == {
+    assert {(n, o): round(w, 9) for n, (o, w, _, _) in to_new} == {
         (n, "s:x"): round(w, 9) for n, others in expected.items() for o, w in others.items() if o == "s:x"}
-    assert sorted(edges) == sorted(_best_edges(("s:x", list(expected["s:x"].items())), cfg))
+    # Each article gets the story's link and size with its shared weight, to rank the story among its
+    # other candidates; the story's own best candidates leave as edges with their links.
+    assert {n: (link, size) for n, (_, _, link, size) in to_new} == {"a:1": (4.5, 3), "a:2": (0.75, 3),
+                                                                     "a:3": (1.5, 3)}
+    chosen = sorted(_best_edges(("s:x", [(o, w, 0.0, 0) for o, w in expected["s:x"].items()]), cfg,
+                                type("L", (), {"between": lambda self, a, b: Links().to_story(story, b if a == "s:x" else a)})()))
+    assert [(a, b) for a, b, _, _ in sorted(edges)] == [(a, b) for a, b, _, _ in chosen]
+    assert [e[2] for e in sorted(edges)] == [e[2] for e in chosen]
+    # a strong edge: its mean link (the link over the story's size) reaches the threshold
+    assert all(strong == (link / 3 >= cfg.link_threshold) for _, _, link, strong in edges)
+    edges = [(a, b) for a, b, _, _ in edges]
     assert len(edges) == 2 and ("a:1", "s:x") in edges       # a:1 shares 4*2 + 0.5*0.25
 
 

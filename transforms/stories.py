@@ -15,14 +15,16 @@ Steps (labels are stable):
    sums its window members into a :class:`StorySum` (their unit vectors per language
    and years, and the keys they propose), and ``PriorPairs`` pairs it with the new
    articles of the blocks it shares (the blocks, bounded by this run, are a side
-   input). Each node keeps its best ``max_candidates``.
-5. ``Components``: connected components of this run's candidate pairs (ids only),
-   then ``Cluster``: average linkage inside each component, in parallel over
-   components, over the new articles and the sums of the earlier stories the
-   component touches (a story's link to an article is the sum of the article's
-   similarities to its members, from the sum of their unit vectors). A new article
-   joins the story it links to best above the threshold; earlier stories keep their
-   ids and are never merged.
+   input). Each node keeps its best ``max_candidates``, and each pair's link is worked out
+   there (a story's link to an article is the sum of the article's similarities to its
+   members, from the sum of their unit vectors; the run's new profiles are a side input).
+5. ``Components``: connected components of this run's strong candidate pairs (a pair
+   whose own mean link reaches the threshold; ids only), then ``Cluster``: average
+   linkage inside each component, in parallel over components, over node sizes and the
+   links of the pairs inside it (``average_linkage``: clusters only form inside such
+   components, so this is what clustering the whole graph gives). A new article joins
+   the story it links to best above the threshold; earlier stories keep their ids and
+   are never merged.
 6. ``SetStoryId``: story ids joined back by article_id; a copy (``dup_of``) takes
    the story of its canonical (read from the index when it is an earlier article).
 
@@ -54,14 +56,17 @@ from transforms.core.stories import (
     StoryProfile,
     StorySum,
     article_node,
+    average_linkage,
     best_candidates,
     build_profile,
-    cluster_profiles,
+    pair_link,
     heavy_keys,
     profile_parts,
     profile_text,
     story_id_for,
+    story_ids,
     story_node,
+    strong,
     term_counts,
     vectorise,
 )
@@ -71,9 +76,9 @@ INDEX = "index"
 _ERRORS = "errors"
 _EDGES = "edges"
 _STORIES = "stories"
-# (node, (other node, shared weight)): one coder for both sides of the AllPairs flatten, so
-# neither is re-encoded there.
-_Pair = tuple[str, tuple[str, float]]
+# (node, (other node, shared weight, link, story size)): one coder for both sides of the AllPairs
+# flatten, so neither is re-encoded there.
+_Pair = tuple[str, tuple[str, float, float, int]]
 _STAGE = Stage.STORIES.value
 
 
@@ -194,11 +199,12 @@ class _Frequencies:
     the bench's history corpus over its four consumers. As bytes it is one object to size and to copy.
     """
 
-    __slots__ = ("blob", "_value")
+    __slots__ = ("blob", "_value", "_digest")
 
     def __init__(self, blob: bytes):
         self.blob = blob
         self._value: tuple[dict, int] | None = None
+        self._digest: bytes | None = None
 
     @classmethod
     def of(cls, df: dict, n_docs: int) -> _Frequencies:
@@ -209,8 +215,13 @@ class _Frequencies:
 
     def get(self) -> tuple[dict, int]:
         if self._value is None:
-            self._value = _decoded(self.blob)
+            self._value = _decoded(self.blob, self.digest())
         return self._value
+
+    def digest(self) -> bytes:
+        if self._digest is None:
+            self._digest = hashlib.blake2b(self.blob, digest_size=16).digest()
+        return self._digest
 
 
 # Decoded frequencies by their bytes' digest, shared by the consumers in one process: each consumer
@@ -222,8 +233,7 @@ _DECODED: dict[bytes, tuple[dict, int]] = {}
 _DECODED_KEPT = 4
 
 
-def _decoded(blob: bytes) -> tuple[dict, int]:
-    key = hashlib.blake2b(blob, digest_size=16).digest()
+def _decoded(blob: bytes, key: bytes) -> tuple[dict, int]:
     value = _DECODED.get(key)
     if value is None:
         value = pickle.loads(blob)
@@ -316,15 +326,77 @@ class _MergeSums(beam.CombineFn):
         return acc
 
 
-def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
+class _Links:
+    """The links of candidate pairs (``pair_link``) with this run's new profiles (a side input,
+    bounded by the run). Each profile is vectorised once per process (``_vectors``): PriorPairs
+    and BestEdges share the vectors (~18 MB per 1,000 articles)."""
+
+    def __init__(self, profiles: dict, stats: _Frequencies, cfg: StoryConfig):
+        self.profiles = profiles
+        self._df, self._n_docs = stats.get()
+        self._cfg = cfg
+        self._vectors = _vectors(stats)
+
+    def _vector(self, node: str):
+        v = self._vectors.get(node)
+        if v is None:
+            v = self._vectors[node] = vectorise(self.profiles[node], self._df, self._n_docs, self._cfg)
+        return v
+
+    def to_story(self, story: StorySum, node: str) -> float:
+        return story.linked(self.profiles[node], self._vector(node), self._cfg)
+
+    def between(self, a: str, b: str) -> float:
+        a, b = min(a, b), max(a, b)
+        return pair_link(a, b, self.profiles, {a: self._vector(a), b: self._vector(b)}, {}, self._cfg)
+
+
+# The new articles' vectors of one run, by node, under the digest of the frequencies they were weighted
+# with (a node is one run's article): one run's at a time, replaced when another run's frequencies come.
+_VECTORS: dict[bytes, dict] = {}
+
+
+def _vectors(stats: _Frequencies) -> dict:
+    key = stats.digest()
+    cache = _VECTORS.get(key)
+    if cache is None:
+        _VECTORS.clear()
+        cache = _VECTORS[key] = {}
+    return cache
+
+
+class _LinkingFn(beam.DoFn):
+    """A DoFn that computes links: ``fn(item, ..., links)`` with a :class:`_Links` per bundle."""
+
+    def __init__(self, fn, *args):
+        self._fn = fn
+        self._args = args
+
+    def start_bundle(self) -> None:
+        self._links: _Links | None = None
+
+    def process(self, item, profiles: dict, stats: _Frequencies, *side):
+        if self._links is None:   # the side inputs are one run's, the same for the whole bundle
+            self._links = _Links(profiles, stats, self._args[-1])
+        yield from self._fn(item, *side, *self._args, self._links)
+
+
+def _edge(a: str, b: str, link: float, size: int, cfg: StoryConfig):
+    """``(a, b, link, strong)`` with ``a < b``; ``size`` is the story's, or 1 between articles."""
+    a, b = min(a, b), max(a, b)
+    return a, b, link, strong(link, 1, size, cfg)
+
+
+def _prior_pairs(item, blocks: dict, cfg: StoryConfig, links: _Links):
     """An earlier story and the new articles it shares blocking keys with (what the blocks would
     propose, summed over the keys before any shuffle).
 
     A story's pairs all come from here (two earlier stories are never paired), so its best
-    candidates are chosen here and leave as ``TaggedOutput("edges", edge)``; each new article gets
-    ``(article node, (story node, shared weight))``, to be ranked with its other pairs. A story
-    with a pair leaves as ``TaggedOutput("stories", (node, StorySum))``, for the clustering of its
-    component.
+    candidates are chosen here and leave as ``TaggedOutput("edges", edge)`` (see ``_edge``); each
+    new article gets ``(article node, (story node, shared weight, link, story size))``, to be
+    ranked with its other pairs. The links are worked out here, where the story's sum is: the
+    sum goes no further. A story with a pair leaves as ``TaggedOutput("stories", node part)``
+    (``_node_part``), for the clustering of its component.
     """
     node, story = item
     weights = story.key_weights()
@@ -333,31 +405,38 @@ def _prior_pairs(item, blocks: dict, cfg: StoryConfig):
         w = weights[key]
         for other, _, w_other in sorted(set(blocks.get(key, ()))):
             shared[other] = shared.get(other, 0.0) + w * w_other
+    link = {other: links.to_story(story, other) for other in sorted(shared)}
     for other in sorted(shared):
-        yield other, (node, shared[other])
+        yield other, (node, shared[other], link[other], story.size)
     for other in best_candidates(shared, cfg):
-        yield beam.pvalue.TaggedOutput(_EDGES, (node, other) if node < other else (other, node))
+        yield beam.pvalue.TaggedOutput(_EDGES, _edge(node, other, link[other], story.size, cfg))
     if shared:
-        yield beam.pvalue.TaggedOutput(_STORIES, (node, story))
+        yield beam.pvalue.TaggedOutput(_STORIES, (node, _node_part(node, story.size, story.story_id)))
 
 
 def _block_pairs(item):
-    """Within one block of new articles: (node, (other node, shared weight)) for each ordered pair."""
+    """Within one block of new articles: (node, (other node, shared weight, 0.0, 0)) for each ordered
+    pair (size 0: an article; its link is worked out where its candidates are chosen)."""
     _, members = item
     members = sorted(set(members))
     for a, _, wa in members:
         for b, _, wb in members:
             if a != b:
-                yield a, (b, wa * wb)
+                yield a, (b, wa * wb, 0.0, 0)
 
 
-def _best_edges(item, cfg: StoryConfig):
+def _best_edges(item, cfg: StoryConfig, links: _Links):
+    """A new article's best candidates among the articles and stories it shares keys with, as edges."""
     node, contributions = item
     shared: dict[str, float] = {}
-    for other, w in contributions:
+    stories: dict[str, tuple[float, int]] = {}
+    for other, w, link, size in contributions:
         shared[other] = shared.get(other, 0.0) + w
+        if size:
+            stories[other] = (link, size)
     for other in best_candidates(shared, cfg):
-        yield (node, other) if node < other else (other, node)
+        link, size = stories.get(other) or (links.between(node, other), 1)
+        yield _edge(node, other, link, size, cfg)
 
 
 def _components(edges: list):
@@ -365,24 +444,50 @@ def _components(edges: list):
         yield node, root
 
 
+def _node_part(node: str, size: int, story_id: str = "", order_key=None):
+    """What the clustering of a component needs of a node: its size, its story id when it is an
+    earlier story, its order when it is a new article. Never a profile or a sum."""
+    return ("node", node, size, story_id, order_key)
+
+
 def _in_component(item, roots: dict):
-    """(node, profile or sum) -> (its component's root, profile or sum); a node without a
-    candidate pair is in no component (a new article alone starts its own story)."""
-    node, value = item
+    """(node, part) -> (its component's root, part); a node without a strong pair is in no
+    component (a new article alone starts its own story)."""
+    node, part = item
     root = roots.get(node)
     if root is not None:
-        yield root, value
+        yield root, part
 
 
-def _cluster_component(item, stats: _Frequencies, cfg: StoryConfig):
-    """A component's new articles (profiles) and earlier stories (sums) -> the articles' story ids."""
-    df, n_docs = stats.get()
-    _, nodes = item
-    profiles = sorted((x for x in nodes if isinstance(x, StoryProfile)), key=lambda p: p.article_id)
-    stories = sorted((x for x in nodes if isinstance(x, StorySum)), key=lambda s: s.story_id)
-    sids = cluster_profiles(profiles, cfg, df, n_docs, stories=stories)
-    for p in profiles:
-        yield p.article_id, sids[p.article_id]
+def _edge_in_component(edge, roots: dict):
+    """An edge inside one component -> (root, edge part); an edge between components links
+    clusters that can never merge (``strong``), and is left out."""
+    a, b, link, _ = edge
+    root = roots.get(a)
+    if root is not None and roots.get(b) == root:
+        yield root, ("edge", a, b, link)
+
+
+def _cluster_component(item, cfg: StoryConfig):
+    """A component's nodes and edges (ids, sizes, links) -> its new articles' story ids."""
+    _, parts = item
+    sizes: dict[str, int] = {}
+    fixed: dict[str, str] = {}
+    order_keys: dict[str, tuple] = {}
+    links: dict[tuple[str, str], float] = {}
+    for part in parts:
+        if part[0] == "node":
+            _, node, size, sid, key = part
+            sizes[node] = size
+            if sid:
+                fixed[node] = sid
+            else:
+                order_keys[node] = key
+        else:
+            _, a, b, link = part
+            links.setdefault((a, b), link)    # an edge chosen from both ends comes twice, with one link
+    clusters = average_linkage(sizes, fixed, [(a, b, link) for (a, b), link in sorted(links.items())], cfg)
+    yield from sorted(story_ids(clusters, fixed, order_keys).items())
 
 
 def _member_row(item, run_day: str):
@@ -464,28 +569,36 @@ class ClusterStories(beam.PTransform):
         # The window is read a second time for the stories' sums, which need the frequencies of the
         # first read: a local runner would otherwise hold every earlier profile between the two.
         again = run_days | "Again" >> _WindowProfiles(index, cfg, run_day)
+        # The new profiles by node (bounded by this run): the links of candidate pairs are worked out
+        # where the pairs are chosen, so no profile or story sum is carried to the clustering.
+        new_by_node = AsDict(profiles | "KeyByNode" >> beam.Map(lambda pr: (article_node(pr.article_id), pr)))
         prior_pairs = (again | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
                        | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
                        | "PerStory" >> beam.CombinePerKey(_MergeSums())
-                       | "PriorPairs" >> beam.FlatMap(_prior_pairs, AsDict(blocks), cfg).with_output_types(
+                       | "PriorPairs" >> beam.ParDo(_LinkingFn(_prior_pairs, cfg), new_by_node, AsSingleton(feature_df),
+                                                    AsDict(blocks)).with_output_types(
                            _Pair).with_outputs(_EDGES, _STORIES, main=MAIN))
         new_edges = ((new_pairs, prior_pairs[MAIN]) | "AllPairs" >> beam.Flatten()
                      | "ByNode" >> beam.GroupByKey()
-                     | "BestEdges" >> beam.FlatMap(_best_edges, cfg))
+                     | "BestEdges" >> beam.ParDo(_LinkingFn(_best_edges, cfg), new_by_node, AsSingleton(feature_df)))
         edges = (new_edges, prior_pairs[_EDGES]) | "AllEdges" >> beam.Flatten()
-        # Candidate pairs of this run's articles (ids only): components in one place, then each
-        # component is clustered on its own worker.
-        roots = (edges | "EdgeList" >> beam.combiners.ToList()
+        # Components of this run's strong candidate pairs (ids only; see ``strong``: clusters form
+        # inside them, so each is clustered on its own worker, exactly as all of them together).
+        roots = (edges | "StrongEdges" >> beam.Filter(lambda e: e[3])
+                 | "EdgeIds" >> beam.Map(lambda e: (e[0], e[1]))
+                 | "EdgeList" >> beam.combiners.ToList()
                  | "Components" >> beam.FlatMap(_components))
-        # A component holds new articles (profiles) and earlier stories (one StorySum each, not
-        # their members).
-        by_node = ((profiles | "KeyByNode" >> beam.Map(lambda pr: (article_node(pr.article_id), pr))),
-                   prior_pairs[_STORIES]) | "Nodes" >> beam.Flatten()
-        # The roots (node -> root, ids of this run's candidate graph) are a side input: the profiles
-        # and sums go through one shuffle, by component, not a join by node first.
-        sids = (by_node | "InComponent" >> beam.FlatMap(_in_component, AsDict(roots))
+        # A component is its nodes' sizes and ids and its edges' links: small tuples, one shuffle by
+        # component. The roots (node -> root) are a side input.
+        nodes = ((profiles | "NodeOfArticle" >> beam.Map(
+                      lambda pr: (article_node(pr.article_id),
+                                  _node_part(article_node(pr.article_id), 1, "", pr.order_key())))),
+                 prior_pairs[_STORIES]) | "Nodes" >> beam.Flatten()
+        parts = ((nodes | "InComponent" >> beam.FlatMap(_in_component, AsDict(roots))),
+                 (edges | "EdgeInComponent" >> beam.FlatMap(_edge_in_component, AsDict(roots))))
+        sids = (parts | "ComponentParts" >> beam.Flatten()
                 | "Components_" >> beam.GroupByKey()
-                | "Cluster" >> beam.FlatMap(_cluster_component, AsSingleton(feature_df), cfg))
+                | "Cluster" >> beam.FlatMap(_cluster_component, cfg))
         # A copy whose canonical is an earlier article takes that article's story.
         prior_canonicals = (copies | "CanonicalIds" >> beam.Map(lambda a: a.dup_of)
                             | "ReadCanonicals" >> ReadByArticle(index.of("index_members"))

@@ -502,52 +502,50 @@ def vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryCon
     return _vectorise(p, df, n_docs, cfg)
 
 
-def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
-                     df: Mapping[str, int] | None = None, n_docs: int = 0,
-                     stories: Sequence[StorySum] = ()) -> dict[str, str]:
-    """``story_id`` for every profile. Profiles with ``story_id`` set (earlier runs) keep it.
+def pair_link(a: str, b: str, profiles: Mapping[str, StoryProfile], vectors: Mapping[str, _Vector],
+              stories: Mapping[str, StorySum], cfg: StoryConfig) -> float:
+    """The link of a candidate pair of nodes (``a < b``): an article's similarity to an article, or the
+    sum of its similarities to a story's members. Computed in one fixed order, so a pair's link is the
+    same float wherever it is computed."""
+    if b in stories:
+        return stories[b].linked(profiles[a], vectors[a], cfg)
+    if a in stories:
+        return stories[a].linked(profiles[b], vectors[b], cfg)
+    return _similarity(profiles[a], vectors[a], profiles[b], vectors[b], cfg)
 
-    Earlier stories take part as :class:`StorySum` nodes: given in ``stories``, or built here
-    from the profiles with ``story_id`` set. Average linkage over the candidate graph
-    (missing pairs count as 0): the pair of clusters with the highest mean similarity merges
-    first, until no pair is above ``link_threshold``. A story's size is its members' count, and
-    its link to an article is the sum of the article's similarities to each member. Two
-    clusters that both carry an earlier story id never merge, so published ids stay stable.
+
+def strong(link: float, size_a: int, size_b: int, cfg: StoryConfig) -> bool:
+    """Whether a pair's own mean link reaches the threshold. Average linkage merges two clusters only
+    when their mean link does, and that mean is a weighted mean of the mean links of the pairs of
+    nodes across them: some pair across must be strong. So clusters form inside the connected
+    components of strong pairs, and each such component can be clustered on its own, exactly."""
+    return link / (max(1, size_a) * max(1, size_b)) >= cfg.link_threshold
+
+
+def average_linkage(sizes: Mapping[str, int], fixed: Mapping[str, str],
+                    links: Iterable[tuple[str, str, float]], cfg: StoryConfig) -> list[list[str]]:
+    """Average linkage over nodes and the links of their candidate pairs (missing pairs count as 0).
+
+    ``sizes``: every node (a new article, size 1, or an earlier story, its members' count);
+    ``fixed``: the nodes that are earlier stories (node -> story id): two clusters that both hold
+    one never merge. ``links``: ``(a, b, total)`` with ``a < b``, in that order, each pair once;
+    ``total`` is the sum of the similarities between their members. The pair of clusters with the
+    highest mean link merges first, until none is at ``link_threshold``. Returns the clusters, each
+    a list of nodes, the first node (in sorted order) holding the cluster.
     """
-    profiles = sorted(profiles, key=lambda p: p.article_id)
-    if df is None:
-        df, n_docs = document_frequencies(profiles)
-    prior = [p for p in profiles if p.story_id]
-    new = [p for p in profiles if not p.story_id]
-    stories = sorted([*stories, *story_sums(prior, df, n_docs, cfg)], key=lambda s: s.story_id)
-    vectors = [_vectorise(p, df, n_docs, cfg) for p in new]
-    index = {article_node(p.article_id): i for i, p in enumerate(new)}
-    # Clusters: 0..n-1 the new articles, n.. the earlier stories (formed, fixed).
-    n = len(new)
-    for k, s in enumerate(stories):
-        index[story_node(s.story_id)] = n + k
-    size: dict[int, int] = {i: 1 for i in range(n)}
-    fixed: dict[int, str] = {}
-    for k, s in enumerate(stories):
-        size[n + k] = max(1, s.size)
-        fixed[n + k] = s.story_id
+    order = sorted(sizes)
+    index = {node: i for i, node in enumerate(order)}
+    size: dict[int, int] = {i: max(1, sizes[node]) for i, node in enumerate(order)}
+    held = {index[node] for node in fixed}
     members: dict[int, list[int]] = {c: [c] for c in size}
     # Sum of similarities between clusters, over candidate pairs only.
     link: dict[int, dict[int, float]] = {c: {} for c in size}
-    for a, b in candidate_pairs(new, vectors, cfg, df, stories):
+    for a, b, total in links:
+        if total <= 0:
+            continue
         i, j = index[a], index[b]
-        if i >= n and j >= n:
-            continue
-        if i >= n:
-            i, j = j, i
-        if j >= n:
-            sim = stories[j - n].linked(new[i], vectors[i], cfg)
-        else:
-            sim = _similarity(new[i], vectors[i], new[j], vectors[j], cfg)
-        if sim <= 0:
-            continue
-        link[i][j] = link[i].get(j, 0.0) + sim
-        link[j][i] = link[j].get(i, 0.0) + sim
+        link[i][j] = link[i].get(j, 0.0) + total
+        link[j][i] = link[j].get(i, 0.0) + total
     heap: list[tuple[float, int, int]] = []
     for a, nbrs in link.items():
         for b, total in nbrs.items():
@@ -563,13 +561,14 @@ def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
         current = link[a].get(b, 0.0) / (size[a] * size[b])
         if abs(current + neg) > 1e-12:
             continue                         # stale entry: sizes changed since it was pushed
-        if a in fixed and b in fixed:
+        if a in held and b in held:
             continue
         keep, gone = (a, b) if a < b else (b, a)
         members[keep].extend(members.pop(gone))
         size[keep] += size.pop(gone)
-        if gone in fixed:
-            fixed[keep] = fixed.pop(gone)
+        if gone in held:
+            held.discard(gone)
+            held.add(keep)
         nbrs_gone = link.pop(gone)
         nbrs_gone.pop(keep, None)
         link[keep].pop(gone, None)
@@ -581,17 +580,54 @@ def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
             avg = total / (size[keep] * size[c])
             if avg >= cfg.link_threshold:
                 heapq.heappush(heap, (-avg, min(keep, c), max(keep, c)))
-    out: dict[str, str] = {p.article_id: p.story_id for p in prior}
-    for root, idx in members.items():
-        articles = [new[i] for i in idx if i < n]
+    return [[order[i] for i in sorted(idx)] for _, idx in sorted(members.items())]
+
+
+def story_ids(clusters: Iterable[list[str]], fixed: Mapping[str, str],
+              order_keys: Mapping[str, tuple]) -> dict[str, str]:
+    """New article id -> story id, for the clusters of ``average_linkage``: the earlier story's id when
+    the cluster holds one, otherwise the id of its earliest article (``order_keys``, by node)."""
+    out: dict[str, str] = {}
+    for nodes in clusters:
+        articles = [n for n in nodes if n not in fixed]
         if not articles:
             continue
-        if root in fixed:
-            sid = fixed[root]
-        else:
-            sid = story_id_for(min(articles, key=lambda p: p.order_key()).article_id)
-        for p in articles:
-            out[p.article_id] = sid
+        stories = [fixed[n] for n in nodes if n in fixed]
+        sid = stories[0] if stories else story_id_for(min(articles, key=lambda n: order_keys[n])[2:])
+        for n in articles:
+            out[n[2:]] = sid
+    return out
+
+
+def cluster_profiles(profiles: Sequence[StoryProfile], cfg: StoryConfig,
+                     df: Mapping[str, int] | None = None, n_docs: int = 0,
+                     stories: Sequence[StorySum] = ()) -> dict[str, str]:
+    """``story_id`` for every profile. Profiles with ``story_id`` set (earlier runs) keep it.
+
+    Earlier stories take part as :class:`StorySum` nodes: given in ``stories``, or built here
+    from the profiles with ``story_id`` set. Average linkage over the candidate graph
+    (``average_linkage``). A story's size is its members' count, and its link to an article is
+    the sum of the article's similarities to each member. Two clusters that both carry an earlier
+    story id never merge, so published ids stay stable.
+    """
+    profiles = sorted(profiles, key=lambda p: p.article_id)
+    if df is None:
+        df, n_docs = document_frequencies(profiles)
+    prior = [p for p in profiles if p.story_id]
+    new = [p for p in profiles if not p.story_id]
+    stories = sorted([*stories, *story_sums(prior, df, n_docs, cfg)], key=lambda s: s.story_id)
+    vectors = [_vectorise(p, df, n_docs, cfg) for p in new]
+    by_node = {article_node(p.article_id): p for p in new}
+    vector_of = {article_node(p.article_id): v for p, v in zip(new, vectors)}
+    sums = {story_node(s.story_id): s for s in stories}
+    sizes = {**{n: 1 for n in by_node}, **{n: s.size for n, s in sums.items()}}
+    fixed = {n: s.story_id for n, s in sums.items()}
+    # Two stories are never paired (candidate_pairs): every pair holds a new article.
+    links = [(a, b, pair_link(a, b, by_node, vector_of, sums, cfg))
+             for a, b in candidate_pairs(new, vectors, cfg, df, stories)]
+    out: dict[str, str] = {p.article_id: p.story_id for p in prior}
+    out.update(story_ids(average_linkage(sizes, fixed, links, cfg), fixed,
+                         {n: p.order_key() for n, p in by_node.items()}))
     return out
 
 
