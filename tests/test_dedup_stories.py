@@ -271,3 +271,41 @@ def test_frequencies_without_the_features_of_one_document_change_nothing():
         assert _vectorise(p, kept, n, CFG) == _vectorise(p, full, n, CFG)
         assert heavy_keys(_vectorise(p, kept, n, CFG), kept, CFG) == heavy_keys(_vectorise(p, full, n, CFG), full, CFG)
     assert cluster_profiles(profiles, CFG, kept, n) == cluster_profiles(profiles, CFG, full, n)
+
+
+def test_clustering_each_component_of_strong_pairs_alone_gives_what_the_whole_graph_gives():
+    """ClusterStories clusters the components of strong pairs (a pair whose own mean link reaches
+    the threshold) one by one, each with every candidate pair inside it: random graphs of articles
+    and earlier stories, weak and strong links, cluster the same as all of them at once. And the
+    graphs are not trivial: some clusters merge across weak pairs."""
+    import random
+
+    from transforms.core.dedup import connected_components
+    from transforms.core.stories import average_linkage, strong
+
+    rng = random.Random(7)
+    merged_over_weak = 0
+    for _ in range(200):
+        articles = [f"a:{i:02d}" for i in range(rng.randint(2, 14))]
+        stories = [f"s:{i:02d}" for i in range(rng.randint(0, 4))]
+        sizes = {**{a: 1 for a in articles}, **{s: rng.randint(1, 6) for s in stories}}
+        fixed = {s: f"sid-{s}" for s in stories}
+        links = []
+        for a in articles:
+            for b in [*articles, *stories]:
+                if a < b and rng.random() < 0.35:
+                    mean = rng.choice([rng.uniform(0.0, CFG.link_threshold), rng.uniform(0.0, 1.0)])
+                    links.append((a, b, mean * sizes[b]))
+        whole = average_linkage(sizes, fixed, links, CFG)
+        strong_pairs = [(a, b) for a, b, link in links if strong(link, sizes[a], sizes[b], CFG)]
+        roots = connected_components(sorted(strong_pairs))
+        parts: list[list[str]] = []
+        for root in sorted(set(roots.values())):
+            inside = {n for n, r in roots.items() if r == root}
+            parts += average_linkage({n: sizes[n] for n in inside}, {n: fixed[n] for n in inside if n in fixed},
+                                     [(a, b, link) for a, b, link in links if a in inside and b in inside], CFG)
+        parts += [[n] for n in sorted(sizes) if n not in roots]
+        assert sorted(whole) == sorted(parts)
+        weak = {(a, b) for a, b, _ in links} - set(strong_pairs)
+        merged_over_weak += any(len(c) > 2 and any((a, b) in weak for a in c for b in c) for c in whole)
+    assert merged_over_weak > 10
