@@ -42,6 +42,15 @@ def connect(output: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
 def run_query(output: str | os.PathLike[str], sql: str, fmt: str = "table") -> str:
     con = connect(output)
     try:
+        return _answer(con, sql, fmt)
+    finally:
+        # Closed here, not when Python exits: a connection still open then can abort the process
+        # after its output is printed (duckdb#13904; seen once in ~160 runs of the README's snippet).
+        con.close()
+
+
+def _answer(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> str:
+    try:
         rel = con.sql(sql)
     except duckdb.Error as exc:
         # A mistake in the user's SQL: DuckDB's first line says what and where.

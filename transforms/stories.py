@@ -328,14 +328,14 @@ class _MergeSums(beam.CombineFn):
 
 class _Links:
     """The links of candidate pairs (``pair_link``) with this run's new profiles (a side input,
-    bounded by the run). Each profile is vectorised once per process (``_vectors``): PriorPairs
-    and BestEdges share the vectors (~18 MB per 1,000 articles)."""
+    bounded by the run), each vectorised once per bundle (~18 MB per 1,000 articles, let go when
+    the bundle ends: a worker keeps a stage's DoFns after it has run)."""
 
     def __init__(self, profiles: dict, stats: _Frequencies, cfg: StoryConfig):
         self.profiles = profiles
         self._df, self._n_docs = stats.get()
         self._cfg = cfg
-        self._vectors = _vectors(stats)
+        self._vectors: dict = {}
 
     def _vector(self, node: str):
         v = self._vectors.get(node)
@@ -351,20 +351,6 @@ class _Links:
         return pair_link(a, b, self.profiles, {a: self._vector(a), b: self._vector(b)}, {}, self._cfg)
 
 
-# The new articles' vectors of one run, by node, under the digest of the frequencies they were weighted
-# with (a node is one run's article): one run's at a time, replaced when another run's frequencies come.
-_VECTORS: dict[bytes, dict] = {}
-
-
-def _vectors(stats: _Frequencies) -> dict:
-    key = stats.digest()
-    cache = _VECTORS.get(key)
-    if cache is None:
-        _VECTORS.clear()
-        cache = _VECTORS[key] = {}
-    return cache
-
-
 class _LinkingFn(beam.DoFn):
     """A DoFn that computes links: ``fn(item, ..., links)`` with a :class:`_Links` per bundle."""
 
@@ -374,6 +360,9 @@ class _LinkingFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._links: _Links | None = None
+
+    def finish_bundle(self) -> None:
+        self._links = None
 
     def process(self, item, profiles: dict, stats: _Frequencies, *side):
         if self._links is None:   # the side inputs are one run's, the same for the whole bundle
