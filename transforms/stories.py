@@ -39,8 +39,6 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import replace
 
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
@@ -503,10 +501,6 @@ class _WindowProfiles(beam.PTransform):
                                                       self._run_day)
                 | "WindowProfiled" >> beam.Filter(lambda r: bool(r["profiled"] and r["story_id"]))
                 | "WindowProfiles" >> beam.Map(profile_of))
-
-
-def _with_story(profile: StoryProfile, sid: str) -> StoryProfile:
-    return replace(profile, story_id=sid)
 
 
 class ClusterStories(beam.PTransform):
