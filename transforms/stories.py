@@ -57,8 +57,8 @@ from transforms.core.stories import (
     average_linkage,
     best_candidates,
     build_profile,
-    pair_link,
     heavy_keys,
+    pair_link,
     profile_parts,
     profile_text,
     story_id_for,
@@ -197,12 +197,11 @@ class _Frequencies:
     the bench's history corpus over its four consumers. As bytes it is one object to size and to copy.
     """
 
-    __slots__ = ("blob", "_value", "_digest")
+    __slots__ = ("blob", "_value")
 
     def __init__(self, blob: bytes):
         self.blob = blob
         self._value: tuple[dict, int] | None = None
-        self._digest: bytes | None = None
 
     @classmethod
     def of(cls, df: dict, n_docs: int) -> _Frequencies:
@@ -213,13 +212,8 @@ class _Frequencies:
 
     def get(self) -> tuple[dict, int]:
         if self._value is None:
-            self._value = _decoded(self.blob, self.digest())
+            self._value = _decoded(self.blob)
         return self._value
-
-    def digest(self) -> bytes:
-        if self._digest is None:
-            self._digest = hashlib.blake2b(self.blob, digest_size=16).digest()
-        return self._digest
 
 
 # Decoded frequencies by their bytes' digest, shared by the consumers in one process: each consumer
@@ -231,7 +225,8 @@ _DECODED: dict[bytes, tuple[dict, int]] = {}
 _DECODED_KEPT = 4
 
 
-def _decoded(blob: bytes, key: bytes) -> tuple[dict, int]:
+def _decoded(blob: bytes) -> tuple[dict, int]:
+    key = hashlib.blake2b(blob, digest_size=16).digest()
     value = _DECODED.get(key)
     if value is None:
         value = pickle.loads(blob)
