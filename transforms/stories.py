@@ -345,11 +345,11 @@ class _Links:
 
 
 class _LinkingFn(beam.DoFn):
-    """A DoFn that computes links: ``fn(item, ..., links)`` with a :class:`_Links` per bundle."""
+    """A DoFn that computes links: ``fn(item, *side, cfg, links)`` with a :class:`_Links` per bundle."""
 
-    def __init__(self, fn, *args):
+    def __init__(self, fn, cfg: StoryConfig):
         self._fn = fn
-        self._args = args
+        self._cfg = cfg
 
     def start_bundle(self) -> None:
         self._links: _Links | None = None
@@ -359,8 +359,8 @@ class _LinkingFn(beam.DoFn):
 
     def process(self, item, profiles: dict, stats: _Frequencies, *side):
         if self._links is None:   # the side inputs are one run's, the same for the whole bundle
-            self._links = _Links(profiles, stats, self._args[-1])
-        yield from self._fn(item, *side, *self._args, self._links)
+            self._links = _Links(profiles, stats, self._cfg)
+        yield from self._fn(item, *side, self._cfg, self._links)
 
 
 def _edge(a: str, b: str, link: float, size: int, cfg: StoryConfig):

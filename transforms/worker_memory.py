@@ -10,7 +10,7 @@ shorter than that, every stage's largest output buffer stays allocated to the en
 Run 12 of the bench's history corpus (``python -m pipelines replay``, one worker) held ~290 MB of
 such buffers at its peak (memray's high-water mark: 93 allocations under
 ``DataOutputOperation.process``). Dropping the closed stream when the bundle ends: that run's
-peak RSS 882 -> 746 MB, the same batch into an empty output 695 -> 546 MB, same rows.
+peak RSS 882 -> 715 MB, the same batch into an empty output 695 -> 527 MB, same rows.
 
 ``release_output_buffers`` wraps ``DataOutputOperation.finish`` to drop the reference after the
 stream is closed (what it has sent is not touched; the next bundle is given a new stream). It is

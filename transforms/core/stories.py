@@ -448,6 +448,11 @@ def article_node(article_id: str) -> str:
     return f"a:{article_id}"
 
 
+def article_of(node: str) -> str:
+    """The article id of an ``article_node``."""
+    return node[2:]
+
+
 def story_node(story_id: str) -> str:
     return f"s:{story_id}"
 
@@ -593,9 +598,9 @@ def story_ids(clusters: Iterable[list[str]], fixed: Mapping[str, str],
         if not articles:
             continue
         stories = [fixed[n] for n in nodes if n in fixed]
-        sid = stories[0] if stories else story_id_for(min(articles, key=lambda n: order_keys[n])[2:])
+        sid = stories[0] if stories else story_id_for(article_of(min(articles, key=lambda n: order_keys[n])))
         for n in articles:
-            out[n[2:]] = sid
+            out[article_of(n)] = sid
     return out
 
 
