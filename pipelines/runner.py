@@ -185,7 +185,7 @@ def return_freed_memory() -> None:
     follows MERGEs ``stories`` and ``story_claims`` in delta-rs, which allocates ~100 MB natively for
     the ~40,000 story_claims rows of run 12 of the bench's history corpus; on top of the kept pages
     that MERGE set the run's peak. Run 12, one worker (``/usr/bin/time python -m pipelines replay``):
-    RSS after the run 586 -> 443 MB before the commit, peak 737 -> 686 MB, same rows; the same batch
+    RSS after the run 586 -> 443 MB before the commit, peak 728-737 -> 666 MB, same rows; the same batch
     into an empty output peaks inside the run, as before. Elsewhere than glibc only the collection runs.
     """
     import gc
