@@ -1,4 +1,5 @@
-"""An SDK worker frees each stage's output buffer when the stage's bundle ends (transforms.worker_memory)."""
+"""Memory an SDK worker holds: each stage's output buffer freed when its bundle ends (transforms.worker_memory),
+and no side-input cache in the local runner's in-process worker unless asked (pipelines.runner)."""
 from __future__ import annotations
 
 import gc
@@ -58,7 +59,7 @@ def test_the_release_runs_after_finish_even_when_it_raises_and_installs_once():
     assert release_output_buffers() and bundle_processor.DataOutputOperation.finish is installed
 
 
-def _side_inputs_sized(beam_args: list[str]) -> int:
+def _side_inputs_sized(beam_args: list[str], monkeypatch) -> int:
     """Run a pipeline with a side input on the in-process runner, with the options a claimwire run
     builds from ``beam_args``; how many values the worker's state cache sized (it sizes what it keeps)."""
     from apache_beam.runners.portability.fn_api_runner import worker_handlers
@@ -68,36 +69,27 @@ def _side_inputs_sized(beam_args: list[str]) -> int:
 
     sized = []
     real = statecache.get_deep_size
-    before = worker_handlers.STATE_CACHE_SIZE_MB
-    statecache.get_deep_size = lambda *objs: sized.append(1) or real(*objs)
-    try:
-        with beam.Pipeline(options=pipeline_options(beam_args, "FnApiRunner")) as p:
-            side = p | "Side" >> beam.Create(range(500))
-            _ = (p | beam.Create(range(50))
-                 | beam.Map(lambda i, xs: i + len(xs), beam.pvalue.AsList(side)))
-    finally:
-        statecache.get_deep_size = real
-        worker_handlers.STATE_CACHE_SIZE_MB = before
+    monkeypatch.setattr(statecache, "get_deep_size", lambda *objs: sized.append(1) or real(*objs))
+    monkeypatch.setattr(worker_handlers, "STATE_CACHE_SIZE_MB", worker_handlers.STATE_CACHE_SIZE_MB)
+    with beam.Pipeline(options=pipeline_options(beam_args, "FnApiRunner")) as p:
+        side = p | "Side" >> beam.Create(range(500))
+        _ = p | beam.Create(range(50)) | beam.Map(lambda i, xs: i + len(xs), beam.pvalue.AsList(side))
     return len(sized)
 
 
-def test_the_local_worker_keeps_no_side_inputs_unless_asked():
-    assert _side_inputs_sized([]) == 0
+def test_the_local_worker_keeps_no_side_inputs_unless_asked(monkeypatch):
+    assert _side_inputs_sized([], monkeypatch) == 0
 
 
-def test_the_local_worker_caches_side_inputs_when_the_option_asks():
+def test_the_local_worker_caches_side_inputs_when_the_option_asks(monkeypatch):
     """The check above can fail: with a cache size given, the worker keeps (and sizes) the side input."""
-    assert _side_inputs_sized(["--max_cache_memory_usage_mb=10"]) > 0
+    assert _side_inputs_sized(["--max_cache_memory_usage_mb=10"], monkeypatch) > 0
 
 
-def test_a_cluster_runner_leaves_the_local_workers_cache_alone():
+def test_a_cluster_runner_leaves_the_local_workers_cache_alone(monkeypatch):
     from apache_beam.runners.portability.fn_api_runner import worker_handlers
 
     from pipelines.runner import pipeline_options
-    before = worker_handlers.STATE_CACHE_SIZE_MB
-    try:
-        worker_handlers.STATE_CACHE_SIZE_MB = 100
-        pipeline_options(["--runner=DataflowRunner"], "FnApiRunner")
-        assert worker_handlers.STATE_CACHE_SIZE_MB == 100
-    finally:
-        worker_handlers.STATE_CACHE_SIZE_MB = before
+    monkeypatch.setattr(worker_handlers, "STATE_CACHE_SIZE_MB", 100)
+    pipeline_options(["--runner=DataflowRunner"], "FnApiRunner")
+    assert worker_handlers.STATE_CACHE_SIZE_MB == 100
