@@ -89,16 +89,22 @@ def _index_claim_row(triple, run_day: str) -> tuple[str, dict]:
     return "index_claims", row
 
 
+def local_runner(options) -> bool:
+    """Whether the options run the pipeline on a local runner (the DirectRunner or FnApiRunner)."""
+    from apache_beam.options.pipeline_options import StandardOptions
+    runner = options.view_as(StandardOptions).runner or ""
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    return name in ("DirectRunner", "FnApiRunner", "")
+
+
 def waits_on_extraction(options) -> bool:
     """Whether the run is one local worker, whose process waits on the isolated extraction process
     for every HTML page: then an HTML article's claims and profile parts are worked out in that wait
     (``PrepareClaims``, ``PrepareProfiles``) instead of later. With more workers (or a cluster)
     every core is busy already, and carrying the results through the shuffles only costs (figures
     in the README's Benchmark section)."""
-    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
-    runner = options.view_as(StandardOptions).runner or ""
-    name = runner if isinstance(runner, str) else type(runner).__name__
-    return name in ("DirectRunner", "FnApiRunner", "") and options.view_as(DirectOptions).direct_num_workers == 1
+    from apache_beam.options.pipeline_options import DirectOptions
+    return local_runner(options) and options.view_as(DirectOptions).direct_num_workers == 1
 
 
 def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id: str, output: str,

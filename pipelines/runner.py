@@ -22,7 +22,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, S3Options, StandardOptions
 
-from pipelines.build import build
+from pipelines.build import build, local_runner
 from pipelines.settings import Settings
 from transforms.common import METRICS_NAMESPACE
 import pyarrow as pa
@@ -69,9 +69,6 @@ def pipeline_options(beam_args: Sequence[str], default_runner: str) -> PipelineO
     return options
 
 
-_LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner")
-
-
 def _local_state_cache(options: PipelineOptions) -> None:
     """The local runner's in-process SDK worker caches side inputs as its other workers do: not at all
     unless ``--max_cache_memory_usage_mb`` says so (Beam's default for that option is 0).
@@ -85,9 +82,7 @@ def _local_state_cache(options: PipelineOptions) -> None:
     consumer), the same batch into an empty output 0.23 s.
     """
     from apache_beam.options.pipeline_options import WorkerOptions
-    runner = options.view_as(StandardOptions).runner or ""
-    name = runner if isinstance(runner, str) else type(runner).__name__
-    if name in _LOCAL_RUNNERS:
+    if local_runner(options):
         from apache_beam.runners.portability.fn_api_runner import worker_handlers
         worker_handlers.STATE_CACHE_SIZE_MB = options.view_as(WorkerOptions).max_cache_memory_usage_mb
 
