@@ -143,7 +143,8 @@ def test_a_shared_figure_joins_claims_of_a_source_known_by_its_kind_only():
 def test_match_groups_compares_only_pairs_that_could_match_and_loses_none():
     """The prefix filter of ``match_groups`` is exact: over random stories, every pair that
     ``same_assertion`` (or an equal key without claimant) accepts is a candidate, and the groups
-    equal those of comparing every pair of a claimant block."""
+    equal those of comparing every pair of a claimant block, with claims read alike (one key, one
+    language, the same words) joined as well."""
     import random
     from collections import defaultdict
 
@@ -154,7 +155,7 @@ def test_match_groups_compares_only_pairs_that_could_match_and_loses_none():
     claimants = ["person+person:a", "org+org:b@x", "org+org:b", "officials", "none:said", "none:told"]
     items = [f"place:p{k}" for k in range(6)] + [f"person:q{k}" for k in range(3)] + ["death:61", "km:12", "USD:5"]
     words = ["strike", "boats", "radar", "china", "deal", "visit", "denied", "asked"]
-    checked = 0
+    checked = alike = 0
     for story in range(150):
         claims = []
         for k in range(rng.randrange(2, 30)):
@@ -186,8 +187,68 @@ def test_match_groups_compares_only_pairs_that_could_match_and_loses_none():
                         assert (i, j) in cands, (ci.claim_key, cj.claim_key)
                         parent[find(i)] = find(j)
                         checked += 1
+                    elif (ci.claim_key, pi.lang, pi.words) == (cj.claim_key, pj.lang, pj.words):
+                        parent[find(i)] = find(j)     # alike, though same_assertion wants more
+                        alike += 1
         got = st.match_groups(claims)
         for i, (ci, _) in enumerate(said):
             for j, (cj, _) in enumerate(said):
                 assert (got[ci.claim_id] == got[cj.claim_id]) == (find(i) == find(j))
     assert checked > 200          # the random stories do produce matches
+    assert alike > 0              # and claims alike that only the new rule joins
+
+
+def test_a_wire_report_carried_by_many_outlets_is_one_claim_compared_once(monkeypatch):
+    """Copies of one report (the same statements, hundreds of outlets): each statement is one
+    story_claims row counting every outlet, and matching compares the distinct statements only,
+    so a wire story costs what its text costs, not its copies squared."""
+    from transforms.core.claims import story as st
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    text = ("Officials said Iran would respond to the strikes within days. The health ministry said {} people "
+            "were killed in the attack on Tuesday. “We will defend our sovereignty,” Maduro said.")
+    copies, metas = [], {}
+    for i in range(300):
+        aid = f"a{i:03d}"
+        # every outlet its own; two of them give another toll
+        copies += _claims(kb, aid, text.format(62 if i in (7, 8) else 61), "en")
+        metas[aid] = ArticleMeta(aid, f"outlet{i}", "en", datetime(2025, 11, 1, tzinfo=timezone.utc))
+    text = text.format(61)
+    one = _claims(kb, "a000", text, "en")
+    said = [c for c in one if c.kind in ("reported", "quote")]
+    assert len(said) >= 2, [(c.kind, c.claim_key) for c in one]
+
+    calls = {"n": 0}
+    real = st.same_assertion
+
+    def counted(a, b):
+        calls["n"] += 1
+        return real(a, b)
+    monkeypatch.setattr(st, "same_assertion", counted)
+    rows = aggregate_story_claims(copies, metas)
+    distinct = {(c.claim_key, c.lang, c.statement) for c in copies if c.kind in ("reported", "quote")}
+    assert calls["n"] <= len(distinct) * (len(distinct) - 1) // 2      # pairs of distinct statements only
+    for c in said:
+        row = next(r for r in rows if c.claim_id in r.claim_ids)
+        assert row.article_count >= 298 and row.source_count == row.article_count, (row.claim_key, row.article_count)
+        assert "#" not in row.claim_key
+    # the outlets that disagree on the toll are still found among the 300 that agree on the rest
+    deaths = {r.claim_key: r for r in rows if r.slot == "quantity/death"}
+    assert deaths["quantity/death=61"].disputed and deaths["quantity/death=62"].disputed
+    assert deaths["quantity/death=61"].source_count == 298 and deaths["quantity/death=62"].source_count == 2
+
+
+def test_the_same_words_from_an_unnamed_source_in_two_outlets_are_one_claim():
+    """A source known by its kind with one entity needs two shared items to match a different
+    statement, but the very same statement carried by two outlets is one assertion, not K and K#2."""
+    from transforms.core.claims.story import match_groups
+    from transforms.core.records import Claim
+
+    def claim(cid, aid, statement):
+        return Claim(cid, aid, "reported", 0, 10, 0.8, "said/unnamed/place:panama", "es", "s1", "fuentes", "unnamed",
+                     "dijo", statement)
+    a = claim("c1", "a", "la denuncia anónima desde Panamá no contaba con fundamento")
+    b = claim("c2", "b", "la denuncia anónima desde Panamá no contaba con fundamento")
+    c = claim("c3", "c", "Panamá cerrará su frontera con Colombia la próxima semana")
+    group = match_groups([a, b, c])
+    assert group["c1"] == group["c2"] == "said/unnamed/place:panama"
+    assert group["c3"] == "said/unnamed/place:panama#2"

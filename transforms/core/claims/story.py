@@ -159,14 +159,25 @@ def match_groups(claims: Iterable[Claim], parts: Optional[Mapping[str, Optional[
     transitively) share the smallest claim key among them, so the result does not depend on the
     order claims arrive in. Claims are compared only with those of the same claimant identity.
     ``parts``: each claim's ``said_parts``, when the caller has them already.
+
+    Claims that everything compared here reads alike (one key, one language, the same content
+    words: a syndicated copy's) are one assertion, and are compared as one: a wire report carried
+    by hundreds of outlets costs its distinct statements' pairs, not its copies' pairs squared.
     """
     out: dict[str, str] = {}
-    said: list[tuple[Claim, SaidParts]] = []
+    said: list[tuple[Claim, SaidParts]] = []   # one per distinct (key, language, words): the smallest claim id
+    alike: list[list[Claim]] = []               # the claims each of ``said`` stands for
+    seen_as: dict[tuple[str, str, frozenset[str]], int] = {}
     for c in sorted(claims, key=lambda c: c.claim_id):
         p = parts[c.claim_id] if parts is not None else said_parts(c)
         out[c.claim_id] = c.claim_key
-        if p is not None:
+        if p is None:
+            continue
+        at = seen_as.setdefault((c.claim_key, p.lang, p.words), len(said))
+        if at == len(said):
             said.append((c, p))
+            alike.append([])
+        alike[at].append(c)
     parent = list(range(len(said)))
 
     def find(i: int) -> int:
@@ -208,7 +219,8 @@ def match_groups(claims: Iterable[Claim], parts: Optional[Mapping[str, Optional[
         n = taken.get(key, 0)
         taken[key] = n + 1
         for i in members:
-            out[said[i][0].claim_id] = key if n == 0 else f"{key}#{n + 1}"
+            for c in alike[i]:
+                out[c.claim_id] = key if n == 0 else f"{key}#{n + 1}"
     return out
 
 
@@ -293,13 +305,11 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         elif kind in DISPUTABLE_KINDS and by_source:
             mine = {_value_of(c) for c in cs}
             all_values = sorted({v for vs in by_source.values() for v in vs}, key=str)
-            for src_a, va in by_source.items():
-                for src_b, vb in by_source.items():
-                    if src_a >= src_b:
-                        continue
-                    only_a, only_b = va - vb, vb - va
-                    if any(_competing(x, y) for x in only_a for y in only_b if x in mine or y in mine):
-                        disputed = True
+            # Outlets that give the same values never dispute each other: compare the distinct
+            # sets of values given (a handful), not every pair of outlets (hundreds for a wire story).
+            given = sorted({frozenset(vs) for vs in by_source.values()}, key=lambda vs: sorted(map(str, vs)))
+            disputed = any(_competing(x, y) for a, va in enumerate(given) for vb in given[a + 1:]
+                           for x in va - vb for y in vb - va if x in mine or y in mine)
             if disputed:
                 values = tuple(v for v in all_values if any(_competing(v, m) or v == m for m in mine))
         out.append(StoryClaim(
@@ -328,7 +338,9 @@ def _said_values(cs: list[Claim], articles: Mapping[str, ArticleMeta],
     for unit, per_source in by_unit.items():
         given = {v for vs in per_source.values() for v in vs}
         values.update(f"{unit}={v}" for v in given)
-        if len(per_source) > 1 and len(given) > 1 and any(a.isdisjoint(b) for a in per_source.values()
-                                                           for b in per_source.values() if a is not b):
+        # two outlets whose values share none; outlets that give the same values are compared once
+        sets = list({frozenset(vs) for vs in per_source.values()})
+        if len(per_source) > 1 and len(given) > 1 and any(a.isdisjoint(b) for k, a in enumerate(sets)
+                                                           for b in sets[k + 1:]):
             disputed = True
     return tuple(sorted(values)), disputed
