@@ -1,12 +1,13 @@
 """The driver's side of the output: Delta tables under ``--output`` (a local path or a URL).
 
 - ``prepare`` (under the run lock, before the pipeline): refuse an old-layout or
-  foreign output, create any missing table with its schema, undo what a killed
+  foreign output, create any missing table with its schema, upgrade a story table of
+  an older claimwire (``_upgrade``), undo what a killed
   attempt committed without its ``runs`` row, remove the files of attempts that
   never committed, and number the new attempt (``serial``).
 - ``commit`` (after the pipeline): each append table's new files in ONE
-  transaction from the workers' receipts; ``stories``/``story_claims`` MERGEd on
-  their keys; ``runs`` LAST, its row naming the version each table reached.
+  transaction from the workers' receipts; the touched stories' rows of ``stories``/``story_claims``
+  replaced in their ``story_day`` partitions (``_replace_stories``); ``runs`` LAST, its row naming the version each table reached.
   Every commit carries ``Transaction("claimwire", serial)``, so a retried
   commit of the same attempt is recognised and skipped.
 - ``pinned``: the tables as of the last committed ``runs`` row, so a reader sees
@@ -43,6 +44,8 @@ log = logging.getLogger("claimwire")
 # Committed in this order; runs last (see the module docstring).
 APPEND_TABLES = ("articles", "claims", "failures")
 MERGE_TABLES = ("stories", "story_claims")
+# Tables an older claimwire wrote that ``OutputTables.ensure_tables`` upgrades in place.
+UPGRADES = ("stories", "story_claims")
 PUBLISHED_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
 # The dedup and story index (append-only, under _index/): committed with the datasets, before runs.
 DATA_TABLES = (*PUBLISHED_TABLES, *INDEX_TABLES)
@@ -232,10 +235,11 @@ class OutputTables:
         meta = dt.metadata()
         have = set(pa.schema(dt.schema().to_arrow()).names)
         want = set(delta_schema(spec).names)
-        if meta.name != table_name(spec) or not want <= have:
+        found = schema_version(meta.description or "", spec.name)
+        older = name in UPGRADES and found is not None and found < schema_version(spec.version, spec.name)
+        if meta.name != table_name(spec) or not (want <= have or older):
             raise SinkError(f"--output {self.url}: the Delta table {spec.path}/ was written by something else "
                             f"(name {meta.name!r}); give claimwire its own --output")
-        found = schema_version(meta.description or "", spec.name)
         if found is not None and found > schema_version(spec.version, spec.name):
             raise SinkError(f"--output {self.url}: the table {spec.path}/ was written by a newer claimwire "
                             f"({spec.name}.v{found}; this one reads {spec.version}); upgrade claimwire")
@@ -250,7 +254,7 @@ class OutputTables:
         has_runs = bool(self.runs())
         for name, spec in DATASETS.items():
             if self.is_table(name):
-                self.open(name)                    # the foreign-table and schema-version checks
+                self._upgrade(name, self.open(name))    # open: the foreign-table and schema-version checks
                 continue
             if has_runs and name in INDEX_TABLES:
                 raise SinkError(f"--output {self.url}: the index table {spec.path}/ is missing or unreadable, "
@@ -260,6 +264,32 @@ class OutputTables:
                 DeltaTable.create(self.uri(name), delta_schema(spec), mode="ignore",
                                   partition_by=list(spec.partition_by) or None, name=table_name(spec),
                                   description=f"claimwire {spec.version}", storage_options=self.options)
+
+    def _upgrade(self, name: str, dt: Any) -> None:
+        """Bring a table written by an older claimwire to this one's schema (``UPGRADES``), in place.
+
+        ``stories`` (v1) and ``story_claims`` (v2) were one unpartitioned table each; they gain the
+        ``story_day`` partition (None for every story whose id carries no day, as every id before it
+        did). The rewrite is one overwrite commit; a run killed before the description names the new
+        version only repeats the description. The caller holds the run lock.
+        """
+        spec = DATASETS[name]
+        found = schema_version(dt.metadata().description or "", spec.name)
+        if name not in UPGRADES or found is None or found >= schema_version(spec.version, spec.name):
+            return
+        from deltalake import write_deltalake
+        from transforms.core.storyrows import story_day_of
+        log.info("upgrading the %s table of %s from %s.v%d to %s", name, self.url, spec.name, found, spec.version)
+        with store_errors(self.url, f"could not upgrade the {name} table under"):
+            have = set(pa.schema(dt.schema().to_arrow()).names)
+            if "story_day" not in have:
+                table = dt.to_pyarrow_table()
+                days = pa.array([story_day_of(s) for s in table.column("story_id").to_pylist()], pa.string())
+                table = table.append_column("story_day", days)
+                write_deltalake(dt, table.select(delta_schema(spec).names).cast(delta_schema(spec)), mode="overwrite",
+                                schema_mode="overwrite", partition_by=list(spec.partition_by))
+                dt = self.open(name)
+            dt.alter.set_table_description(f"claimwire {spec.version}")
 
     # - the record of runs
     def runs(self, version: int | None = None) -> list[dict]:
@@ -378,7 +408,7 @@ class OutputTables:
 
     def read_files(self, spec: DatasetSpec, base: str, receipts: list[dict], with_partitions: bool = False,
                    columns: list[str] | None = None) -> pa.RecordBatchReader:
-        """Stream the rows of receipted files (for a MERGE source), one file at a time.
+        """Stream the rows of receipted files (the stories' replace, the failures' MERGE), one file at a time.
 
         With ``columns`` (file columns only), only those are read and decoded.
         """
@@ -425,8 +455,8 @@ class OutputTables:
             with store_errors(self.url, f"could not commit the {name} table under"):
                 if spec.merge_on:
                     source = self.read_files(spec, join(attempt_folder(self.url, attempt.attempt_id), "merge", name),
-                                             mine)
-                    self._merge(dt, spec, source, props)
+                                             mine, with_partitions=True)
+                    self._replace_stories(dt, spec, source, props)
                 elif name == "failures" and rerun:
                     # The same inputs fail the same way again: add only failures not recorded yet.
                     source = self.read_files(spec, self.uri(name), mine, with_partitions=True)
@@ -462,19 +492,31 @@ class OutputTables:
             log.warning("could not remove the control folder of %s: %s", attempt.attempt_id, exc)
         return row
 
-    def _merge(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any) -> None:
-        keys = spec.merge_on
-        predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    def _replace_stories(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any) -> None:
+        """Replace the rows of the stories this run touched, whole, in one commit.
+
+        A recomputed story's rows replace its old ones (claims that no longer exist go with them).
+        The predicate names each story with its ``story_day`` partition (the day in its id), so
+        delta-rs reads and rewrites only the files of those days that hold one of the stories, and
+        every other file of the table stays as it is: publishing costs what the run touched, not
+        what the table holds (a MERGE over an unpartitioned table rewrote all of it on every run).
+        """
+        from deltalake import write_deltalake
         table = source.read_all()     # rows of the stories this run touched: one per story or story claim
-        merger = (dt.merge(table, predicate, source_alias="s", target_alias="t", commit_properties=props)
-                  .when_matched_update_all().when_not_matched_insert_all())
-        if len(keys) > 1:
-            # A recomputed story's claims that no longer exist must go: it is replaced whole.
-            ids = sorted(set(table.column(keys[0]).to_pylist()) - {None})
-            listed = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
-            if listed:
-                merger = merger.when_not_matched_by_source_delete(f"t.{keys[0]} IN ({listed})")
-        merger.execute()
+        by_day: dict[str | None, set[str]] = {}
+        for sid, day in zip(table.column("story_id").to_pylist(), table.column("story_day").to_pylist()):
+            if sid is not None:
+                by_day.setdefault(day, set()).add(sid)
+        if not by_day:
+            return
+
+        def listed(values) -> str:
+            return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
+        predicate = " OR ".join(
+            f"(story_day {'IS NULL' if day is None else '= ' + listed([day])} AND story_id IN ({listed(ids)}))"
+            for day, ids in sorted(by_day.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")))
+        write_deltalake(dt, table.select(delta_schema(spec).names).cast(delta_schema(spec)), mode="overwrite",
+                        predicate=predicate, partition_by=list(spec.partition_by), commit_properties=props)
 
     def _merge_new_only(self, dt: Any, source: pa.RecordBatchReader, props: Any) -> None:
         cols = ("run_id", "stage", "reason", "input", "detail")

@@ -25,6 +25,7 @@ from transforms.core.stories import (
     names_in,
     numbers_in,
     parse_number,
+    story_day_of,
     story_id_for,
 )
 
@@ -109,7 +110,8 @@ def test_seeds_form_one_story_across_three_languages():
     sids, profiles = assign_stories(docs, LEXICON, CFG)
     assert len(set(sids.values())) == 1
     first = min(docs, key=lambda d: (d.published_at or datetime.max.replace(tzinfo=UTC), d.article_id))
-    assert set(sids.values()) == {story_id_for(first.article_id)}
+    assert set(sids.values()) == {story_id_for(first.article_id, first.published_at)}
+    assert story_day_of(story_id_for(first.article_id, first.published_at)) == f"{first.published_at:%Y-%m-%d}"
     assert {p.lang for p in profiles} == {"en", "vi", "fa"}
 
 

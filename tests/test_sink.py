@@ -33,7 +33,9 @@ def test_unknown_and_hostile_partition_values():
     values = partition_values(ARTICLES, row)
     assert values == {"published_date": None, "lang": "_.._etc"}   # no "/" and no leading dot
     assert partition_folder(values, ARTICLES.partition_by) == "published_date=__HIVE_DEFAULT_PARTITION__/lang=_.._etc"
-    assert partition_values(STORIES, {"story_id": "s"}) == {}
+    assert partition_values(STORIES, {"story_id": "s"}) == {"story_day": None}
+    assert partition_values(STORIES, {"story_id": "s_20251031_ab", "story_day": "2025-10-31"}) == {
+        "story_day": "2025-10-31"}
 
 
 def test_delta_schema_appends_the_partition_columns_as_strings():

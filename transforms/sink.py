@@ -127,7 +127,7 @@ class _WriteFilesFn(beam.DoFn):
         data = parquet_bytes(table)
         rel = join(folder, file_name(self._run_id, self._attempt, content_digest(data)))
         rel = rel.lstrip("/")
-        # Rows that MERGE into their table are the driver's merge source, not table files yet.
+        # Rows that replace a story's rows are the driver's source for the replace, not table files yet.
         base = join(attempt_folder(self._output, self._attempt), "merge", name) if spec.merge_on \
             else join(self._output, spec.path)
         _put(join(base, rel), data)

@@ -26,7 +26,10 @@ Steps (labels are stable):
    the story it links to best above the threshold; earlier stories keep their ids and
    are never merged.
 6. ``SetStoryId``: story ids joined back by article_id; a copy (``dup_of``) takes
-   the story of its canonical (read from the index when it is an earlier article).
+   the story of its canonical (read from the index when it is an earlier article). A new
+   story's id is its first article's (``story_id_for``: the day it was published, then a
+   hash of its id); ``Alone`` lists the articles that start a story by themselves, so their
+   copies take the very same id.
 
 Outputs: ``main`` (articles), ``failures`` and ``index`` (``("index_members", row)``
 pairs for this run's articles). The record of this stage is an article: an exception while its
@@ -250,9 +253,12 @@ class _SetStoryFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, failed)
             return
         self._counters.inc("out")
-        # A copy is in its canonical's story (an earlier article's, read from the index).
+        # A copy is in its canonical's story (an earlier article's, read from the index). Every
+        # profiled article of this run is in ``sids``; what is not (a copy whose canonical is in no
+        # story) starts its canonical's story, dated only when the canonical is the article itself.
         canonical = article.dup_of or article.article_id
-        sid = sids.get(article.article_id) or sids.get(canonical) or story_id_for(canonical)
+        sid = sids.get(article.article_id) or sids.get(canonical) or story_id_for(
+            canonical, article.published_at if canonical == article.article_id else None)
         # The profile parts prepared ahead are used up: later stages do not carry them.
         yield article.replace(story_id=sid, prepared_profile=None)
 
@@ -450,6 +456,12 @@ def _edge_in_component(edge, roots: dict):
         yield root, ("edge", a, b, link)
 
 
+def _alone(profile: StoryProfile, roots: dict):
+    """A new article in no component of strong pairs -> (its id, the id of the story it starts)."""
+    if article_node(profile.article_id) not in roots:
+        yield profile.article_id, story_id_for(profile.article_id, profile.published_at)
+
+
 def _cluster_component(item, cfg: StoryConfig):
     """A component's nodes and edges (ids, sizes, links) -> its new articles' story ids."""
     _, parts = item
@@ -581,7 +593,10 @@ class ClusterStories(beam.PTransform):
         prior_canonicals = (copies | "CanonicalIds" >> beam.Map(lambda a: a.dup_of)
                             | "ReadCanonicals" >> ReadByArticle(index.of("index_members"))
                             | "CanonicalStories" >> beam.Map(lambda r: (r["article_id"], r["story_id"])))
-        story_of = (sids, prior_canonicals) | "StoryIds" >> beam.Flatten()
+        # An article in no component starts its own story (dated by its publication): listed here,
+        # so that its copies take the very id it takes.
+        alone = profiles | "Alone" >> beam.FlatMap(_alone, AsDict(roots))
+        story_of = (sids, prior_canonicals, alone) | "StoryIds" >> beam.Flatten()
         # Story ids are small (id -> id): articles take theirs from a side input, so the
         # texts never go through a shuffle here.
         with_story = articles | "SetStoryId" >> beam.ParDo(_SetStoryFn(), AsDict(story_of),

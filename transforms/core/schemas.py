@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 import pyarrow as pa
 
 from transforms.core.records import Article, ArticleMeta, Claim, Failure
+from transforms.core.storyrows import story_day_of
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -27,7 +28,7 @@ class DatasetSpec:
     partition_by: tuple[str, ...]    # Hive partition keys, in folder order
     sort_by: tuple[str, ...]         # order of rows within a file
     rows_per_file: int = 200_000     # file size target of a run's files
-    # Rows whose change a later run recomputes (stories grow): MERGEd into the Delta
+    # Rows whose change a later run recomputes (stories grow): replaced in the Delta
     # table on these keys instead of appended. Empty: the table is append-only.
     merge_on: tuple[str, ...] = ()
     # Folder of the table under the output, when not its name (the index tables live under _index/,
@@ -73,20 +74,22 @@ CLAIMS = DatasetSpec(
 )
 
 STORIES = DatasetSpec(
-    "stories", "stories.v1",
+    "stories", "stories.v2",
     pa.schema([
         ("story_id", pa.string()), ("article_count", pa.int64()), ("source_count", pa.int64()),
         ("languages", pa.list_(pa.string())), ("first_published_at", TS),
         ("last_published_at", TS), ("representative_article_id", pa.string()),
         ("title", pa.string()), ("run_id", pa.string()),
     ]),
-    partition_by=(),
+    # The day of the story's first article, read off its id (``story_day_of``): a run replaces the
+    # rows of the stories it touches in their days' partitions and leaves every other file alone.
+    partition_by=("story_day",),
     sort_by=("story_id",),
     merge_on=("story_id",),
 )
 
 STORY_CLAIMS = DatasetSpec(
-    "story_claims", "story_claims.v2",
+    "story_claims", "story_claims.v3",
     pa.schema([
         ("story_id", pa.string()), ("claim_key", pa.string()), ("claim_keys", pa.list_(pa.string())),
         ("kind", pa.string()),
@@ -96,7 +99,7 @@ STORY_CLAIMS = DatasetSpec(
         ("disputed", pa.bool_()), ("dispute_detail", pa.string()), ("example", pa.string()),
         ("run_id", pa.string()),
     ]),
-    partition_by=(),
+    partition_by=("story_day",),     # as stories
     sort_by=("story_id", "claim_key"),
     merge_on=("story_id", "claim_key"),
 )
@@ -272,7 +275,7 @@ def story_claim_row(item: Any, run_id: str) -> dict[str, Any]:
         "languages": sorted(sc.languages), "first_published_at": sc.first_published_at,
         "first_article_id": sc.first_article_id, "values": values, "disputed": bool(sc.disputed),
         "dispute_detail": detail, "example": example,
-        "run_id": run_id,
+        "run_id": run_id, "story_day": story_day_of(sc.story_id),
     }
 
 

@@ -12,9 +12,9 @@ the attempt's control folder::
 A receipt holds what a Delta ``add`` action needs (path, size, partition
 values, statistics), so the driver commits a table's new files in one
 transaction without reading a row. ``stories`` and ``story_claims`` change
-as stories grow: their rows are written under the attempt folder and MERGEd
-by the driver. Every attempt has its own ``<attempt>`` id, so no attempt ever
-rewrites a file that a committed version references. Files of an attempt that
+as stories grow: their rows are written under the attempt folder and the driver
+replaces the touched stories' rows with them. Every attempt has its own ``<attempt>`` id, so no
+attempt ever rewrites a file that a committed version references. Files of an attempt that
 never committed are invisible to every Delta reader (no version lists them)
 and ``claimwire compact`` removes them.
 

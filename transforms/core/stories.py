@@ -20,7 +20,6 @@ in time than ``max_gap_days`` are never linked.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import heapq
 import math
 import re
@@ -34,6 +33,7 @@ from datetime import datetime, timezone
 from transforms.core.config import ConfigError, settings_from_table
 from transforms.core.digits import normalize_digits
 from transforms.core.entities import EntityLexicon
+from transforms.core.storyrows import story_day_of, story_id_for  # noqa: F401 (the ids' home)
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -322,11 +322,6 @@ def _similarity(pa: StoryProfile, va: _Vector, pb: StoryProfile, vb: _Vector, cf
 
 # ---------------------------------------------------------------- clustering
 
-def story_id_for(article_id: str) -> str:
-    """Stable story id of a story first seen as ``article_id``."""
-    return "s_" + hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).hexdigest()
-
-
 def document_frequencies(profiles: Iterable[StoryProfile]) -> tuple[dict[str, int], int]:
     df: Counter[str] = Counter()
     n = 0
@@ -598,7 +593,8 @@ def story_ids(clusters: Iterable[list[str]], fixed: Mapping[str, str],
         if not articles:
             continue
         stories = [fixed[n] for n in nodes if n in fixed]
-        sid = stories[0] if stories else story_id_for(article_of(min(articles, key=lambda n: order_keys[n])))
+        first = min(articles, key=lambda n: order_keys[n])
+        sid = stories[0] if stories else story_id_for(article_of(first), order_keys[first][0])
         for n in articles:
             out[article_of(n)] = sid
     return out

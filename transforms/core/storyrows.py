@@ -1,12 +1,38 @@
-"""Rows of the ``stories`` dataset, from the metadata of each story's articles."""
+"""Story ids, and rows of the ``stories`` dataset from the metadata of each story's articles."""
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from transforms.core.records import ArticleMeta
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def story_id_for(article_id: str, published_at: datetime | None = None) -> str:
+    """Stable story id of a story first seen as ``article_id``, published at ``published_at``.
+
+    ``s_YYYYMMDD_<hash>``: the day (UTC) the story's first article was published, so the id alone
+    says which ``story_day`` partition of ``stories`` and ``story_claims`` holds the story, and a
+    run rewrites only the partitions of the stories it touches. Without a date (an undated first
+    article) ``s_<hash>``, as every story id was before the day was added.
+    """
+    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).hexdigest()
+    if published_at is None or published_at == _FAR_FUTURE:
+        return "s_" + digest
+    return f"s_{published_at.astimezone(timezone.utc):%Y%m%d}_{digest}"
+
+
+_DAY_IN_ID = re.compile(r"s_(\d{4})(\d{2})(\d{2})_[0-9a-f]+")
+
+
+def story_day_of(story_id: str | None) -> str | None:
+    """The ``story_day`` partition of a story (``YYYY-MM-DD``), read off its id; None for an id
+    without a day (an undated first article, or a story of a claimwire before ids carried one)."""
+    m = _DAY_IN_ID.fullmatch(story_id or "")
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
 
 
 def source_count(metas: Iterable[ArticleMeta]) -> int:
@@ -34,4 +60,5 @@ def story_row(story_id: str, metas: Iterable[ArticleMeta], run_id: str) -> dict[
         "representative_article_id": rep.article_id,
         "title": rep.title,
         "run_id": run_id,
+        "story_day": story_day_of(story_id),
     }
