@@ -150,3 +150,13 @@ def test_stage_input_bytes_name_the_inputs_the_runner_hands_to_workers(seeds_dir
     assert sent["FoldDuplicates/Buckets/Read"] > 0 and all(v >= 0 for v in sent.values())
     # the five seeds (22 KB of text) cross at least one stage boundary whole, with their records
     assert max(sent.values()) > 20 * 1024
+
+
+def test_story_commit_check_replaces_only_the_touched_days(tmp_path):
+    """The bench's publishing check: both ways end with the same rows (``measure`` asserts it), the
+    MERGE rewrote the one file of the old layout, the replace only the files of the touched days."""
+    from tests.benchmarks.story_commit import measure
+    m = measure(12, tmp_path)
+    assert m["old_rewritten"] == m["old_files"] == 1
+    assert m["new_files"] == 12 and m["new_rewritten"] == 7        # the last day and the six before it
+    assert m["touched"] == 200 + 6 * 20

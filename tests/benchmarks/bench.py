@@ -745,6 +745,8 @@ def write_report(out_dir: Path, rows: Sequence[Measured], quality: dict[str, dic
         lines.append("A stack is sampled every 10 ms and belongs to its innermost frame in transforms/; "
                      "with `extract.isolate` on, extraction runs in a child process and its time is the wait on it. "
                      "Encoding a DoFn's outputs happens in Beam frames after the DoFn yields: it counts as machinery.")
+    for title, more in plan.get("checks", []):
+        lines += ["", f"## {title}", "", *more]
     path = out_dir / "bench.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out_dir / "bench.json").write_text(json.dumps(
@@ -818,6 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--no-fetch", action="store_true")
     ap.add_argument("--no-profile", action="store_true", help="skip the sampled-profile runs (not measured anyway)")
+    ap.add_argument("--no-checks", action="store_true",
+                    help="skip the in-process scale checks (story publishing, a wire story's claims; ~30 s)")
     ap.add_argument("--out", type=Path, default=ROOT / "output" / "bench")
     ap.add_argument("--work", type=Path, default=None, help="corpus and scratch (default: a temp dir, removed)")
     ap.add_argument("--keep-work", action="store_true")
@@ -943,6 +947,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "started": started, "total_s": time.perf_counter() - t_start, "html_sizes": html_sizes,
                 "html_ratio_size": html_sizes[0] if html_sizes else None, "scale_sizes": scale_sizes,
                 "scale_workers": args.scale_workers, "txt_size": txt_size, "budget_s": args.budget}
+        if not args.no_checks:
+            plan["checks"] = scale_checks(say)
         md = write_report(args.out, rows, quality, profiles, plan)
         png = write_plot(args.out, rows)
         say(f"wrote {md}" + (f" and {png}" if png else ""))
@@ -951,6 +957,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.work and not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
     return 0 if all(r.rc in (0, -1) for r in rows) else 1
+
+
+def scale_checks(say) -> list[tuple[str, list[str]]]:
+    """In-process checks of two costs that grow with data the corpus runs do not grow: publishing the
+    stories a run touched as the story tables grow, and matching a wire story's claims as it is copied."""
+    from tests.benchmarks import story_claims_scaling, story_commit
+    out = [("Publishing stories as the story tables grow", story_commit.report_lines())]
+    say("checked story publishing against the table's size")
+    if (story_claims_scaling.EVAL / "ecbplus_dev.jsonl").exists():
+        out.append(("A wire story's claims as outlets copy it", story_claims_scaling.report_lines()))
+        say("checked claim matching against a story's copies")
+    return out
 
 
 DEFAULT_SCALE = [1000, 5000, 20000, 50000]
