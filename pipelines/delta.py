@@ -1,13 +1,14 @@
 """The driver's side of the output: Delta tables under ``--output`` (a local path or a URL).
 
 - ``prepare`` (under the run lock, before the pipeline): refuse an old-layout or
-  foreign output, create any missing table with its schema, upgrade a story table of
-  an older claimwire (``_upgrade``), undo what a killed
-  attempt committed without its ``runs`` row, remove the files of attempts that
-  never committed, and number the new attempt (``serial``).
+  foreign output, create any missing table with its schema, upgrade a story table
+  of an older claimwire (``_upgrade``), undo what a killed attempt committed
+  without its ``runs`` row, remove the files of attempts that never committed,
+  and number the new attempt (``serial``).
 - ``commit`` (after the pipeline): each append table's new files in ONE
-  transaction from the workers' receipts; the touched stories' rows of ``stories``/``story_claims``
-  replaced in their ``story_day`` partitions (``_replace_stories``); ``runs`` LAST, its row naming the version each table reached.
+  transaction from the workers' receipts; the touched stories' rows of
+  ``stories``/``story_claims`` replaced in their ``story_day`` partitions
+  (``_replace_stories``); ``runs`` LAST, its row naming the version each table reached.
   Every commit carries ``Transaction("claimwire", serial)``, so a retried
   commit of the same attempt is recognised and skipped.
 - ``pinned``: the tables as of the last committed ``runs`` row, so a reader sees
@@ -44,6 +45,8 @@ log = logging.getLogger("claimwire")
 # Committed in this order; runs last (see the module docstring).
 APPEND_TABLES = ("articles", "claims", "failures")
 MERGE_TABLES = ("stories", "story_claims")
+# Stories replaced per commit of stories/story_claims (see ``OutputTables._replace_stories``).
+REPLACE_STORIES = 5000
 # Tables an older claimwire wrote that ``OutputTables.ensure_tables`` upgrades in place.
 UPGRADES = ("stories", "story_claims")
 PUBLISHED_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
@@ -434,9 +437,11 @@ class OutputTables:
         """
         from deltalake import write_deltalake
         from deltalake.transaction import AddAction, CommitProperties, Transaction
-        props = CommitProperties(custom_metadata={"claimwire.attempt": attempt.attempt_id,
-                                                  "claimwire.run_id": attempt.run_id},
-                                 app_transactions=[Transaction(APP_ID, attempt.serial)])
+        marks = {"claimwire.attempt": attempt.attempt_id, "claimwire.run_id": attempt.run_id}
+        props = CommitProperties(custom_metadata=marks, app_transactions=[Transaction(APP_ID, attempt.serial)])
+        # a table committed in several parts marks all but the last with the attempt alone: ``recover``
+        # rolls them back if the attempt never commits, and a rerun of the commit redoes them all
+        part_props = CommitProperties(custom_metadata=marks)
         if receipts is None:
             with store_errors(self.url, "could not list the files this run wrote under"):
                 receipts = self.receipts(attempt)
@@ -456,7 +461,7 @@ class OutputTables:
                 if spec.merge_on:
                     source = self.read_files(spec, join(attempt_folder(self.url, attempt.attempt_id), "merge", name),
                                              mine, with_partitions=True)
-                    self._replace_stories(dt, spec, source, props)
+                    self._replace_stories(dt, spec, source, props, part_props)
                 elif name == "failures" and rerun:
                     # The same inputs fail the same way again: add only failures not recorded yet.
                     source = self.read_files(spec, self.uri(name), mine, with_partitions=True)
@@ -492,31 +497,42 @@ class OutputTables:
             log.warning("could not remove the control folder of %s: %s", attempt.attempt_id, exc)
         return row
 
-    def _replace_stories(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any) -> None:
-        """Replace the rows of the stories this run touched, whole, in one commit.
+    def _replace_stories(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any,
+                         part_props: Any = None) -> None:
+        """Replace the rows of the stories this run touched, whole.
 
         A recomputed story's rows replace its old ones (claims that no longer exist go with them).
         The predicate names each story with its ``story_day`` partition (the day in its id), so
         delta-rs reads and rewrites only the files of those days that hold one of the stories, and
         every other file of the table stays as it is: publishing costs what the run touched, not
         what the table holds (a MERGE over an unpartitioned table rewrote all of it on every run).
+
+        One commit per ``REPLACE_STORIES`` stories: delta-rs 1.6 crashes the process (a segfault,
+        no exception) on an overwrite predicate of some 25,000 literals. The last commit carries
+        ``props`` (the attempt's app transaction); earlier ones ``part_props`` (the attempt only).
         """
+        import pyarrow.compute as pc
         from deltalake import write_deltalake
         table = source.read_all()     # rows of the stories this run touched: one per story or story claim
-        by_day: dict[str | None, set[str]] = {}
-        for sid, day in zip(table.column("story_id").to_pylist(), table.column("story_day").to_pylist()):
-            if sid is not None:
-                by_day.setdefault(day, set()).add(sid)
-        if not by_day:
-            return
+        stories = sorted({(day or "", day is None, sid) for sid, day in zip(
+            table.column("story_id").to_pylist(), table.column("story_day").to_pylist()) if sid is not None})
+        schema = delta_schema(spec)
 
         def listed(values) -> str:
             return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
-        predicate = " OR ".join(
-            f"(story_day {'IS NULL' if day is None else '= ' + listed([day])} AND story_id IN ({listed(ids)}))"
-            for day, ids in sorted(by_day.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")))
-        write_deltalake(dt, table.select(delta_schema(spec).names).cast(delta_schema(spec)), mode="overwrite",
-                        predicate=predicate, partition_by=list(spec.partition_by), commit_properties=props)
+        chunks = [stories[k:k + REPLACE_STORIES] for k in range(0, len(stories), REPLACE_STORIES)]
+        for n, chunk in enumerate(chunks):
+            by_day: dict[str | None, list[str]] = {}
+            for day, undated, sid in chunk:
+                by_day.setdefault(None if undated else day, []).append(sid)
+            predicate = " OR ".join(
+                f"(story_day {'IS NULL' if day is None else '= ' + listed([day])} AND story_id IN ({listed(ids)}))"
+                for day, ids in by_day.items())
+            rows = table if len(chunks) == 1 else table.filter(
+                pc.is_in(table.column("story_id"), pa.array([sid for _, _, sid in chunk], pa.string())))
+            write_deltalake(dt, rows.select(schema.names).cast(schema), mode="overwrite", predicate=predicate,
+                            partition_by=list(spec.partition_by),
+                            commit_properties=props if n == len(chunks) - 1 else (part_props or props))
 
     def _merge_new_only(self, dt: Any, source: pa.RecordBatchReader, props: Any) -> None:
         cols = ("run_id", "stage", "reason", "input", "detail")

@@ -203,7 +203,8 @@ def return_freed_memory() -> None:
     (``malloc_trim`` is what returns free pages from the middle of the heap). The Delta commit that
     follows rewrote ``stories`` and ``story_claims`` in delta-rs (a MERGE then; a replace of the
     touched stories' partitions now), which allocated ~100 MB natively for the ~40,000 story_claims
-    rows of run 12 of the bench's history corpus; on top of the kept pages that set the run's peak. Run 12, one worker (``/usr/bin/time python -m pipelines replay``):
+    rows of run 12 of the bench's history corpus; on top of the kept pages that set the run's peak.
+    Run 12, one worker (``/usr/bin/time python -m pipelines replay``):
     RSS after the run 586 -> 443 MB before the commit, peak 728-737 -> 666 MB, same rows; the same batch
     into an empty output peaks inside the run, as before. Elsewhere than glibc only the collection runs.
     """

@@ -169,3 +169,62 @@ def test_story_rows_carry_the_partition_of_their_id(day):
     sc = StoryClaim(sid, "q/death=61", "q/death", "quantity", "death", 1, 1, ("en",), None, "a", (61.0,), False,
                     ("c",), ("a",), ("x",))
     assert story_claim_row((sc, None), "r")["story_day"] == day
+
+
+def test_many_touched_stories_commit_in_parts_and_a_failed_part_rolls_back(tmp_path, monkeypatch):
+    """delta-rs crashes on an overwrite predicate of ~25,000 literals, so the replace goes in parts of
+    ``REPLACE_STORIES`` stories; only the last part carries the attempt's app transaction, and if a
+    part fails the attempt's earlier parts are rolled back like any commit of an unfinished attempt."""
+    import deltalake
+
+    import pipelines.delta as delta
+    tables = OutputTables(tmp_path / "out")
+    ids = [story_id_for(f"s{i}", datetime(2025, 11, 1 + i % 3, tzinfo=UTC)) for i in range(6)]
+    _commit(tables, 0, [_story(s, "run00", 1) for s in ids], [_story_claim(s, "q/death=61", "run00") for s in ids])
+    first = {n: sorted(map(repr, read_dataset(tables.url, n).to_pylist())) for n in ("stories", "story_claims")}
+    version = tables.open("stories").version()
+    monkeypatch.setattr(delta, "REPLACE_STORIES", 2)
+
+    # a part fails: the run fails, and the next run's recover undoes the parts before it
+    real, calls = deltalake.write_deltalake, {"n": 0}
+
+    def failing(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("the store went away")
+        return real(*a, **k)
+    monkeypatch.setattr(deltalake, "write_deltalake", failing)
+    with pytest.raises(Exception):
+        _commit(tables, 1, [_story(s, "run01", 2) for s in ids[:5]],
+                [_story_claim(s, "q/death=62", "run01") for s in ids[:5]])
+    assert tables.open("stories").version() == version + 1          # the first part is in
+    monkeypatch.setattr(deltalake, "write_deltalake", real)
+    tables.recover()
+    assert tables.open("stories").version() > version
+    assert {n: sorted(map(repr, read_dataset(tables.url, n, pinned=False).to_pylist()))
+            for n in ("stories", "story_claims")} == first
+
+    # and in parts all the way: 5 stories in parts of 2 are 3 commits, the last with the app transaction
+    before = tables.open("story_claims").version()
+    _commit(tables, 2, [_story(s, "run02", 3) for s in ids[:5]], [_story_claim(s, "q/death=63", "run02") for s in ids[:5]])
+    dt = tables.open("story_claims")
+    assert dt.version() == before + 3
+    assert int(dt.transaction_version("claimwire") or 0) == tables.runs()[-1]["serial"]
+    claims = sorted((r["story_id"], r["claim_key"]) for r in read_dataset(tables.url, "story_claims").to_pylist())
+    assert claims == sorted([(s, "q/death=63") for s in ids[:5]] + [(ids[5], "q/death=61")])
+
+
+def test_a_run_touching_thirty_thousand_stories_commits(tmp_path):
+    """The size at which one overwrite predicate crashed delta-rs 1.6 (a segfault at ~25,000 ids of one day)."""
+    from deltalake import DeltaTable, write_deltalake
+    schema = delta_schema(STORIES)
+    rows = [{"story_id": f"s_20260101_{i:016x}", "article_count": 1, "source_count": 1,
+             "languages": ["en"], "title": "t", "run_id": "r0", "story_day": "2026-01-01"}
+            for i in range(30_000)]        # one day: one list of ids (lists of several days did not crash)
+    uri = str(tmp_path / "stories")
+    write_deltalake(uri, pa.Table.from_pylist(rows, schema=schema), partition_by=["story_day"])
+    again = pa.Table.from_pylist([{**r, "run_id": "r1"} for r in rows], schema=schema)
+    OutputTables(tmp_path)._replace_stories(DeltaTable(uri), STORIES,
+                                            pa.RecordBatchReader.from_batches(schema, again.to_batches()), None)
+    got = DeltaTable(uri).to_pyarrow_table(columns=["run_id"]).column("run_id").to_pylist()
+    assert len(got) == 30_000 and set(got) == {"r1"}

@@ -102,7 +102,8 @@ def report_lines(days: list[int] | None = None) -> list[str]:
     """The markdown table ``make bench`` prints (and ``main``)."""
     days = days or [10, 30, 90, 365]
     lines = [f"{STORIES_PER_DAY} stories a day of {CLAIMS_PER_STORY} claims each in `story_claims`; a run touches "
-             "the last day's stories and a tenth of the six days before (`python -m tests.benchmarks.story_commit`).", "",
+             "the last day's stories and a tenth of the six days before "
+             "(`python -m tests.benchmarks.story_commit`).", "",
              "| days of stories | rows | stories touched | MERGE (before) s | files rewritten | replace s | "
              "files rewritten | MERGE / replace |", "|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
