@@ -153,3 +153,10 @@ def test_unreachable_bucket_and_missing_bucket_are_one_line(s3_env, tmp_path, in
     dead = {**s3_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
     r = cli(dead, tmp_path / "cache", "query", "--output", f"s3://{BUCKET}/portable/out", "SELECT 1")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
+def test_story_tables_of_an_older_claimwire_are_upgraded_on_s3(s3_env):
+    """The upgrade to the ``story_day`` partition (one overwrite, then the description) and the
+    replace of touched stories, on S3."""
+    from test_story_partitions import check_upgrade
+    check_upgrade(f"s3://{BUCKET}/upgraded")
