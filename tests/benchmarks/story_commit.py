@@ -33,7 +33,7 @@ def _rows(days: int, run: int) -> tuple[list[dict], list[str]]:
     from transforms.core.storyrows import story_day_of, story_id_for
     rows, touched = [], []
     for d in range(days):
-        if run and not d >= days - 7:
+        if run and d < days - 7:
             continue
         when = DAY0 + timedelta(days=d)
         for i in range(STORIES_PER_DAY):
@@ -57,10 +57,6 @@ def _old_merge(dt, table: pa.Table) -> None:
     (dt.merge(table, "t.story_id = s.story_id AND t.claim_key = s.claim_key", source_alias="s", target_alias="t")
      .when_matched_update_all().when_not_matched_insert_all()
      .when_not_matched_by_source_delete(f"t.story_id IN ({listed})").execute())
-
-
-def _files(dt) -> int:
-    return len(dt.file_uris())
 
 
 def measure(days: int, work: Path) -> dict:
