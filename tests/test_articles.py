@@ -64,6 +64,14 @@ def test_normalize_digits_every_script_keeps_length():
     assert normalize_digits("plain 123") == "plain 123"
 
 
+def test_normalize_digits_folds_every_decimal_digit_of_unicode():
+    import unicodedata
+    digits = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Nd")
+    assert len(digits) > 600
+    assert normalize_digits(digits) == "".join(str(unicodedata.decimal(c)) for c in digits)
+    assert normalize_digits("x\u00b2\u2460\u00bd") == "x\u00b2\u2460\u00bd"   # not decimal digits: kept
+
+
 @given(st.text())
 def test_normalize_digits_never_moves_a_character(s):
     out = normalize_digits(s)

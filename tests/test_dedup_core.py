@@ -24,8 +24,13 @@ from transforms.core.dedup import (
     fold_duplicates,
     is_boilerplate,
     lsh_params,
+    normal_text,
+    normalize_text,
+    segment_hash,
+    segment_hashes,
     verify,
 )
+from transforms.core.dedup import _SEGMENT_SPLIT
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "dedup"
@@ -61,6 +66,38 @@ def test_content_hash_ignores_case_digit_script_spacing_and_punctuation():
     a = content_hash("Sixty-one   people died, ۶۱ in total.")
     assert a == content_hash("sixty one people died 61 in total")
     assert a != content_hash("sixty one people died 62 in total")
+
+
+def _normalised_whole(text: str, boilerplate: frozenset[str] = frozenset()) -> str:
+    """What the fingerprint read before ``NormalText``: the text normalised whole, or its parts that are not
+    boilerplate joined by line breaks and normalised again."""
+    if boilerplate:
+        kept = [s for s in _SEGMENT_SPLIT.split(text) if segment_hash(normalize_text(s)) not in boilerplate]
+        return normalize_text("\n".join(kept))
+    return normalize_text(text)
+
+
+# Separators next to what normalisation folds: combining marks, ZWNJ, digits of other scripts,
+# compatibility forms, a sigma at a word's end, sentence ends in other scripts.
+_AWKWARD = [
+    "", ".", "\n\n", "A.\u0301b", "e\u0301. \u0301x", "مى\u200c\nخواهم. ۶۱ نفر؟ کشته", "ﬁne.\tＦＵＬＬ width ①",
+    "ΟΔΥΣΣΕΥΣ. ΣΟΦΟΣ\nτέλος", "Straße!  STRASSE?\u3000end。次の文", "a_b. _c_\n\n\n__", "x\u200c. \u200cy",
+    "  lead and trail.  ", "Số 12.5, ngày 3/4.\nHà Nội", "one\r\ntwo\x1c. three\u2028four",
+]
+
+
+@pytest.mark.parametrize("text", _AWKWARD + [t for _, t in _originals()[:20]])
+def test_text_normalised_once_reads_as_normalised_whole(text):
+    normal = normal_text(text)
+    assert normal.joined() == normalize_text(text)
+    assert content_hash(text) == fingerprint("a", "", None, text, CFG, MinHasher(CFG.num_perm, CFG.seed)).content_hash
+    # Boilerplate left out by segment hash, as the fingerprint did it from the text itself.
+    segs = normal.segment_hashes(CFG)
+    for boilerplate in (frozenset(segs[::2]), frozenset(segs[1::2]), frozenset(segs)):
+        assert normal.joined(boilerplate) == _normalised_whole(text, boilerplate)
+    assert segment_hashes(text, CFG) == sorted({segment_hash(normalize_text(s)) for s in _SEGMENT_SPLIT.split(text)
+                                                if normalize_text(s).count(" ") + 1 >= CFG.min_segment_words
+                                                and normalize_text(s)})
 
 
 def test_bands_and_rows_are_derived_from_the_thresholds():

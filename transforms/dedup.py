@@ -47,6 +47,7 @@ from transforms.core.dedup import (
     bucket_pairs,
     fingerprint,
     is_boilerplate,
+    normal_text,
     segment_hashes,
     verify,
 )
@@ -162,9 +163,10 @@ class _HoldersFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(_SIGNATURES, (item.article_id, (item.fingerprint.signature,
                                                                               item.fingerprint.size)))
         else:
-            mine = [s for s in segment_hashes(item.text, self._cfg) if s in self._recurring]
+            normal = normal_text(item.text)
+            mine = [s for s in normal.segment_hashes(self._cfg) if s in self._recurring]
             if mine:
-                fp = fingerprint(item.article_id, "", None, item.text, self._cfg, self._hasher, self._found)
+                fp = fingerprint(item.article_id, "", None, item.text, self._cfg, self._hasher, self._found, normal)
                 yield beam.pvalue.TaggedOutput(_SIGNATURES, (item.article_id, (fp.signature, fp.size)))
         for seg in mine:
             yield seg, item.article_id

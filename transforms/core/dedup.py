@@ -155,7 +155,11 @@ def normalize_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """blake2b-128 of the normalised text: equal for texts that differ only in case, digits, spacing."""
-    return hashlib.blake2b(normalize_text(text).encode("utf-8"), digest_size=16).hexdigest()
+    return _content_hash_of(normalize_text(text))
+
+
+def _content_hash_of(norm: str) -> str:
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def words(text: str) -> list[str]:
@@ -163,14 +167,41 @@ def words(text: str) -> list[str]:
     return norm.split() if norm else []
 
 
+@dataclass(frozen=True)
+class NormalText:
+    """A text split where segments are split, each part normalised once (``normal_text``).
+
+    Everything dedup reads of a text comes from these parts: the content hash, the segments, the
+    shingled words with or without boilerplate. The separators the split drops (line breaks, the
+    spaces after a sentence) are non-word characters that ``normalize_text`` collapses to one
+    space, and no step of it reaches across them (NFKC composes nothing across a separator, casefold
+    and digit folding map one character at a time), so the non-empty parts joined by spaces are
+    ``normalize_text`` of the whole text. A text used to be normalised up to a dozen times on its
+    way through dedup; now it is normalised once per step that reads it.
+    """
+
+    parts: tuple[str, ...]
+
+    def joined(self, boilerplate: frozenset[str] = frozenset()) -> str:
+        """``normalize_text`` of the text, without the parts whose segment hash is in ``boilerplate``."""
+        if boilerplate:
+            return " ".join(p for p in self.parts if p and segment_hash(p) not in boilerplate)
+        return " ".join(p for p in self.parts if p)
+
+    def segments(self, min_words: int) -> list[str]:
+        return [p for p in self.parts if p and p.count(" ") + 1 >= min_words]
+
+    def segment_hashes(self, cfg: DedupConfig) -> list[str]:
+        return sorted({segment_hash(s) for s in self.segments(cfg.min_segment_words)})
+
+
+def normal_text(text: str) -> NormalText:
+    return NormalText(tuple(normalize_text(part) for part in _SEGMENT_SPLIT.split(text)))
+
+
 def segments(text: str, min_words: int) -> list[str]:
     """Normalised sentences/paragraphs long enough to be recognisable boilerplate, in order."""
-    out = []
-    for part in _SEGMENT_SPLIT.split(text):
-        norm = normalize_text(part)
-        if norm and norm.count(" ") + 1 >= min_words:
-            out.append(norm)
-    return out
+    return normal_text(text).segments(min_words)
 
 
 def segment_hash(norm_segment: str) -> str:
@@ -178,7 +209,7 @@ def segment_hash(norm_segment: str) -> str:
 
 
 def segment_hashes(text: str, cfg: DedupConfig) -> list[str]:
-    return sorted({segment_hash(s) for s in segments(text, cfg.min_segment_words)})
+    return normal_text(text).segment_hashes(cfg)
 
 
 # ---------------------------------------------------------------- MinHash
@@ -264,17 +295,16 @@ class Fingerprint:
 
 
 def fingerprint(article_id: str, url: str, published_at: datetime | None, text: str,
-                cfg: DedupConfig, hasher: MinHasher, boilerplate: frozenset[str] = frozenset()) -> Fingerprint:
-    """Fingerprint of ``text`` with the boilerplate segments (by hash) left out of the signature."""
-    if boilerplate:
-        kept = [s for s in _SEGMENT_SPLIT.split(text)
-                if segment_hash(normalize_text(s)) not in boilerplate]
-        tokens = words("\n".join(kept))
-    else:
-        tokens = words(text)
-    hashes = shingle_hashes(tokens, cfg.shingle_words)
+                cfg: DedupConfig, hasher: MinHasher, boilerplate: frozenset[str] = frozenset(),
+                normal: NormalText | None = None) -> Fingerprint:
+    """Fingerprint of ``text`` with the boilerplate segments (by hash) left out of the signature.
+    ``normal``: ``normal_text(text)``, when the caller has it already."""
+    if normal is None:
+        normal = normal_text(text)
+    kept = normal.joined(boilerplate)
+    hashes = shingle_hashes(kept.split() if kept else [], cfg.shingle_words)
     sig = hasher.signature(hashes)
-    return Fingerprint(article_id, published_at, content_hash(text), canonical_url(url) if url else "",
+    return Fingerprint(article_id, published_at, _content_hash_of(normal.joined()), canonical_url(url) if url else "",
                        sig.astype("<u4").tobytes(), int(hashes.size))
 
 
@@ -463,7 +493,8 @@ def find_boilerplate(docs: Sequence[DocIn], cfg: DedupConfig, hasher: MinHasher,
     a copy of its original once the disclaimer is out. Articles of earlier runs
     count and hold segments with the signature they were indexed with.
     """
-    seg_lists = {d.article_id: segment_hashes(d.text, cfg) for d in docs}
+    normal = {d.article_id: normal_text(d.text) for d in docs}
+    seg_lists = {aid: n.segment_hashes(cfg) for aid, n in normal.items()}
     counts: dict[str, int] = {}
     for segs in [*seg_lists.values(), *(r.segments for r in prior)]:
         for sh in segs:
@@ -479,7 +510,7 @@ def find_boilerplate(docs: Sequence[DocIn], cfg: DedupConfig, hasher: MinHasher,
             mine = [sh for sh in seg_lists[d.article_id] if counts[sh] >= cfg.boilerplate_min_docs]
             if not mine:
                 continue
-            fp = fingerprint(d.article_id, "", None, d.text, cfg, hasher, found)
+            fp = fingerprint(d.article_id, "", None, d.text, cfg, hasher, found, normal[d.article_id])
             for sh in mine:
                 holders.setdefault(sh, []).append((d.article_id, fp.signature, fp.size))
         found = known | frozenset(sh for sh, hs in holders.items() if is_boilerplate(hs, cfg))
