@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transforms.core.schemas import ARTICLES, FAILURES, STORIES
 from transforms.core.sink import (SinkError, attempt_id, content_digest, delta_schema, file_name, file_stats, join, parquet_bytes,
@@ -130,3 +132,18 @@ def test_row_weight_is_never_below_what_the_row_holds(row):
     from transforms.core.sink import row_weight
     held = _held_bytes(row) - _held_bytes({})   # the dict's own slots are in row_weight's base and per-field cost
     assert held <= row_weight(row) <= 1.6 * (held + 232)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+    | st.binary(max_size=30) | st.datetimes(),
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12)
+
+
+@given(st.dictionaries(st.text(max_size=8), _VALUES, max_size=12))
+def test_row_weight_is_the_sum_of_its_values_weights(row):
+    # row_weight weighs common types inline for speed: it must give what the definition gives.
+    from transforms.core.sink import _DICT_BASE, _PER_FIELD, _value_weight, row_weight
+    assert row_weight(row) == _DICT_BASE + sum(_PER_FIELD + _value_weight(v) for v in row.values())
