@@ -266,23 +266,55 @@ class _Vector:
     years: frozenset[int] = frozenset()
 
 
+# idf by document frequency, one table per number of documents: a window's profiles share a few
+# hundred distinct frequencies, so each feature costs a lookup, not a logarithm (and the same float).
+_IDF_TABLES: dict[int, dict[int, float]] = {}
+_IDF_TABLES_KEPT = 8
+# 1 + log(count) of a term's count in a profile.
+_LOG_COUNTS: dict[int, float] = {}
+
+
+def _idf_table(n_docs: int) -> dict[int, float]:
+    table = _IDF_TABLES.get(n_docs)
+    if table is None:
+        if len(_IDF_TABLES) >= _IDF_TABLES_KEPT:
+            _IDF_TABLES.clear()
+        table = _IDF_TABLES[n_docs] = {}
+    return table
+
+
 def _vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryConfig) -> _Vector:
     # The features in ``StoryProfile.features()`` order, weighted; written out per kind because it
     # runs for every profile of the stories window on every run.
     v = _Vector()
     every, free = v.all, v.free
     background = n_docs + cfg.background_docs
+    get = df.get
+    table = _idf_table(background)
     for prefix, values, weight in (("e:", p.entities, cfg.weight_entity), ("n:", p.names, cfg.weight_name),
                                    ("#:", p.numbers, cfg.weight_number)):
         for val in values:
             key = prefix + val
-            w = weight * idf(df.get(key, 1), background)
+            d = get(key, 1)
+            i = table.get(d)
+            if i is None:
+                i = table[d] = idf(d, background)
+            w = weight * i
             if w > 0:
                 every[key] = w
                 free[key] = w
+    table = _idf_table(n_docs)
+    weight = cfg.weight_term
     for term, count in p.terms:
         key = "t:" + term
-        w = cfg.weight_term * idf(df.get(key, 1), n_docs) * (1.0 + math.log(count))
+        d = get(key, 1)
+        i = table.get(d)
+        if i is None:
+            i = table[d] = idf(d, n_docs)
+        tf = _LOG_COUNTS.get(count)
+        if tf is None:
+            tf = _LOG_COUNTS[count] = 1.0 + math.log(count)
+        w = weight * i * tf
         if w > 0:
             every[key] = w
     v.norm_all = math.sqrt(sum(w * w for w in every.values()))
@@ -335,8 +367,13 @@ def heavy_keys(v: _Vector, df: Mapping[str, int], cfg: StoryConfig) -> list[str]
     """A profile's blocking keys: its ``block_keys`` heaviest features that some other profile
     has and at most ``max_block_size`` have (a key no other profile has, or too many have,
     proposes nothing, so it is skipped before choosing)."""
-    usable = [(k, w) for k, w in v.all.items() if 1 < df.get(k, 0) <= cfg.max_block_size]
-    return [k for k, _ in heapq.nsmallest(cfg.block_keys, usable, key=lambda kv: (-kv[1], kv[0]))]
+    get, most = df.get, cfg.max_block_size
+    usable = [(-w, k) for k, w in v.all.items() if 1 < get(k, 0) <= most]   # heaviest first, then by key
+    if len(usable) > cfg.block_keys:
+        usable = heapq.nsmallest(cfg.block_keys, usable)
+    else:
+        usable.sort()
+    return [k for _, k in usable]
 
 
 def best_candidates(shared: Mapping[Any, float], cfg: StoryConfig) -> list[Any]:
