@@ -170,6 +170,26 @@ def test_a_filtered_window_read_keeps_the_window_days_and_the_wanted_values_only
     assert len(packed) < len(pickle.dumps(rows, protocol=5)) / 3
 
 
+def test_a_window_read_grouped_by_story_keeps_the_profiles_in_a_story(tmp_path):
+    """ReadWindow(group_by=..., where=profiled): the window's members that are a profile in a story, packed
+    per story and file, with no filter on wanted values (how ClusterStories reads earlier stories' members)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from transforms.core.index import profiled
+    path = tmp_path / "members.parquet"
+    pq.write_table(pa.table({"article_id": ["a", "b", "c", "d", "e", "f"],
+                             "story_id": ["s2", "s1", "s2", "", None, "s1"],
+                             "profiled": [True, True, True, True, True, False]}), path)
+    fn = _WindowReadFn(7, "2025-03-02", group_by="story_id", where=profiled)
+    got = [(sid, [r["article_id"] for r in unpack_rows(packed)])
+           for sid, packed in fn.process((str(path), "2025-03-01"), ["2025-03-02"])]
+    assert got == [("s1", ["b"]), ("s2", ["a", "c"])]
+    # out of the window: nothing read
+    assert list(fn.process((str(path), "2025-01-01"), ["2025-03-02"])) == []
+    with pytest.raises(ValueError, match="group_by"):
+        ReadWindow((), 7, group_by="story_id", columns=["article_id"])
+
+
 def test_a_lookup_of_ids_gives_each_article_once_per_file(tmp_path):
     """LookupIds: the keys' rows are filtered in Arrow and only their distinct article ids come out, so an
     article holding many of this run's keys (a copy shares dozens of bands) is one element, not dozens."""

@@ -125,12 +125,13 @@ class _WindowReadFn(beam.DoFn):
     value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
 
     def __init__(self, window_days: int, run_day: str, column: str | None = None, per_value: bool = False,
-                 columns: list[str] | None = None):
+                 columns: list[str] | None = None, group_by: str | None = None, where=None):
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
-        self._per_value = per_value
+        self._group_by = group_by if group_by is not None else (column if per_value else None)
         self._columns = columns
+        self._where = where
 
     def process(self, entry, run_days: list, wanted: list | None = None):
         if getattr(self, "_src", None) is not run_days:
@@ -144,10 +145,12 @@ class _WindowReadFn(beam.DoFn):
         if day not in self._days or (self._column is not None and self._wanted is None):
             return
         table = _read_table(url, self._columns)
+        if self._where is not None:
+            table = self._where(table)
         if self._column is not None:
             table = _rows_in(table, self._column, self._wanted)
-        if self._per_value:
-            yield from _per_value(table, self._column, day)
+        if self._group_by is not None:
+            yield from _per_value(table, self._group_by, day)
             return
         for row in _pylist(table):
             row["day"] = day
@@ -249,21 +252,28 @@ class ReadWindow(beam.PTransform):
     gives the rows back): a story's claims of one day are one element (a story spans a few files,
     so a few elements), not one per claim.
     ``columns`` reads only those columns (rows are plain dicts of them, and ``day``).
+    ``group_by``: packed rows per value of that column, as ``per_value`` gives them, with or without a
+    ``column`` filter. ``where``: a function of the Arrow table read from each file that returns the
+    rows to keep (a module-level function: it travels with the graph).
     """
 
     def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
-                 per_value: bool = False, columns: list[str] | None = None):
+                 per_value: bool = False, columns: list[str] | None = None, group_by: str | None = None,
+                 where=None):
         super().__init__()
         if per_value and column is None:
             raise ValueError("per_value needs a column")
-        if columns is not None and column is not None and column not in columns:
-            raise ValueError(f"the filter column {column!r} must be one of the columns read")
+        for name, role in ((column, "filter"), (group_by, "group_by")):
+            if columns is not None and name is not None and name not in columns:
+                raise ValueError(f"the {role} column {name!r} must be one of the columns read")
         self._files = files
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
         self._per_value = per_value
         self._columns = list(columns) if columns is not None else None
+        self._group_by = group_by
+        self._where = where
 
     def expand(self, inputs):
         run_days, wanted = inputs if self._column is not None else (inputs, None)
@@ -271,5 +281,6 @@ class ReadWindow(beam.PTransform):
         sides = [AsList(run_days | "DistinctDays" >> beam.Distinct())]
         if wanted is not None:
             sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
-        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value, self._columns)
+        fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value, self._columns,
+                           self._group_by, self._where)
         return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)

@@ -12,10 +12,10 @@ Steps (labels are stable):
 3. ``Profile``: a small :class:`StoryProfile` per canonical article (no text).
 4. ``Blocks``: each new profile's blocking keys (its heaviest rare features); a block
    proposes the pairs of its new articles. An earlier story is one node: ``PerStory``
-   sums its window members into a :class:`StorySum` (their unit vectors per language
-   and years, and the keys they propose), and ``PriorPairs`` pairs it with the new
-   articles of the blocks it shares (the blocks, bounded by this run, are a side
-   input). Each node keeps its best ``max_candidates``, and each pair's link is worked out
+   groups its window members (``Again`` reads them packed per story and file), and
+   ``PriorPairs`` sums them into a :class:`StorySum` (their unit vectors per language
+   and years, and the keys they propose) and pairs it with the new articles of the
+   blocks it shares (the blocks, bounded by this run, are a side input). Each node keeps its best ``max_candidates``, and each pair's link is worked out
    there (a story's link to an article is the sum of the article's similarities to its
    members, from the sum of their unit vectors; the run's new profiles are a side input).
 5. ``Components``: connected components of this run's strong candidate pairs (a pair
@@ -46,10 +46,10 @@ from collections import Counter
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
-from transforms.common import FAILURES, MAIN, Counters, in_global_window, internal_failure, prepared_ahead
+from transforms.common import FAILURES, MAIN, Counters, internal_failure, prepared_ahead
 from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
-from transforms.core.index import index_day, member_row, profile_of
+from transforms.core.index import index_day, member_row, profile_of, profiled as profiled_members
 from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,
@@ -71,7 +71,7 @@ from transforms.core.stories import (
     term_counts,
     vectorise,
 )
-from transforms.index import IndexFiles, ReadByArticle, ReadWindow
+from transforms.index import IndexFiles, ReadByArticle, ReadWindow, unpack_rows
 
 INDEX = "index"
 _ERRORS = "errors"
@@ -263,66 +263,18 @@ class _SetStoryFn(beam.DoFn):
         yield article.replace(story_id=sid, prepared_profile=None)
 
 
-def _node(profile: StoryProfile, new: bool) -> str:
-    """A new article is a node of its own; an earlier one stands for its story."""
-    return article_node(profile.article_id) if new else story_node(profile.story_id)
-
-
 class _BlockKeysFn(beam.DoFn):
-    """For each heavy feature of a new article's profile: (blocking key, (node, True, weight)).
-
-    With ``blocks`` (the new articles' blocks, a side input bounded by this run), for an earlier
-    profile: its share of its story's :class:`StorySum` (its unit vectors, and the weights it gives
-    the keys some new article has; a block without one proposes no pair). A bundle's members of
-    one story give one element, ``(story node, StorySum)``, emitted when the bundle ends;
-    ``_MergeSums`` unites what several bundles give. One element per story, not one per member.
-    """
+    """For each heavy feature of a new article's profile: (blocking key, (node, True, weight))."""
 
     def __init__(self, cfg: StoryConfig):
         self._cfg = cfg
 
-    def start_bundle(self) -> None:
-        self._prior: dict[str, StorySum] = {}
-
-    def process(self, item, stats: _Frequencies, blocks: dict | None = None):
+    def process(self, profile: StoryProfile, stats: _Frequencies):
         df, n_docs = stats.get()
-        profile, new = item
         v = vectorise(profile, df, n_docs, self._cfg)
-        node = _node(profile, new)
-        if blocks is None:
-            for key in heavy_keys(v, df, self._cfg):
-                yield key, (node, new, v.all[key])
-            return
-        keys = [key for key in heavy_keys(v, df, self._cfg) if key in blocks]
-        self._prior.setdefault(node, StorySum(profile.story_id)).add(profile, v, keys, df)
-
-    def finish_bundle(self):
-        prior, self._prior = self._prior, {}
-        for node in sorted(prior):
-            yield in_global_window((node, prior[node]))
-
-
-class _MergeSums(beam.CombineFn):
-    """One earlier story's :class:`StorySum` from its bundles' parts (order-independent: the
-    sums are integers, the keys' weights sets)."""
-
-    def create_accumulator(self) -> StorySum | None:
-        return None
-
-    def add_input(self, acc: StorySum | None, part: StorySum) -> StorySum:
-        if acc is None:
-            return StorySum(part.story_id).merge(part)
-        return acc.merge(part)
-
-    def merge_accumulators(self, accumulators) -> StorySum | None:
-        out = None
-        for acc in accumulators:
-            if acc is not None:
-                out = self.add_input(out, acc)
-        return out
-
-    def extract_output(self, acc: StorySum | None) -> StorySum | None:
-        return acc
+        node = article_node(profile.article_id)
+        for key in heavy_keys(v, df, self._cfg):
+            yield key, (node, True, v.all[key])
 
 
 class _Links:
@@ -335,6 +287,22 @@ class _Links:
         self._df, self._n_docs = stats.get()
         self._cfg = cfg
         self._vectors: dict = {}
+
+    def vector_of(self, profile: StoryProfile):
+        """An earlier member's vector, with the run's frequencies."""
+        return vectorise(profile, self._df, self._n_docs, self._cfg)
+
+    def heavy_keys(self, v) -> list[str]:
+        return heavy_keys(v, self._df, self._cfg)
+
+    def story_sum(self, story_id: str, members: list[StoryProfile], blocks: dict) -> StorySum:
+        """An earlier story's :class:`StorySum` over its window members, with the blocking keys they
+        propose that some new article has (a key no new article has proposes no pair)."""
+        story = StorySum(story_id)
+        for p in members:
+            v = self.vector_of(p)
+            story.add(p, v, [key for key in self.heavy_keys(v) if key in blocks], self._df)
+        return story
 
     def _vector(self, node: str):
         v = self._vectors.get(node)
@@ -400,6 +368,15 @@ def _prior_pairs(item, blocks: dict, cfg: StoryConfig, links: _Links):
         yield beam.pvalue.TaggedOutput(_EDGES, _edge(node, other, link[other], story.size, cfg))
     if shared:
         yield beam.pvalue.TaggedOutput(_STORIES, (node, _node_part(node, story.size, story.story_id)))
+
+
+def _story_pairs(item, blocks: dict, cfg: StoryConfig, links: _Links):
+    """An earlier story's window members, grouped by story id (packed rows of ``index_members``) -> its
+    :class:`StorySum`, then its pairs with the new articles (``_prior_pairs``). One story's members
+    are Python objects at a time, and its sum goes no further than here."""
+    story_id, parts = item
+    members = sorted((profile_of(r) for part in parts for r in unpack_rows(part)), key=lambda p: p.article_id)
+    yield from _prior_pairs((story_node(story_id), links.story_sum(story_id, members, blocks)), blocks, cfg, links)
 
 
 def _block_pairs(item):
@@ -552,20 +529,23 @@ class ClusterStories(beam.PTransform):
                       | "FeatureDf" >> beam.CombineGlobally(_DocFreq()))
         # The new articles' blocks (bounded by this run) are grouped once: they propose the pairs
         # among new articles, and, as a side input, the pairs of each earlier story that shares a key.
-        blocks = (profiles | "MarkNewKeyed" >> beam.Map(lambda pr: (pr, True))
+        blocks = (profiles
                   | "BlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df))
                   | "Blocks" >> beam.GroupByKey())
         new_pairs = blocks | "BlockPairs" >> beam.FlatMap(_block_pairs).with_output_types(_Pair)
         # The window is read a second time for the stories' sums, which need the frequencies of the
-        # first read: a local runner would otherwise hold every earlier profile between the two.
-        again = run_days | "Again" >> _WindowProfiles(index, cfg, run_day)
+        # first read: a local runner would otherwise hold every earlier profile in between. Its rows
+        # come packed per story and file, and are grouped by story: a story's sum is built where its
+        # pairs are chosen, one story at a time (summing each bundle's members and combining the parts
+        # held every story's sum at once, twice over: ~100 MB in run 12 of the bench's history).
+        by_story = (run_days | "Again" >> ReadWindow(index.of("index_members"), cfg.window_days, run_day,
+                                                     group_by="story_id", where=profiled_members)
+                    | "PerStory" >> beam.GroupByKey())
         # The new profiles by node (bounded by this run): the links of candidate pairs are worked out
         # where the pairs are chosen, so no profile or story sum is carried to the clustering.
         new_by_node = AsDict(profiles | "KeyByNode" >> beam.Map(lambda pr: (article_node(pr.article_id), pr)))
-        prior_pairs = (again | "MarkPriorKeyed" >> beam.Map(lambda pr: (pr, False))
-                       | "PriorBlockKeys" >> beam.ParDo(_BlockKeysFn(cfg), AsSingleton(feature_df), AsDict(blocks))
-                       | "PerStory" >> beam.CombinePerKey(_MergeSums())
-                       | "PriorPairs" >> beam.ParDo(_LinkingFn(_prior_pairs, cfg), new_by_node, AsSingleton(feature_df),
+        prior_pairs = (by_story
+                       | "PriorPairs" >> beam.ParDo(_LinkingFn(_story_pairs, cfg), new_by_node, AsSingleton(feature_df),
                                                     AsDict(blocks)).with_output_types(
                            _Pair).with_outputs(_EDGES, _STORIES, main=MAIN))
         new_edges = ((new_pairs, prior_pairs[MAIN]) | "AllPairs" >> beam.Flatten()

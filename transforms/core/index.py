@@ -149,6 +149,14 @@ def profile_of(r: Mapping[str, Any]) -> StoryProfile:
                         tuple(zip(r.get("terms") or (), r.get("term_counts") or ())), story_id=r.get("story_id") or "")
 
 
+def profiled(table):
+    """The rows of an ``index_members`` Arrow table that are a profile in a story: what ``profile_of``
+    reads to compare new articles with earlier stories."""
+    import pyarrow.compute as pc
+    return table.filter(pc.and_(pc.fill_null(table["profiled"], False),
+                                pc.fill_null(pc.not_equal(table["story_id"], ""), False)))
+
+
 def meta_of(r: Mapping[str, Any]) -> ArticleMeta:
     return ArticleMeta(r["article_id"], r.get("source") or "", r.get("lang") or "und", r.get("published_at"),
                        r.get("story_id") or "", r.get("dup_of"), r.get("title") or "")
