@@ -190,6 +190,39 @@ def test_a_window_read_grouped_by_story_keeps_the_profiles_in_a_story(tmp_path):
         ReadWindow((), 7, group_by="story_id", columns=["article_id"])
 
 
+def test_packed_values_are_the_same_across_chunk_boundaries(tmp_path, monkeypatch):
+    """Rows become Python objects a chunk at a time: a value whose rows straddle chunks (or fill several)
+    still comes out whole, as rows and as columns; and claim rows come back as the Claims they were."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import transforms.index as index_mod
+    from transforms.core.records import Claim
+    from transforms.core.schemas import claim_from_row, claims_from_columns
+    stories = ["s1"] * 5 + ["s2"] + ["s3"] * 7 + ["s4"] * 2
+    table = pa.table({"story_id": stories, "claim_id": [f"c{i:02d}" for i in range(len(stories))],
+                      "article_id": [f"a{i % 4}" for i in range(len(stories))], "kind": ["quote"] * len(stories),
+                      "claim_key": [f"k{i % 3}" for i in range(len(stories))],
+                      "lang": ["en", None, "fa"] * 5, "value": [None, 1.5, 2.0] * 5, "char_start": list(range(15))})
+    path = tmp_path / "claims.parquet"
+    pq.write_table(table, path)
+    expect = {}
+    for row in table.to_pylist():
+        expect.setdefault(row["story_id"], []).append(row)
+    for chunk in (1, 3, 4, 2048):
+        monkeypatch.setattr(index_mod, "_CHUNK_ROWS", chunk)
+        fn = _WindowReadFn(7, "2025-03-02", group_by="story_id")
+        got = list(fn.process((str(path), "2025-03-01"), ["2025-03-02"]))
+        assert [sid for sid, _ in got] == ["s1", "s2", "s3", "s4"]
+        for sid, packed in got:
+            rows = unpack_rows(packed)
+            assert rows == [{**r, "day": "2025-03-01"} for r in expect[sid]]
+            columns = index_mod.unpack_columns(packed)
+            assert columns["day"] == ["2025-03-01"] * len(rows)
+            claims = claims_from_columns(columns)
+            assert claims == [claim_from_row(r, r.get("lang")) for r in rows]
+            assert all(isinstance(c, Claim) and c.lang == (r["lang"] or "") for c, r in zip(claims, rows))
+
+
 def test_a_lookup_of_ids_gives_each_article_once_per_file(tmp_path):
     """LookupIds: the keys' rows are filtered in Arrow and only their distinct article ids come out, so an
     article holding many of this run's keys (a copy shares dozens of bands) is one element, not dozens."""

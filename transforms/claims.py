@@ -95,15 +95,15 @@ _CLAIM_COLUMNS = ("claim_id", "article_id", "story_id", "kind", "claim_key", "la
 
 def _summarise(run_id: str, item):
     from transforms.core.claims.story import aggregate_story_claims
-    from transforms.core.schemas import claim_from_row
-    from transforms.index import unpack_rows
+    from transforms.core.schemas import claims_from_columns
+    from transforms.index import unpack_columns
     story_id, grouped = item
     if not grouped["metas"]:
         return   # no article of this run joined the story: its published rows stand
     # Members published by earlier runs count too: a story row replaces its old version whole.
     metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
                    key=lambda m: m.article_id)
-    prior_claims = [claim_from_row(r, r.get("lang")) for part in grouped["prior_claims"] for r in unpack_rows(part)]
+    prior_claims = [c for part in grouped["prior_claims"] for c in claims_from_columns(unpack_columns(part))]
     claims = sorted({c.claim_id: c for c in [*prior_claims, *grouped["claims"]]}.values(),
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))

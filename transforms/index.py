@@ -172,32 +172,52 @@ def _pylist(table):
 
 def _per_value(table, column: str, day: str):
     """``(value, packed rows)`` for each distinct ``column`` value of one file: one element per story,
-    not per row, its rows pickled and compressed once (:func:`unpack_rows`). Only one value's rows
-    are Python objects at a time."""
+    not per row, its rows pickled and compressed once (:func:`unpack_rows`, :func:`unpack_columns`).
+    Rows become Python objects a chunk at a time, column by column (no dict per row)."""
     import pyarrow.compute as pc
     table = table.take(pc.sort_indices(table, [(column, "ascending")]))
+    names = table.column_names
     values = table.column(column).to_pylist()
+    chunks = ((at, [table.slice(at, _CHUNK_ROWS).column(c).to_pylist() for c in names])
+              for at in range(0, table.num_rows, _CHUNK_ROWS))
+    base, cols = 0, [[] for _ in names]
     start = 0
     for value, group in itertools.groupby(values):
-        n = sum(1 for _ in group)
-        rows = table.slice(start, n).to_pylist()
-        start += n
-        for row in rows:
-            row["day"] = day
-        yield value, zlib.compress(pickle.dumps(rows, protocol=5), _PACK_LEVEL)
+        end = start + sum(1 for _ in group)
+        out: list[list] = [[] for _ in names]
+        while start < end:
+            if start >= base + len(cols[0]):
+                base, cols = next(chunks)
+                continue
+            lo, hi = start - base, min(end - base, len(cols[0]))
+            for o, c in zip(out, cols):
+                o += c[lo:hi]
+            start = base + hi
+        yield value, zlib.compress(pickle.dumps((day, names, out), protocol=5), _PACK_LEVEL)
+
+
+def unpack_columns(packed: bytes) -> dict[str, list]:
+    """The rows of one ``ReadWindow(per_value=True)`` element as columns (name -> values), ``day`` too."""
+    day, names, cols = pickle.loads(zlib.decompress(packed))
+    out = dict(zip(names, cols))
+    out["day"] = [day] * (len(cols[0]) if cols else 0)
+    return out
 
 
 def unpack_rows(packed: bytes) -> list[dict]:
-    """The rows of one ``ReadWindow(per_value=True)`` element.
+    """The rows of one ``ReadWindow(per_value=True)`` element, as dicts with their ``day``.
 
-    They travel as one bytes object because a local runner's grouping holds its values as Python
-    objects until they are consumed: a claim row as a dict takes about 1.4 KB there, pickled 0.4 KB,
-    compressed 0.12 KB (the 55,000 prior claims of run 12 of the bench's history: ~80 MB as dicts,
-    25 MB pickled, 6.6 MB compressed, for 0.3 s of zlib), and the bytes are not decoded and encoded
-    again on the way through. Every runner holds or shuffles these bytes whole, so smaller is cheaper
-    everywhere; on the local runner the run's peak memory drops by ~65 MB.
+    They travel as one bytes object, its rows as columns, because a local runner's grouping holds its
+    values as Python objects until they are consumed: a claim row as a dict takes about 1.4 KB there,
+    pickled 0.4 KB, compressed 0.12 KB (the 55,000 prior claims of run 12 of the bench's history: ~80 MB
+    as dicts, 8.6 MB as compressed columns), and the bytes are not decoded and encoded again on the way
+    through. Every runner holds or shuffles these bytes whole, so smaller is cheaper everywhere.
     """
-    return pickle.loads(zlib.decompress(packed))
+    day, names, cols = pickle.loads(zlib.decompress(packed))
+    rows = [dict(zip(names, vals)) for vals in zip(*cols)]
+    for row in rows:
+        row["day"] = day
+    return rows
 
 
 def _files(pipeline, label: str, files: FileList):

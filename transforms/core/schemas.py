@@ -7,10 +7,11 @@ Partition columns are not stored inside the files: they live in the
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -290,6 +291,8 @@ _CLAIM_FIELDS = ("claim_id", "article_id", "kind", "char_start", "char_end", "co
                  "claimant", "claimant_type", "cue", "statement", "value", "value_max", "unit", "modifier",
                  "claimant_start", "claimant_end", "cue_start", "cue_end", "statement_start", "statement_end")
 PUBLISHED_CLAIM_COLUMNS = (*_CLAIM_FIELDS, "entities")
+# Claim's fields in the order of its constructor.
+_CLAIM_ORDER = tuple(f.name for f in dataclasses.fields(Claim))
 PUBLISHED_META_COLUMNS = ("article_id", "source", "published_at", "story_id", "dup_of", "title")
 
 
@@ -306,6 +309,17 @@ def claim_from_row(row: Mapping[str, Any], lang: str | None) -> Claim:
     """A published ``claims`` row back as a Claim (for story summaries across runs)."""
     return Claim(**{k: row.get(k) for k in _CLAIM_FIELDS}, lang=lang or "",
                  entities=tuple(row.get("entities") or ()))
+
+
+def claims_from_columns(columns: Mapping[str, Sequence[Any]]) -> list[Claim]:
+    """Published ``claims`` rows given as columns (name -> values) back as Claims: what
+    ``claim_from_row(row, row["lang"])`` gives for each row, without a dict per row."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    none = [None] * n
+    by_field = {k: columns.get(k, none) for k in _CLAIM_FIELDS}
+    by_field["lang"] = [lang or "" for lang in columns.get("lang", none)]
+    by_field["entities"] = [tuple(e or ()) for e in columns.get("entities", none)]
+    return [Claim(*vals) for vals in zip(*(by_field[f] for f in _CLAIM_ORDER))]
 
 
 def meta_from_row(row: Mapping[str, Any], lang: str | None) -> ArticleMeta:
