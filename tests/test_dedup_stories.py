@@ -231,6 +231,15 @@ def test_the_consumers_of_one_frequencies_side_input_share_one_decoded_dict():
     assert second.get()[0] is first.get()[0]
     other = _Frequencies.of({"t:radar": 5}, 9)
     assert other.get() == ({"t:radar": 5}, 9) and first.get()[0] == {"t:radar": 2, "e:place:venezuela": 3}
+    # Once no consumer holds them, the decoded frequencies are let go (a run's later stages reuse the memory).
+    import gc
+    import hashlib
+    from transforms.stories import _DECODED
+    keys = [hashlib.blake2b(b, digest_size=16).digest() for b in (blob, other.blob)]
+    assert all(k in _DECODED for k in keys)
+    del first, second, other
+    gc.collect()
+    assert not any(k in _DECODED for k in keys)
 
 
 def test_frequencies_without_the_features_of_one_document_change_nothing():

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import weakref
 from collections import Counter
 
 import apache_beam as beam
@@ -200,11 +201,11 @@ class _Frequencies:
     the bench's history corpus over its four consumers. As bytes it is one object to size and to copy.
     """
 
-    __slots__ = ("blob", "_value")
+    __slots__ = ("blob", "_held")
 
     def __init__(self, blob: bytes):
         self.blob = blob
-        self._value: tuple[dict, int] | None = None
+        self._held: _Decoded | None = None
 
     @classmethod
     def of(cls, df: dict, n_docs: int) -> _Frequencies:
@@ -214,29 +215,36 @@ class _Frequencies:
         return _Frequencies, (self.blob,)
 
     def get(self) -> tuple[dict, int]:
-        if self._value is None:
-            self._value = _decoded(self.blob)
-        return self._value
+        if self._held is None:
+            self._held = _decoded(self.blob)
+        return self._held.value
 
 
-# Decoded frequencies by their bytes' digest, shared by the consumers in one process: each consumer
-# (Profile, BlockKeys, PriorBlockKeys, Cluster) is handed its own copy of the side input, and each
-# decoded dict of the window's features is ~10 MB (90,000 features in run 12 of the bench's history).
-# The last few are kept: a process runs one stage's consumers of one run at a time. Read-only: every
-# consumer reads the same dict.
-_DECODED: dict[bytes, tuple[dict, int]] = {}
-_DECODED_KEPT = 4
+class _Decoded:
+    """Decoded frequencies, held by the side input objects that read them (weakly by ``_DECODED``)."""
+
+    __slots__ = ("value", "__weakref__")
+
+    def __init__(self, value: tuple[dict, int]):
+        self.value = value
 
 
-def _decoded(blob: bytes) -> tuple[dict, int]:
+# Decoded frequencies by their bytes' digest, shared by the consumers in one process while any of them
+# holds them: each consumer (Profile, BlockKeys, PriorPairs, BestEdges) is handed its own copy of the
+# side input, and each decoded dict of the window's features is ~10 MB (90,000 features in run 12 of
+# the bench's history). Read-only: every consumer reads the same dict. Held weakly, so that once the
+# stages that read them are done they are let go, not kept to the end of the run: a later stage (the
+# story summaries, where a run with history peaks) reuses that memory.
+_DECODED: weakref.WeakValueDictionary[bytes, _Decoded] = weakref.WeakValueDictionary()
+
+
+def _decoded(blob: bytes) -> _Decoded:
     key = hashlib.blake2b(blob, digest_size=16).digest()
-    value = _DECODED.get(key)
-    if value is None:
-        value = pickle.loads(blob)
-        while len(_DECODED) >= _DECODED_KEPT:
-            _DECODED.pop(next(iter(_DECODED)), None)
-        _DECODED[key] = value
-    return value
+    held = _DECODED.get(key)
+    if held is None:
+        held = _Decoded(pickle.loads(blob))
+        _DECODED[key] = held
+    return held
 
 
 class _SetStoryFn(beam.DoFn):
