@@ -49,6 +49,8 @@ MERGE_TABLES = ("stories", "story_claims")
 REPLACE_STORIES = 5000
 # Tables an older claimwire wrote that ``OutputTables.ensure_tables`` upgrades in place.
 UPGRADES = ("stories", "story_claims")
+# Rows per batch of an upgrade's rewrite: the table is streamed, never held whole.
+UPGRADE_BATCH_ROWS = 50_000
 PUBLISHED_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
 # The dedup and story index (append-only, under _index/): committed with the datasets, before runs.
 DATA_TABLES = (*PUBLISHED_TABLES, *INDEX_TABLES)
@@ -184,6 +186,15 @@ class Attempt:
     attempt: int          # 1 for the first attempt of this run id, 2 for its first rerun, ...
 
 
+def _file_batches(url: str, rows: int):
+    """The record batches of one Parquet file (local, ``s3://``, ``gs://``), ``rows`` at a time."""
+    import pyarrow.parquet as pq
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+    with FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        yield from pq.ParquetFile(fh).iter_batches(batch_size=rows)
+
+
 class OutputTables:
     """The claimwire Delta tables under one ``--output``."""
 
@@ -286,10 +297,22 @@ class OutputTables:
         with store_errors(self.url, f"could not upgrade the {name} table under"):
             have = set(pa.schema(dt.schema().to_arrow()).names)
             if "story_day" not in have:
-                table = dt.to_pyarrow_table()
-                days = pa.array([story_day_of(s) for s in table.column("story_id").to_pylist()], pa.string())
-                table = table.append_column("story_day", days)
-                write_deltalake(dt, table.select(delta_schema(spec).names).cast(delta_schema(spec)), mode="overwrite",
+                # Streamed a batch at a time (months of story_claims do not fit in memory whole), its files
+                # read through Beam's FileSystems: a read through delta-rs cannot run inside its write.
+                schema = delta_schema(spec)
+                files = sorted(dt.file_uris())
+
+                def batches():
+                    for url in files:
+                        for batch in _file_batches(url, UPGRADE_BATCH_ROWS):
+                            days = pa.array([story_day_of(s) for s in batch.column("story_id").to_pylist()],
+                                            pa.string())
+                            have = batch.schema.names
+                            cols = [days if f.name == "story_day" else batch.column(f.name) if f.name in have
+                                    else pa.nulls(batch.num_rows, f.type) for f in schema]
+                            yield pa.RecordBatch.from_arrays(cols, names=schema.names).cast(schema)
+
+                write_deltalake(dt, pa.RecordBatchReader.from_batches(schema, batches()), mode="overwrite",
                                 schema_mode="overwrite", partition_by=list(spec.partition_by))
                 dt = self.open(name)
             dt.alter.set_table_description(f"claimwire {spec.version}")

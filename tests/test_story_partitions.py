@@ -107,7 +107,10 @@ def _downgrade(tables: OutputTables) -> None:
             f"claimwire {version}")
 
 
-def test_an_output_of_an_older_claimwire_is_upgraded_in_place_and_keeps_every_row(tmp_path):
+def test_an_output_of_an_older_claimwire_is_upgraded_in_place_and_keeps_every_row(tmp_path, monkeypatch):
+    # a few rows per batch: the rewrite is streamed, batch by batch, never read whole
+    import pipelines.delta
+    monkeypatch.setattr(pipelines.delta, "UPGRADE_BATCH_ROWS", 3)
     check_upgrade(tmp_path / "out")
 
 
