@@ -15,9 +15,10 @@ Steps (labels are stable):
    groups its window members (``Again`` reads them packed per story and file), and
    ``PriorPairs`` sums them into a :class:`StorySum` (their unit vectors per language
    and years, and the keys they propose) and pairs it with the new articles of the
-   blocks it shares (the blocks, bounded by this run, are a side input). Each node keeps its best ``max_candidates``, and each pair's link is worked out
-   there (a story's link to an article is the sum of the article's similarities to its
-   members, from the sum of their unit vectors; the run's new profiles are a side input).
+   blocks it shares (the blocks, bounded by this run, are a side input). Each node keeps
+   its best ``max_candidates``, and each pair's link is worked out there (a story's link
+   to an article is the sum of the article's similarities to its members, from the sum
+   of their unit vectors; the run's new profiles are a side input).
 5. ``Components``: connected components of this run's strong candidate pairs (a pair
    whose own mean link reaches the threshold; ids only), then ``Cluster``: average
    linkage inside each component, in parallel over components, over node sizes and the
