@@ -99,18 +99,13 @@ def test_an_earlier_story_gets_the_pairs_and_candidates_its_keys_would_get_in_th
     from dataclasses import replace
 
     from transforms.core.stories import StorySum
-    from transforms.stories import (_EDGES, _STORIES, _best_edges, _block_pairs, _MergeSums, _node_part,
-                                    _prior_pairs)
+    from transforms.stories import _EDGES, _STORIES, _best_edges, _block_pairs, _node_part, _prior_pairs
     cfg = replace(SCFG, max_candidates=2)
     blocks = {"n:maduro": [("a:1", True, 2.0), ("a:2", True, 1.5)], "e:place:ve": [("a:2", True, 0.5)],
               "t:radar": [("a:3", True, 1.0), ("a:1", True, 0.25)], "t:only-new": [("a:1", True, 1.0)]}
-    # two bundles' worth of one story's members: weights united per key, distinct weights summed once
-    combine = _MergeSums()
-    acc = combine.merge_accumulators([
-        combine.add_input(combine.create_accumulator(), StorySum("x", 1, keys={"n:maduro": {3.0}, "t:radar": {0.5}})),
-        combine.add_input(combine.create_accumulator(),
-                          StorySum("x", 2, keys={"n:maduro": {3.0, 1.0}, "e:place:ve": {2.0}}))])
-    story = combine.extract_output(acc)
+    # a story's members in two parts: weights united per key, distinct weights summed once
+    story = StorySum("x", 1, keys={"n:maduro": {3.0}, "t:radar": {0.5}}).merge(
+        StorySum("x", 2, keys={"n:maduro": {3.0, 1.0}, "e:place:ve": {2.0}}))
     weights = story.key_weights()
     assert weights == {"n:maduro": 4.0, "t:radar": 0.5, "e:place:ve": 2.0} and story.size == 3
     class Links:   # a story's link to each article, as _Links would work it out from the profiles
