@@ -152,6 +152,23 @@ def test_stage_input_bytes_name_the_inputs_the_runner_hands_to_workers(seeds_dir
     assert max(sent.values()) > 20 * 1024
 
 
+def test_stage_rss_lists_every_stage_in_run_order(seeds_dir, tmp_path, capsys):
+    """``element_counts --rss``: this process's RSS as each fused stage of a real run starts, in the order
+    the runner ran them (reading stages come before the writing ones), then after the run."""
+    from tests.benchmarks.element_counts import main
+
+    saved = tmp_path / "r.json"
+    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--rss", "--save", str(saved)]) == 0
+    rss = json.loads(saved.read_text())
+    names = list(rss)
+    assert names[-1] == "(after the run)" and all(v > 50 for v in rss.values())
+    read = next(i for i, k in enumerate(names) if "ExtractArticles-Extract" in k)
+    write = next(i for i, k in enumerate(names) if "WriteDatasets" in k)
+    assert read < write
+    out = capsys.readouterr().out
+    assert "MiB as each stage starts, in run order" in out and "(after the run)" in out
+
+
 def test_story_commit_check_replaces_only_the_touched_days(tmp_path):
     """The bench's publishing check: both ways end with the same rows (``measure`` asserts it), the
     MERGE rewrote the one file of the old layout, the replace only the files of the touched days."""

@@ -2,7 +2,7 @@
 with ``--seconds`` how long each fused stage ran, or with ``--bytes`` how many encoded bytes the
 runner handed to workers as each stage input.
 
-    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--seconds | --bytes]
+    .venv/bin/python -m tests.benchmarks.element_counts INPUT --output OUT [--seconds | --bytes | --rss]
         [--save counts.json] [--against other.json] [--top 40] [-- more replay options]
 
 Beam's per-element cost (coders at stage boundaries, shuffles, DoFn calls) is paid per element, so
@@ -13,12 +13,15 @@ bundle the runner executes and sums them per fused stage, named by the transform
 PCollections and numbers left out, so that two runs' stages match). ``--bytes`` sums, per stage
 input (``FoldDuplicates/Buckets/Read``), the byte streams ``BundleManager._send_input_to_worker``
 sends: the local runners hold such an input whole, in the controller and again in the worker that
-receives it, so the largest ones set the peak memory of a run (README, Benchmark).
+receives it, so the largest ones set the peak memory of a run (README, Benchmark). ``--rss`` gives
+this process's RSS as each fused stage starts, in run order: the stage after which it stays higher
+is where a run's memory goes.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -69,6 +72,27 @@ def time_run(argv: list[str]) -> dict[str, float]:
 
     _run_patched("_execute_bundle", patch, argv)
     return seconds
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss_run(argv: list[str]) -> dict[str, float]:
+    """Run ``claimwire`` with ``argv`` in this process; its RSS (MiB) when each fused stage starts, in
+    the order the runner runs them: where a run's memory rises, and stays (Linux only)."""
+    starts: dict[str, float] = {}
+
+    def patch(real):
+        def execute_bundle(self, context, bundle_context_manager, bundle_input):
+            starts.setdefault(stage_key(bundle_context_manager.stage.name), round(_rss_mib(), 1))
+            return real(self, context, bundle_context_manager, bundle_input)
+        return execute_bundle
+
+    _run_patched("_execute_bundle", patch, argv)
+    starts["(after the run)"] = round(_rss_mib(), 1)
+    return starts
 
 
 def bytes_run(argv: list[str]) -> dict[str, int]:
@@ -122,21 +146,27 @@ def main(args: list[str] | None = None) -> int:
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--seconds", action="store_true", help="seconds per fused stage instead of elements")
     what.add_argument("--bytes", action="store_true", help="encoded bytes per stage input instead of elements")
+    what.add_argument("--rss", action="store_true", help="RSS (MiB) as each fused stage starts, in run order")
     ap.add_argument("replay_options", nargs="*")
     a = ap.parse_args(args)
     sys.path.insert(0, str(ROOT))
     argv = ["replay", a.input, "--output", a.output, "--quiet", *a.replay_options]
-    counts: dict = time_run(argv) if a.seconds else bytes_run(argv) if a.bytes else count_run(argv)
+    counts: dict = (time_run(argv) if a.seconds else bytes_run(argv) if a.bytes else rss_run(argv) if a.rss
+                    else count_run(argv))
     if a.save:
-        a.save.write_text(json.dumps(counts, indent=0, sort_keys=True))
+        a.save.write_text(json.dumps(counts, indent=0, sort_keys=not a.rss))   # --rss keeps run order
     other = json.loads(a.against.read_text()) if a.against else {}
-    fmt = "{:>10.2f}" if a.seconds else "{:>10,}"
-    diff = "{:>+10.2f}" if a.seconds else "{:>+10,}"
-    what = "seconds, all stages" if a.seconds else "bytes, all stage inputs" if a.bytes else "elements, all transforms"
-    print(f"{what}: " + fmt.format(sum(counts.values())).strip()
-          + (" (against " + fmt.format(sum(other.values())).strip() + ")" if other else ""))
-    order = sorted(counts, key=lambda k: (-(counts[k] - other.get(k, 0)), k))
-    for k in order[:a.top]:
+    fmt = "{:>10.2f}" if a.seconds else "{:>10.1f}" if a.rss else "{:>10,}"
+    diff = "{:>+10.2f}" if a.seconds else "{:>+10.1f}" if a.rss else "{:>+10,}"
+    if a.rss:
+        print("MiB as each stage starts, in run order" + (" (and the other run's, same stage)" if other else ""))
+        order = list(counts)
+    else:
+        what = "seconds, all stages" if a.seconds else "bytes, all stage inputs" if a.bytes else "elements, all transforms"
+        print(f"{what}: " + fmt.format(sum(counts.values())).strip()
+              + (" (against " + fmt.format(sum(other.values())).strip() + ")" if other else ""))
+        order = sorted(counts, key=lambda k: (-(counts[k] - other.get(k, 0)), k))
+    for k in (order if a.rss else order[:a.top]):   # --rss: every stage, a timeline
         line = fmt.format(counts[k]) + (" " + diff.format(counts[k] - other.get(k, 0)) if other else "")
         print(f"{line}  {k}")
     return 0
