@@ -46,6 +46,15 @@ def environ(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def point_beam_here() -> None:
+    """Give Beam's FileSystems the options a run started now would give them (its S3 endpoint from the
+    environment). They are process-wide and keep the last run's: in a test process that is an earlier
+    test's S3 endpoint, perhaps a server since stopped, which Beam retries for minutes."""
+    from apache_beam.io.filesystems import FileSystems
+    from pipelines.runner import pipeline_options
+    FileSystems.set_options(pipeline_options([], "DirectRunner"))
+
+
 @contextmanager
 def moto_process(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     """moto's server in a process of its own; yields its endpoint URL.

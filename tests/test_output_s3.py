@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from output_data import table_digest as digest
-from s3_server import environ, fake_aws_env, moto_process
+from s3_server import environ, fake_aws_env, moto_process, point_beam_here
 
 pytest.importorskip("s3fs")
 pytest.importorskip("boto3")
@@ -30,6 +30,7 @@ def s3_env():
     with moto_process() as endpoint:
         env = fake_aws_env(endpoint)
         with environ(env):
+            point_beam_here()
             import boto3
             boto3.client("s3").create_bucket(Bucket=BUCKET)
             yield env

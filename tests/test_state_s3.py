@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from output_data import story_grouping
-from s3_server import environ, fake_aws_env, moto_thread
+from s3_server import environ, fake_aws_env, moto_thread, point_beam_here
 
 pytestmark = pytest.mark.slow(weight=2)    # a long file: make test starts it first
 
@@ -26,6 +26,7 @@ def s3_env():
         env = fake_aws_env(endpoint)
         import s3fs
         with environ(env):
+            point_beam_here()
             fs = s3fs.S3FileSystem(skip_instance_cache=True)
             fs.mkdir(BUCKET)
             yield env, fs
