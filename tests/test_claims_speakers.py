@@ -131,7 +131,9 @@ def test_a_speech_verb_with_only_an_adjunct_reports_nothing(kb):
 def test_a_relative_word_opens_no_claimant_and_a_closed_quote_hides_no_that(kb):
     said = _said("Abby Martin had denounced the annexation in a diatribe, which RT pointed to as an example of "
                  "its openness to other viewpoints.", kb)
-    assert ("RT", "pointed to") in [(c[1], c[2]) for c in said]
+    # "which" opens no claimant; and the relative clause has a gap (what RT pointed to is the diatribe), so it
+    # is no claim of its own
+    assert [(c[1], c[2]) for c in said] == [("Abby Martin", "denounced")]
     said = _said("Johnson tells MSNBC\u2019s \u201cMorning Joe\u201d on Friday that the attack remains under "
                  "investigation.", kb)
     assert said == [("reported", "Johnson", "tells", "the attack remains under investigation")]
@@ -376,3 +378,23 @@ def test_a_short_phrase_in_quote_marks_that_no_one_is_said_to_say_is_no_claim(kb
     # and a short quote keeps its speaker when one is named
     assert [c[1] for c in _said("Maduro accused Washington of \u201cfabricating a new war.\u201d", kb)
             if c[0] == "quote"] == ["Maduro"]
+
+
+def test_a_cue_inside_a_clause_of_the_statement_does_not_cut_it(kb):
+    # "through what she calls ...": the statement goes on through the inner clause, whose own claim is read too
+    said = _said("Clinton says she appreciated Machado\u2019s courage through what she calls a war of some pretty "
+                 "unpleasant words.", kb)
+    assert ("reported", "Clinton", "says", "she appreciated Machado\u2019s courage through what she calls a war of "
+            "some pretty unpleasant words") in said
+    assert ("reported", "she", "calls", "a war of some pretty unpleasant words") in said
+    # a relative clause with a gap ("the examples that critics point to") is not a claim of its own
+    said = _said("Brunner said many of the examples that critics point to as investments in upscale areas failed "
+                 "to note that the program helped poor places.", kb)
+    assert said == [("reported", "Brunner", "said", "many of the examples that critics point to as investments in "
+                     "upscale areas failed to note that the program helped poor places")]
+
+
+def test_a_contrasting_clause_still_ends_the_statement_without_its_opening_word(kb):
+    said = _said("Clinton accuses Sanders of running an artful smear about her speeches while Sanders suggests the "
+                 "former secretary is beholden to banks.", kb)
+    assert said[0][1:] == ("Clinton", "accuses", "Sanders of running an artful smear about her speeches")

@@ -1118,6 +1118,12 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
     return None
 
 
+def _word_before(text: str, s: int, cut: int) -> str:
+    """The last word of ``text[s:cut]``, lower-cased ("" when there is none)."""
+    words = list(_WORD.finditer(text, max(s, cut - 40), cut))
+    return words[-1].group(0).lower() if words else ""
+
+
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
     quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
@@ -1164,6 +1170,17 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                               else cand.cue[0])
                     opens = cand.claimant is not None and cand.claimant[0] >= st[0] and \
                         _ntok(text[st[0]:cand.claimant[0]]) <= 1
+                    opener = _word_before(text, st[0], cut)
+                    if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens and \
+                            opener in lex.clause_openers:
+                        # "through what she calls a war of words": the cue is inside a clause of the
+                        # statement, which goes on through it; its own claim is read unless the clause
+                        # is a relative one with a gap ("the examples that critics point to")
+                        if opener not in lex.gap_relatives:
+                            extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement,
+                                                     cand.claimant or cur.claimant, cand.cue, cand.confidence - 0.1))
+                        probe = cand.cue[1]
+                        continue
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
                         inner = cand
                         break
@@ -1183,8 +1200,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                     break
                 a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
                 last = list(_WORD.finditer(text, a2, b2))
-                while len(last) > 3 and last[-1].group(0).lower() in lex.conjunctions:
-                    last.pop()      # "S, and Y said T": the "and" joins the clauses, it is not in S
+                while len(last) > 3 and (last[-1].group(0).lower() in lex.conjunctions or
+                                         last[-1].group(0).lower() in lex.subordinators):
+                    last.pop()      # "S, and Y said T" / "S while Y says T": the "and" joins the clauses, it is not in S
                     end = last[-1].end()
                     while end < b2 and text[end] in "”\"’»」』":
                         end += 1        # a quotation closed before the "and" stays closed

@@ -190,6 +190,8 @@ class LangLexicon:
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
     statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
+    clause_openers: frozenset[str] = frozenset()     # "through what she calls": a cue after one is inside the statement
+    gap_relatives: frozenset[str] = frozenset()      # ... and after these ("examples that critics point to") not a claim
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
@@ -270,7 +272,8 @@ _SECTION_KEYS = {
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
                     "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
-                    "expletives", "object_cues", "object_breaks", "statement_adjuncts"},
+                    "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
+                    "gap_relatives"},
     "quotes": {"pairs"},
 }
 
@@ -405,6 +408,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
         statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
+        clause_openers=frozenset(lower(_get(attr, "clause_openers", path, list, []))),
+        gap_relatives=frozenset(lower(_get(attr, "gap_relatives", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
