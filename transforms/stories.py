@@ -296,6 +296,7 @@ class _Links:
         self._df, self._n_docs = stats.get()
         self._cfg = cfg
         self._vectors: dict = {}
+        self._wanted: frozenset[str] | None = None
 
     def vector_of(self, profile: StoryProfile):
         """An earlier member's vector, with the run's frequencies."""
@@ -306,11 +307,14 @@ class _Links:
 
     def story_sum(self, story_id: str, members: list[StoryProfile], blocks: dict) -> StorySum:
         """An earlier story's :class:`StorySum` over its window members, with the blocking keys they
-        propose that some new article has (a key no new article has proposes no pair)."""
+        propose that some new article has (a key no new article has proposes no pair). Only the
+        features of the new articles are summed: the sum is linked to them alone."""
+        if self._wanted is None:
+            self._wanted = frozenset(f for p in self.profiles.values() for f in p.features())
         story = StorySum(story_id)
         for p in members:
             v = self.vector_of(p)
-            story.add(p, v, [key for key in self.heavy_keys(v) if key in blocks], self._df)
+            story.add(p, v, [key for key in self.heavy_keys(v) if key in blocks], self._df, self._wanted)
         return story
 
     def _vector(self, node: str):

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import AbstractSet, Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -408,11 +408,13 @@ class StorySum:
     last: datetime | None = None
 
     def add(self, p: StoryProfile, v: _Vector, keys: Iterable[str] = (),
-            df: Mapping[str, int] | None = None) -> StorySum:
+            df: Mapping[str, int] | None = None, wanted: AbstractSet[str] | None = None) -> StorySum:
         """Add one member. With ``df`` (document frequencies over the new articles and the
         members), a feature no other document has is left out of the sums: no article shares it,
         so it never adds to a dot product (it still counts in the member's norm). Most of a news
-        story's names and terms are one article's, so its sum stays the size of what it shares."""
+        story's names and terms are one article's, so its sum stays the size of what it shares.
+        With ``wanted`` (the features of the articles the sum will be linked to), only those are
+        summed: ``linked`` reads no other, so its links are the same."""
         bucket = self.buckets.setdefault((p.lang or "", v.years), [0, {}, {}])
         bucket[0] += 1
         for vec, norm, acc in ((v.all, v.norm_all, bucket[1]), (v.free, v.norm_free, bucket[2])):
@@ -420,7 +422,7 @@ class StorySum:
                 scale = _FIXED / norm
                 get = acc.get
                 for key, w in vec.items():
-                    if df is None or df.get(key, 0) > 1:
+                    if (wanted is None or key in wanted) and (df is None or df.get(key, 0) > 1):
                         acc[key] = get(key, 0) + int(w * scale)
         for key in keys:
             self.keys.setdefault(key, set()).add(v.all[key])

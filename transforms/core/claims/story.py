@@ -286,6 +286,14 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
                 slot_values[(story, key.split("=", 1)[0])][src].add(_value_of(c))
 
     out: list[StoryClaim] = []
+    time_keys: dict[str, tuple[int, str, str]] = {}    # one per article, not one per group it is in
+
+    def time_key(aid: str) -> tuple[int, str, str]:
+        k = time_keys.get(aid)
+        if k is None:
+            k = time_keys[aid] = _time_key(articles.get(aid), aid)
+        return k
+
     for (story, key), cs in sorted(groups.items()):
         slot = key.split("=", 1)[0]
         # a quote and a reported claim can share a key: pick the representative by content, not arrival order
@@ -295,7 +303,7 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         article_ids = tuple(sorted(metas))
         sources = tuple(sorted({(m.source if m else aid) for aid, m in metas.items()}))
         langs = tuple(sorted({(m.lang if m else c.lang) or c.lang for c in cs for m in [metas[c.article_id]]} - {""}))
-        first = min(article_ids, key=lambda aid: _time_key(metas[aid], aid))
+        first = min(article_ids, key=time_key)
         first_meta = metas[first]
         disputed = False
         values: tuple[Union[float, str], ...] = tuple(sorted({_value_of(c) for c in cs}, key=str))
