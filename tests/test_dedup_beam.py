@@ -259,6 +259,56 @@ def _fold_counted(articles, index, run_day="2024-01-01"):
             counters)
 
 
+def test_a_copy_is_indexed_only_under_what_its_canonical_lacks_and_later_copies_still_find_it(tmp_path):
+    """Copies of one original, run after run: each copy's index keys leave out the canonical's, a
+    later copy finds the canonical (and only what the copies have of their own), and every copy gets
+    the dup_of one run over everything gives."""
+    from transforms.core.index import dedup_row_of, finding_keys, id_key
+    rows = [json.loads(line) for line in (DATA / "originals.jsonl").read_text(encoding="utf-8").splitlines()]
+    (oid, text), (other_id, other) = distinct_originals([(r["doc"], r["text"]) for r in rows])[:2]
+    words = text.split(" ")[:200]
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+
+    def copy(k: int) -> Article:
+        # one word inserted at a different place in each copy (as the bench's corpus edits its texts)
+        at = 10 + 17 * k
+        body = " ".join(words[:at] + [f"nonce{k}x"] + words[at:])
+        return Article(f"{oid}-c{k}", f"{oid}-c{k}", f"https://wire{k}.example/{oid}", "", "", body, lang="en",
+                       published_at=day + timedelta(hours=k + 1))
+
+    original = Article(oid, oid, f"https://origin.example/{oid}", "", "", " ".join(words), lang="en",
+                       published_at=day)
+    unrelated = Article(other_id, other_id, "https://other.example/x", "", "", other, lang="en",
+                        published_at=day + timedelta(hours=1))
+    runs = [[original, unrelated, copy(1), copy(2)], [copy(3), copy(4)], [copy(5), copy(6)]]
+    whole, _, _ = _fold_counted([a for run in runs for a in run], None)
+    assert {a: d for a, d in whole.items() if d} == {f"{oid}-c{k}": oid for k in range(1, 7)}
+    index, got, reads = None, {}, []
+    for n, run in enumerate(runs):
+        dups, rows, counters = _fold_counted(run, index, f"2025-03-0{n + 1}")
+        got.update(dups)
+        reads.append(counters.get("dedup.candidate_pairs", 0))
+        keys = {}
+        for t, r in rows:
+            if t == "index_keys":
+                keys.setdefault(r["article_id"], set()).add(r["key"])
+        rows_of = {r["article_id"]: r for t, r in rows if t == "index_articles"}
+        canon = finding_keys(dedup_row_of(rows_of[oid]), DCFG) if oid in rows_of else None
+        for aid, held in keys.items():
+            assert id_key(aid) in held
+            if aid.startswith(f"{oid}-c"):
+                own = finding_keys(dedup_row_of(rows_of[aid]), DCFG)
+                assert held - {id_key(aid)} < own, aid          # the copy has fewer keys than it would
+                if canon is not None:
+                    assert not held & canon, aid                  # and none of its canonical's
+        assert counters.get("dedup.copy_keys_left_to_canonical", 0) > 0, counters
+        part = _index_files(tmp_path, rows, f"run{n}")
+        index = part if index is None else _merge_files(index, part)
+    assert got == whole
+    # a later run's copies are verified against the canonical, not against every earlier copy
+    assert reads[2] <= 2 * len(runs[2]), reads
+
+
 def test_holders_of_a_segment_the_index_holds_as_boilerplate_are_not_read_again(tmp_path):
     """A footer judged boilerplate once is looked up as boilerplate by later runs; its holders (every
     earlier article of the outlet, in real feeds) are not read again, and the answer stays the same."""

@@ -13,7 +13,11 @@ The steps, in order (labels are stable):
    fingerprints by id (``JoinFirst``, ``JoinSecond``) and are verified once.
 5. ``Components``: connected components of this run's (small) edge list, in one place,
    with the canonical chosen by earliest publication, then smallest id.
-6. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey).
+6. ``JoinCanonical``: each copy gets the finding keys of its canonical, when the run has
+   them (the canonical is an article of this run, or an earlier one read as a candidate
+   or a segment holder).
+7. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey); a copy is
+   indexed only under the keys its canonical does not have (``core.index.key_block``).
 
 Earlier runs are read from the index tables by key (``transforms.index``): only the
 articles that share a segment, a content hash, a URL or a band with this run's.
@@ -51,14 +55,16 @@ from transforms.core.dedup import (
     segment_hashes,
     verify,
 )
-from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, index_day, key_block,
-                                   match_keys, segment_key)
+from transforms.core.index import (article_index_row, boilerplate_row, dedup_row_of, finding_keys, index_day,
+                                   key_block, match_keys, segment_key)
 from transforms.index import IndexFiles, LookupIds, LookupKeys, ReadByArticle
 from transforms.core.records import Article, Failure, Reason, Stage
 
 INDEX = "index"
 _ERRORS = "errors"
 _SIGNATURES = "signatures"
+_SEGMENTS = "segments"      # (article_id, segment hashes) of this run's articles
+_KEYS = "keys"              # (article_id, finding keys) of an article that may be a copy's canonical
 _STAGE = Stage.DEDUP.value
 
 # A bucket member: (article_id, fingerprint, prior dup_of or None, is_prior).
@@ -209,14 +215,21 @@ class _FingerprintFn(beam.DoFn):
         if not hasattr(self, "_boiler_src") or self._boiler_src is not boilerplate:
             self._boiler_src, self._boiler = boilerplate, frozenset(boilerplate)
         try:
+            normal = normal_text(article.text)
             fp = fingerprint(article.article_id, article.url, article.published_at, article.text, self._cfg,
-                             self._hasher, self._boiler)
+                             self._hasher, self._boiler, normal)
+            segments = tuple(normal.segment_hashes(self._cfg))
         except Exception as exc:  # dead letter: the article fails at Join
             yield beam.pvalue.TaggedOutput(_ERRORS, (article.article_id, internal_failure(_STAGE, article, exc)))
             return
         if fp.size < self._cfg.min_shingles:
             self._counters.inc("too_short_for_minhash")
         yield fp
+        # The segments go to Join with the fingerprint (the text is normalised once here, not again
+        # there), and the finding keys to the copies whose canonical this article turns out to be.
+        yield beam.pvalue.TaggedOutput(_SEGMENTS, (article.article_id, segments))
+        yield beam.pvalue.TaggedOutput(_KEYS, (article.article_id, finding_keys(DedupRow(fp, None, segments),
+                                                                                self._cfg)))
 
 
 def _bucket_keys(cfg: DedupConfig, member: _Member) -> Iterable[tuple[str, _Node]]:
@@ -383,6 +396,8 @@ class _JoinFn(beam.DoFn):
         articles, fps, dups = list(grouped["article"]), list(grouped["fp"]), list(grouped["dup"])
         if not articles:
             return []    # an error of an earlier run's row, or of no article of this run
+        segments = next(iter(grouped["segments"]), None)
+        canonical = next(iter(grouped["canonical"]), frozenset())
         article = articles[0]
         errors = sorted(grouped["error"], key=lambda f: (f.detail, f.input))
         if errors or not fps:
@@ -391,18 +406,24 @@ class _JoinFn(beam.DoFn):
                 _STAGE, article, RuntimeError(f"no fingerprint for article {aid}"))
             # The id alone is all an error raised on a bucket member knows of its article.
             return [beam.pvalue.TaggedOutput(FAILURES, dataclasses.replace(failure, input=article.input))]
-        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups))
+        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups, segments, canonical))
 
-    def _one(self, article: Article, fp: Fingerprint, dups: list):
+    def _one(self, article: Article, fp: Fingerprint, dups: list, segments: tuple[str, ...] | None,
+             canonical: frozenset[int]):
         dup_of = dups[0] if dups else None
-        segments = tuple(segment_hashes(article.text, self._cfg))
+        if segments is None:
+            segments = tuple(segment_hashes(article.text, self._cfg))
         self._counters.inc("out")
         self._counters.inc("duplicate" if dup_of else "canonical")
         yield article.replace(content_hash=fp.content_hash, dup_of=dup_of)
         row = DedupRow(fp, dup_of, segments)
         day = index_day(article.published_at, self._run_day)
         yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
-        yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", key_block(row, self._cfg, day)))
+        # A copy is not indexed under the keys its canonical has (``key_block``).
+        keys = key_block(row, self._cfg, day, canonical if dup_of else frozenset())
+        if dup_of and canonical:
+            self._counters.inc("copy_keys_left_to_canonical", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
+        yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", keys))
 
 
 class FoldDuplicates(beam.PTransform):
@@ -462,15 +483,16 @@ class FoldDuplicates(beam.PTransform):
                            | f"DistinctBoilerplate{r}" >> beam.Distinct())
 
         fingerprinted = arts | "Fingerprint" >> beam.ParDo(_FingerprintFn(cfg), AsList(boilerplate)).with_outputs(
-            _ERRORS, main=MAIN)
+            _ERRORS, _SEGMENTS, _KEYS, main=MAIN)
         fps = fingerprinted[MAIN]
         errors.append(fingerprinted[_ERRORS])
         new_members = fps | "NewMembers" >> beam.Map(lambda fp: (fp.article_id, fp, None, False))
         # Earlier articles sharing a content hash, a URL or an LSH band with this run's: only
         # their fingerprints are read (as Spark's approxSimilarityJoin joins on band keys).
         match = fps | "MatchKeys" >> beam.FlatMap(lambda fp: match_keys(fp, cfg))
-        prior_members = (_prior_articles(match, index, "PriorCandidates")
-                         | "PriorMembers" >> beam.Map(lambda r: (r.article_id, r.fingerprint, r.dup_of, True)))
+        prior_rows = _prior_articles(match, index, "PriorCandidates")
+        prior_members = prior_rows | "PriorMembers" >> beam.Map(lambda r: (r.article_id, r.fingerprint, r.dup_of,
+                                                                            True))
         members = (new_members, prior_members) | "AllMembers" >> beam.Flatten()
         # Buckets hold ids only; a candidate pair is verified once, with the two fingerprints
         # joined to it by id (a signature crosses two shuffles, not one per band).
@@ -495,10 +517,24 @@ class FoldDuplicates(beam.PTransform):
         dups = (edges | "EdgeList" >> beam.combiners.ToList()
                 | "Components" >> beam.FlatMap(_components))
 
+        # The finding keys of each copy's canonical, when this run has them: of its own articles, or of
+        # an earlier canonical read as a candidate or a segment holder (ints, ~60 per article).
+        prior_keys = ((prior_rows, holder_rows) | "PriorRows" >> beam.Flatten()
+                      | "PriorKeys" >> beam.FlatMap(lambda r: [] if r.dup_of else [(r.article_id,
+                                                                                    finding_keys(r, cfg))]))
+        all_errors = errors | "AllErrors" >> beam.Flatten()
+        # A canonical of this run that fails is not indexed: its copies then keep all their keys.
+        canonical = ({"copy": dups | "CopiesByCanonical" >> beam.FlatMap(lambda kv: [(kv[1], kv[0])] if kv[1] else []),
+                      "keys": (fingerprinted[_KEYS], prior_keys) | "CanonicalKeys" >> beam.Flatten(),
+                      "error": all_errors}
+                     | "JoinCanonical" >> beam.CoGroupByKey()
+                     | "KeysOfCanonical" >> beam.FlatMap(_keys_of_canonical))
         joined = ({"article": arts | "KeyArticles" >> beam.Map(lambda a: (a.article_id, a)),
                    "fp": fps | "KeyFingerprints" >> beam.Map(lambda f: (f.article_id, f)),
                    "dup": dups,
-                   "error": errors | "AllErrors" >> beam.Flatten()}
+                   "segments": fingerprinted[_SEGMENTS],
+                   "canonical": canonical,
+                   "error": all_errors}
                   | "Join" >> beam.CoGroupByKey()
                   | "SetDupOf" >> beam.ParDo(_JoinFn(cfg, run_day)).with_outputs(INDEX, FAILURES, main=MAIN))
         new_boiler = ((boilerplate, prior_boiler | "KnownMarks" >> beam.Map(lambda h: (h, True)))
@@ -507,6 +543,19 @@ class FoldDuplicates(beam.PTransform):
         index_rows = (joined[INDEX], new_boiler) | "IndexRows" >> beam.Flatten()
         failures = (unique[FAILURES], joined[FAILURES]) | "AllFailures" >> beam.Flatten()
         return {MAIN: joined[MAIN], FAILURES: failures, INDEX: index_rows}
+
+
+def _keys_of_canonical(item):
+    """(canonical id, its copies and its finding keys) -> (copy id, the canonical's keys) per copy; none
+    when this run does not have the canonical's keys, or the canonical fails here (the copy is then
+    indexed under all of its own)."""
+    _, grouped = item
+    found = list(grouped["keys"])    # the same row may be read as a candidate and as a holder
+    if not found or any(True for _ in grouped["error"]):
+        return
+    keys = frozenset().union(*found)
+    for copy in sorted(set(grouped["copy"])):
+        yield copy, keys
 
 
 def _sum_pairs(pairs):

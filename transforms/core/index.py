@@ -100,9 +100,23 @@ class KeyRows:
         return [{"key": k, "article_id": self.article_id, "day": self.day} for k in self.keys]
 
 
-def key_block(row: DedupRow, cfg: DedupConfig, day: str) -> KeyRows:
-    """Every key a later run may look one article up by."""
-    keys = {id_key(row.article_id), *match_keys(row.fingerprint, cfg), *(segment_key(s) for s in row.segments)}
+def finding_keys(row: DedupRow, cfg: DedupConfig) -> frozenset[int]:
+    """The keys that find an article as a near copy or as a holder of a segment: content hash, URL,
+    LSH bands and segments (not its id)."""
+    return frozenset((*match_keys(row.fingerprint, cfg), *(segment_key(s) for s in row.segments)))
+
+
+def key_block(row: DedupRow, cfg: DedupConfig, day: str, canonical: frozenset[int] = frozenset()) -> KeyRows:
+    """Every key a later run may look one article up by.
+
+    ``canonical``: for a copy, the finding keys of its canonical when this run knows them. The copy
+    is not indexed under those: a later article with such a key finds the canonical, is verified
+    against it, and joins the copy's component all the same; a segment the canonical holds counts
+    the canonical and its copies as one holder in any case (``is_boilerplate``). So a wire story
+    carried a hundred times costs a later copy one candidate, not a hundred, and the index grows by
+    what each copy has of its own (its id, URL, the bands and segments its edits changed).
+    """
+    keys = {id_key(row.article_id), *(finding_keys(row, cfg) - canonical)}
     return KeyRows(row.article_id, tuple(sorted(keys)), day)
 
 
