@@ -398,3 +398,11 @@ def test_a_contrasting_clause_still_ends_the_statement_without_its_opening_word(
     said = _said("Clinton accuses Sanders of running an artful smear about her speeches while Sanders suggests the "
                  "former secretary is beholden to banks.", kb)
     assert said[0][1:] == ("Clinton", "accuses", "Sanders of running an artful smear about her speeches")
+
+
+def test_a_clause_of_when_or_why_with_no_main_clause_is_no_statement(kb):
+    assert _said("Wahl said when she resigned from the network in dramatic fashion after Russia seized Crimea.",
+                 kb) == []
+    # ... but one with its main clause after a comma is
+    said = _said("Ripert said when she was earning $24,000 a year, a boss invited her to lunch.", kb)
+    assert said == [("reported", "Ripert", "said", "when she was earning $24,000 a year, a boss invited her to lunch")]

@@ -837,8 +837,11 @@ def _bare_adjunct(text: str, st: tuple[int, int], lex: LangLexicon) -> bool:
     """Whether a statement is only a place, a time or an agent: it opens with one of the lexicon's
     ``statement_adjuncts`` ("in", "at", "by") and is short, with no quotation and no complementizer
     ("Trump shot back in a statement", "Christie appeared at the billionaire's side", "opposed by the
-    U.S."). "thought of X", "talked about X" open with words that introduce content: not listed."""
+    U.S."). "thought of X", "talked about X" open with words that introduce content: not listed.
+    Or it is a clause of ``circumstance_words`` with no main clause after it ("said when she resigned")."""
     words = _WORD.findall(text, st[0], st[1])
+    if words and words[0].lower() in lex.circumstance_words and not re.search(r"[,;:—–]|\s--\s", text[st[0]:st[1]]):
+        return True     # "said when she resigned from the network": when the source spoke, not what
     if not words or words[0].lower() not in lex.statement_adjuncts or len(words) > MAX_BARE_ADJUNCT_TOKENS:
         return False
     if any(ch in text[st[0]:st[1]] for ch in _OPEN_QUOTES + "\"”»"):

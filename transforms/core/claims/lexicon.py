@@ -192,6 +192,7 @@ class LangLexicon:
     statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
     clause_openers: frozenset[str] = frozenset()     # "through what she calls": a cue after one is inside the statement
     gap_relatives: frozenset[str] = frozenset()      # ... and after these ("examples that critics point to") not a claim
+    circumstance_words: frozenset[str] = frozenset() # "said when she resigned": when or why, not what
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
@@ -273,7 +274,7 @@ _SECTION_KEYS = {
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
                     "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
-                    "gap_relatives"},
+                    "gap_relatives", "circumstance_words"},
     "quotes": {"pairs"},
 }
 
@@ -410,6 +411,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
         clause_openers=frozenset(lower(_get(attr, "clause_openers", path, list, []))),
         gap_relatives=frozenset(lower(_get(attr, "gap_relatives", path, list, []))),
+        circumstance_words=frozenset(lower(_get(attr, "circumstance_words", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
