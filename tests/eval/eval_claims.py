@@ -4,7 +4,9 @@
 
 ``--breakdown`` prints, for PolNeAR, precision per cue and per pattern (kind, and how the claim was
 read: preposition, claimant-first verb, statement-first verb, colon, quote with or without speaker),
-sorted by the number of wrong claims, so one sees what holds precision back.
+sorted by the number of wrong claims, so one sees what holds precision back; and recall by what the
+gold attribution hangs on (a quotation, a cue of the attribution lexicon, another word), so one sees
+what holds recall back.
 
 PolNeAR (attribution): per gold attribution, is there a claim whose statement has token F1 >= 0.5
 with the gold content, and (for source) whose claimant overlaps a gold source span? Precision counts
@@ -116,6 +118,38 @@ def eval_polnear(kb: ClaimKnowledge, split: str, breakdown: bool = False) -> Non
     if breakdown:
         _print_breakdown("by pattern", by_pattern)
         _print_breakdown("by cue", by_cue)
+        _print_cue_kinds(kb, rows)
+
+
+def _print_cue_kinds(kb: ClaimKnowledge, rows: list[dict]) -> None:
+    """Recall by what the gold attribution hangs on: a quotation, a cue of the attribution lexicon, or
+    another word (PolNeAR also annotates "likes to sing", "was eyeing", "thanked"): what any rule
+    extractor that keeps to speech and cognition cues can reach."""
+    lex = kb.lexicons["en"]
+    lexicon = set(lex.verb_cues) | set(lex.post_cues) | set(lex.prep_cues)
+    seen: dict[str, list[int]] = {}
+    others: Counter[str] = Counter()
+    for r in rows:
+        text = r["text"]
+        claims = [c for c in extract_claims(r["doc"], text, "en", kb) if c.kind in ("quote", "reported")]
+        for q in r["quotes"]:
+            content = " ".join(text[c["start"]:c["end"]] for c in q["contents"])
+            cue = re.sub(r"\s+", " ", (q.get("cue") or {}).get("text", "").lower().strip())
+            if content.strip()[:1] in "\u201c\"\u2018'":
+                kind = "quotation"
+            elif cue in lexicon or any(w in lexicon for w in cue.split()):
+                kind = "cue of the lexicon"
+            else:
+                kind = "another cue"
+                others[cue] += 1
+            cell = seen.setdefault(kind, [0, 0])
+            cell[0] += 1
+            cell[1] += any(token_f1(c.statement or "", content) >= 0.5 for c in claims)
+    total = sum(n for n, _ in seen.values())
+    print("  recall by what the gold attribution hangs on:")
+    for kind, (n, hit) in sorted(seen.items()):
+        print(f"    {kind:20s} gold={n:5d} ({n / max(total, 1):.0%})  R={hit / max(n, 1):.3f}")
+    print(f"    another cue: {len(others)} distinct; most common {others.most_common(8)}")
 
 
 _RT_LANG = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
