@@ -283,10 +283,12 @@ def test_a_copy_is_indexed_only_under_what_its_canonical_lacks_and_later_copies_
     runs = [[original, unrelated, copy(1), copy(2)], [copy(3), copy(4)], [copy(5), copy(6)]]
     whole, _, _ = _fold_counted([a for run in runs for a in run], None)
     assert {a: d for a, d in whole.items() if d} == {f"{oid}-c{k}": oid for k in range(1, 7)}
-    index, got, reads = None, {}, []
+    index, got, reads, indexed, finding = None, {}, [], set(), {}
     for n, run in enumerate(runs):
         dups, rows, counters = _fold_counted(run, index, f"2025-03-0{n + 1}")
         got.update(dups)
+        indexed |= {r["key"] for t, r in rows if t == "index_keys"}
+        finding.update({r["article_id"]: finding_keys(dedup_row_of(r), DCFG) for t, r in rows if t == "index_articles"})
         reads.append(counters.get("dedup.candidate_pairs", 0))
         keys = {}
         for t, r in rows:
@@ -305,6 +307,9 @@ def test_a_copy_is_indexed_only_under_what_its_canonical_lacks_and_later_copies_
         part = _index_files(tmp_path, rows, f"run{n}")
         index = part if index is None else _merge_files(index, part)
     assert got == whole
+    # every key a copy left out is one some member of its component is indexed under: it finds them all
+    for aid, keys in finding.items():
+        assert keys <= indexed, aid
     # a later run's copies are verified against the canonical, not against every earlier copy
     assert reads[2] <= 2 * len(runs[2]), reads
 

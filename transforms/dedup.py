@@ -13,11 +13,11 @@ The steps, in order (labels are stable):
    fingerprints by id (``JoinFirst``, ``JoinSecond``) and are verified once.
 5. ``Components``: connected components of this run's (small) edge list, in one place,
    with the canonical chosen by earliest publication, then smallest id.
-6. ``JoinCanonical``: each copy gets the finding keys of its canonical, when the run has
-   them (the canonical is an article of this run, or an earlier one read as a candidate
-   or a segment holder).
+6. ``JoinCanonical``: each copy gets the finding keys of its component that the run has:
+   its canonical's (an article of this run, or an earlier one), and those of the earlier
+   members read as candidates or segment holders.
 7. ``Join``: dup_of joined back to the articles by article_id (CoGroupByKey); a copy is
-   indexed only under the keys its canonical does not have (``core.index.key_block``).
+   indexed only under the keys its component does not have already (``core.index.key_block``).
 
 Earlier runs are read from the index tables by key (``transforms.index``): only the
 articles that share a segment, a content hash, a URL or a band with this run's.
@@ -419,7 +419,7 @@ class _JoinFn(beam.DoFn):
         row = DedupRow(fp, dup_of, segments)
         day = index_day(article.published_at, self._run_day)
         yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
-        # A copy is not indexed under the keys its canonical has (``key_block``).
+        # A copy is not indexed under the keys its component has already (``key_block``).
         keys = key_block(row, self._cfg, day, canonical if dup_of else frozenset())
         if dup_of and canonical:
             self._counters.inc("copy_keys_left_to_canonical", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
@@ -517,11 +517,12 @@ class FoldDuplicates(beam.PTransform):
         dups = (edges | "EdgeList" >> beam.combiners.ToList()
                 | "Components" >> beam.FlatMap(_components))
 
-        # The finding keys of each copy's canonical, when this run has them: of its own articles, or of
-        # an earlier canonical read as a candidate or a segment holder (ints, ~60 per article).
+        # The finding keys of each copy's component that this run has, by canonical id: the canonical's
+        # (an article of this run, or an earlier one), and those of every earlier member read as a
+        # candidate or a segment holder (ints, ~60 per article). Every finding key of an indexed article
+        # is indexed for some member of its component (``key_block``), so a copy need not repeat one.
         prior_keys = ((prior_rows, holder_rows) | "PriorRows" >> beam.Flatten()
-                      | "PriorKeys" >> beam.FlatMap(lambda r: [] if r.dup_of else [(r.article_id,
-                                                                                    finding_keys(r, cfg))]))
+                      | "PriorKeys" >> beam.Map(lambda r: (r.dup_of or r.article_id, finding_keys(r, cfg))))
         all_errors = errors | "AllErrors" >> beam.Flatten()
         # A canonical of this run that fails is not indexed: its copies then keep all their keys.
         canonical = ({"copy": dups | "CopiesByCanonical" >> beam.FlatMap(lambda kv: [(kv[1], kv[0])] if kv[1] else []),
@@ -546,9 +547,9 @@ class FoldDuplicates(beam.PTransform):
 
 
 def _keys_of_canonical(item):
-    """(canonical id, its copies and its finding keys) -> (copy id, the canonical's keys) per copy; none
-    when this run does not have the canonical's keys, or the canonical fails here (the copy is then
-    indexed under all of its own)."""
+    """(canonical id, its copies and the finding keys of its members) -> (copy id, those keys) per copy;
+    none when the run has no member's keys, or the canonical is of this run and fails here (the copy is
+    then indexed under all of its own)."""
     _, grouped = item
     found = list(grouped["keys"])    # the same row may be read as a candidate and as a holder
     if not found or any(True for _ in grouped["error"]):

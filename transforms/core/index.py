@@ -109,12 +109,15 @@ def finding_keys(row: DedupRow, cfg: DedupConfig) -> frozenset[int]:
 def key_block(row: DedupRow, cfg: DedupConfig, day: str, canonical: frozenset[int] = frozenset()) -> KeyRows:
     """Every key a later run may look one article up by.
 
-    ``canonical``: for a copy, the finding keys of its canonical when this run knows them. The copy
-    is not indexed under those: a later article with such a key finds the canonical, is verified
-    against it, and joins the copy's component all the same; a segment the canonical holds counts
-    the canonical and its copies as one holder in any case (``is_boilerplate``). So a wire story
-    carried a hundred times costs a later copy one candidate, not a hundred, and the index grows by
-    what each copy has of its own (its id, URL, the bands and segments its edits changed).
+    ``canonical``: for a copy, the finding keys this run knows of its component: its canonical's,
+    and those of earlier copies of it that the run read. The copy is not indexed under those. Every
+    finding key of an indexed article is indexed for some member of its component (a canonical is
+    indexed under all of its keys; a copy left out only keys that were so already), so a later
+    article with such a key finds a member, is verified against it, and joins the copy's component
+    all the same; and the boilerplate judgement counts a canonical and its copies as one holder in
+    any case (``is_boilerplate``). So a wire story carried a hundred times costs a later copy a few
+    candidates, not a hundred, and the index grows by what each copy has of its own (its id, URL,
+    the bands and segments its edits changed).
     """
     keys = {id_key(row.article_id), *(finding_keys(row, cfg) - canonical)}
     return KeyRows(row.article_id, tuple(sorted(keys)), day)
