@@ -303,7 +303,7 @@ def test_a_copy_is_indexed_only_under_what_its_canonical_lacks_and_later_copies_
                 assert held - {id_key(aid)} < own, aid          # the copy has fewer keys than it would
                 if canon is not None:
                     assert not held & canon, aid                  # and none of its canonical's
-        assert counters.get("dedup.copy_keys_left_to_canonical", 0) > 0, counters
+        assert counters.get("dedup.copy_keys_left_to_component", 0) > 0, counters
         part = _index_files(tmp_path, rows, f"run{n}")
         index = part if index is None else _merge_files(index, part)
     assert got == whole

@@ -422,7 +422,7 @@ class _JoinFn(beam.DoFn):
         # A copy is not indexed under the keys its component has already (``key_block``).
         keys = key_block(row, self._cfg, day, canonical if dup_of else frozenset())
         if dup_of and canonical:
-            self._counters.inc("copy_keys_left_to_canonical", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
+            self._counters.inc("copy_keys_left_to_component", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
         yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", keys))
 
 
