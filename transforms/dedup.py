@@ -397,7 +397,7 @@ class _JoinFn(beam.DoFn):
         if not articles:
             return []    # an error of an earlier run's row, or of no article of this run
         segments = next(iter(grouped["segments"]), None)
-        canonical = next(iter(grouped["canonical"]), frozenset())
+        known = next(iter(grouped["known"]), frozenset())
         article = articles[0]
         errors = sorted(grouped["error"], key=lambda f: (f.detail, f.input))
         if errors or not fps:
@@ -406,10 +406,10 @@ class _JoinFn(beam.DoFn):
                 _STAGE, article, RuntimeError(f"no fingerprint for article {aid}"))
             # The id alone is all an error raised on a bucket member knows of its article.
             return [beam.pvalue.TaggedOutput(FAILURES, dataclasses.replace(failure, input=article.input))]
-        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups, segments, canonical))
+        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups, segments, known))
 
     def _one(self, article: Article, fp: Fingerprint, dups: list, segments: tuple[str, ...] | None,
-             canonical: frozenset[int]):
+             known: frozenset[int]):
         dup_of = dups[0] if dups else None
         if segments is None:
             segments = tuple(segment_hashes(article.text, self._cfg))
@@ -420,8 +420,8 @@ class _JoinFn(beam.DoFn):
         day = index_day(article.published_at, self._run_day)
         yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
         # A copy is not indexed under the keys its component has already (``key_block``).
-        keys = key_block(row, self._cfg, day, canonical if dup_of else frozenset())
-        if dup_of and canonical:
+        keys = key_block(row, self._cfg, day, known if dup_of else frozenset())
+        if dup_of and known:
             self._counters.inc("copy_keys_left_to_component", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
         yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", keys))
 
@@ -525,16 +525,17 @@ class FoldDuplicates(beam.PTransform):
                       | "PriorKeys" >> beam.Map(lambda r: (r.dup_of or r.article_id, finding_keys(r, cfg))))
         all_errors = errors | "AllErrors" >> beam.Flatten()
         # A canonical of this run that fails is not indexed: its copies then keep all their keys.
-        canonical = ({"copy": dups | "CopiesByCanonical" >> beam.FlatMap(lambda kv: [(kv[1], kv[0])] if kv[1] else []),
-                      "keys": (fingerprinted[_KEYS], prior_keys) | "CanonicalKeys" >> beam.Flatten(),
-                      "error": all_errors}
-                     | "JoinCanonical" >> beam.CoGroupByKey()
-                     | "KeysOfCanonical" >> beam.FlatMap(_keys_of_canonical))
+        copies = dups | "CopiesByCanonical" >> beam.FlatMap(lambda kv: [(kv[1], kv[0])] if kv[1] else [])
+        known_keys = ({"copy": copies,
+                       "keys": (fingerprinted[_KEYS], prior_keys) | "CanonicalKeys" >> beam.Flatten(),
+                       "error": all_errors}
+                      | "JoinCanonical" >> beam.CoGroupByKey()
+                      | "KeysOfCanonical" >> beam.FlatMap(_keys_of_canonical))
         joined = ({"article": arts | "KeyArticles" >> beam.Map(lambda a: (a.article_id, a)),
                    "fp": fps | "KeyFingerprints" >> beam.Map(lambda f: (f.article_id, f)),
                    "dup": dups,
                    "segments": fingerprinted[_SEGMENTS],
-                   "canonical": canonical,
+                   "known": known_keys,
                    "error": all_errors}
                   | "Join" >> beam.CoGroupByKey()
                   | "SetDupOf" >> beam.ParDo(_JoinFn(cfg, run_day)).with_outputs(INDEX, FAILURES, main=MAIN))

@@ -106,10 +106,10 @@ def finding_keys(row: DedupRow, cfg: DedupConfig) -> frozenset[int]:
     return frozenset((*match_keys(row.fingerprint, cfg), *(segment_key(s) for s in row.segments)))
 
 
-def key_block(row: DedupRow, cfg: DedupConfig, day: str, canonical: frozenset[int] = frozenset()) -> KeyRows:
+def key_block(row: DedupRow, cfg: DedupConfig, day: str, known: frozenset[int] = frozenset()) -> KeyRows:
     """Every key a later run may look one article up by.
 
-    ``canonical``: for a copy, the finding keys this run knows of its component: its canonical's,
+    ``known``: for a copy, the finding keys this run knows of its component: its canonical's,
     and those of earlier copies of it that the run read. The copy is not indexed under those. Every
     finding key of an indexed article is indexed for some member of its component (a canonical is
     indexed under all of its keys; a copy left out only keys that were so already), so a later
@@ -119,7 +119,7 @@ def key_block(row: DedupRow, cfg: DedupConfig, day: str, canonical: frozenset[in
     candidates, not a hundred, and the index grows by what each copy has of its own (its id, URL,
     the bands and segments its edits changed).
     """
-    keys = {id_key(row.article_id), *(finding_keys(row, cfg) - canonical)}
+    keys = {id_key(row.article_id), *(finding_keys(row, cfg) - known)}
     return KeyRows(row.article_id, tuple(sorted(keys)), day)
 
 
