@@ -64,7 +64,7 @@ INDEX = "index"
 _ERRORS = "errors"
 _SIGNATURES = "signatures"
 _SEGMENTS = "segments"      # (article_id, segment hashes) of this run's articles
-_KEYS = "keys"              # (article_id, finding keys) of an article that may be a copy's canonical
+_KEYS = "keys"              # (article_id, finding keys) of this run's articles: indexed at Join, and a copy's canonical's
 _STAGE = Stage.DEDUP.value
 
 # A bucket member: (article_id, fingerprint, prior dup_of or None, is_prior).
@@ -225,8 +225,8 @@ class _FingerprintFn(beam.DoFn):
         if fp.size < self._cfg.min_shingles:
             self._counters.inc("too_short_for_minhash")
         yield fp
-        # The segments go to Join with the fingerprint (the text is normalised once here, not again
-        # there), and the finding keys to the copies whose canonical this article turns out to be.
+        # The segments and finding keys go to Join with the fingerprint (the text is normalised and
+        # the keys hashed once, here), and the keys to the copies whose canonical this article is.
         yield beam.pvalue.TaggedOutput(_SEGMENTS, (article.article_id, segments))
         yield beam.pvalue.TaggedOutput(_KEYS, (article.article_id, finding_keys(DedupRow(fp, None, segments),
                                                                                 self._cfg)))
@@ -398,6 +398,7 @@ class _JoinFn(beam.DoFn):
             return []    # an error of an earlier run's row, or of no article of this run
         segments = next(iter(grouped["segments"]), None)
         known = next(iter(grouped["known"]), frozenset())
+        own = next(iter(grouped["own"]), None)
         article = articles[0]
         errors = sorted(grouped["error"], key=lambda f: (f.detail, f.input))
         if errors or not fps:
@@ -406,10 +407,10 @@ class _JoinFn(beam.DoFn):
                 _STAGE, article, RuntimeError(f"no fingerprint for article {aid}"))
             # The id alone is all an error raised on a bucket member knows of its article.
             return [beam.pvalue.TaggedOutput(FAILURES, dataclasses.replace(failure, input=article.input))]
-        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups, segments, known))
+        return dead_letter(_STAGE, self._counters, article, self._one(article, fps[0], dups, segments, known, own))
 
     def _one(self, article: Article, fp: Fingerprint, dups: list, segments: tuple[str, ...] | None,
-             known: frozenset[int]):
+             known: frozenset[int], own: frozenset[int] | None):
         dup_of = dups[0] if dups else None
         if segments is None:
             segments = tuple(segment_hashes(article.text, self._cfg))
@@ -420,9 +421,12 @@ class _JoinFn(beam.DoFn):
         day = index_day(article.published_at, self._run_day)
         yield beam.pvalue.TaggedOutput(INDEX, ("index_articles", article_index_row(row, day)))
         # A copy is not indexed under the keys its component has already (``key_block``).
-        keys = key_block(row, self._cfg, day, known if dup_of else frozenset())
+        # The finding keys come from Fingerprint with the segments: computed once per article.
+        if own is None:
+            own = finding_keys(row, self._cfg)
+        keys = key_block(row, self._cfg, day, known if dup_of else frozenset(), own)
         if dup_of and known:
-            self._counters.inc("copy_keys_left_to_component", len(finding_keys(row, self._cfg)) + 1 - len(keys.keys))
+            self._counters.inc("copy_keys_left_to_component", len(own & known))
         yield beam.pvalue.TaggedOutput(INDEX, ("index_keys", keys))
 
 
@@ -535,6 +539,7 @@ class FoldDuplicates(beam.PTransform):
                    "fp": fps | "KeyFingerprints" >> beam.Map(lambda f: (f.article_id, f)),
                    "dup": dups,
                    "segments": fingerprinted[_SEGMENTS],
+                   "own": fingerprinted[_KEYS],
                    "known": known_keys,
                    "error": all_errors}
                   | "Join" >> beam.CoGroupByKey()

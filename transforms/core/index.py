@@ -106,7 +106,8 @@ def finding_keys(row: DedupRow, cfg: DedupConfig) -> frozenset[int]:
     return frozenset((*match_keys(row.fingerprint, cfg), *(segment_key(s) for s in row.segments)))
 
 
-def key_block(row: DedupRow, cfg: DedupConfig, day: str, known: frozenset[int] = frozenset()) -> KeyRows:
+def key_block(row: DedupRow, cfg: DedupConfig, day: str, known: frozenset[int] = frozenset(),
+              own: frozenset[int] | None = None) -> KeyRows:
     """Every key a later run may look one article up by.
 
     ``known``: for a copy, the finding keys this run knows of its component: its canonical's,
@@ -119,7 +120,8 @@ def key_block(row: DedupRow, cfg: DedupConfig, day: str, known: frozenset[int] =
     candidates, not a hundred, and the index grows by what each copy has of its own (its id, URL,
     the bands and segments its edits changed).
     """
-    keys = {id_key(row.article_id), *(finding_keys(row, cfg) - known)}
+    own = finding_keys(row, cfg) if own is None else own     # ``own``: the row's finding keys, when known
+    keys = {id_key(row.article_id), *(own - known)}
     return KeyRows(row.article_id, tuple(sorted(keys)), day)
 
 
