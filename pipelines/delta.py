@@ -327,11 +327,32 @@ class OutputTables:
         return sorted(rows, key=lambda r: r["serial"] or 0)
 
     def pinned_versions(self) -> tuple[int, dict[str, int]]:
-        """(runs version, {table: version}) as of the last committed runs row."""
+        """(runs version, {table: version}) as of the last committed runs row.
+
+        A runs row names the versions of the published tables. The index tables are committed in the
+        same attempt, before that row, and the row does not name them: each is pinned at its newest
+        version that no uncommitted attempt wrote (a run committing now is not seen halfway).
+        """
         runs = self.open("runs")
         rows = self.runs(runs.version())
         last = rows[-1]["table_versions"] if rows else None
-        return runs.version(), {n: int((last or {}).get(n) or 0) for n in DATA_TABLES}
+        out = {n: int((last or {}).get(n) or 0) for n in PUBLISHED_TABLES}
+        committed = {r["attempt_id"] for r in rows}
+        for name in INDEX_TABLES:
+            out[name] = self._committed_version(self.open(name), committed) if rows else 0
+        return runs.version(), out
+
+    def _committed_version(self, dt: Any, committed: set[str]) -> int:
+        """The newest version of the table ``dt`` that no attempt missing from ``committed`` wrote."""
+        version = dt.version()
+        with store_errors(self.url, "could not read the history of"):
+            history = dt.history(limit=200)       # newest first
+        for h in history:
+            attempt = h.get("claimwire.attempt")
+            if attempt is None or attempt in committed or int(h.get("version", -1)) != version:
+                break
+            version -= 1
+        return version
 
     def pinned(self) -> dict[str, Any]:
         """Every table as a DeltaTable at the versions the last committed runs row names."""
@@ -351,14 +372,7 @@ class OutputTables:
         from deltalake.transaction import CommitProperties
         for name in DATA_TABLES:
             dt = self.open(name)
-            target = dt.version()
-            with store_errors(self.url, "could not read the history of"):
-                history = dt.history(limit=200)       # newest first
-            for h in history:
-                a = h.get("claimwire.attempt")
-                if a is None or a in committed or int(h.get("version", -1)) != target:
-                    break
-                target -= 1
+            target = self._committed_version(dt, committed)
             if target < dt.version():
                 with store_errors(self.url, "could not roll back an unfinished run in"):
                     dt.restore(target, commit_properties=CommitProperties(

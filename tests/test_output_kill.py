@@ -162,6 +162,26 @@ def _index_rows(out: Path) -> dict[str, list[str]]:
             for n in INDEX_TABLES}
 
 
+def test_pinned_readers_see_the_index_as_the_last_committed_run_left_it(run_pair, tmp_path):
+    """``claimwire query`` and ``report`` read the index tables too: at the version the last committed
+    run left, never at their empty first version, and never with an unfinished attempt's commit."""
+    from deltalake import write_deltalake
+    from deltalake.transaction import CommitProperties
+
+    from transforms.core.schemas import INDEX_TABLES
+    out = tmp_path / "out"
+    shutil.copytree(run_pair[1], out)
+    committed = {n: _rows(out, n, pinned=False) for n in INDEX_TABLES}
+    assert all(committed[n] for n in ("index_keys", "index_articles", "index_members", "index_claims"))
+    assert {n: _rows(out, n, pinned=True) for n in INDEX_TABLES} == committed
+    # An attempt that committed an index table and was killed before its runs row.
+    dt = OutputTables(out).open("index_members")
+    write_deltalake(dt, dt.to_pyarrow_table().slice(0, 1), mode="append",
+                    commit_properties=CommitProperties(custom_metadata={"claimwire.attempt": "killed-attempt"}))
+    assert len(_rows(out, "index_members", pinned=False)) == len(committed["index_members"]) + 1
+    assert {n: _rows(out, n, pinned=True) for n in INDEX_TABLES} == committed
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_kill_at_a_random_moment_of_a_run(run_pair, inputs, tmp_path, seed):
     base, full, seconds = run_pair
