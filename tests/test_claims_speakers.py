@@ -406,3 +406,18 @@ def test_a_clause_of_when_or_why_with_no_main_clause_is_no_statement(kb):
     # ... but one with its main clause after a comma is
     said = _said("Ripert said when she was earning $24,000 a year, a boss invited her to lunch.", kb)
     assert said == [("reported", "Ripert", "said", "when she was earning $24,000 a year, a boss invited her to lunch")]
+
+
+def test_a_participle_after_a_comma_ends_the_statement_unless_it_goes_on_with_it(kb):
+    # ", contradicting ...": what the narrator adds to the video's evidence, not what it shows
+    said = _said("Video shows that Crutcher had his hands in the air, contradicting the police's earlier claim "
+                 "that he refused to keep them up.", kb)
+    assert said[0] == ("reported", "Video", "shows", "Crutcher had his hands in the air")
+    # ", including ...", ", beginning ...": the source's own statement goes on
+    said = _said("It says the campaign violated federal and state law by using copyrighted material, including "
+                 "images of officers in uniform and at work.", kb)
+    assert said == [("reported", "It", "says", "the campaign violated federal and state law by using copyrighted "
+                     "material, including images of officers in uniform and at work")]
+    # a short stem is no participle ("thing", "king")
+    said = _said("Ellison said the county must pay the king, thing or no thing, every year.", kb)
+    assert said[0][3].startswith("the county must pay the king, thing or no thing")

@@ -1008,11 +1008,21 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
-        if word not in lex.statement_breaks or _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
+        if word not in lex.statement_breaks and not _participial(word, lex):
+            continue
+        if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
             continue
         end = _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
+
+
+def _participial(word: str, lex: LangLexicon) -> bool:
+    """Whether a word after a comma opens a participial clause of the narrator's (", encouraging his
+    supporters to ...", ", contradicting the police's claim"): a word with one of ``statement_break_suffixes``
+    and a stem of three letters or more (not "thing", "king"), unless it goes on with the statement
+    (``statement_continuers``: ", including images of officers", ", beginning in January")."""
+    return word not in lex.statement_continuers and any(word.endswith(x) and len(word) - len(x) >= 3 for x in lex.statement_break_suffixes)
 
 
 def _title_case(text: str, s: int, e: int) -> bool:

@@ -190,6 +190,8 @@ class LangLexicon:
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
     statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
+    statement_break_suffixes: tuple[str, ...] = ()   # ... or a word ending so (", encouraging his supporters to")
+    statement_continuers: frozenset[str] = frozenset()  # ... but for these (", including images of officers")
     clause_openers: frozenset[str] = frozenset()     # "through what she calls": a cue after one is inside the statement
     gap_relatives: frozenset[str] = frozenset()      # ... and after these ("examples that critics point to") not a claim
     circumstance_words: frozenset[str] = frozenset() # "said when she resigned": when or why, not what
@@ -270,7 +272,7 @@ _SECTION_KEYS = {
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
-                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "question_words", "noun_cues",
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
                     "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
@@ -409,6 +411,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
         statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
+        statement_break_suffixes=tuple(lower(_get(attr, "statement_break_suffixes", path, list, []))),
+        statement_continuers=frozenset(lower(_get(attr, "statement_continuers", path, list, []))),
         clause_openers=frozenset(lower(_get(attr, "clause_openers", path, list, []))),
         gap_relatives=frozenset(lower(_get(attr, "gap_relatives", path, list, []))),
         circumstance_words=frozenset(lower(_get(attr, "circumstance_words", path, list, []))),
