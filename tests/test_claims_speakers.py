@@ -421,3 +421,12 @@ def test_a_participle_after_a_comma_ends_the_statement_unless_it_goes_on_with_it
     # a short stem is no participle ("thing", "king")
     said = _said("Ellison said the county must pay the king, thing or no thing, every year.", kb)
     assert said[0][3].startswith("the county must pay the king, thing or no thing")
+
+
+def test_a_subject_pronoun_ends_the_claimant_what_comes_before_it_is_an_adjunct(kb):
+    said = _said("A few days ago in an interview with the network RT he blasted the American media for being "
+                 "\u201cunbelievably dishonest.\u201d", kb)
+    assert [(c[1], c[2]) for c in said] == [("he", "blasted")]
+    # ... but a pronoun joined to another source stays with it
+    said = _said("Trump and I said the deal was bad for the workers of the state.", kb)
+    assert said[0][1] == "Trump and I"

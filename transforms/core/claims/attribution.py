@@ -342,6 +342,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                 while len(low) > 1 and low[-1] in lex.non_claimant_edges:
                     words, low = words[:-1], low[:-1]      # "Clinton on Sunday" -> "Clinton"
                 break
+    if len(low) >= 2 and low[-1] in lex.subject_pronouns and low[-2] not in lex.conjunctions:
+        # "In an interview with network RT he blasted", "in Washington D.C. He recalled": a subject pronoun ends
+        # no noun phrase, so what comes before it is an adjunct (or the sentence before); "Trump and I" stays
+        words, low = words[-1:], low[-1:]
     # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)", "45% of Republicans" and
     # "About four in 10 voters" are a poll's respondents
     def share(k: int) -> bool:

@@ -186,6 +186,7 @@ class LangLexicon:
     hearsay_cues: frozenset[str] = frozenset()       # "X is said to ...": X is the topic, not the source
     claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
     subject_relatives: frozenset[str] = frozenset()  # ... unless one opens a clause on its source ("officials who spoke")
+    subject_pronouns: frozenset[str] = frozenset()   # "with network RT he blasted": one ends no noun phrase
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
@@ -274,7 +275,7 @@ _SECTION_KEYS = {
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
-                    "subject_relatives", "passive_auxiliaries", "participle_suffixes", "past_participles",
+                    "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words"},
     "quotes": {"pairs"},
@@ -407,6 +408,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
         claimant_breaks=frozenset(lower(_get(attr, "claimant_breaks", path, list, []))),
         subject_relatives=frozenset(lower(_get(attr, "subject_relatives", path, list, []))),
+        subject_pronouns=frozenset(lower(_get(attr, "subject_pronouns", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
