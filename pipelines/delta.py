@@ -108,7 +108,7 @@ def use_options(options: Any = None) -> None:
     global _OPTIONS_SET
     if options is None and _OPTIONS_SET:
         return
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
     FileSystems.set_options(options if options is not None else PipelineOptions([]))
     _OPTIONS_SET = True
@@ -118,7 +118,7 @@ def check_filesystem(output: str) -> None:
     """A one-line SinkError when no filesystem for ``output``'s scheme is installed."""
     if not is_url(output):
         return
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     scheme = output.split("://", 1)[0].lower()
     try:
         FileSystems.get_filesystem(output)
@@ -142,20 +142,20 @@ def check_output(output: str) -> None:
 
 def put(path: str, data: bytes) -> None:
     from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
         fh.write(data)
 
 
 def get(path: str) -> bytes:
     from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
         return fh.read()
 
 
 def match(pattern: str) -> list[str]:
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     try:
         found = FileSystems.match([pattern])[0].metadata_list
     except Exception as exc:     # Beam raises BeamIOError when nothing matches on some stores
@@ -166,13 +166,13 @@ def match(pattern: str) -> list[str]:
 
 
 def delete(paths: list[str]) -> None:
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     if paths:
         FileSystems.delete(paths)
 
 
 def exists(path: str) -> bool:
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     return FileSystems.exists(path)
 
 
@@ -190,7 +190,7 @@ def _file_batches(url: str, rows: int):
     """The record batches of one Parquet file (local, ``s3://``, ``gs://``), ``rows`` at a time."""
     import pyarrow.parquet as pq
     from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     with FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
         yield from pq.ParquetFile(fh).iter_batches(batch_size=rows)
 

@@ -66,7 +66,7 @@ def index_error(exc: BaseException) -> str | None:
 def _read_table(url: str, columns: list[str] | None):
     import pyarrow.parquet as pq
     from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.filesystems import FileSystems
     try:
         with FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             data = fh.read()

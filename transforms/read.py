@@ -17,7 +17,7 @@ from typing import BinaryIO, Sequence
 
 import apache_beam as beam
 from apache_beam.io.filesystem import BeamIOError, CompressionTypes
-from apache_beam.io.filesystems import FileSystems
+from transforms.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, S3Options
 
 from pathlib import Path

@@ -32,7 +32,7 @@ import json
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
+from transforms.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
 from transforms.common import FAILURES, MAIN, Counters, internal_failure
