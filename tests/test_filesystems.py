@@ -58,3 +58,18 @@ def test_a_shared_client_sets_what_beams_own_constructor_sets(aws):
     assert set(vars(again)) == set(vars(first))
     assert {k: v for k, v in vars(again).items() if k != "client"} == \
         {k: v for k, v in vars(first).items() if k != "client"}
+
+
+def test_the_benchmarks_switch_leaves_beams_own_client_per_file():
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("import transforms.filesystems as f; from apache_beam.io.aws.clients.s3 import boto3_client as b; "
+            "print(f.share_s3_clients(), getattr(b.Client, '_claimwire_shared', False))")
+    root = Path(__file__).resolve().parents[1]
+    got = {}
+    for value in ("1", "0"):
+        r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "CLAIMWIRE_S3_CLIENT_PER_FILE": value}, check=True)
+        got[value] = r.stdout.split()[-2:]
+    assert got == {"1": ["False", "False"], "0": ["True", "True"]}

@@ -41,8 +41,11 @@ def _settings(options: Any) -> tuple:
 def share_s3_clients() -> bool:
     """Make Beam's S3 filesystem reuse one boto3 client per process and settings; True once done.
 
-    A no-op (False) without Beam's AWS extra, or if Beam's S3 client no longer looks as this expects.
+    A no-op (False) without Beam's AWS extra, or with ``CLAIMWIRE_S3_CLIENT_PER_FILE=1`` in the
+    environment (Beam's own behaviour: what ``make bench`` compares against).
     """
+    if os.environ.get("CLAIMWIRE_S3_CLIENT_PER_FILE") == "1":
+        return False
     try:
         from apache_beam.io.aws.clients.s3 import boto3_client
     except ImportError:

@@ -18,7 +18,9 @@ and the peak resident memory of its whole process tree, polled with psutil, are 
   tests/eval/eval_extract.py; token F1 needs a full gold text, which evaldata.json has none of);
 - scaling runs on the JSON-lines variant (the pipeline machinery itself: no trafilatura);
 - a sampled profile (stack every 10 ms, like py-spy) of one one-worker run: time per stage;
-- a no-op scheduled fetch (feed served on 127.0.0.1, pages already fetched): the second run's time.
+- a no-op scheduled fetch (feed served on 127.0.0.1, pages already fetched): the second run's time;
+- object store (``--s3``): two daily batches into ``s3://`` on moto's S3 API (127.0.0.1) and into a
+  local folder, and into ``s3://`` with Beam's own S3 client per file (``CLAIMWIRE_S3_CLIENT_PER_FILE=1``).
 
 Writes ``output/bench/bench.md``, ``bench.png`` and ``bench.json`` (``--out`` to change).
 The corpus lives in a temp dir (``--work``) and is never written into the repository.
@@ -646,6 +648,42 @@ def _fmt(x: float | None, nd: int = 2) -> str:
     return "n/a" if x is None else f"{x:.{nd}f}"
 
 
+S3_BUCKET = "claimwire-bench"
+# (label, --output under the work folder or the bucket, extra environment)
+STORES = (("local folder", None, {}),
+          ("s3, one client per process", "shared", {}),
+          ("s3, one client per file (Beam's own)", "per-file", {"CLAIMWIRE_S3_CLIENT_PER_FILE": "1"}))
+
+
+def run_object_store(base: Sequence[dict[str, str]], size: int, work: Path,
+                     say: Callable[[str], None]) -> list[Measured]:
+    """Two daily batches of ``size`` distinct documents, the second into the output the first made,
+    replayed into a local folder and into ``s3://`` (moto's S3 API on 127.0.0.1, a process of its own):
+    with claimwire's shared S3 client (``transforms/filesystems.py``) and with Beam's own client per
+    file. What a run on object storage costs over a local disk, and what sharing the client saves."""
+    try:
+        import boto3
+        from tests.s3_server import environ, fake_aws_env, moto_process
+    except ImportError as exc:
+        say(f"object store: skipped ({exc}; moto and boto3 come with the test extra)")
+        return []
+    files = write_history_batches(base, 2, size, work / f"store-2x{size}")
+    rows: list[Measured] = []
+    with moto_process() as endpoint, environ(fake_aws_env(endpoint)):
+        boto3.client("s3").create_bucket(Bucket=S3_BUCKET)
+        for k, (label, key, env) in enumerate(STORES):
+            dest = str(work / "out-store-local") if key is None else f"s3://{S3_BUCKET}/{key}"
+            with environ(env):
+                for b, path in enumerate(files):
+                    wall, rss, rc = measure([PY, "-m", "pipelines", "replay", str(path), "--output", dest, "--quiet"],
+                                            log=work / f"store-{k}-{b}.log")
+                    rows.append(Measured(f"object store: {label}, batch {b + 1} of 2", "jsonl", size, wall, rss, rc,
+                                         "into an empty output" if b == 0 else f"{size} documents before it"))
+                    say(f"{rows[-1].measurement}: {wall:.1f}s, peak {rss:.0f} MiB")
+    shutil.rmtree(work / "out-store-local", ignore_errors=True)
+    return rows
+
+
 def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]) -> list[tuple[str, str, str, str]]:
     """(ratio, value, target, status) from the measured rows."""
     def find(measurement: str, variant: str, docs: int) -> Measured | None:
@@ -685,6 +723,16 @@ def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]
             v = min(getattr(r, attr) for r in lasts) / min(getattr(r, attr) for r in fresh)
             out.append((f"history penalty, {what}: run {n_run} (after {(n_run - 1) * lasts[0].docs} docs) / "
                         f"same batch into an empty output{tries}", _fmt(v), "<= 1.2", "met" if v <= 1.2 else "missed"))
+    stores = {r.measurement: r for r in rows if r.measurement.startswith("object store:") and r.rc == 0}
+    for b in (1, 2):
+        local, shared, per_file = (stores.get(f"object store: {label}, batch {b} of 2") for label, _, _ in STORES)
+        when = "into an empty output" if b == 1 else "into the output of the first"
+        if local and shared:
+            out.append((f"s3:// (moto) / local folder, batch {b} of 2 ({when}), {shared.docs} docs",
+                        _fmt(shared.wall_s / local.wall_s), "(reference)", ""))
+        if shared and per_file:
+            out.append((f"Beam's S3 client per file / claimwire's per process, batch {b} of 2 ({when})",
+                        _fmt(per_file.wall_s / shared.wall_s), "(what sharing the client saves)", ""))
     for variant in ("jsonl",):
         one5 = [r for r in rows if r.variant == variant and r.measurement.startswith("claimwire") and r.rc == 0]
         by = {}
@@ -817,6 +865,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--history", default=None, metavar="BATCHESxSIZE",
                     help="history penalty: BATCHES daily batches of SIZE distinct documents into one output "
                          "(default 12x1000, --quick 3x200; 0 skips)")
+    ap.add_argument("--s3", type=int, default=None, metavar="SIZE",
+                    help="object store: 2 batches of SIZE documents into s3:// on moto and a local folder "
+                         "(default 300, --quick 100, 0 skips)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--no-fetch", action="store_true")
     ap.add_argument("--no-profile", action="store_true", help="skip the sampled-profile runs (not measured anyway)")
@@ -920,6 +971,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if history != "0" and base:
             n_batches, batch_size = (int(x) for x in history.lower().split("x"))
             rows.extend(run_history(base, n_batches, batch_size, work, say))
+        store_size = args.s3 if args.s3 is not None else (100 if quick else 300)
+        if store_size and base:
+            rows.extend(run_object_store(base, store_size, work, say))
         rate = 0.0  # pipeline docs/s of the last scaling run, to predict the next one
         for size in scale_sizes:
             if not base:
