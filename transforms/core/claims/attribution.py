@@ -1026,7 +1026,8 @@ def _participial(word: str, lex: LangLexicon) -> bool:
     supporters to ...", ", contradicting the police's claim"): a word with one of ``statement_break_suffixes``
     and a stem of three letters or more (not "thing", "king"), unless it goes on with the statement
     (``statement_continuers``: ", including images of officers", ", beginning in January")."""
-    return word not in lex.statement_continuers and any(word.endswith(x) and len(word) - len(x) >= 3 for x in lex.statement_break_suffixes)
+    return word not in lex.statement_continuers and \
+        any(word.endswith(x) and len(word) - len(x) >= 3 for x in lex.statement_break_suffixes)
 
 
 def _title_case(text: str, s: int, e: int) -> bool:
