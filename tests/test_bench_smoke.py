@@ -108,6 +108,26 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     assert json.loads((tmp_path / "bench.json").read_text())["rows"][0]["docs"] == 5
 
 
+def test_the_object_store_ratios_and_archive_batches(tmp_path):
+    M = bench.Measured
+    rows = [M(f"object store: {label}, batch {b} of 2", "jsonl", 10, wall, 100.0, 0, "")
+            for label, walls in (("local folder", (10.0, 11.0)), ("s3, one client per process", (12.0, 13.2)),
+                                 ("s3, one client per file (Beam's own)", (30.0, 39.6)))
+            for b, wall in zip((1, 2), walls)]
+    got = {name: value for name, value, _, _ in bench.ratios(rows, None, [])}
+    assert got == {"s3:// (moto) / local folder, batch 1 of 2 (into an empty output), 10 docs": "1.20",
+                   "Beam's S3 client per file / claimwire's per process, batch 1 of 2 (into an empty output)": "2.50",
+                   "s3:// (moto) / local folder, batch 2 of 2 (into the output of the first), 10 docs": "1.20",
+                   "Beam's S3 client per file / claimwire's per process, batch 2 of 2 (into the output of the first)":
+                   "3.00"}
+    # each batch an archive of its own days, the second after the first
+    base = [{"url": "https://a.example/x", "title": "T", "text": "one two three four five six seven eight"}]
+    files = bench.write_history_batches(base, 2, 4, tmp_path / "store", days=3)
+    days = [[json.loads(line)["published"][:10] for line in f.read_text().splitlines()] for f in files]
+    assert days == [["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-01"],
+                    ["2025-03-04", "2025-03-05", "2025-03-06", "2025-03-04"]]
+
+
 def test_proc_tree_sees_a_child_process_memory_and_cpu():
     """proc_tree polls the whole tree: a grandchild's 200 MB and its CPU time are seen and named."""
     import sys

@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Any, Iterator, Sequence
 
@@ -390,9 +391,11 @@ def distinct_text(text: str, rng: random.Random, word: str) -> str:
 
 
 def write_history_batches(base: Sequence[dict[str, str]], batches: int, size: int, dest: Path,
-                          seed: int = SEED) -> list[Path]:
-    """``batches`` JSON-lines files of ``size`` distinct documents, batch b dated day0 + b days."""
+                          seed: int = SEED, days: int = 1) -> list[Path]:
+    """``batches`` JSON-lines files of ``size`` distinct documents, batch b dated day0 + b days; with
+    ``days`` > 1, batch b spread over the ``days`` days from day0 + b * days (an archive of a month)."""
     dest.mkdir(parents=True, exist_ok=True)
+    day0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
     files = []
     for b in range(batches):
         path = dest / f"batch-{b:02d}.jsonl"
@@ -404,7 +407,8 @@ def write_history_batches(base: Sequence[dict[str, str]], batches: int, size: in
                 text = distinct_text(doc["text"], rng, nonce(seed, n))
                 out.write(json.dumps({"id": f"h{n:07d}", "url": f"{doc['url'].rstrip('/')}/hist-{n:07d}",
                                       "title": doc["title"], "text": text,
-                                      "published": f"2025-03-{1 + b:02d}T{i % 24:02d}:00:00Z"},
+                                      "published": (day0 + timedelta(days=b * days + i % days, hours=i % 24)
+                                                    ).strftime("%Y-%m-%dT%H:%M:%SZ")},
                                      ensure_ascii=False) + "\n")
         files.append(path)
     return files
@@ -649,6 +653,9 @@ def _fmt(x: float | None, nd: int = 2) -> str:
 
 
 S3_BUCKET = "claimwire-bench"
+# The object-store batches are archives of this many days each: a run's files grow with its days
+# (every table is partitioned by day), and each file opened on S3 is where Beam's own client costs.
+STORE_DAYS = 30
 # (label, --output under the work folder or the bucket, extra environment)
 STORES = (("local folder", None, {}),
           ("s3, one client per process", "shared", {}),
@@ -657,7 +664,8 @@ STORES = (("local folder", None, {}),
 
 def run_object_store(base: Sequence[dict[str, str]], size: int, work: Path,
                      say: Callable[[str], None]) -> list[Measured]:
-    """Two daily batches of ``size`` distinct documents, the second into the output the first made,
+    """Two batches of ``size`` distinct documents over ``STORE_DAYS`` days each (a month of archive),
+    the second into the output the first made,
     replayed into a local folder and into ``s3://`` (moto's S3 API on 127.0.0.1, a process of its own):
     with claimwire's shared S3 client (``transforms/filesystems.py``) and with Beam's own client per
     file. What a run on object storage costs over a local disk, and what sharing the client saves."""
@@ -667,7 +675,7 @@ def run_object_store(base: Sequence[dict[str, str]], size: int, work: Path,
     except ImportError as exc:
         say(f"object store: skipped ({exc}; moto and boto3 come with the test extra)")
         return []
-    files = write_history_batches(base, 2, size, work / f"store-2x{size}")
+    files = write_history_batches(base, 2, size, work / f"store-2x{size}", days=STORE_DAYS)
     rows: list[Measured] = []
     with moto_process() as endpoint, environ(fake_aws_env(endpoint)):
         boto3.client("s3").create_bucket(Bucket=S3_BUCKET)
