@@ -430,3 +430,41 @@ def test_a_subject_pronoun_ends_the_claimant_what_comes_before_it_is_an_adjunct(
     # ... but a pronoun joined to another source stays with it
     said = _said("Trump and I said the deal was bad for the workers of the state.", kb)
     assert said[0][1] == "Trump and I"
+
+
+def test_a_speech_verb_that_only_signs_a_quote_names_its_speaker_and_nothing_else(kb):
+    said = _said("\u201cMaybe let some people stay if they register in a period of time?\u201d Hannity pressed.", kb)
+    assert said == [("quote", "Hannity", "pressed",
+                     "\u201cMaybe let some people stay if they register in a period of time?\u201d")]
+    said = _said("\u201cAnd with every vote and every victory, we grow stronger,\u201d read the email.", kb)
+    assert [(c[1], c[2]) for c in said] == [("the email", "read")]
+    # elsewhere the same words are no cue: a name, a verb of another sense, a quote that ends no statement
+    assert _said("Officials in the United States charged fees to the states that joined the plan.", kb) == []
+    said = _said("\u201cThe market will hate this deal,\u201d Scott Pruitt, the attorney general of one of the "
+                 "states suing the agency, said at an event.", kb)
+    assert [(c[1], c[2]) for c in said] == [("Scott Pruitt", "said")]
+    said = _said("Rubio wants to keep \u201cpicking up delegates in all\u201d the rest of the states.", kb)
+    assert all(c[2] != "states" for c in said)
+
+
+def test_a_short_name_before_a_colon_names_the_speaker_of_the_quote_after_it(kb):
+    said = _said("Ted Cruz: \u2018Physically Assaulting A Reporter Is A Fireable Offense.\u2019", kb)
+    assert said == [("quote", "Ted Cruz", ":", "\u2018Physically Assaulting A Reporter Is A Fireable Offense.\u2019")]
+    # a digest's "HEADLINE - Name:" and an inverted speech verb ("Continued Stone:") on the line before
+    said = _said("IOWA POLL MISSES, JUST TOO EARLY - Jeffrey M. Jones: \u201cThe results of the survey are not what "
+                 "we expected from the state.\u201d", kb)
+    assert [(c[1], c[2]) for c in said] == [("Jeffrey M. Jones", ":")]
+    said = _said("The machines can be rigged.\n\nContinued Stone:\n\n\u201cSo I think it\u2019s a very real problem "
+                 "for the whole country.\u201d", kb)
+    assert [(c[1], c[2]) for c in said] == [("Stone", "Continued")]
+    # a headline capitalises its prepositions: the name ends before one
+    said = _said("CNN President On Trump: \u2018We Do Not Pay Candidates To Appear At Debates.\u2019", kb)
+    assert said[0][1] == "CNN President"
+    # a label before the colon names no one, for a quote or a statement after it
+    for after in ("\u201cThe vote will be held on Tuesday after the hearing in the committee.\u201d",
+                  "An earlier version of this article gave the wrong date for the vote."):
+        assert [c[1] for c in _said(f"Update: {after}", kb)] in ([], [None])
+        assert [c[1] for c in _said(f"Correction: {after}", kb)] in ([], [None])
+    said = _said("Here is the way the senator from the state put the matter to them: \u201cThe vote will be held "
+                 "on Tuesday after the hearing in the committee.\u201d", kb)
+    assert all(c[1] != "Here" for c in said)

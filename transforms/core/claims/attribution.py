@@ -49,6 +49,8 @@ MAX_ADDRESSEE_TOKENS = 5
 MAX_BARE_ADJUNCT_TOKENS = 8
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
+# The longest name read before a colon as the speaker of the quote after it ('Jeffrey M. Jones: "..."').
+MAX_COLON_SPEAKER_TOKENS = 5
 # A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
 # and at most MAX_CUES_PER_SENTENCE cues of one piece are tried: the cost per article stays linear in
 # its length whatever the text.
@@ -611,6 +613,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _inside(cs, quotes):
             continue
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
+        if cue in lex.quote_signs:
+            continue        # signs a quotation only (``_speaker_after``)
         if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n") and \
                 not (cue in lex.post_cues and _title_case(text, s, e)):
             continue        # "United States", "The Post": a name, not a verb ("Clinton Says Russians Hacked DNC" is one)
@@ -825,6 +829,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     head_words = _WORD.findall(colon.group(1)) if colon else []
     named = bool(head_words) and (len(head_words) == 1 or (len(head_words) <= 3 and all(w[0].isupper() for w in head_words)
                                                            and head_words[0].lower() not in lex.claimant_trim))
+    if named and " ".join(w.lower() for w in head_words) in lex.colon_labels:
+        named = False       # "Correction: An earlier version of this article ...": a label, not a source
     if colon and named and colon.group(1)[0].isupper() and \
             _ntok(text[s + colon.end():e]) >= MIN_COLON_STATEMENT_TOKENS and not any(s <= m.start() < s + colon.end(1) for m in cues):
         cl = (s + colon.start(1), s + colon.end(1))
@@ -949,12 +955,15 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         cues = list(lex.re_cue.finditer(folded, q[1], stop))
     for m in cues:
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if cue in lex.prep_cues or (cue not in lex.post_cues and cue not in lex.verb_cues):
+        signs = cue in lex.quote_signs
+        if cue in lex.prep_cues or (cue not in lex.post_cues and cue not in lex.verb_cues and not signs):
             continue
+        if signs and (text[m.start()].isupper() or text[q[0]:q[1]].rstrip("”\"’»'")[-1:] not in (",", "!", "?", "…")):
+            continue        # '"...". Pressed for specifics, ...' / '"..." the rest of the states': it signs nothing
         between = text[q[1]:m.start()]
         n = _ntok(between)
         if n == 0:
-            if cue not in lex.post_cues:
+            if cue not in lex.post_cues and not signs:
                 return None
             cl = _claimant_right(text, m.end(), e, lex)
             if cl is not None and _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
@@ -964,6 +973,8 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
             return cl, (m.start(), m.end())
         a, b = _strip_span(text, q[1], m.start())
         inner = _BOUNDARY.search(text, a, b)
+        if signs and (inner is not None or text[m.start()].isupper()):
+            continue        # "..., one of the states suing the EPA, said" / "United States": no sign here
         if inner is not None:
             # '"...," Brent Bozell, founder of X, tells Y' / 'Sen. Claire McCaskill (D-Mo.) said': the name
             # before the apposition or the parenthesis
@@ -1134,6 +1145,47 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
             return None
         return Attribution("reported", s, e, (colon, colon), cl, (m.start(), m.end()), 0.7)
     return None
+
+
+def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """(claimant, cue) of 'Trump: "I'm the worst thing ..."' / 'POLL MISSES - Jeffrey M. Jones: "..."' /
+    'Continued Stone: "..."': a short name before the colon that opens the quote at ``qs`` names its speaker.
+
+    The name is the text after ``s`` (a sentence start) or after the last dash, up to the colon: at most
+    ``MAX_COLON_SPEAKER_TOKENS`` capitalised words (with ``claimant_links`` between them) and no other
+    punctuation. A speech verb before it is read inverted ('Added Smith:'); a label ("Update:", "Watch:",
+    the lexicon's ``colon_labels``) is no speaker. The cue is the colon, or the inverted verb. Only for
+    languages whose lexicon lists its labels and that capitalise names and not nouns."""
+    if not lex.colon_labels or not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
+        return None
+    lead = text[s:qs].rstrip()
+    if not lead.endswith((":", "：")):
+        return None
+    colon = s + len(lead) - 1
+    a = s
+    for m in re.finditer(r"\s[-—–]{1,2}\s", text[s:colon]):
+        a = s + m.end()
+    if any(ch in text[a:colon] for ch in ",;:!?\"“”«»()[]"):
+        return None     # a clause ("Wait, it gets better:")
+    words = list(_WORD.finditer(text, a, colon))
+    cue = (colon, colon + 1)
+    if len(words) > 1 and (words[0].group(0).lower() in lex.post_cues or words[0].group(0).lower() in lex.verb_cues):
+        cue = (words[0].start(), words[0].end())
+        words = words[1:]       # "Continued Stone:", "Added the mayor:"
+    if not 1 <= len(words) <= MAX_COLON_SPEAKER_TOKENS or not words[0].group(0)[0].isupper():
+        return None
+    low = [w.group(0).lower() for w in words]
+    for k in range(1, len(low)):
+        if low[k] in lex.non_claimant_edges and low[k] not in lex.claimant_links:
+            words, low = words[:k], low[:k]     # "CNN President On Trump:": a headline capitalises "On" too
+            break
+    if any(not w.group(0)[0].isupper() and lw not in lex.claimant_links and not (k == 0 and lw in ("the",))
+           for k, (w, lw) in enumerate(zip(words, low))):
+        return None
+    if " ".join(low) in lex.colon_labels or low[0] in lex.colon_labels or all(w in lex.claimant_stops for w in low):
+        return None
+    cl = _clean_claimant(text, (words[0].start(), words[-1].end()), lex)
+    return (cl, cue) if cl is not None else None
 
 
 def _word_before(text: str, s: int, cut: int) -> str:
@@ -1352,6 +1404,13 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
                 (_ntok(gap) <= MAX_CONTINUATION_GAP or follows and _ntok(gap) <= MAX_APPOSITION_TOKENS):
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
+        elif at is not None and (named := _colon_speaker(text, sentences[at][0], q[0], lex)) is not None:
+            # 'Trump: "I'm the worst thing that ever happened to the establishment."': a headline's speaker
+            out.append(Attribution("quote", min(q[0], named[0][0]), q[1], q, named[0], named[1], 0.6))
+        elif at is not None and at >= 1 and _ntok(text[sentences[at][0]:q[0]]) == 0 and \
+                (named := _colon_speaker(text, sentences[at - 1][0], q[0], lex)) is not None:
+            # 'Continued Stone:\n\n"So I think it's a very real problem."': a line that only names the speaker
+            out.append(Attribution("quote", min(q[0], named[0][0]), q[1], q, named[0], named[1], 0.6))
         elif (subject := _quoting_subject(text, sentences[at] if at is not None else None, q, lex)) is not None:
             # 'Sanders credited Clinton's victory to "a closed primary ..."': the sentence's subject quotes
             out.append(Attribution("quote", q[0], q[1], q, subject, None, 0.5))

@@ -188,6 +188,8 @@ class LangLexicon:
     subject_relatives: frozenset[str] = frozenset()  # ... unless one opens a clause on its source ("officials who spoke")
     subject_pronouns: frozenset[str] = frozenset()   # "with network RT he blasted": one ends no noun phrase
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
+    quote_signs: frozenset[str] = frozenset()        # verbs that only sign a quote right after it ('"..." Hannity pressed')
+    colon_labels: frozenset[str] = frozenset()       # "Update:", "Watch:": a word before a colon that names no speaker
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
     statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
@@ -274,7 +276,7 @@ _SECTION_KEYS = {
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
-                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes",
+                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words"},
@@ -366,6 +368,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     # hearsay cues ("is said") are found like verbs and read without a claimant
     verbs = lower(_get(attr, "verbs", path, list, [])) + lower(_get(attr, "hearsay_cues", path, list, []))
     post = lower(_get(attr, "post_verbs", path, list, []))
+    signs = [w for w in lower(_get(attr, "quote_signs", path, list, [])) if w not in verbs and w not in post]
     # postpositions are cues too ("X zufolge"): found like prepositions, read with the claimant before them
     preps = lower(_get(attr, "prepositions", path, list, [])) + lower(_get(attr, "postpositions", path, list, []))
     claimant_head = invert(claimants, "claimants")
@@ -410,6 +413,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         subject_relatives=frozenset(lower(_get(attr, "subject_relatives", path, list, []))),
         subject_pronouns=frozenset(lower(_get(attr, "subject_pronouns", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
+        quote_signs=frozenset(signs),
+        colon_labels=frozenset(lower(_get(attr, "colon_labels", path, list, []))),
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
         statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
@@ -457,10 +462,10 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         re_rate=re.compile(_alternation(list(rate_of), spaced=sp, suffix_ok=sx)),
         re_months=re.compile(_alternation(months, spaced=sp, suffix_ok=sx)),
         re_range_joiner=re.compile(r"[\s\u00a0]*-?[\s\u00a0]*(?:" + "|".join(re.escape(j) for j in sorted(joiners, key=lambda s: -len(s))) + r")[\s\u00a0]*"),
-        re_cue=re.compile(_alternation(verbs + post + preps, spaced=sp, suffix_ok=sx), re.IGNORECASE),
+        re_cue=re.compile(_alternation(verbs + post + preps + signs, spaced=sp, suffix_ok=sx), re.IGNORECASE),
         re_claimant_head=re.compile(_alternation(list(claimant_head), spaced=sp, suffix_ok=sx), re.IGNORECASE),
     )
-    object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps, sx))
+    object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps + signs, sx))
     object.__setattr__(lex, "claimant_index", PhraseIndex.build(list(claimant_head), sx))
     if lex.institutions:
         # longest surface first; no right boundary, so case endings ("минфина") still match
