@@ -468,3 +468,15 @@ def test_a_short_name_before_a_colon_names_the_speaker_of_the_quote_after_it(kb)
     said = _said("Here is the way the senator from the state put the matter to them: \u201cThe vote will be held "
                  "on Tuesday after the hearing in the committee.\u201d", kb)
     assert all(c[1] != "Here" for c in said)
+
+
+def test_an_unnamed_source_after_the_quote_is_its_head_noun_phrase(kb):
+    said = _said("\u201cHe has no clue what he is doing and he will not listen to anyone,\u201d said one person "
+                 "with knowledge of the governor\u2019s plans.", kb)
+    assert [(c[1], c[2]) for c in said] == [("one person", "said")]
+    said = _said("\u201cYou work hard. You pay your taxes. So why didn\u2019t he pay his?\u201d a narrator in the "
+                 "Clinton ad asks.", kb)
+    assert [(c[1], c[2]) for c in said] == [("a narrator", "asks")]
+    # a quantifier alone is no source
+    said = _said("\u201cWe will not stop until the vote is held in the chamber,\u201d said one of them, smiling.", kb)
+    assert all(c[1] != "one" for c in said)

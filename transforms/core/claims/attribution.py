@@ -470,6 +470,7 @@ def _head_phrase(text: str, span: tuple[int, int], lex: LangLexicon) -> Optional
     if words[end].group(0).lower() == "of" and not head[-1].group(0)[0].isupper():
         return None     # "the head of the central bank": "of" completes a title; only a name's "of" may go
     if not (head[0].group(0)[0].isupper() or head[0].group(0).lower() in ("the", "a", "an") or
+            (head[0].group(0).lower() in lex.claimant_quantifiers and len(head) > 1) or
             lex.claimant_head.get(head[-1].group(0).lower()) is not None):
         return None
     return head[0].start(), head[-1].end()
@@ -982,8 +983,14 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
                 return None
             b = _strip_span(text, a, inner.start())[1]
         words = _WORD.findall(text, a, b)
+        if len(words) > 4 and (words[0].lower() in ("the", "a", "an") or words[0].lower() in lex.claimant_quantifiers):
+            head = _head_phrase(text, (a, b), lex)    # '"...," a voice-over in the ad states.'
+            if head is not None and _ntok(text[head[0]:head[1]]) <= 4:
+                a, b = head
+                words = _WORD.findall(text, a, b)
         # a name, a known head ("officials"), or a short noun phrase with its article ("the letter reads")
-        lowered = bool(words) and words[0].lower() in ("the", "a", "an") and len(words) <= 4
+        lowered = bool(words) and (words[0].lower() in ("the", "a", "an") or
+                                   words[0].lower() in lex.claimant_quantifiers) and len(words) <= 4
         # "columnist Ai Jun wrote": a lower-case title before a name
         titled = bool(words) and words[-1][0].isupper() and sum(w.islower() for w in words) <= 2 and \
             not any(w.lower() in lex.non_claimant_edges | lex.claimant_breaks | lex.claimant_verbs for w in words)
