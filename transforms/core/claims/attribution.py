@@ -51,6 +51,7 @@ MAX_BARE_ADJUNCT_TOKENS = 8
 MAX_POST_CLAIMANT_TOKENS = 7
 # The longest name read before a colon as the speaker of the quote after it ('Jeffrey M. Jones: "..."').
 MAX_COLON_SPEAKER_TOKENS = 5
+MAX_COLON_SPEAKER_CHARS = 120
 # A "sentence" longer than this (no punctuation, a list run together) is read in pieces of this size,
 # and at most MAX_CUES_PER_SENTENCE cues of one piece are tried: the cost per article stays linear in
 # its length whatever the text.
@@ -1165,13 +1166,16 @@ def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tup
     languages whose lexicon lists its labels and that capitalise names and not nouns."""
     if not lex.colon_labels or not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
         return None
-    lead = text[s:qs].rstrip()
+    near = max(s, qs - MAX_COLON_SPEAKER_CHARS)      # a name of a few words: the text just before the quote
+    lead = text[near:qs].rstrip()
     if not lead.endswith((":", "：")):
         return None
-    colon = s + len(lead) - 1
+    colon = near + len(lead) - 1
     a = s
-    for m in re.finditer(r"\s[-—–]{1,2}\s", text[s:colon]):
-        a = s + m.end()
+    for m in re.finditer(r"\s[-—–]{1,2}\s", text[near:colon]):
+        a = near + m.end()
+    if a < near:
+        return None     # neither the sentence's start nor a dash is near: a long clause before the colon
     if any(ch in text[a:colon] for ch in ",;:!?\"“”«»()[]"):
         return None     # a clause ("Wait, it gets better:")
     words = list(_WORD.finditer(text, a, colon))
