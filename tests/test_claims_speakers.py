@@ -480,3 +480,26 @@ def test_an_unnamed_source_after_the_quote_is_its_head_noun_phrase(kb):
     # a quantifier alone is no source
     said = _said("\u201cWe will not stop until the vote is held in the chamber,\u201d said one of them, smiling.", kb)
     assert all(c[1] != "one" for c in said)
+
+
+def test_continued_signs_a_quote_but_reports_nothing_on_its_own(kb):
+    # "continued" + an object or an infinitive is an act ("continued his push", "continued to raise money")
+    assert _said("Trump continued his push on Twitter and Instagram for a ban on the group.", kb) == []
+    assert _said("He continued to raise substantial amounts of money from small donors in March.", kb) == []
+    # ... but it names the speaker of the quote it introduces or signs
+    said = _said("Growing sharper as he spoke, Mr. Trump continued: \u201cThe worst attack ever in this country "
+                 "was during his presidency.\u201d He added that praising him was wrong.", kb)
+    assert ("Mr. Trump", "continued") in [(c[1], c[2]) for c in said]
+    said = _said("\u201cWe have got to do everything possible to improve policing,\u201d she continued.", kb)
+    assert [(c[1], c[2]) for c in said] == [("she", "continued")]
+
+
+def test_a_full_stop_inside_the_quote_ends_it_no_speaker_tag_follows(kb):
+    # '"... his presidency." He added that S': "He" starts the next sentence, it does not sign the quote
+    said = _said("The crowd cheered. \u201cIt was the worst attack ever in this country during his presidency.\u201d "
+                 "He added that praising the former president was a mistake.", kb)
+    assert all(not (c[0] == "quote" and c[1] == "He") for c in said), said
+    # a capitalised sign is a name: "the United States" signs no quote
+    said = _said("The leaders ended by calling on the United States \u201cto redouble our efforts to defend our "
+                 "country from those who would harm it.\u201d", kb)
+    assert all(c[2] != "States" for c in said), said

@@ -974,6 +974,8 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
                 return None
             return cl, (m.start(), m.end())
         a, b = _strip_span(text, q[1], m.start())
+        if text[q[0]:q[1]].rstrip("”\"’»'")[-1:] == "." and text[a:a + 1].isupper():
+            return None     # '"... his presidency." He added that ...': a full stop ends the sentence, no tag follows
         inner = _BOUNDARY.search(text, a, b)
         if signs and (inner is not None or text[m.start()].isupper()):
             continue        # "..., one of the states suing the EPA, said" / "United States": no sign here
@@ -1109,7 +1111,9 @@ def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
         cues = list(lex.re_cue.finditer(folded, max(s, qs - 60), qs))
     for m in reversed(cues):
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():qs]) > 0 or \
+        if (cue not in lex.verb_cues and cue not in lex.post_cues and
+                (cue not in lex.quote_signs or text[m.start()].isupper())) or \
+                _ntok(text[m.end():qs]) > 0 or \
                 cue in lex.hearsay_cues or _negated(folded, s, m.start(), lex):
             continue
         raw = _claimant_left(text, s, m.start(), lex)
@@ -1140,7 +1144,9 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
         cues = list(lex.re_cue.finditer(folded, s, colon))
     for m in cues:
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if (cue not in lex.verb_cues and cue not in lex.post_cues) or _ntok(text[m.end():colon]) > 0:
+        if (cue not in lex.verb_cues and cue not in lex.post_cues and
+                (cue not in lex.quote_signs or text[m.start()].isupper())) or \
+                _ntok(text[m.end():colon]) > 0:
             continue
         seg = s
         for bm in _BOUNDARY.finditer(text, s, m.start()):
@@ -1180,7 +1186,7 @@ def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tup
         return None     # a clause ("Wait, it gets better:")
     words = list(_WORD.finditer(text, a, colon))
     cue = (colon, colon + 1)
-    if len(words) > 1 and (words[0].group(0).lower() in lex.post_cues or words[0].group(0).lower() in lex.verb_cues):
+    if len(words) > 1 and words[0].group(0).lower() in lex.post_cues | lex.verb_cues | lex.quote_signs:
         cue = (words[0].start(), words[0].end())
         words = words[1:]       # "Continued Stone:", "Added the mayor:"
     if not 1 <= len(words) <= MAX_COLON_SPEAKER_TOKENS or not words[0].group(0)[0].isupper():
@@ -1351,6 +1357,13 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             # 'Caddell continued:\n\n"..."' / 'He said:' / 'Bystrom agreed. "..."': a line that is only a
             # speaker and a cue
             neighbour = _speaker_line(text, folded, sentences[idx - 1], lex, all_cues)
+        if neighbour is None and q[0] > sentences[idx][0]:
+            # 'Mr. Trump continued: "..." He added that S': a speaker and a cue right before the quote, in its
+            # own sentence, come before a short sentence after it
+            lead = _speaker_before(text, folded, sentences[idx][0], q[0], lex, all_cues)
+            if lead is not None:
+                out.append(Attribution("quote", q[0], q[1], q, lead[0], lead[1], 0.65))
+                continue
         nxt = cover[-1] + 1
         if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
             neighbour = by_sentence[nxt]
