@@ -503,3 +503,15 @@ def test_a_full_stop_inside_the_quote_ends_it_no_speaker_tag_follows(kb):
     said = _said("The leaders ended by calling on the United States \u201cto redouble our efforts to defend our "
                  "country from those who would harm it.\u201d", kb)
     assert all(c[2] != "States" for c in said), said
+
+
+def test_a_cue_in_a_sense_that_reports_nothing_is_no_claim(kb):
+    # "found" as in "found himself", "found ways to", "helped found": acts
+    assert _said("Obama found himself in the awkward position of addressing the attack in Munich.", kb) == []
+    assert _said("Mr. Sanders found ways to press his agenda through small provisions in larger bills.", kb) == []
+    assert _said("Nega helped found the Ginbot 7 movement in 2008 before he returned to the United States.", kb) == []
+    # ... but a finding is a claim, and a self-description stays one
+    said = _said("A Quinnipiac University poll found Clinton would beat Trump 46 to 40 percent.", kb)
+    assert [(c[1], c[2]) for c in said] == [("A Quinnipiac University poll", "found")]
+    said = _said("Sanders calls himself a democratic socialist and says the system is rigged.", kb)
+    assert ("Sanders", "calls") in [(c[1], c[2]) for c in said]

@@ -410,6 +410,23 @@ def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
     return any(w in lex.negations for w in prev[-2:]) or " ".join(prev[-2:]) in lex.negations
 
 
+def _other_sense(folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
+    """Whether a verb cue is used in a sense that reports nothing: right after one of ``act_before``
+    ("helped found the group"), or followed by one of ``act_objects``, given as the words after the cue
+    ("ways to press his agenda") or as the cue and the word after it ("found himself embroiled"; "calls
+    himself a democratic socialist" is a claim). A cue whose content is its object is never an act here."""
+    if not lex.act_before and not lex.act_objects:
+        return False
+    prev = _WORD.findall(folded, max(s, cs - 20), cs)[-1:]
+    if prev and prev[0] in lex.act_before:
+        return True
+    if cue in lex.object_cues:
+        return False
+    nxt = _WORD.findall(folded, ce, min(e, ce + 30))[:2]
+    return bool(nxt) and (nxt[0] in lex.act_objects or " ".join(nxt) in lex.act_objects or
+                          f"{cue} {nxt[0]}" in lex.act_objects)
+
+
 def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[int]:
     """End of the noun phrase that starts at ``pos``, in a language that capitalises nouns (German).
 
@@ -649,6 +666,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             continue        # "Russian support to reinforce", "military support from Russia": a noun
         if _negated(folded, s, cs, lex):
             continue        # "the documents do not specify S" asserts nothing about S
+        if _other_sense(folded, s, cs, ce, e, cue, lex):
+            continue        # "found himself embroiled", "found ways to press", "helped found the group": acts
         if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
             continue        # "it is not clear how Russia, China and Iran responded": an open question
         if cue in lex.hearsay_cues:
