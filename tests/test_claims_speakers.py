@@ -515,3 +515,12 @@ def test_a_cue_in_a_sense_that_reports_nothing_is_no_claim(kb):
     assert [(c[1], c[2]) for c in said] == [("A Quinnipiac University poll", "found")]
     said = _said("Sanders calls himself a democratic socialist and says the system is rigged.", kb)
     assert ("Sanders", "calls") in [(c[1], c[2]) for c in said]
+
+
+def test_an_adverb_before_the_narrators_participle_still_ends_the_statement(kb):
+    said = _said("The president told the caucus he would consider it a personal insult if they did not vote for "
+                 "her, implicitly putting his name on the line as she struggles to replicate his coalition.", kb)
+    assert said[0][3] == "he would consider it a personal insult if they did not vote for her"
+    # an adverb that goes on with the statement keeps it whole
+    said = _said("She said the plan would raise taxes, especially on families with children.", kb)
+    assert said[0][3] == "the plan would raise taxes, especially on families with children"

@@ -1052,6 +1052,10 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
+        if word.endswith("ly") and word not in lex.statement_breaks:
+            # ", implicitly putting his name on the line": an adverb before the narrator's participle
+            nxt = _WORD.search(text, m.end(), se)
+            word = nxt.group(0).lower() if nxt is not None and _participial(nxt.group(0).lower(), lex) else word
         if word not in lex.statement_breaks and not _participial(word, lex):
             continue
         if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
