@@ -524,3 +524,19 @@ def test_an_adverb_before_the_narrators_participle_still_ends_the_statement(kb):
     # an adverb that goes on with the statement keeps it whole
     said = _said("She said the plan would raise taxes, especially on families with children.", kb)
     assert said[0][3] == "the plan would raise taxes, especially on families with children"
+
+
+def test_called_as_a_name_a_phrasal_verb_or_a_call_is_no_claim(kb):
+    # naming after an indefinite noun: "a firm called Cambridge Analytica"
+    assert _said("A blog called the \u201cFeed,\u201d anchored by five full-time writers, pumps out articles.", kb) == []
+    assert _said("A new group called Black Votes Matter is trying to build enthusiasm for the election.", kb) == []
+    assert _said("Several Mexican businesses called off projects with him because of his comments.", kb) == []
+    # ... but a source calling something a name is a claim
+    said = _said("Trump called the system \u201crigged\u201d in a tweet on Tuesday.", kb)
+    assert [(c[1], c[2]) for c in said][:1] == [("Trump", "called")]
+
+
+def test_a_semicolon_ends_a_reported_statement(kb):
+    said = _said("She spoke about her deep ties to black churches while in Kansas City; she called into a radio "
+                 "program when she was home sick; and she addressed a symposium.", kb)
+    assert said[0][3] == "her deep ties to black churches while in Kansas City"

@@ -26,7 +26,7 @@ _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJ
 _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
-_BREAK = re.compile(r"\s*(?:,|\s[—–]|\s--)\s*([^\W\d_]+)")
+_BREAK = re.compile(r"\s*(?:[,;]|\s[—–―]|\s--)\s*([^\W\d_]+)")
 # A quote with no cue of its own is looked at (for a speaker nearby) only with this many words ...
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
 # ... and when no speaker is found, it is a claim only with this many: a shorter one is a phrase in
@@ -570,6 +570,8 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     att = _attribution_raw(text, s, e, lex, folded, quotes, all_cues, top)
     if att is None or att.claimant is None:
         return att
+    if _names_a_thing(text, att, lex):
+        return None         # "a firm called Cambridge Analytica", "another group named Stop Hillary": a name
     raw = text[att.claimant[0]:att.claimant[1]].split()
     while len(raw) > 1 and raw[-1].lower() in lex.claimant_trim and raw[-1].lower() not in lex.conjunctions:
         raw.pop()       # "X denied A and has accused B"
@@ -600,6 +602,27 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence)
         return None
     return Attribution(att.kind, att.start, att.end, st, cl, att.cue, att.confidence)
+
+
+def _names_a_thing(text: str, att: Attribution, lex: LangLexicon) -> bool:
+    """Whether "called" (a ``naming_cues`` word) gives a thing its name: "a firm called Cambridge Analytica",
+    "another called i360", "a blog called the "Feed"": its claimant is an indefinite noun of a few words
+    (an article or "another", "one"; ``claimant_quantifiers``) and the statement opens with a capital, a
+    quote mark or a determiner and a capital."""
+    if not lex.naming_cues or att.cue is None or att.claimant is None or att.statement[0] < att.cue[1]:
+        return False
+    if re.sub(r"[\s\u200c]+", " ", text[att.cue[0]:att.cue[1]].lower()) not in lex.naming_cues:
+        return False
+    words = _WORD.findall(text, att.claimant[0], att.claimant[1])
+    if not words or len(words) > 3 or not (words[0].lower() in ("a", "an") or words[0].lower() in lex.claimant_quantifiers):
+        return False
+    st = text[att.statement[0]:att.statement[1]]
+    first = _WORD.search(st)
+    if st[:1] in _OPEN_QUOTES or (first is not None and first.start() == 0 and first.group(0)[0].isupper()):
+        return True
+    nxt = _WORD.search(st, first.end()) if first is not None else None
+    return first is not None and first.group(0).lower() in lex.determiners and nxt is not None and \
+        (nxt.group(0)[0].isupper() or any(ch in st[first.end():nxt.start()] for ch in _OPEN_QUOTES))
 
 
 def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
@@ -1056,8 +1079,9 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             # ", implicitly putting his name on the line": an adverb before the narrator's participle
             nxt = _WORD.search(text, m.end(), se)
             word = nxt.group(0).lower() if nxt is not None and _participial(nxt.group(0).lower(), lex) else word
-        if word not in lex.statement_breaks and not _participial(word, lex):
-            continue
+        semicolon = text[m.start():m.end()].lstrip().startswith(";")
+        if word not in lex.statement_breaks and not _participial(word, lex) and not semicolon:
+            continue        # (a semicolon ends it whatever follows: "...; she called into a radio program")
         if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
             continue
         end = _strip_span(text, ss, m.start())[1]
