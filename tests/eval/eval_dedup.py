@@ -9,6 +9,8 @@
 - split_core ecb|xling RUNS [stories.K=V ...]: the story stage alone (pure core, seconds), the same comparison.
 - stored_sums ecb|xling RUNS: split_core with earlier stories as exact sums, and as sums kept without idf
   and re-weighted with each run's idf (what a table of story sums would give).
+- split_variants ecb|xling RUNS: split_core as the stage does it and with earlier stories merged by a later
+  cluster, with the whole corpus's profiles and frequencies, and with links to earlier stories scaled.
 - sum_sizes ecb|xling RUNS: split_core's earlier story sums, their entries with every feature and without
   the features of one document (what ``StorySum.add`` leaves out).
 """
@@ -402,6 +404,74 @@ def beam_cost_one(n: int) -> None:
     print(f"beam cost n={n}: {n / cpu:.0f} docs/CPU-s ({cpu:.1f} CPU s, {wall:.1f} s wall on a shared machine); "
           f"peak RSS {rss / 1024:.0f} MiB")
 
+def eval_split_variants(dataset: str, runs: int) -> None:
+    """Where split-vs-whole is lost, in the protocol of ``split_core``: the same runs (1) as the story stage
+    does them, (2) letting a run merge earlier stories that one of its clusters joins (an alias table's
+    effect: the later ids become the earliest), (3) with every run's profiles and frequencies taken from
+    the whole corpus (what a run would see if it knew every other article), (4) with the links between a
+    new article and an earlier story scaled by 1/f before average linkage (f < 1 joins stories more
+    readily). Each is compared with the one-run result (B-cubed) and with gold."""
+    import dataclasses
+    from collections import Counter
+
+    from transforms.core import stories as S
+    cfg, lexicon, docs, gold = _story_docs(dataset)
+
+    def cluster(profiles, df=None, n_docs=0, merge=False, factor=1.0):
+        profiles = sorted(profiles, key=lambda p: p.article_id)
+        if df is None:
+            df, n_docs = S.document_frequencies(profiles)
+        prior = [p for p in profiles if p.story_id]
+        new = [p for p in profiles if not p.story_id]
+        stories = S.story_sums(prior, df, n_docs, cfg)
+        vectors = [S.vectorise(p, df, n_docs, cfg) for p in new]
+        by_node = {S.article_node(p.article_id): p for p in new}
+        vector_of = {S.article_node(p.article_id): v for p, v in zip(new, vectors)}
+        sums = {S.story_node(st.story_id): st for st in stories}
+        sizes = {**{n: 1 for n in by_node}, **{n: st.size for n, st in sums.items()}}
+        fixed = {n: st.story_id for n, st in sums.items()}
+        links = []
+        for a, b in S.candidate_pairs(new, vectors, cfg, df, stories):
+            link = S.pair_link(a, b, by_node, vector_of, sums, cfg)
+            links.append((a, b, link / factor if (a in fixed or b in fixed) else link))
+        clusters = S.average_linkage(sizes, {} if merge else fixed, links, cfg)
+        alias = {}
+        for nodes in clusters:
+            held = sorted(fixed[n] for n in nodes if n in fixed)
+            for sid in held[1:]:
+                alias[sid] = held[0]
+        out = {p.article_id: alias.get(p.story_id, p.story_id) for p in prior}
+        out.update(S.story_ids(clusters, fixed, {n: p.order_key() for n, p in by_node.items()}))
+        return out
+
+    tdf: Counter[str] = Counter()
+    for d in docs:
+        tdf.update(S.term_counts(S.profile_text(d.title, d.text), cfg.min_term_chars).keys())
+    whole_profiles = {d.article_id: S.build_profile(d.article_id, d.title, d.text, d.lang, d.published_at,
+                                                   d.source, lexicon, cfg, tdf, len(docs)) for d in docs}
+    whole = cluster(list(whole_profiles.values()))
+    whole_df, whole_n = S.document_frequencies(whole_profiles.values())
+    per = -(-len(docs) // runs)
+    variants = [("as the story stage does it", {}), ("earlier stories merge when a cluster joins two", {"merge": True}),
+                ("profiles and frequencies of the whole corpus", {"oracle": True}),
+                ("links to earlier stories x 1/0.8", {"factor": 0.8}), ("links to earlier stories x 1/1.2", {"factor": 1.2})]
+    for name, opts in variants:
+        prior: list = []
+        for k in range(runs):
+            batch = docs[k * per:(k + 1) * per]
+            if opts.get("oracle"):
+                new = [whole_profiles[d.article_id] for d in batch]
+                sids = cluster([*new, *prior], whole_df, whole_n)
+            else:
+                new = _batch_profiles(batch, prior, cfg, lexicon)
+                sids = cluster([*new, *prior], merge=opts.get("merge", False), factor=opts.get("factor", 1.0))
+            prior = [dataclasses.replace(p, story_id=sids[p.article_id]) for p in [*new, *prior]]
+        split = {p.article_id: p.story_id for p in prior}
+        p_, r_, f_ = bcubed(split, whole)
+        print(f"{dataset} dev, {runs} runs, {name}: split-vs-whole B3 P={p_:.3f} R={r_:.3f} F1={f_:.3f}; "
+              f"vs gold: 1 run {bcubed(whole, gold)[2]:.3f}, {runs} runs {bcubed(split, gold)[2]:.3f}")
+
+
 def eval_sum_sizes(dataset: str, runs: int) -> None:
     """How many entries the earlier stories' sums hold, with and without leaving out the features no
     other document has (``StorySum.add`` with ``df``), in the protocol of ``split_core``."""
@@ -434,6 +504,8 @@ if __name__ == "__main__":
                         int(sys.argv[3]) if len(sys.argv) > 3 else 10, sys.argv[4:])
     if what == "stored_sums":
         eval_stored_sums(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
+    if what == "split_variants":
+        eval_split_variants(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what == "sum_sizes":
         eval_sum_sizes(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
