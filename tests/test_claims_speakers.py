@@ -21,6 +21,11 @@ def _said(text: str, kb: ClaimKnowledge, lang: str = "en") -> list[tuple[str, st
     return said(text, lang, kb)
 
 
+def _who(text: str, kb: ClaimKnowledge) -> list[tuple[str | None, str | None]]:
+    """(claimant, cue) of each reported claim and quote of an English text."""
+    return [(c[1], c[2]) for c in said(text, "en", kb)]
+
+
 def test_a_cue_phrase_never_spans_a_sentence_end(kb):
     # "said.\n\nIn a panel" once read as the cue "said in", and the quote lost its speaker
     text = "\u201cIt\u2019s magic when they are on stage together,\u201d Ms. Moore said.\n\nIn a panel."
@@ -436,13 +441,12 @@ def test_a_speech_verb_that_only_signs_a_quote_names_its_speaker_and_nothing_els
     said = _said("\u201cMaybe let some people stay if they register in a period of time?\u201d Hannity pressed.", kb)
     assert said == [("quote", "Hannity", "pressed",
                      "\u201cMaybe let some people stay if they register in a period of time?\u201d")]
-    said = _said("\u201cAnd with every vote and every victory, we grow stronger,\u201d read the email.", kb)
-    assert [(c[1], c[2]) for c in said] == [("the email", "read")]
+    assert _who("\u201cAnd with every vote and every victory, we grow stronger,\u201d read the email.",
+                kb) == [("the email", "read")]
     # elsewhere the same words are no cue: a name, a verb of another sense, a quote that ends no statement
     assert _said("Officials in the United States charged fees to the states that joined the plan.", kb) == []
-    said = _said("\u201cThe market will hate this deal,\u201d Scott Pruitt, the attorney general of one of the "
-                 "states suing the agency, said at an event.", kb)
-    assert [(c[1], c[2]) for c in said] == [("Scott Pruitt", "said")]
+    assert _who("\u201cThe market will hate this deal,\u201d Scott Pruitt, the attorney general of one of the "
+                "states suing the agency, said at an event.", kb) == [("Scott Pruitt", "said")]
     said = _said("Rubio wants to keep \u201cpicking up delegates in all\u201d the rest of the states.", kb)
     assert all(c[2] != "states" for c in said)
 
@@ -451,12 +455,10 @@ def test_a_short_name_before_a_colon_names_the_speaker_of_the_quote_after_it(kb)
     said = _said("Ted Cruz: \u2018Physically Assaulting A Reporter Is A Fireable Offense.\u2019", kb)
     assert said == [("quote", "Ted Cruz", ":", "\u2018Physically Assaulting A Reporter Is A Fireable Offense.\u2019")]
     # a digest's "HEADLINE - Name:" and an inverted speech verb ("Continued Stone:") on the line before
-    said = _said("IOWA POLL MISSES, JUST TOO EARLY - Jeffrey M. Jones: \u201cThe results of the survey are not what "
-                 "we expected from the state.\u201d", kb)
-    assert [(c[1], c[2]) for c in said] == [("Jeffrey M. Jones", ":")]
-    said = _said("The machines can be rigged.\n\nContinued Stone:\n\n\u201cSo I think it\u2019s a very real problem "
-                 "for the whole country.\u201d", kb)
-    assert [(c[1], c[2]) for c in said] == [("Stone", "Continued")]
+    assert _who("IOWA POLL MISSES, JUST TOO EARLY - Jeffrey M. Jones: \u201cThe results of the survey are not what "
+                "we expected from the state.\u201d", kb) == [("Jeffrey M. Jones", ":")]
+    assert _who("The machines can be rigged.\n\nContinued Stone:\n\n\u201cSo I think it\u2019s a very real problem "
+                "for the whole country.\u201d", kb) == [("Stone", "Continued")]
     # a headline capitalises its prepositions: the name ends before one
     said = _said("CNN President On Trump: \u2018We Do Not Pay Candidates To Appear At Debates.\u2019", kb)
     assert said[0][1] == "CNN President"
@@ -471,12 +473,10 @@ def test_a_short_name_before_a_colon_names_the_speaker_of_the_quote_after_it(kb)
 
 
 def test_an_unnamed_source_after_the_quote_is_its_head_noun_phrase(kb):
-    said = _said("\u201cHe has no clue what he is doing and he will not listen to anyone,\u201d said one person "
-                 "with knowledge of the governor\u2019s plans.", kb)
-    assert [(c[1], c[2]) for c in said] == [("one person", "said")]
-    said = _said("\u201cYou work hard. You pay your taxes. So why didn\u2019t he pay his?\u201d a narrator in the "
-                 "Clinton ad asks.", kb)
-    assert [(c[1], c[2]) for c in said] == [("a narrator", "asks")]
+    assert _who("\u201cHe has no clue what he is doing and he will not listen to anyone,\u201d said one person "
+                "with knowledge of the governor\u2019s plans.", kb) == [("one person", "said")]
+    assert _who("\u201cYou work hard. You pay your taxes. So why didn\u2019t he pay his?\u201d a narrator in the "
+                "Clinton ad asks.", kb) == [("a narrator", "asks")]
     # a quantifier alone is no source
     said = _said("\u201cWe will not stop until the vote is held in the chamber,\u201d said one of them, smiling.", kb)
     assert all(c[1] != "one" for c in said)
@@ -487,11 +487,11 @@ def test_continued_signs_a_quote_but_reports_nothing_on_its_own(kb):
     assert _said("Trump continued his push on Twitter and Instagram for a ban on the group.", kb) == []
     assert _said("He continued to raise substantial amounts of money from small donors in March.", kb) == []
     # ... but it names the speaker of the quote it introduces or signs
-    said = _said("Growing sharper as he spoke, Mr. Trump continued: \u201cThe worst attack ever in this country "
-                 "was during his presidency.\u201d He added that praising him was wrong.", kb)
-    assert ("Mr. Trump", "continued") in [(c[1], c[2]) for c in said]
-    said = _said("\u201cWe have got to do everything possible to improve policing,\u201d she continued.", kb)
-    assert [(c[1], c[2]) for c in said] == [("she", "continued")]
+    assert ("Mr. Trump", "continued") in _who("Growing sharper as he spoke, Mr. Trump continued: \u201cThe worst "
+                                              "attack ever in this country was during his presidency.\u201d He added "
+                                              "that praising him was wrong.", kb)
+    assert _who("\u201cWe have got to do everything possible to improve policing,\u201d she continued.",
+                kb) == [("she", "continued")]
 
 
 def test_a_full_stop_inside_the_quote_ends_it_no_speaker_tag_follows(kb):
@@ -528,12 +528,12 @@ def test_an_adverb_before_the_narrators_participle_still_ends_the_statement(kb):
 
 def test_called_as_a_name_a_phrasal_verb_or_a_call_is_no_claim(kb):
     # naming after an indefinite noun: "a firm called Cambridge Analytica"
-    assert _said("A blog called the \u201cFeed,\u201d anchored by five full-time writers, pumps out articles.", kb) == []
+    assert _said("A blog called the \u201cFeed,\u201d anchored by five full-time writers, pumps out articles.",
+                 kb) == []
     assert _said("A new group called Black Votes Matter is trying to build enthusiasm for the election.", kb) == []
     assert _said("Several Mexican businesses called off projects with him because of his comments.", kb) == []
     # ... but a source calling something a name is a claim
-    said = _said("Trump called the system \u201crigged\u201d in a tweet on Tuesday.", kb)
-    assert [(c[1], c[2]) for c in said][:1] == [("Trump", "called")]
+    assert _who("Trump called the system \u201crigged\u201d in a tweet on Tuesday.", kb)[:1] == [("Trump", "called")]
 
 
 def test_a_semicolon_ends_a_reported_statement(kb):
