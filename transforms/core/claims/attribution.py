@@ -1243,8 +1243,7 @@ def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tup
         if low[k] in lex.non_claimant_edges and low[k] not in lex.claimant_links:
             words, low = words[:k], low[:k]     # "CNN President On Trump:": a headline capitalises "On" too
             break
-    if any(not w.group(0)[0].isupper() and lw not in lex.claimant_links and not (k == 0 and lw in ("the",))
-           for k, (w, lw) in enumerate(zip(words, low))):
+    if any(not w.group(0)[0].isupper() and lw not in lex.claimant_links for w, lw in zip(words, low)):
         return None
     if " ".join(low) in lex.colon_labels or low[0] in lex.colon_labels or all(w in lex.claimant_stops for w in low):
         return None
