@@ -1019,8 +1019,8 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         if text[q[0]:q[1]].rstrip("”\"’»'")[-1:] == "." and text[a:a + 1].isupper():
             return None     # '"... his presidency." He added that ...': a full stop ends the sentence, no tag follows
         inner = _BOUNDARY.search(text, a, b)
-        if signs and (inner is not None or text[m.start()].isupper()):
-            continue        # "..., one of the states suing the EPA, said" / "United States": no sign here
+        if signs and inner is not None:
+            continue        # "..., one of the states suing the EPA, said": no sign here
         if inner is not None:
             # '"...," Brent Bozell, founder of X, tells Y' / 'Sen. Claire McCaskill (D-Mo.) said': the name
             # before the apposition or the parenthesis
@@ -1147,6 +1147,12 @@ def _participle_after(text: str, s: int, e: int, att: Attribution, lex: LangLexi
                        cand.confidence)
 
 
+def _speech_cue(cue: str, text: str, pos: int, lex: LangLexicon) -> bool:
+    """Whether a cue found at ``pos`` can name the speaker of a quote next to it: a speech verb, or a
+    lower-case ``quote_signs`` verb ("States" in "the United States" signs nothing)."""
+    return cue in lex.verb_cues or cue in lex.post_cues or (cue in lex.quote_signs and not text[pos].isupper())
+
+
 def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
                     all_cues: Optional[list[PhraseMatch]]) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
     """(claimant, cue) of 'Trump boasted, "..."': a verb cue with only punctuation between it and the quote
@@ -1158,9 +1164,7 @@ def _speaker_before(text: str, folded: str, s: int, qs: int, lex: LangLexicon,
         cues = list(lex.re_cue.finditer(folded, max(s, qs - 60), qs))
     for m in reversed(cues):
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if (cue not in lex.verb_cues and cue not in lex.post_cues and
-                (cue not in lex.quote_signs or text[m.start()].isupper())) or \
-                _ntok(text[m.end():qs]) > 0 or \
+        if not _speech_cue(cue, text, m.start(), lex) or _ntok(text[m.end():qs]) > 0 or \
                 cue in lex.hearsay_cues or _negated(folded, s, m.start(), lex):
             continue
         raw = _claimant_left(text, s, m.start(), lex)
@@ -1191,9 +1195,7 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
         cues = list(lex.re_cue.finditer(folded, s, colon))
     for m in cues:
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if (cue not in lex.verb_cues and cue not in lex.post_cues and
-                (cue not in lex.quote_signs or text[m.start()].isupper())) or \
-                _ntok(text[m.end():colon]) > 0:
+        if not _speech_cue(cue, text, m.start(), lex) or _ntok(text[m.end():colon]) > 0:
             continue
         seg = s
         for bm in _BOUNDARY.finditer(text, s, m.start()):
