@@ -91,6 +91,20 @@ class ExtractClaims(beam.PTransform):
 _MEMBER_COLUMNS = ("article_id", "story_id", "source", "lang", "published_at", "dup_of", "title")
 _CLAIM_COLUMNS = ("claim_id", "article_id", "story_id", "kind", "claim_key", "lang", "claimant", "statement",
                   "value", "unit", "char_start")
+_META_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleMeta))
+
+
+def _claim_values(claim) -> tuple:
+    """A claim of this run as the values of ``_CLAIM_COLUMNS``: what a summary reads of it, as its
+    earlier claims come from the index. A tuple of plain values is a third of a pickled Claim's bytes
+    in the ``ByStory`` join, which every runner holds or shuffles whole."""
+    return tuple(getattr(claim, c) for c in _CLAIM_COLUMNS)
+
+
+def _meta_values(meta: ArticleMeta) -> tuple:
+    """An ArticleMeta as its field values, in order (``ArticleMeta(*values)`` gives it back): 60% of its
+    pickled bytes in the ``ByStory`` join."""
+    return tuple(getattr(meta, f) for f in _META_FIELDS)
 
 
 def _summarise(run_id: str, item):
@@ -101,10 +115,13 @@ def _summarise(run_id: str, item):
     if not grouped["metas"]:
         return   # no article of this run joined the story: its published rows stand
     # Members published by earlier runs count too: a story row replaces its old version whole.
-    metas = sorted({m.article_id: m for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
+    metas = sorted({m[0]: ArticleMeta(*m) for m in [*grouped["prior_metas"], *grouped["metas"]]}.values(),
                    key=lambda m: m.article_id)
     prior_claims = [c for part in grouped["prior_claims"] for c in claims_from_columns(unpack_columns(part))]
-    claims = sorted({c.claim_id: c for c in [*prior_claims, *grouped["claims"]]}.values(),
+    new_claims = list(grouped["claims"])
+    if new_claims:
+        new_claims = claims_from_columns(dict(zip(_CLAIM_COLUMNS, (list(col) for col in zip(*new_claims)))))
+    claims = sorted({c.claim_id: c for c in [*prior_claims, *new_claims]}.values(),
                     key=lambda c: c.claim_id)
     yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
     by_id = {c.claim_id: c for c in claims}
@@ -149,8 +166,9 @@ class SummariseStories(beam.PTransform):
         from transforms.index import ReadWindow
         articles, claims = inputs
         run_day = self._run_day
-        metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, ArticleMeta.of(a)))
-        keyed = claims | "KeyClaims" >> beam.Map(lambda triple: (triple[0].story_id, triple[1]))
+        # Metas and claims cross the join as tuples of values (``_meta_values``, ``_claim_values``).
+        metas = articles | "Metas" >> beam.Map(lambda a: (a.story_id, _meta_values(ArticleMeta.of(a))))
+        keyed = claims | "KeyClaims" >> beam.Map(lambda triple: (triple[0].story_id, _claim_values(triple[1])))
         # Only the stories this run touches are regrouped; the rest of the published rows stand.
         story_ids = metas | "TouchedStories" >> beam.Map(lambda kv: kv[0])
         run_days = articles | "RunDays" >> beam.Map(lambda a: index_day(a.published_at, run_day))
@@ -159,7 +177,7 @@ class SummariseStories(beam.PTransform):
         prior_metas = ((run_days, story_ids)
                        | "ReadWindowMembers" >> ReadWindow(self._index.of("index_members"), self._window_days,
                                                            run_day, column="story_id", columns=list(_MEMBER_COLUMNS))
-                       | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], meta_of(r))))
+                       | "PriorMetas" >> beam.Map(lambda r: (r["story_id"], _meta_values(meta_of(r)))))
         # One element per story and index file: (story id, packed claim rows); they become Claims in Summarise.
         prior_claims = ((run_days, story_ids)
                         | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
