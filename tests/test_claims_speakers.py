@@ -540,3 +540,16 @@ def test_a_semicolon_ends_a_reported_statement(kb):
     said = _said("She spoke about her deep ties to black churches while in Kansas City; she called into a radio "
                  "program when she was home sick; and she addressed a symposium.", kb)
     assert said[0][3] == "her deep ties to black churches while in Kansas City"
+
+
+def test_a_participle_right_after_the_cue_and_a_comma_is_the_narrators_scene(kb):
+    # the quote before is Trump's; what follows "said," describes the scene, it is no second statement
+    text = "\u201cWho would have thought?\u201d Trump said, looking out on the cheering crowd."
+    assert _said(text, kb) == [("quote", "Trump", "said", "\u201cWho would have thought?\u201d")]
+    assert _said("He said, wiping sweat off his face.", kb) == []
+    # a participle that is a cue of its own still opens the statement
+    (kind, claimant, _, statement), = _said("The senator answered, adding he would vote against the bill.", kb)
+    assert (kind, claimant) == ("reported", "The senator") and statement.endswith("he would vote against the bill")
+    assert _said("Politico reported, according to sources in the meetings, Clinton tried to calm the firm's "
+                 "leaders.", kb) == [("reported", "Politico", "reported", "according to sources in the meetings, "
+                                      "Clinton tried to calm the firm's leaders")]

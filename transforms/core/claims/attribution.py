@@ -858,6 +858,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             continue
         if _bare_adjunct(text, st, lex):
             continue        # "shot back in a statement", "appeared at the September debate": a place or time, no claim
+        if text[ce:st[0]].strip() == ",":
+            opening = (_WORD.findall(text, st[0], min(st[1], st[0] + 40))[:1] or [""])[0]
+            if opening.islower() and _participial(opening, lex) and not any(
+                    c == opening or c.startswith(opening + " ") for c in lex.verb_cues | lex.prep_cues):
+                # '"...?" Trump said, looking out on the cheering crowd': the narrator's scene, no statement
+                # (", adding he would ...", ", according to ..." are cues of their own)
+                continue
         obj = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 60))[:3]]
         # the document is the object only when it heads its phrase ("a letter to Xi"), not in "the email scandal"
         if len(obj) >= 2 and obj[0] in ("a", "an", "the") and lex.claimant_head.get(obj[1]) == "document" and \
