@@ -553,3 +553,18 @@ def test_a_participle_right_after_the_cue_and_a_comma_is_the_narrators_scene(kb)
     assert _said("Politico reported, according to sources in the meetings, Clinton tried to calm the firm's "
                  "leaders.", kb) == [("reported", "Politico", "reported", "according to sources in the meetings, "
                                       "Clinton tried to calm the firm's leaders")]
+
+
+def test_an_opening_adverbial_with_no_comma_is_not_the_claimant_the_subject_after_it_is(kb):
+    assert _who("In a Bloomberg interview Trump said that NATO may be obsolete.", kb) == [("Trump", "said")]
+    assert _who("On Sunday Trump said that NATO may be obsolete.", kb) == [("Trump", "said")]
+    assert _who("In an interview on Sunday the senator said that NATO may be obsolete.", kb) == [
+        ("the senator", "said")]
+    # a title starts the name: "Ohio" is the rally's place
+    assert _who("At a rally in Ohio Mr. Trump said \u201cNATO may be obsolete and things are different now.\u201d",
+                kb) == [("Mr. Trump", "said")]
+    # the preposition's own object is no subject: the main clause after the comma names the source
+    assert _who("In a statement announcing the pick, the union called Clinton a \u201cchampion\u201d for its "
+                "members.", kb) == [("the union", "called")]
+    # a name right after the preposition is its object: no subject can be told apart
+    assert _who("In Ohio Trump said that NATO may be obsolete.", kb) == []

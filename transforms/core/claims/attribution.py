@@ -308,6 +308,28 @@ def _clause_subject(text: str, span: tuple[int, int], lex: LangLexicon,
     return head[0].start(), head[-1].end()
 
 
+def _after_adjunct(words: list[Any], low: list[str], lex: LangLexicon) -> Optional[int]:
+    """Where the subject starts in a span that opens a sentence with a preposition ("In a Bloomberg interview
+    Trump"): a run of capitalised words at its end, from its last title ("At a rally in Ohio Mr. Trump" ->
+    "Mr. Trump"), after a lower-case word that is no link; or a determiner and a known source head.
+    None when the span does not end so (the caller then reads it as before)."""
+    n = len(words)
+    k = n
+    while k > 1 and words[k - 1].group(0)[0].isupper() and low[k - 1] not in lex.claimant_stops:
+        k -= 1
+    if k < n:
+        before = low[k - 1]
+        if before in lex.claimant_stops:
+            return k        # "On Sunday Trump said": after a time word
+        if not words[k - 1].group(0)[0].islower() or before in lex.claimant_links or before in lex.determiners:
+            return None     # "In a letter to President Obama": the name is the preposition's object
+        titles = [j for j in range(k, n - 1) if low[j] in lex.abbreviations]
+        return titles[-1] if titles else (k if before not in lex.non_claimant_edges else None)
+    if n >= 4 and lex.claimant_head.get(low[-1]) not in (None, "pronoun") and low[-2] in lex.determiners:
+        return n - 2        # not "In a statement (announcing ...)": the preposition's own object
+    return None
+
+
 def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """A claimant is a noun phrase that names a source; a clause fragment is none.
 
@@ -337,6 +359,12 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             break
     if not words:
         return None
+    if len(low) >= 3 and low[0] in lex.adjunct_words and low[0] not in lex.subordinators and \
+            words[0].group(0)[0].isupper() and lex.spaced and not lex.claimant_first and \
+            (head := _after_adjunct(words, low, lex)) is not None:
+        # "In a Bloomberg interview Trump declared", "At a rally in Ohio Mr. Trump said": an opening adverbial
+        # with no comma; the subject is the name (or "the senator") that ends the span
+        words, low = words[head:], low[head:]
     if not lex.claimant_first:
         # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
         for k in range(1, len(low)):
