@@ -361,9 +361,10 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return None
     if len(low) >= 3 and low[0] in lex.adjunct_words and low[0] not in lex.subordinators and \
             words[0].group(0)[0].isupper() and lex.spaced and not lex.claimant_first and \
-            (head := _after_adjunct(words, low, lex)) is not None:
+            not lex.capitalised_nouns and (head := _after_adjunct(words, low, lex)) is not None:
         # "In a Bloomberg interview Trump declared", "At a rally in Ohio Mr. Trump said": an opening adverbial
-        # with no comma; the subject is the name (or "the senator") that ends the span
+        # with no comma; the subject is the name (or "the senator") that ends the span (not where every noun
+        # is capitalised: German)
         words, low = words[head:], low[head:]
     if not lex.claimant_first:
         # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
@@ -889,7 +890,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if text[ce:st[0]].strip() == ",":
             opening = (_WORD.findall(text, st[0], min(st[1], st[0] + 40))[:1] or [""])[0]
             if opening.islower() and _participial(opening, lex) and not any(
-                    c == opening or c.startswith(opening + " ") for c in lex.verb_cues | lex.prep_cues):
+                    c == opening or c.startswith(opening + " ") for cues in (lex.verb_cues, lex.prep_cues)
+                    for c in cues):
                 # '"...?" Trump said, looking out on the cheering crowd': the narrator's scene, no statement
                 # (", adding he would ...", ", according to ..." are cues of their own)
                 continue
