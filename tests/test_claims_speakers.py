@@ -568,3 +568,13 @@ def test_an_opening_adverbial_with_no_comma_is_not_the_claimant_the_subject_afte
                 "members.", kb) == [("the union", "called")]
     # a name right after the preposition is its object: no subject can be told apart
     assert _who("In Ohio Trump said that NATO may be obsolete.", kb) == []
+
+
+def test_whom_a_quote_was_told_to_is_never_its_speaker(kb):
+    # '"...," X, a senator, told AFP': "told" never comes before its speaker, so AFP is the addressee
+    text = ("\u201cHe is going to win this election,\u201d Senator Jeff Sessions, a close advisor to Trump, "
+            "told AFP. \u201cThe party is not divided.\u201d")
+    assert _who(text, kb) == [("Senator Jeff Sessions", "told"), ("Senator Jeff Sessions", "told")]
+    # "asked" does come before its speaker
+    assert _who("\u201cIs Donald Trump running against the committee?\u201d asked Mr. Manafort, "
+                "referring to the nominating process.", kb)[0] == ("Mr. Manafort", "asked")

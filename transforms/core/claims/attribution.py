@@ -790,8 +790,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # "S, said X." / "S," said X.
         # ('' ... '' is a quotation too: "They ''had chemistry,'' said Rhodes")
         # ("..., said of Mrs. Clinton's plan": after "said of" comes the topic, never the speaker)
+        # ('"...," X, a senator, told CNN': after an addressee cue comes whom it was told to, never the speaker)
         if lstrip and (lstrip[-1] in ",”\"’»،" or lstrip.endswith("''")) and cue in lex.post_cues and \
-                _ntok(lstrip) >= 3 and cue.split(" ")[-1] not in lex.adjunct_words:
+                cue not in lex.uninverted_cues and _ntok(lstrip) >= 3 and cue.split(" ")[-1] not in lex.adjunct_words:
             cl = _claimant_right(text, ce, e, lex)
             # a long clause after the cue is the statement of an earlier subject, not a claimant
             words = _WORD.findall(text, cl[0], cl[1]) if cl is not None else []
