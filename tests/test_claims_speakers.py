@@ -578,3 +578,14 @@ def test_whom_a_quote_was_told_to_is_never_its_speaker(kb):
     # "asked" does come before its speaker
     assert _who("\u201cIs Donald Trump running against the committee?\u201d asked Mr. Manafort, "
                 "referring to the nominating process.", kb)[0] == ("Mr. Manafort", "asked")
+
+
+def test_a_sentence_quoted_in_two_parts_around_its_speaker_keeps_the_speaker(kb):
+    # the first part is too short to be a claim of its own; the second is in the same voice
+    text = ("\u201cThe risk,\u201d said Edward Leamer, an economist who is the director of the UCLA Anderson "
+            "Forecast, \u201cis that we\u2019re going to be attracting workers and repelling jobs.\u201d")
+    assert _who(text, kb) == [("Edward Leamer", "said")]
+    # a quote after a full stop in the narrator's own sentence is not the first speaker's
+    assert ("Edward Leamer", "said") not in _who(
+        "\u201cThe risk,\u201d said Edward Leamer. Across the street hung a banner with "
+        "\u201ca plan that will cost the state its jobs\u201d on it.", kb)

@@ -1499,6 +1499,17 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 out.append(Attribution("quote", q[0], q[1], q, a.claimant, a.cue, 0.65))
                 said_before.append(out[-1])     # the next quote of the sentence may follow this one
                 continue
+            j = bisect.bisect_left(qstarts, q[0])
+            split = quotes[j - 1] if j > 0 and quotes[j - 1][1] <= q[0] else None
+            if split is not None and sentences[at][0] <= split[0] and \
+                    text[split[0]:split[1]].rstrip("”\"’»'")[-1:] == "," and "\n" not in text[split[1]:q[0]]:
+                # '"The risk," said Edward Leamer, an economist, "is that ..."': a sentence quoted in two parts
+                # around its speaker; the second part is in the same voice as the first
+                speaker = _speaker_after(text, folded, split, q[0], lex, all_cues)
+                if speaker is not None and speaker[0] is not None:
+                    out.append(Attribution("quote", q[0], q[1], q, speaker[0], speaker[1], 0.7))
+                    said_before.append(out[-1])
+                    continue
             # 'When Clinton noted S ― Trump boasted, "..."': a speaker and a cue right before the quote
             lead = _speaker_before(text, folded, sentences[at][0], q[0], lex, all_cues)
             if lead is not None:
