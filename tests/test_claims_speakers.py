@@ -589,3 +589,21 @@ def test_a_sentence_quoted_in_two_parts_around_its_speaker_keeps_the_speaker(kb)
     assert ("Edward Leamer", "said") not in _who(
         "\u201cThe risk,\u201d said Edward Leamer. Across the street hung a banner with "
         "\u201ca plan that will cost the state its jobs\u201d on it.", kb)
+
+
+def test_a_quoted_name_ends_what_was_called_before_the_narrators_words(kb):
+    text = ("Trump called the 1996 pageant winner \u201cMiss Piggy\u201d and \u201cMiss Housekeeping\u201d as "
+            "examples of his disrespect for women.")
+    assert [c[3] for c in _said(text, kb)] == [
+        "the 1996 pageant winner \u201cMiss Piggy\u201d and \u201cMiss Housekeeping\u201d"]
+    assert [c[3] for c in _said("She was hospitalized after what she called a \u201crant,\u201d a series of "
+                                "online postings that included threats.", kb)] == ["a \u201crant,\u201d"]
+    # what goes on with the content stays: a reason, a noun the quotation modifies, an addressee
+    for text, st in [
+            ("His surrogates called him \u201ca genius\u201d for his tax avoidance strategies.",
+             "him \u201ca genius\u201d for his tax avoidance strategies"),
+            ("Sroka called it a \u201clet a thousand flowers bloom\u201d approach to organizing.",
+             "it a \u201clet a thousand flowers bloom\u201d approach to organizing"),
+            ("Moore called the remarks \u201ca true wake-up call\u201d to his supporters.",
+             "the remarks \u201ca true wake-up call\u201d to his supporters")]:
+        assert [c[3] for c in _said(text, kb)] == [st], text

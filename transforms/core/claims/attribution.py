@@ -71,6 +71,8 @@ MAX_CUE_TO_QUOTE_TOKENS = 8
 LONG_CLAIMANT_WORDS = 7
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
 MAX_APPOSITION_TOKENS = 24
+# 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
+MAX_NAMED_OBJECT_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -1093,6 +1095,10 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         return a
     ss, se = a.statement
     cue = re.sub(r"[\s\u200c]+", " ", lex.fold(text[a.cue[0]:a.cue[1]]))
+    if cue in lex.naming_cues:
+        named = _named_end(text, ss, se, lex)
+        if named is not None:
+            return Attribution(a.kind, a.start, a.end, (ss, named), a.claimant, a.cue, a.confidence)
     if cue in lex.object_cues:
         # "expressed solidarity for her even as he alluded to her failings", "mentioned the former secretary of
         # state, and at one point the crowd ...": a cue whose content is its object ends it at the clause's end
@@ -1125,6 +1131,36 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
+
+
+def _named_end(text: str, ss: int, se: int, lex: LangLexicon) -> Optional[int]:
+    """Where the content of a naming cue ends when it calls something by a quoted name: 'called the pageant
+    winner “Miss Piggy” and “Miss Housekeeping” as examples of ...', 'called it a “rant,” a series of
+    postings that ...': after the quoted names (a later quotation a few words on belongs to them: 'called
+    her assertion of a “claim of right” over her emails “significant”'), not in the narrator's words that
+    follow. None when no quotation opens within the first few words, nothing follows the names, or what
+    follows goes on with the content ("a genius" for his tax strategies: ``naming_continuers``)."""
+    # every quotation, names too ("Miss Piggy" is a name in quote marks, which find_attributions leaves out)
+    inside = [(ss + a, ss + b) for a, b in find_quotes(text[ss:se], lex)]
+    if not inside or _ntok(text[ss:inside[0][0]]) > MAX_NAMED_OBJECT_TOKENS:
+        return None
+    end = inside[0][1]
+    for q in inside[1:]:
+        if _ntok(text[end:q[0]]) > MAX_NAMED_OBJECT_TOKENS or any(ch in text[end:q[0]] for ch in ";—–―("):
+            break
+        end = q[1]
+    after = _WORD.search(text, end, se)
+    if after is None or after.group(0).lower() in lex.naming_continuers:
+        return None
+    word = after.group(0).lower()
+    # the narrator takes over after a comma or a dash, or with a preposition, a conjunction or a participle
+    # ("as examples of", "in a tweet", ", a series of postings"); a plain word ("approach", "him") may
+    # still be the content's own ('a “let a thousand flowers bloom” approach')
+    comma = text[end:after.start()].strip() or text[ss:end].rstrip("”\"’»'")[-1:] in (",", ";")
+    if not comma and word not in lex.adjunct_words and word not in lex.subordinators \
+            and word not in lex.conjunctions and not _participial(word, lex):
+        return None
+    return _strip_span(text, ss, end, " \t\n,;:")[1]
 
 
 def _participial(word: str, lex: LangLexicon) -> bool:

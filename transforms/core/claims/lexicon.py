@@ -195,6 +195,7 @@ class LangLexicon:
     act_before: frozenset[str] = frozenset()         # "helped found the group": a cue right after one is an act
     act_objects: frozenset[str] = frozenset()        # "found himself", "found ways to": a cue right before one is an act
     naming_cues: frozenset[str] = frozenset()        # "a firm called Cambridge Analytica": gives a thing its name
+    naming_continuers: frozenset[str] = frozenset()  # 'called him “a genius” for his tax strategies': content goes on
     claimant_verbs: frozenset[str] = frozenset()     # finite verbs: inside a claimant they make it a clause
     determiners: frozenset[str] = frozenset()        # "unleashed *a* series": a lower-case word before one is a verb
     statement_breaks: frozenset[str] = frozenset()   # ", who ...", ", but ...": the narrator's clause after a statement
@@ -281,7 +282,7 @@ _SECTION_KEYS = {
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "uninverted_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
-                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues",
+                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words"},
@@ -425,6 +426,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         act_before=frozenset(lower(_get(attr, "act_before", path, list, []))),
         act_objects=frozenset(lower(_get(attr, "act_objects", path, list, []))),
         naming_cues=frozenset(lower(_get(attr, "naming_cues", path, list, []))),
+        naming_continuers=frozenset(lower(_get(attr, "naming_continuers", path, list, []))),
         claimant_verbs=frozenset(lower(_get(attr, "claimant_verbs", path, list, []))),
         determiners=frozenset(lower(_get(attr, "determiners", path, list, []))),
         statement_breaks=frozenset(lower(_get(attr, "statement_breaks", path, list, []))),
