@@ -607,3 +607,20 @@ def test_a_quoted_name_ends_what_was_called_before_the_narrators_words(kb):
             ("Moore called the remarks \u201ca true wake-up call\u201d to his supporters.",
              "the remarks \u201ca true wake-up call\u201d to his supporters")]:
         assert [c[3] for c in _said(text, kb)] == [st], text
+
+
+def test_a_narrators_participle_takes_the_subject_after_an_opening_conjunction_or_adverbial(kb):
+    for text, who in [
+            ("And then Trump went fully on the attack, saying that Obama should resign.", "Trump"),
+            ("Here in Columbia, Sanders stepped up his emphasis on justice, saying that reform cannot wait.",
+             "Sanders"),
+            ("Speaking at a rally in New Hampshire, Trump went after Bush, calling him a total stiff.", "Trump"),
+            ("Amid calls for a blacklist, The Blaze\u2019s Matt Walsh wrote a defence, saying it is necessary.",
+             "The Blaze\u2019s Matt Walsh"),
+            ("The president left no doubt of his commitment, saying that nobody is more qualified.", "The president"),
+            ("Once he was president, Mr. Obama made peace a priority, saying that it could not wait.", "Mr. Obama"),
+            # a name with a place after it is the subject, not an opening adverbial
+            ("Republicans on Capitol Hill seized on the message, arguing that it showed intent.", "Republicans")]:
+        assert _who(text, kb) == [(who, _who(text, kb)[0][1])], text
+    # a conjunction or an adverb alone is never the subject
+    assert _who("But the party moved on, saying that the vote was over.", kb)[0][0] is None

@@ -71,6 +71,8 @@ MAX_CUE_TO_QUOTE_TOKENS = 8
 LONG_CLAIMANT_WORDS = 7
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
 MAX_APPOSITION_TOKENS = 24
+# "Amid calls for a boycott of the summit, X ...": how long an opening adverbial before a comma may run.
+MAX_ADVERBIAL_TOKENS = 8
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
 MAX_NAMED_OBJECT_TOKENS = 6
 
@@ -967,13 +969,21 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
 
 def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
     """The subject that opens a sentence ("Hillary Clinton spoke out ..., arguing that S"): its run of
-    capitalised words, with the links between them ("of", "the"), after an opening adverbial that ends in
-    a comma. Only for languages that capitalise names and not nouns."""
+    capitalised words, with the links between them ("of", "the"), after an opening conjunction or adverb
+    ("But", "And then") and an opening adverbial that ends in a comma ("In Ohio,", "Here in Columbia,");
+    or a determiner and a known claimant head ("The president left no doubt ..., saying S"). Only for
+    languages that capitalise names and not nouns."""
     if not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
         return None
     words = list(_WORD.finditer(text, s, cs))
-    if words and words[0].group(0).lower() in lex.adjunct_words | lex.subordinators:
-        comma = text.find(",", s, cs)
+    # "But", "And then", "Meanwhile": a conjunction or an adverb opens the sentence, the subject follows
+    while words and len(words) > 2 and (words[0].group(0).lower() in lex.conjunctions or
+                                        words[0].group(0).lower() in lex.sentence_adverbs) and \
+            words[0].group(0).lower() not in lex.subordinators:     # "Once he was president, X ..."
+        words = words[1:]
+    if words and (words[0].group(0).lower() in lex.adjunct_words | lex.subordinators or
+                  _adverbial_opening(text, words, cs, lex)):
+        comma = text.find(",", words[0].start(), cs)
         if comma < 0:
             return None
         words = list(_WORD.finditer(text, comma + 1, cs))
@@ -985,11 +995,34 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
             run.append(w)
             continue
         break
+    if len(run) == 1 and run[0].group(0).lower() in lex.determiners and len(words) > 1:
+        # "The president left no doubt ...": a determiner and a known head of a claimant
+        # ("The unreleased department video ...": a head after an adjective may be a noun's modifier)
+        if words[1].group(0).lower() in lex.claimant_head and words[1].group(0).islower():
+            return words[0].start(), words[1].end()
+        return None
     while run and run[-1].group(0).lower() in lex.claimant_links | {"the", "a", "an"}:
         run.pop()
     if not run or not any(w.group(0)[0].isupper() for w in run):
         return None
     return run[0].start(), run[-1].end()
+
+
+def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -> bool:
+    """Whether a sentence opens with an adverbial that a comma closes: an adverb and a preposition ("Here
+    in Columbia, Sanders stepped up ...", "Late on Tuesday, X ...") or a participle ("Speaking at a rally
+    in Ohio, Trump ..."), with the comma within a few words. (An opening preposition, "Amid calls for a
+    boycott, X", is the caller's case: ``adjunct_words``.)"""
+    comma = text.find(",", words[0].start(), cs)
+    if comma < 0:
+        return False
+    head = [w for w in words if w.start() < comma]
+    if not 2 <= len(head) <= MAX_ADVERBIAL_TOKENS:
+        return False
+    first = head[0].group(0).lower()
+    if _participial(first, lex):
+        return True
+    return _adverb(first, lex) and head[1].group(0).lower() in lex.adjunct_words
 
 
 def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, int],
