@@ -624,3 +624,12 @@ def test_a_narrators_participle_takes_the_subject_after_an_opening_conjunction_o
         assert _who(text, kb) == [(who, _who(text, kb)[0][1])], text
     # a conjunction or an adverb alone is never the subject
     assert _who("But the party moved on, saying that the vote was over.", kb)[0][0] is None
+
+
+def test_a_name_keeps_its_of_and_a_claimant_never_starts_with_it(kb):
+    assert _who("Gov. John Kasich of Ohio, a Republican who has refused to endorse Mr. Trump, said the Khan "
+                "family deserved better.", kb) == [("Gov. John Kasich of Ohio", "said")]
+    assert _who("Mayor Frank G. Jackson of Cleveland said the police had trained for months.", kb) == [
+        ("Mayor Frank G. Jackson of Cleveland", "said")]
+    assert _who("The advent of Fox News gave a voice to those who had felt ignored or forced into "
+                "self-censorship.", kb) == []

@@ -305,6 +305,8 @@ def _clause_subject(text: str, span: tuple[int, int], lex: LangLexicon,
     if not head:
         return None
     hl = [w.group(0).lower() for w in head]
+    if hl[0] in lex.claimant_links:
+        return None     # "the advent of Fox News gave ...": a link is inside a name, never its edge
     if not (all(w.group(0)[0].isupper() or w.group(0).lower() in lex.claimant_links for w in head) or
             (len(head) == 1 and lex.claimant_head.get(hl[0]) == "pronoun" and hl[0] not in ("his", "her")) or
             lex.claimant_head.get(hl[-1]) not in (None, "pronoun")):
@@ -1218,7 +1220,7 @@ def _name_then_apposition(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
     if comma < 0:
         return False
     words = _WORD.findall(text, s, comma)
-    if not 1 <= len(words) <= 6 or words[0].lower() in lex.adjunct_words | lex.subordinators:
+    if not 1 <= len(words) <= 6 or words[0].lower() in lex.adjunct_words | lex.subordinators | lex.claimant_links:
         return False
     return all(w[0].isupper() or w.lower() in lex.claimant_links for w in words) and \
         _ntok(text[comma:cs]) >= 2 and not any(ch in text[s:cs] for ch in "“”\"«»")
