@@ -633,3 +633,13 @@ def test_a_name_keeps_its_of_and_a_claimant_never_starts_with_it(kb):
         ("Mayor Frank G. Jackson of Cleveland", "said")]
     assert _who("The advent of Fox News gave a voice to those who had felt ignored or forced into "
                 "self-censorship.", kb) == []
+
+
+def test_a_long_claimant_keeps_the_head_whose_complement_the_name_is(kb):
+    assert _who("Aides to Gov. Chris Christie of New Jersey, a former federal prosecutor, said their stump "
+                "speeches would focus on the subject.", kb) == [("Aides to Gov. Chris Christie of New Jersey", "said")]
+    # a document addressed to a name is not that name's, nor is the name its source
+    text = ("Phoenix Mayor Greg Stanton wrote a letter to Attorney General Loretta E. Lynch asking the Justice "
+            "Department to investigate the \"fiasco.\"")
+    who = [w for w, _ in _who(text, kb)]
+    assert who and "a letter to Attorney General Loretta E. Lynch" not in who

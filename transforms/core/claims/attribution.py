@@ -422,6 +422,15 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                 k -= 1
                 continue
             break
+        if 2 <= k < len(words) and low[k - 1] in lex.adjunct_words | lex.claimant_links and \
+                lex.claimant_head.get(low[k - 2]) not in (None, "pronoun") and \
+                not (lex.claimant_head.get(low[k - 2]) == "document" and low[k - 1] in lex.addressee_prepositions):
+            # "Aides to Gov. Chris Christie", "a poll in December": the name is the head's complement (but
+            # "a letter to Attorney General Lynch" is addressed to the name, whoever wrote it)
+            k -= 2
+            while k > 0 and (low[k - 1] in lex.determiners or low[k - 1] in lex.claimant_quantifiers or
+                             words[k - 1].group(0)[0].isupper()):
+                k -= 1
         if k < len(words):
             words, low = words[k:], low[k:]
         while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:

@@ -181,6 +181,7 @@ class LangLexicon:
     claimant_links: frozenset[str] = frozenset()
     capitalised_nouns: bool = False
     addressee_cues: frozenset[str] = frozenset()
+    addressee_prepositions: frozenset[str] = frozenset()  # "a letter to X": X is whom it is addressed to
     uninverted_cues: frozenset[str] = frozenset()    # '"...," X told CNN': never "said X" order; CNN is no speaker
     adjunct_words: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()          # "did not say": a negated cue asserts nothing
@@ -280,7 +281,7 @@ _SECTION_KEYS = {
                 "rate_blockers", "half_after"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
-                    "claimant_links", "capitalised_nouns", "addressee_cues", "uninverted_cues", "adjunct_words", "negations",
+                    "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "uninverted_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
@@ -413,6 +414,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         capitalised_nouns=_get(attr, "capitalised_nouns", path, bool, False),
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         uninverted_cues=frozenset(lower(_get(attr, "uninverted_cues", path, list, []))),
+        addressee_prepositions=frozenset(lower(_get(attr, "addressee_prepositions", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
         negations=frozenset(lower(_get(attr, "negations", path, list, []))),
         hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
