@@ -643,3 +643,11 @@ def test_a_long_claimant_keeps_the_head_whose_complement_the_name_is(kb):
             "Department to investigate the \"fiasco.\"")
     who = [w for w, _ in _who(text, kb)]
     assert who and "a letter to Attorney General Loretta E. Lynch" not in who
+
+
+def test_a_statement_before_its_speaker_and_a_cue_with_its_adjunct(kb):
+    # "said in" is one cue phrase; the speaker between the statement and it is still the source
+    text = ("Democrats had \u201cput the biggest crack\u201d yet in the glass ceiling for women, she said in a video "
+            "message to the convention.")
+    assert _said(text, kb) == [("reported", "she", "said in", "Democrats had \u201cput the biggest crack\u201d yet "
+                                "in the glass ceiling for women")]

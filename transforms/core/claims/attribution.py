@@ -830,7 +830,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         seg = None
         for bm in _BOUNDARY.finditer(text, s, cs):
             seg = bm
-        if seg is not None and cue in lex.post_cues:
+        # ("S, she said in a video message": the cue "said in" is a post cue with its adjunct's preposition)
+        verb, _, last = cue.rpartition(" ")
+        post = cue in lex.post_cues or (verb in lex.post_cues and last in lex.adjunct_words)
+        if seg is not None and post:
             np = text[seg.end():cs]
             tail = text[ce:e]
             quoted = text[seg.start()] in "”\"’»" or text[max(s, seg.start() - 1):seg.start()] in ("”", '"', "’", "»")
