@@ -651,3 +651,13 @@ def test_a_statement_before_its_speaker_and_a_cue_with_its_adjunct(kb):
             "message to the convention.")
     assert _said(text, kb) == [("reported", "she", "said in", "Democrats had \u201cput the biggest crack\u201d yet "
                                 "in the glass ceiling for women")]
+
+
+def test_a_relative_clause_on_the_statements_own_subject_does_not_end_it(kb):
+    text = ("Clinton said Patricia Smith, the mother of Sean Smith, who died in the 2012 attack, is "
+            "\u201cabsolutely wrong\u201d about it.")
+    assert [c[3] for c in _said(text, kb)] == [
+        "Patricia Smith, the mother of Sean Smith, who died in the 2012 attack, is \u201cabsolutely wrong\u201d about it"]
+    # after a clause it is the narrator's again
+    assert [c[3] for c in _said("Trump said he would sue the company, which filed for bankruptcy in 2009.", kb)] == [
+        "he would sue the company"]

@@ -1175,6 +1175,8 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             continue        # (a semicolon ends it whatever follows: "...; she called into a radio program")
         if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
             continue
+        if word in lex.gap_relatives and _name_then_apposition(text, ss, m.start(), lex):
+            continue        # "said Patricia Smith, the mother of X, who ... is wrong": the clause's subject so far
         end = _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
