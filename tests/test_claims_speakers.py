@@ -661,3 +661,15 @@ def test_a_relative_clause_on_the_statements_own_subject_does_not_end_it(kb):
     # after a clause it is the narrator's again
     assert [c[3] for c in _said("Trump said he would sue the company, which filed for bankruptcy in 2009.", kb)] == [
         "he would sue the company"]
+
+
+def test_a_transcripts_turns_are_quotes_of_their_speakers_and_a_dateline_is_not_a_turn(kb):
+    text = ("Partial transcript as follows:\n\n"
+            "\"WALLACE: Do you really see those two as equivalent, Mark Cuban and Gennifer Flowers?\n\n"
+            "\"PENCE: Well, look, Mark Cuban knows as much about national security as I do about basketball.\n\n"
+            "\"(CROSSTALK.)")
+    assert _said(text, kb) == [
+        ("quote", "WALLACE", ":", "Do you really see those two as equivalent, Mark Cuban and Gennifer Flowers?"),
+        ("quote", "PENCE", ":", "Well, look, Mark Cuban knows as much about national security as I do about "
+                                "basketball.")]
+    assert _who("ISLAMABAD: The government said on Monday that taxes would rise.", kb) == [("The government", "said on")]

@@ -71,6 +71,8 @@ MAX_CUE_TO_QUOTE_TOKENS = 8
 LONG_CLAIMANT_WORDS = 7
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
 MAX_APPOSITION_TOKENS = 24
+# A transcript has at least this many turns ("WALLACE: ...", "PENCE: ..."); one "ISLAMABAD: ..." is a dateline.
+MIN_TRANSCRIPT_TURNS = 2
 # "Amid calls for a boycott of the summit, X ...": how long an opening adverbial before a comma may run.
 MAX_ADVERBIAL_TOKENS = 8
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
@@ -1376,6 +1378,33 @@ def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tup
     return (cl, cue) if cl is not None else None
 
 
+_TURN = re.compile(r"^[ \t\"“'‘]*([^\W\d_][^\W\d_'’.\-]*(?:[ \t]+[^\W\d_][^\W\d_'’.\-]*){0,3})[ \t]*:[ \t]+(?=\S)",
+                   re.MULTILINE)
+
+
+def _transcript_turns(text: str, lex: LangLexicon) -> list[tuple[int, Attribution]]:
+    """The turns of a transcript: lines that open with a speaker's name in capitals and a colon
+    ('WALLACE: Do you really see those two as equivalent?', 'PENCE: Well, look, ...', 'Q: ...'), each a
+    quote of its speaker that runs to the end of its paragraph, with where its line starts. Only when the
+    text has at least ``MIN_TRANSCRIPT_TURNS`` of them: a single 'ISLAMABAD: The government ...' is a dateline, and labels
+    ('UPDATE:', ``colon_labels``) are never speakers."""
+    turns: list[tuple[int, Attribution]] = []
+    for m in _TURN.finditer(text):
+        label = m.group(1)
+        if not label.isupper() or label.lower().rstrip(".") in lex.colon_labels or \
+                _ntok(label) > MAX_COLON_SPEAKER_TOKENS:
+            continue
+        a = m.end()
+        b = text.find("\n", a)
+        a, b = _strip_span(text, a, len(text) if b < 0 else b, " \t\n")
+        if _ntok(text[a:b]) < 2:
+            continue
+        colon = text.index(":", m.end(1))
+        turns.append((m.start(), Attribution("quote", m.start(1), b, (a, b), (m.start(1), m.end(1)),
+                                             (colon, colon + 1), 0.7)))
+    return turns if len(turns) >= MIN_TRANSCRIPT_TURNS else []
+
+
 def _word_before(text: str, s: int, cut: int) -> str:
     """The last word of ``text[s:cut]``, lower-cased ("" when there is none)."""
     words = list(_WORD.finditer(text, max(s, cut - 40), cut))
@@ -1386,7 +1415,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
     quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
     sentences = _bounded(text, sentences)
-    skip = sorted(skip)
+    # a transcript's turns are their speakers' words, whole: nothing in them is read again
+    turns = _transcript_turns(text, lex)
+    skip = sorted([*skip, *((line, t.end) for line, t in turns)])
     qstarts = [q[0] for q in quotes]
 
     def quotes_from(a: int, b: int) -> list[tuple[int, int]]:
@@ -1624,7 +1655,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
         # else: a short phrase in quote marks that no one near is said to have said ("the scourge of
         # war", "a living room in western Pennsylvania"): a writer's scare quotes, not a claim
-    out = [_end_statement(text, a, lex, quotes) for a in out]
+    out = [_end_statement(text, a, lex, quotes) for a in out] + [t for _, t in turns]
     extra = [_end_statement(text, a, lex, quotes) for a in extra]
     spans = {(a.start, a.end) for a in out}
     for x in extra:
