@@ -673,3 +673,13 @@ def test_a_transcripts_turns_are_quotes_of_their_speakers_and_a_dateline_is_not_
         ("quote", "PENCE", ":", "Well, look, Mark Cuban knows as much about national security as I do about "
                                 "basketball.")]
     assert _who("ISLAMABAD: The government said on Monday that taxes would rise.", kb) == [("The government", "said on")]
+
+
+def test_a_title_case_headline_is_attributed_only_to_a_source_the_article_names_again(kb):
+    text = ("Ann Coulter: And Then There Was the One.\n\nA guy just won the nomination by spending no money, "
+            "Ann Coulter writes in her column.")
+    assert ("reported", "Ann Coulter", ":", "And Then There Was the One") in _said(text, kb)
+    text = "Stealth Over Health: Clinton Was Headed to ER.\n\nThe Post reports that her team avoided the hospital."
+    assert all(c[1] != "Stealth Over Health" for c in _said(text, kb))
+    text = "Iowa: Tim Albrecht, Brad Anderson, Rob Barron, Jeff Boeyink.\n\nThe Iowa insiders were asked."
+    assert _said(text, kb) == []

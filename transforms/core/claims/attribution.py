@@ -73,6 +73,8 @@ LONG_CLAIMANT_WORDS = 7
 MAX_APPOSITION_TOKENS = 24
 # A transcript has at least this many turns ("WALLACE: ...", "PENCE: ..."); one "ISLAMABAD: ..." is a dateline.
 MIN_TRANSCRIPT_TURNS = 2
+# "Iowa: Tim Albrecht, Brad Anderson, Rob Barron, ...": this many commas between names make a list.
+MIN_LIST_COMMAS = 3
 # "Amid calls for a boycott of the summit, X ...": how long an opening adverbial before a comma may run.
 MAX_ADVERBIAL_TOKENS = 8
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
@@ -938,9 +940,18 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         cl = (s + colon.start(1), s + colon.end(1))
         st = _strip_span(text, s + colon.end(), e)
         st_words = _WORD.findall(text, st[0], st[1])
+        head = text[cl[0]:cl[1]]
+        if lex.spaced and text.count(",", st[0], st[1]) >= MIN_LIST_COMMAS and \
+                all(w[0].isupper() for w in st_words if len(w) > 3):
+            return None     # "Iowa: Tim Albrecht, Brad Anderson, Rob Barron, ...": a list of names under a label
         if lex.spaced and sum(w[0].isupper() for w in st_words if len(w) > 3) * 2 > \
-                max(1, sum(len(w) > 3 for w in st_words)):
-            return None     # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case
+                max(1, sum(len(w) > 3 for w in st_words)) and \
+                not (lex.claimant_head.get(head.lower()) not in (None, "pronoun") or
+                     text.find(head, e) >= 0 or text.find(head, 0, s) >= 0):
+            # "Stealth Over Health: Clinton Was Headed to ER": a headline in title case, unless what heads it
+            # is a source the article names again ("Ann Coulter: And Then There Was the One") or a known
+            # kind of source ("Poll: Trump a Big Turnoff ...")
+            return None
         return Attribution("reported", s, e, st, cl, (s + colon.end(1), s + colon.end(1) + 1), 0.5)
     return None
 
