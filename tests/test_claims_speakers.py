@@ -683,3 +683,22 @@ def test_a_title_case_headline_is_attributed_only_to_a_source_the_article_names_
     assert all(c[1] != "Stealth Over Health" for c in _said(text, kb))
     text = "Iowa: Tim Albrecht, Brad Anderson, Rob Barron, Jeff Boeyink.\n\nThe Iowa insiders were asked."
     assert _said(text, kb) == []
+
+
+def test_a_quotation_opened_and_closed_in_different_styles_is_one_quote(kb):
+    text = ("\u201cImmunity deals should not be a requirement for cooperating with the FBI,\" Oversight Chairman "
+            "Jason Chaffetz (R-Utah) said in a statement, adding that the deals were handed out \"like candy.\"")
+    assert _said(text, kb) == [
+        ("quote", "Oversight Chairman Jason Chaffetz", "said in",
+         "\u201cImmunity deals should not be a requirement for cooperating with the FBI,\""),
+        ("reported", "Oversight Chairman Jason Chaffetz", "adding", "the deals were handed out \"like candy.\"")]
+    # a paragraph of a longer quotation that opens with a mark and holds a quotation of its own is not closed by it
+    text = ("\u201cHere he is, babe,\u201d she said.\n\n\"Trump walked onto the stage, chanting \u201cU-S-A! "
+            "U-S-A!\u201d\n\n\u201cThat\u2019s right,\u201d Melanie said.")
+    assert all(not st.startswith("\"Trump walked") for _, _, _, st in _said(text, kb))
+
+
+def test_a_dateline_is_not_the_subject_of_a_participle(kb):
+    assert _who("Washington (AFP) \u2013 Democrat Hillary Clinton has taken a swipe at Trump\u2019s stance, saying "
+                "that bombastic comments do more harm than good.", kb) == [("Democrat Hillary Clinton", "saying")]
+    assert _who("WASHINGTON \u2015 Trump went on the attack, saying that Obama is weak.", kb) == [("Trump", "saying")]

@@ -104,15 +104,25 @@ def _strip_span(text: str, s: int, e: int, chars: str = " \t\n,.;:،؛—–-，
     return s, e
 
 
+# A dateline before a story's first sentence: "WASHINGTON ―", "Washington (AFP) –", "PARIS, Aug 24 (Reuters) -".
+_DATELINE = re.compile(r"\s*([^\W\d_][\w .,'’]{0,40}?)\s*(\([^()\n]{1,30}\))?\s*[-–—―]{1,2}\s+")
+# A double quote opened in one style and closed in the other.
+_MIXED_CLOSERS = {"“": '"', '"': "”"}
+
+
 def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
     """Quote spans including their marks; a quote may run over several sentences of a paragraph."""
     spans: list[tuple[int, int]] = []
+    closers: set[int] = set()       # straight marks that closed a curly quote: they open nothing
     for op, cl in lex.quote_pairs:
         pos = 0
         while True:
             s = text.find(op, pos)
             if s < 0:
                 break
+            if s in closers:
+                pos = s + 1
+                continue
             if op == cl and len(op) == 1 and s + 1 < len(text) and text[s + 1] == op:
                 pos = s + 2
                 continue        # ''...'': handled by the two-character pair
@@ -130,6 +140,21 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
                     continue
                 found = e
                 break
+            mixed = _MIXED_CLOSERS.get(op)
+            if found < 0 and mixed is not None:
+                # '“Immunity deals should not be ...," Chaffetz said': a curly quote closed by a straight
+                # mark (or the other way round), as scraped and pasted text has them
+                e = text.find(mixed, s + len(op), s + 3000)
+                # (not a mark that closes a quotation of its own style inside: '"Trump walked on, chanting
+                # “U-S-A!”' is a paragraph of a longer quotation that this line does not close)
+                if e >= 0 and "\n\n" not in text[s:e] and (mixed != '"' or e + 1 >= len(text) or
+                                                             not text[e + 1].isalnum()) and \
+                        not any(o in text[s + len(op):e] for o, c in lex.quote_pairs if c == mixed and o != op):
+                    found, cl_len = e, len(mixed)
+                    closers.add(e)
+                    spans.append((s, found + cl_len))
+                    pos = found + cl_len
+                    continue
             if found < 0:
                 pos = s + 1
                 continue
@@ -1002,6 +1027,15 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     languages that capitalise names and not nouns."""
     if not lex.spaced or lex.capitalised_nouns or lex.claimant_first:
         return None
+    a = _strip_span(text, s, cs, " \t\n")[0]
+    if a < cs and (text[a] in _OPEN_QUOTES or text[a] == '"'):
+        # '"...," Chaffetz said in a statement, adding that S': the speaker after the opening quotation
+        opening = find_quotes(text[a:cs], lex)
+        if opening and opening[0][0] == 0:
+            s = a + opening[0][1]
+    dateline = _DATELINE.match(text, s, cs)
+    if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
+        s = dateline.end()      # "Washington (AFP) – Democrat Hillary Clinton has ...", "WASHINGTON ― X said"
     words = list(_WORD.finditer(text, s, cs))
     # "But", "And then", "Meanwhile": a conjunction or an adverb opens the sentence, the subject follows
     while words and len(words) > 2 and (words[0].group(0).lower() in lex.conjunctions or
@@ -1018,6 +1052,8 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     for w in words[:8]:
         token = w.group(0)
         low = token.lower()
+        if run and "(" in text[run[-1].end():w.start()]:
+            break       # "Jason Chaffetz (R-Utah)": the name ends at its parenthesis
         if token[0].isupper() or (run and low in lex.claimant_links) or (not run and low in ("the", "a", "an")):
             run.append(w)
             continue
