@@ -702,3 +702,13 @@ def test_a_dateline_is_not_the_subject_of_a_participle(kb):
     assert _who("Washington (AFP) \u2013 Democrat Hillary Clinton has taken a swipe at Trump\u2019s stance, saying "
                 "that bombastic comments do more harm than good.", kb) == [("Democrat Hillary Clinton", "saying")]
     assert _who("WASHINGTON \u2015 Trump went on the attack, saying that Obama is weak.", kb) == [("Trump", "saying")]
+
+
+def test_a_time_after_a_post_cue_and_then_narration_leave_the_statement_before_the_speaker(kb):
+    text = ("WASHINGTON \u2015 Trump\u2019s obsession with Obama\u2019s birth is an insult to all African-Americans, "
+            "top black lawmakers said Friday afternoon, as they bristled at the questions.")
+    assert _said(text, kb) == [("reported", "top black lawmakers", "said",
+                                "Trump\u2019s obsession with Obama\u2019s birth is an insult to all African-Americans")]
+    # a time and then a "that" clause: the clause is the statement
+    assert [c[3] for c in _said("Trump is wrong about trade, Clinton said Friday that he would lose.", kb)] == [
+        "he would lose"]

@@ -75,6 +75,8 @@ MAX_APPOSITION_TOKENS = 24
 MIN_TRANSCRIPT_TURNS = 2
 # "Iowa: Tim Albrecht, Brad Anderson, Rob Barron, ...": this many commas between names make a list.
 MIN_LIST_COMMAS = 3
+# "said Friday afternoon in Washington, as ...": how long a time adjunct after a post cue may run.
+MAX_TIME_ADJUNCT_TOKENS = 6
 # "Amid calls for a boycott of the summit, X ...": how long an opening adverbial before a comma may run.
 MAX_ADVERBIAL_TOKENS = 8
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
@@ -878,6 +880,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     ((_ntok(tail) <= 3 and not clause_after) or _tail_is_adjunct(text, ce, e, cue, lex)) and \
                     text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
+                dateline = _DATELINE.match(text, st[0], st[1])
+                if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
+                    st = (dateline.end(), st[1])    # "WASHINGTON ― S, lawmakers said": the dateline is not S
                 cl = _strip_span(text, seg.end(), cs)
                 first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
                 np_words = list(_WORD.finditer(text, cl[0], cl[1]))
@@ -1011,6 +1016,15 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
         return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
             nxt.lower() in lex.subordinators
     first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    if first in lex.claimant_stops:
+        # "S, top black lawmakers said Friday afternoon, as they bristled at ...": a time, then narration
+        brk = re.search(r"[,;—–]", t)
+        head = _WORD.findall(t[:brk.start()] if brk else t)
+        nxt = (_WORD.findall(t[brk.end():])[:1] or [""])[0] if brk else ""
+        if not any(w.lower() in lex.complementizers for w in head) and len(head) <= MAX_TIME_ADJUNCT_TOKENS and \
+                (brk is None or nxt.lower() in lex.conjunctions or nxt.lower() in lex.subordinators or
+                 (nxt.islower() and _participial(nxt, lex))):
+            return True
     if cue in lex.addressee_cues and _past_adjunct(text, ce, e, cue, lex) is None and \
             not any(ch in t for ch in _OPEN_QUOTES):
         return True     # '"...," she told an audience of academics': the addressee, no second statement
