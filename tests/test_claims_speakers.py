@@ -712,3 +712,10 @@ def test_a_time_after_a_post_cue_and_then_narration_leave_the_statement_before_t
     # a time and then a "that" clause: the clause is the statement
     assert [c[3] for c in _said("Trump is wrong about trade, Clinton said Friday that he would lose.", kb)] == [
         "he would lose"]
+
+
+def test_after_that_a_clause_of_circumstance_is_the_claim(kb):
+    assert [c[3] for c in _said("Obama said that because terrorists are Muslim does not mean Muslims are "
+                                "terrorists.", kb)] == [
+        "because terrorists are Muslim does not mean Muslims are terrorists"]
+    assert _said("He said when she resigned from the network.", kb) == []

@@ -938,8 +938,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
-        if _bare_adjunct(text, st, lex):
-            continue        # "shot back in a statement", "appeared at the September debate": a place or time, no claim
+        between = [w.lower() for w in _WORD.findall(text, ce, st[0])]
+        if _bare_adjunct(text, st, lex) and not any(w in lex.complementizers for w in between):
+            # "shot back in a statement", "appeared at the September debate": a place or time, no claim
+            # (after "that" it is the claim: "said that because terrorists are Muslim does not mean ...")
+            continue
         if text[ce:st[0]].strip() == ",":
             opening = (_WORD.findall(text, st[0], min(st[1], st[0] + 40))[:1] or [""])[0]
             if opening.islower() and _participial(opening, lex) and not any(
