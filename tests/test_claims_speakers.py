@@ -719,3 +719,13 @@ def test_after_that_a_clause_of_circumstance_is_the_claim(kb):
                                 "terrorists.", kb)] == [
         "because terrorists are Muslim does not mean Muslims are terrorists"]
     assert _said("He said when she resigned from the network.", kb) == []
+
+
+def test_a_quote_opened_with_a_closing_mark_and_signed_after_a_dash(kb):
+    text = ("\u201dMr. Trump embodies the lasting legacy of racism in the United States. He represents our greatest "
+            "shame.\u201d \u2015 Sonya Herridge \u201cDuring the debate Trump said Hispanics live in hell. He is "
+            "ignorant of our culture.\u201d \u2015 Veronica Cruz")
+    assert [(c[1], c[2]) for c in _said(text, kb)] == [("Sonya Herridge", "\u2015"), ("Veronica Cruz", "\u2015")]
+    # closing marks after words close quotes; they open none
+    text = "\u201cWe will win,\u201d he said. \u201cAnd they will lose,\u201d she said."
+    assert [c[3] for c in _said(text, kb)] == ["\u201cWe will win,\u201d", "\u201cAnd they will lose,\u201d"]

@@ -162,6 +162,19 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
                 continue
             spans.append((s, found + len(cl)))
             pos = found + len(cl)
+    # '”Mr. Trump embodies ... our greatest shame.” ― Sonya Herridge': a closing mark that opens a quotation
+    # (after a space or a line's start, before a word), as some publishing systems write it
+    pos = 0
+    while True:
+        s = text.find("”", pos)
+        if s < 0 or s + 1 >= len(text):
+            break
+        pos = s + 1
+        if (s == 0 or text[s - 1].isspace()) and text[s + 1].isalnum():
+            e = text.find("”", s + 1, s + 3000)
+            if e > 0 and not text[e - 1].isspace() and "\n\n" not in text[s:e]:
+                spans.append((s, e + 1))
+                pos = e + 1
     spans.sort(key=lambda sp: (sp[0], -sp[1]))
     out: list[tuple[int, int]] = []
     for sp in spans:
@@ -1469,6 +1482,14 @@ def _transcript_turns(text: str, lex: LangLexicon) -> list[tuple[int, Attributio
     return turns if len(turns) >= MIN_TRANSCRIPT_TURNS else []
 
 
+def _signature(text: str, m: re.Match) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(name, dash) of a ``_DASH_SPEAKER`` match: '"..." ― Carla Sanchez' signs the quote with the name, and
+    the dash is the cue."""
+    a, b = _strip_span(text, m.start(1), m.end(1), " \t\u00a0")
+    dash = max(text.rfind(ch, m.start(), m.start(1)) for ch in "―—–")
+    return (a, b), (dash, dash + 1)
+
+
 def _word_before(text: str, s: int, cut: int) -> str:
     """The last word of ``text[s:cut]``, lower-cased ("" when there is none)."""
     words = list(_WORD.finditer(text, max(s, cut - 40), cut))
@@ -1605,8 +1626,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             dash = _DASH_SPEAKER.match(text, q[1], min(len(text), q[1] + 80))
             if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
                 # '"..." ― Carla Sanchez': the speaker signs the quote
-                out.append(Attribution("quote", q[0], dash.end(1), q, (dash.start(1), dash.end(1)),
-                                       (dash.start(1) - 1, dash.start(1)), 0.75))
+                name, mark = _signature(text, dash)
+                out.append(Attribution("quote", q[0], name[1], q, name, mark, 0.75))
                 continue
         if speaker is not None:
             # '"...," Sharpton said.' / '"...," said Monika Bickert, head of ...': the speaker follows the quote
@@ -1651,8 +1672,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         dash = _DASH_SPEAKER.match(text, q[1] + signed.end(), line_end) if signed is not None else None
         if dash is not None and 1 <= _ntok(dash.group(1)) <= 6:
             # '"A. B." And that's all he has "C." ― Christina Lastra': the line is signed at its end
-            out.append(Attribution("quote", q[0], q[1], q, (dash.start(1), dash.end(1)),
-                                   (dash.start(1) - 1, dash.start(1)), 0.7))
+            out.append(Attribution("quote", q[0], q[1], q, *_signature(text, dash), 0.7))
             continue
         at = sentence_at(q[0])
         before = by_sentence.get(at - 1) if at is not None else None
