@@ -729,3 +729,10 @@ def test_a_quote_opened_with_a_closing_mark_and_signed_after_a_dash(kb):
     # closing marks after words close quotes; they open none
     text = "\u201cWe will win,\u201d he said. \u201cAnd they will lose,\u201d she said."
     assert [c[3] for c in _said(text, kb)] == ["\u201cWe will win,\u201d", "\u201cAnd they will lose,\u201d"]
+
+
+def test_a_question_word_inside_the_statement_does_not_stop_its_sign_off(kb):
+    assert _said("Language is unclear on whether single mothers are covered, experts say.", kb) == [
+        ("reported", "experts", "say", "Language is unclear on whether single mothers are covered")]
+    # an open question stays none: "how Russia, China and Iran responded" is not signed off by "China and Iran"
+    assert _said("It is not clear from the documents how Russia, China and Iran responded.", kb) == []

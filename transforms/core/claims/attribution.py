@@ -713,6 +713,20 @@ def _names_a_thing(text: str, att: Attribution, lex: LangLexicon) -> bool:
         (nxt.group(0)[0].isupper() or any(ch in st[first.end():nxt.start()] for ch in _OPEN_QUOTES))
 
 
+def _signs_off(text: str, folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
+    """Whether a post cue ends the sentence after a comma and a short subject of its own ("S, experts
+    say."), so that a question word in S ("unclear on whether ...") is the statement's, not the cue's."""
+    seg = None
+    for seg in _BOUNDARY.finditer(text, s, cs):
+        pass
+    if seg is None or text[seg.start()] != "," or cue not in lex.post_cues or _ntok(text[ce:e]) > 0:
+        return False
+    np = _WORD.findall(folded, seg.end(), cs)
+    # ("how Russia, China and Iran responded": a list of the question's own, not a subject that signs off)
+    return 1 <= len(np) <= 4 and not any(w in lex.question_words or w in lex.subordinators or w in lex.conjunctions
+                                         for w in np)
+
+
 def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     quotes: Sequence[tuple[int, int]],
                     all_cues: Optional[list[PhraseMatch]] = None, top: bool = False) -> Optional[Attribution]:
@@ -779,7 +793,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             continue        # "the documents do not specify S" asserts nothing about S
         if _other_sense(folded, s, cs, ce, e, cue, lex):
             continue        # "found himself embroiled", "found ways to press", "helped found the group": acts
-        if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]):
+        if lex.question_words and any(w in lex.question_words for w in _WORD.findall(folded, max(s, cs - 60), cs)[-8:]) \
+                and not _signs_off(text, folded, s, cs, ce, e, cue, lex):
             continue        # "it is not clear how Russia, China and Iran responded": an open question
         if cue in lex.hearsay_cues:
             # "Maduro is said to be requesting aid": hearsay with no source named; Maduro is the topic. The
