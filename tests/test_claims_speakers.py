@@ -736,3 +736,8 @@ def test_a_question_word_inside_the_statement_does_not_stop_its_sign_off(kb):
         ("reported", "experts", "say", "Language is unclear on whether single mothers are covered")]
     # an open question stays none: "how Russia, China and Iran responded" is not signed off by "China and Iran"
     assert _said("It is not clear from the documents how Russia, China and Iran responded.", kb) == []
+
+
+def test_a_claimant_may_end_in_the_pronoun_it_is_close_to(kb):
+    assert _who("Those close to him say he would have to consider Rep. Don Beyer.", kb) == [
+        ("Those close to him", "say")]

@@ -453,8 +453,9 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                                     not (len(low) > 2 and low[0] in lex.modifier_of and
                                          (low[1].isdigit() or low[1] in lex.words))) or
                                    (low[-1] in lex.non_claimant_edges and
-                                    not (len(low) >= 3 and low[-2] == "of" and low[0] not in lex.non_claimant_edges))):
-        return None     # ... though "most of them", "many of us" end in a pronoun
+                                    not (len(low) >= 3 and low[-2] == "of" and low[0] not in lex.non_claimant_edges) and
+                                    not (len(low) >= 3 and " ".join(low[-3:-1]) in lex.claimant_relations))):
+        return None     # ... though "most of them", "many of us", "those close to him" end in a pronoun
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
         # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
         # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")

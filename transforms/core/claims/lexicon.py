@@ -182,6 +182,7 @@ class LangLexicon:
     capitalised_nouns: bool = False
     addressee_cues: frozenset[str] = frozenset()
     addressee_prepositions: frozenset[str] = frozenset()  # "a letter to X": X is whom it is addressed to
+    claimant_relations: frozenset[str] = frozenset()  # "those close to him": a claimant may end in its pronoun
     uninverted_cues: frozenset[str] = frozenset()    # '"...," X told CNN': never "said X" order; CNN is no speaker
     adjunct_words: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()          # "did not say": a negated cue asserts nothing
@@ -281,7 +282,7 @@ _SECTION_KEYS = {
                 "rate_blockers", "half_after"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
-                    "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "uninverted_cues", "adjunct_words", "negations",
+                    "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
@@ -415,6 +416,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         addressee_cues=frozenset(lower(_get(attr, "addressee_cues", path, list, []))),
         uninverted_cues=frozenset(lower(_get(attr, "uninverted_cues", path, list, []))),
         addressee_prepositions=frozenset(lower(_get(attr, "addressee_prepositions", path, list, []))),
+        claimant_relations=frozenset(lower(_get(attr, "claimant_relations", path, list, []))),
         adjunct_words=frozenset(lower(_get(attr, "adjunct_words", path, list, []))),
         negations=frozenset(lower(_get(attr, "negations", path, list, []))),
         hearsay_cues=frozenset(lower(_get(attr, "hearsay_cues", path, list, []))),
