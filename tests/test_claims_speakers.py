@@ -741,3 +741,8 @@ def test_a_question_word_inside_the_statement_does_not_stop_its_sign_off(kb):
 def test_a_claimant_may_end_in_the_pronoun_it_is_close_to(kb):
     assert _who("Those close to him say he would have to consider Rep. Don Beyer.", kb) == [
         ("Those close to him", "say")]
+
+
+def test_a_dateline_is_not_the_subject_before_an_apposition(kb):
+    assert _who("WASHINGTON -- President Obama, dedicating the museum on Saturday, said it would tell an American "
+                "story.", kb) == [("President Obama", "said")]

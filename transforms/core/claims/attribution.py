@@ -274,6 +274,9 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     if a >= b:
         # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
         # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
+        dateline = _DATELINE.match(text, s, cs)
+        if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
+            s = dateline.end()      # "WASHINGTON -- President Obama, dedicating ..., said S"
         first = _BOUNDARY.search(text, s, cs)
         if first is not None and text[first.start()] in ":—" and not lex.claimant_first:
             # "Voter participation: Sanders, whose coalition includes ..., said S": after a label
