@@ -746,3 +746,16 @@ def test_a_claimant_may_end_in_the_pronoun_it_is_close_to(kb):
 def test_a_dateline_is_not_the_subject_before_an_apposition(kb):
     assert _who("WASHINGTON -- President Obama, dedicating the museum on Saturday, said it would tell an American "
                 "story.", kb) == [("President Obama", "said")]
+
+
+def test_a_time_right_after_the_cue_is_not_said(kb):
+    assert [c[3] for c in _said("Trump said Thursday the plan would fail.", kb)] == ["the plan would fail"]
+    assert [c[3] for c in _said("Cruz said Thursday during a town hall in Buffalo, New York, that states can pass "
+                                "such laws.", kb)] == ["states can pass such laws"]
+    assert _said("Rubio said Sunday in Virginia as the crowd roared.", kb) == []
+    # a time that is the statement's subject stays
+    assert [c[3] for c in _said("He said Thursday is the deadline for the bill.", kb)] == [
+        "Thursday is the deadline for the bill"]
+    # ", saying that" after a comma is a clause of its own, not where the first statement starts
+    assert [c[3] for c in _said("Cooper called Friday for releasing the police videos, as well, saying that "
+                                "transparency brings progress.", kb)][0] == "for releasing the police videos, as well"

@@ -622,7 +622,9 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
         n = _ntok(window[:m.start()])
         # "cited documents indicating that S": a participle right before the "that" carries the claim on
         before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
-        if n <= within or (n <= MAX_PARTICIPLE_THAT_TOKENS and before in lex.participles):
+        # (", saying that" after a comma is a clause of its own: "called for releasing the videos, saying that S")
+        if n <= within or (n <= MAX_PARTICIPLE_THAT_TOKENS and before in lex.participles and
+                           not re.search(r"[,;—–]", low[:m.start()])):
             return ce + m.end()
     m = re.match(r"\s*[:：]\s*", window)
     return ce + (m.end() if m else 0)
@@ -967,6 +969,22 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     _ntok(text[ce:e]) <= MAX_ADJUNCT_TOKENS:
                 continue    # "wrote in a column this month", "reported from Los Angeles": an adjunct, no statement
             st_start = ce if past is None else past
+            if st_start == ce:
+                # "said Thursday the plan would fail", "said Thursday that S": the time is not said
+                when = list(_WORD.finditer(text, ce, min(e, ce + 40)))[:3]
+                k = 0
+                while k < len(when) - 1 and when[k].group(0).lower() in lex.claimant_stops:
+                    k += 1
+                # ("said Thursday is the deadline", "said today was good": the time is the subject)
+                if k and when[k].group(0).lower() not in lex.claimant_verbs:
+                    at = when[k - 1].end()
+                    st_start = _after_complementizer(text, at, e, lex)
+                    if st_start == at and when[k].group(0).lower() in lex.adjunct_words:
+                        # "said Thursday during a town hall in Buffalo that S" / "said Sunday in Virginia"
+                        past = _past_adjunct(text, at, e, cue, lex)
+                        if past is None:
+                            continue
+                        st_start = past
         st = _strip_span(text, st_start, e)
         if _ntok(text[st[0]:st[1]]) < 3:
             continue
