@@ -759,3 +759,10 @@ def test_a_time_right_after_the_cue_is_not_said(kb):
     # ", saying that" after a comma is a clause of its own, not where the first statement starts
     assert [c[3] for c in _said("Cooper called Friday for releasing the police videos, as well, saying that "
                                 "transparency brings progress.", kb)][0] == "for releasing the police videos, as well"
+
+
+def test_a_participles_subject_after_an_adverbial_that_runs_on_or_an_adverb_after_it(kb):
+    assert _who("On Thursday, however, Trump spoke to a gathering of industry leaders, promising to lift "
+                "environmental regulations.", kb) == [("Trump", "promising")]
+    assert _who("Chastened by the analyses, as well as complaints over the plan\u2019s costs, Trump revised his plan, "
+                "promising to focus more of its benefits on average families.", kb) == [("Trump", "promising")]

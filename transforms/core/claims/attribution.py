@@ -79,6 +79,8 @@ MIN_LIST_COMMAS = 3
 MAX_TIME_ADJUNCT_TOKENS = 6
 # "Amid calls for a boycott of the summit, X ...": how long an opening adverbial before a comma may run.
 MAX_ADVERBIAL_TOKENS = 8
+# ... and how far a lower-case continuation of it may run to its next comma.
+MAX_ADVERBIAL_CHARS = 120
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
 MAX_NAMED_OBJECT_TOKENS = 6
 
@@ -1104,17 +1106,31 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
         s = dateline.end()      # "Washington (AFP) – Democrat Hillary Clinton has ...", "WASHINGTON ― X said"
     words = list(_WORD.finditer(text, s, cs))
-    # "But", "And then", "Meanwhile": a conjunction or an adverb opens the sentence, the subject follows
-    while words and len(words) > 2 and (words[0].group(0).lower() in lex.conjunctions or
-                                        words[0].group(0).lower() in lex.sentence_adverbs) and \
-            words[0].group(0).lower() not in lex.subordinators:     # "Once he was president, X ..."
-        words = words[1:]
+
+    def past_openers(words: list[Any]) -> list[Any]:
+        # "But", "And then", "Meanwhile", ", however,": a conjunction or an adverb, the subject follows
+        while words and len(words) > 2 and (words[0].group(0).lower() in lex.conjunctions or
+                                            words[0].group(0).lower() in lex.sentence_adverbs) and \
+                words[0].group(0).lower() not in lex.subordinators:     # "Once he was president, X ..."
+            words = words[1:]
+        return words
+
+    words = past_openers(words)
     if words and (words[0].group(0).lower() in lex.adjunct_words | lex.subordinators or
                   _adverbial_opening(text, words, cs, lex)):
         comma = text.find(",", words[0].start(), cs)
         if comma < 0:
             return None
-        words = list(_WORD.finditer(text, comma + 1, cs))
+        words = past_openers(list(_WORD.finditer(text, comma + 1, cs)))
+        # "Chastened by the analyses, as well as complaints over its costs, Trump revised ...": the adverbial
+        # goes on past a comma while lower-case words follow it
+        for _ in range(2):
+            if not words or not words[0].group(0).islower() or words[0].group(0).lower() in lex.determiners:
+                break
+            comma = text.find(",", words[0].start(), min(cs, words[0].start() + MAX_ADVERBIAL_CHARS))
+            if comma < 0:
+                break
+            words = past_openers(list(_WORD.finditer(text, comma + 1, cs)))
     run: list[Any] = []
     for w in words[:8]:
         token = w.group(0)
@@ -1150,8 +1166,9 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
     if not 2 <= len(head) <= MAX_ADVERBIAL_TOKENS:
         return False
     first = head[0].group(0).lower()
-    if _participial(first, lex):
-        return True
+    if _participial(first, lex) or (first.endswith(lex.participle_suffixes) and
+                                    head[1].group(0).lower() in lex.adjunct_words | lex.statement_adjuncts):
+        return True     # "Speaking at a rally in Ohio,", "Chastened by the analyses,", "Pressed on the issue,"
     return _adverb(first, lex) and head[1].group(0).lower() in lex.adjunct_words
 
 
