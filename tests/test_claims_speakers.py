@@ -766,3 +766,12 @@ def test_a_participles_subject_after_an_adverbial_that_runs_on_or_an_adverb_afte
                 "environmental regulations.", kb) == [("Trump", "promising")]
     assert _who("Chastened by the analyses, as well as complaints over the plan\u2019s costs, Trump revised his plan, "
                 "promising to focus more of its benefits on average families.", kb) == [("Trump", "promising")]
+
+
+def test_a_dash_and_an_adverb_open_the_narrators_aside(kb):
+    assert [c[3] for c in _said("Trump spoke to industry leaders, promising to open more federal land to drilling "
+                                "\u2015 probably not exactly what Graham had in mind.", kb)] == [
+        "to open more federal land to drilling"]
+    # a parenthetical between two dashes is the source's own
+    assert [c[3] for c in _said("Trump said the plan \u2014 probably his best \u2014 would cut taxes for everyone.",
+                                kb)] == ["the plan \u2014 probably his best \u2014 would cut taxes for everyone"]

@@ -1304,7 +1304,11 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             nxt = _WORD.search(text, m.end(), se)
             word = nxt.group(0).lower() if nxt is not None and _participial(nxt.group(0).lower(), lex) else word
         semicolon = text[m.start():m.end()].lstrip().startswith(";")
-        if word not in lex.statement_breaks and not _participial(word, lex) and not semicolon:
+        # "S ― probably not exactly what Graham had in mind": a dash and an adverb open the narrator's aside
+        # (unless a second dash closes it inside the statement: a parenthetical of the source's)
+        aside = text[m.start():m.end()].strip()[:1] in "—―" and _adverb(m.group(1), lex) and \
+            not re.search(r"\s[—―]", text[m.end():se])
+        if word not in lex.statement_breaks and not _participial(word, lex) and not semicolon and not aside:
             continue        # (a semicolon ends it whatever follows: "...; she called into a radio program")
         if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
             continue
