@@ -775,3 +775,8 @@ def test_a_dash_and_an_adverb_open_the_narrators_aside(kb):
     # a parenthetical between two dashes is the source's own
     assert [c[3] for c in _said("Trump said the plan \u2014 probably his best \u2014 would cut taxes for everyone.",
                                 kb)] == ["the plan \u2014 probably his best \u2014 would cut taxes for everyone"]
+
+
+def test_only_a_cue_that_can_sign_off_is_read_first_near_the_sentence_end(kb):
+    assert _who("In an interview on CBS, House Speaker Paul D. Ryan (R-Wis.) said the recent spate of police "
+                "shootings and protests demands a national conversation.", kb)[0] == ("House Speaker Paul D. Ryan", "said")

@@ -753,9 +753,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     def order(m: Any) -> tuple[bool, bool, int]:
         prep = re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.prep_cues
         # "S, the ministry said.": a cue near the end after a boundary is the attribution, not "expected" in S
-        post = _ntok(text[m.end():e]) <= 3 and _BOUNDARY.search(text, s, m.start()) is not None
+        # (only a cue that can sign off, or a participle after a comma: "... protests demands a national
+        # conversation" is a verb of S)
+        phrase = re.sub(r"[\s\u200c]+", " ", m.group(0))
+        signs_off = phrase in lex.post_cues
+        post = (signs_off or phrase in lex.participles) and _ntok(text[m.end():e]) <= 3 and \
+            _BOUNDARY.search(text, s, m.start()) is not None
         # "S, said X, director of Y.": a post-verb right after the statement's closing comma or quote
-        if not post and re.sub(r"[\s\u200c]+", " ", m.group(0)) in lex.post_cues:
+        if not post and signs_off:
             before = text[max(s, m.start() - 3):m.start()].rstrip()
             post = bool(before) and before[-1] in ",”\"’»،" and _ntok(text[s:m.start()]) >= 4
         return (not prep, not post, m.start())
