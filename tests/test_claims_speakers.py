@@ -780,3 +780,13 @@ def test_a_dash_and_an_adverb_open_the_narrators_aside(kb):
 def test_only_a_cue_that_can_sign_off_is_read_first_near_the_sentence_end(kb):
     assert _who("In an interview on CBS, House Speaker Paul D. Ryan (R-Wis.) said the recent spate of police "
                 "shootings and protests demands a national conversation.", kb)[0] == ("House Speaker Paul D. Ryan", "said")
+
+
+def test_a_sign_off_with_a_parenthesis_an_addressee_or_a_participle_after_it(kb):
+    assert _said("Trump could embrace a clean energy policy as president, Sen. Lindsey Graham (R-S.C.) told The "
+                 "Huffington Post on Thursday.", kb) == [
+        ("reported", "Sen. Lindsey Graham", "told The", "Trump could embrace a clean energy policy as president")]
+    assert _said("Members of the Trump family long ago soured on Lewandowski, the Post reported, citing another "
+                 "anonymous source.", kb) == [
+        ("reported", "the Post", "reported", "Members of the Trump family long ago soured on Lewandowski"),
+        ("reported", "the Post", "citing", "another anonymous source")]

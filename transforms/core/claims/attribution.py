@@ -759,6 +759,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         signs_off = phrase in lex.post_cues
         post = (signs_off or phrase in lex.participles) and _ntok(text[m.end():e]) <= 3 and \
             _BOUNDARY.search(text, s, m.start()) is not None
+        if not post and signs_off and _BOUNDARY.search(text, s, m.start()) is not None:
+            # "S, the Post reported, citing another source.": the sign-off comes before the narrator's participle
+            rest = re.match(r"\s*,\s*([^\W\d_]+)", text[m.end():e])
+            post = rest is not None and rest.group(1).islower() and _participial(rest.group(1), lex)
         # "S, said X, director of Y.": a post-verb right after the statement's closing comma or quote
         if not post and signs_off:
             before = text[max(s, m.start() - 3):m.start()].rstrip()
@@ -899,12 +903,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 st = _strip_span(text, s, s + len(lstrip))
                 return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "S, X said." -- a short subject after the last boundary, a long statement before it
-        seg = None
-        for bm in _BOUNDARY.finditer(text, s, cs):
-            seg = bm
+        bounds = list(_BOUNDARY.finditer(text, s, cs))
+        while len(bounds) >= 2 and bounds[-1].group(0) == ")" and bounds[-2].group(0) == "(":
+            bounds = bounds[:-2]    # "S, Sen. Lindsey Graham (R-S.C.) told X": the parenthesis is the name's
+        seg = bounds[-1] if bounds else None
         # ("S, she said in a video message": the cue "said in" is a post cue with its adjunct's preposition)
         verb, _, last = cue.rpartition(" ")
-        post = cue in lex.post_cues or (verb in lex.post_cues and last in lex.adjunct_words)
+        post = cue in lex.post_cues or (verb in lex.post_cues and (last in lex.adjunct_words or
+                                                                   last in lex.determiners))   # "told the"
         if seg is not None and post:
             np = text[seg.end():cs]
             tail = text[ce:e]
@@ -925,6 +931,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
                     st = (dateline.end(), st[1])    # "WASHINGTON ― S, lawmakers said": the dateline is not S
                 cl = _strip_span(text, seg.end(), cs)
+                paren = text.find("(", cl[0], cl[1])
+                if paren > cl[0]:
+                    cl = _strip_span(text, cl[0], paren)    # "Sen. Lindsey Graham (R-S.C.)" -> the name
                 first = _WORD.search(text, cl[0], cl[1]) if cl[0] < cl[1] else None
                 np_words = list(_WORD.finditer(text, cl[0], cl[1]))
                 np_low = [w.group(0).lower() for w in np_words]
