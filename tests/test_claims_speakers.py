@@ -790,3 +790,12 @@ def test_a_sign_off_with_a_parenthesis_an_addressee_or_a_participle_after_it(kb)
                  "anonymous source.", kb) == [
         ("reported", "the Post", "reported", "Members of the Trump family long ago soured on Lewandowski"),
         ("reported", "the Post", "citing", "another anonymous source")]
+
+
+def test_a_quotation_after_the_addressee_is_what_was_told(kb):
+    assert _said("Limbaugh told his radio audience on Monday, \u201cWhat has happened basically is this.\u201d", kb) == [
+        ("quote", "Limbaugh", "told", "\u201cWhat has happened basically is this.\u201d")]
+    # not past a clause of the narrator's
+    said = _said("Albright urged women to vote for Hillary Clinton, saying, \u201cThere is a special place in hell "
+                 "for women who do not help each other.\u201d", kb)
+    assert ("reported", "Albright", "urged", "women to vote for Hillary Clinton") in said

@@ -648,6 +648,13 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
     if st > ce:
         return st
     if cue in lex.addressee_cues:
+        # 'told his radio audience on Monday, “What has happened is this ...”': the quotation after the addressee
+        opening = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])").search(text, ce, min(e, ce + 80))
+        gap = [w.lower() for w in _WORD.findall(text, ce, opening.start())] if opening is not None else []
+        if opening is not None and len(gap) <= MAX_ADDRESSEE_TOKENS + 2 and not any(
+                _participial(w, lex) or w in lex.participles or w in lex.verb_cues or w in lex.complementizers
+                for w in gap):
+            return opening.start(1)     # (not past a clause: 'urged women to vote for X, saying, “...”')
         # "told the audience she was leaving": the claim opens with its subject pronoun after the addressee
         for k, w in enumerate(list(_WORD.finditer(text, ce, min(e, ce + 60)))[:MAX_ADDRESSEE_TOKENS]):
             low = w.group(0).lower()
