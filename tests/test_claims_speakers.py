@@ -799,3 +799,12 @@ def test_a_quotation_after_the_addressee_is_what_was_told(kb):
     said = _said("Albright urged women to vote for Hillary Clinton, saying, \u201cThere is a special place in hell "
                  "for women who do not help each other.\u201d", kb)
     assert ("reported", "Albright", "urged", "women to vote for Hillary Clinton") in said
+
+
+def test_a_comma_that_closes_a_quotation_ends_the_statement_before_the_narrators_clause(kb):
+    assert [c[3] for c in _said("Demonstrators said they want \u201cjustice for Terrence,\u201d but pledged to remain "
+                                "civil.", kb)][0] == "they want \u201cjustice for Terrence,\u201d"
+    # a fronted adverbial's relative clause, closed by a comma, does not end the statement
+    assert [c[3] for c in _said("The study found that in the three largest counties, which include Cleveland and "
+                                "Columbus, voters have been taken off the rolls.", kb)] == [
+        "in the three largest counties, which include Cleveland and Columbus, voters have been taken off the rolls"]

@@ -26,7 +26,7 @@ _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJ
 _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
-_BREAK = re.compile(r"\s*(?:[,;]|\s[—–―]|\s--)\s*([^\W\d_]+)")
+_BREAK = re.compile(r"\s*(?:[,;][”\"’»]?|\s[—–―]|\s--)\s*([^\W\d_]+)")
 # A quote with no cue of its own is looked at (for a speaker nearby) only with this many words ...
 MIN_UNATTRIBUTED_QUOTE_TOKENS = 4
 # ... and when no speaker is found, it is a claim only with this many: a shorter one is a phrase in
@@ -1331,11 +1331,20 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             not re.search(r"\s[—―]", text[m.end():se])
         if word not in lex.statement_breaks and not _participial(word, lex) and not semicolon and not aside:
             continue        # (a semicolon ends it whatever follows: "...; she called into a radio program")
-        if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 3:
+        # 'they want “justice for Terrence,” but pledged to remain civil': a comma that closes a quotation
+        # ends the statement after it
+        closes = m.start() + 1 < len(text) and text[m.start() + 1] in "”\"’»" and text[m.start()] in ",;"
+        if (_inside(m.start(), quotes) and not closes) or _ntok(text[ss:m.start()]) < 3:
             continue
         if word in lex.gap_relatives and _name_then_apposition(text, ss, m.start(), lex):
             continue        # "said Patricia Smith, the mother of X, who ... is wrong": the clause's subject so far
-        end = _strip_span(text, ss, m.start())[1]
+        lead = _WORD.search(text, ss, m.start())
+        closing = text.find(",", m.end(), se)
+        if word in lex.gap_relatives and lead is not None and lead.group(0).lower() in lex.statement_adjuncts and \
+                closing > 0 and _ntok(text[closing:se]) >= 3:
+            continue        # "found that in the three largest counties, which include X, voters were ...": a
+            #                  fronted adverbial's own relative clause, closed by a comma; the statement goes on
+        end = m.start() + 2 if closes else _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
 
