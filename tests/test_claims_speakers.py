@@ -808,3 +808,10 @@ def test_a_comma_that_closes_a_quotation_ends_the_statement_before_the_narrators
     assert [c[3] for c in _said("The study found that in the three largest counties, which include Cleveland and "
                                 "Columbus, voters have been taken off the rolls.", kb)] == [
         "in the three largest counties, which include Cleveland and Columbus, voters have been taken off the rolls"]
+
+
+def test_a_year_before_a_noun_is_part_of_a_claimant_and_one_after_a_preposition_is_not(kb):
+    assert _who("Leaked documents from his 1995 tax return show he took a massive loss.", kb) == [
+        ("Leaked documents from his 1995 tax return", "show")]
+    assert _who("Mexico kept its cool, though an arbitration panel in 2001 found the United States was in breach of "
+                "the agreement.", kb) == [("an arbitration panel", "found")]

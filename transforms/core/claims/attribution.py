@@ -443,7 +443,17 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             return True
         return 2 <= k <= 4 and low[k - 1] in ("in", "of") and \
             (low[k - 2].isdigit() or low[k - 2] in lex.words or low[k - 2] == "out")
-    if any(w.isdigit() and not share(k) for k, w in enumerate(low)):
+    def year(k: int) -> bool:
+        # "A 2014 study by ...", "his 1995 tax return": a year before a noun, after a determiner or first
+        w = low[k]
+        return len(w) == 4 and 1800 <= int(w) <= 2100 and k + 1 < len(low) and low[k + 1].isalpha() and \
+            low[k + 1] not in lex.conjunctions and \
+            (k == 0 or low[k - 1] in lex.determiners or low[k - 1] in ("a", "an", "the") or
+             words[k - 1].group(0)[-1:] in "'’s")
+
+    if len(low) >= 3 and low[-2] in lex.adjunct_words and len(low[-1]) == 4 and low[-1].isdigit():
+        words, low = words[:-2], low[:-2]   # "an arbitration panel in 2001" -> "an arbitration panel"
+    if any(w.isdigit() and not share(k) and not year(k) for k, w in enumerate(low)):
         return None
     if all(w in lex.claimant_stops for w in low):
         return None     # "..., said Sunday": a time word is no source
