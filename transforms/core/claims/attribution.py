@@ -110,6 +110,16 @@ def _strip_span(text: str, s: int, e: int, chars: str = " \t\n,.;:،؛—–-，
 
 # A dateline before a story's first sentence: "WASHINGTON ―", "Washington (AFP) –", "PARIS, Aug 24 (Reuters) -".
 _DATELINE = re.compile(r"\s*([^\W\d_][\w .,'’]{0,40}?)\s*(\([^()\n]{1,30}\))?\s*[-–—―]{1,2}\s+")
+
+
+def _past_dateline(text: str, s: int, e: int) -> int:
+    """Where [s, e) starts after a dateline ("WASHINGTON ―", "Washington (AFP) –", "PARIS, Aug 24 (Reuters)
+    -"): its place in capitals or its agency in parentheses, then a dash; ``s`` when there is none ("Trump
+    – who has never held office – said" keeps its subject)."""
+    m = _DATELINE.match(text, s, e)
+    return m.end() if m is not None and (m.group(2) or m.group(1).isupper()) else s
+# ', “' / ': "': a quotation that opens after a comma or a colon.
+_QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 # A double quote opened in one style and closed in the other.
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
 
@@ -276,9 +286,7 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     if a >= b:
         # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
         # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
-        dateline = _DATELINE.match(text, s, cs)
-        if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
-            s = dateline.end()      # "WASHINGTON -- President Obama, dedicating ..., said S"
+        s = _past_dateline(text, s, cs)     # "WASHINGTON -- President Obama, dedicating ..., said S"
         first = _BOUNDARY.search(text, s, cs)
         if first is not None and text[first.start()] in ":—" and not lex.claimant_first:
             # "Voter participation: Sanders, whose coalition includes ..., said S": after a label
@@ -449,7 +457,7 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         return len(w) == 4 and 1800 <= int(w) <= 2100 and k + 1 < len(low) and low[k + 1].isalpha() and \
             low[k + 1] not in lex.conjunctions and \
             (k == 0 or low[k - 1] in lex.determiners or low[k - 1] in ("a", "an", "the") or
-             words[k - 1].group(0)[-1:] in "'’s")
+             low[k - 1].endswith(("'s", "’s")))
 
     if len(low) >= 3 and low[-2] in lex.adjunct_words and len(low[-1]) == 4 and low[-1].isdigit():
         words, low = words[:-2], low[:-2]   # "an arbitration panel in 2001" -> "an arbitration panel"
@@ -659,7 +667,7 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
         return st
     if cue in lex.addressee_cues:
         # 'told his radio audience on Monday, “What has happened is this ...”': the quotation after the addressee
-        opening = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])").search(text, ce, min(e, ce + 80))
+        opening = _QUOTE_AFTER.search(text, ce, min(e, ce + 80))
         gap = [w.lower() for w in _WORD.findall(text, ce, opening.start())] if opening is not None else []
         if opening is not None and len(gap) <= MAX_ADDRESSEE_TOKENS + 2 and not any(
                 _participial(w, lex) or w in lex.participles or w in lex.verb_cues or w in lex.complementizers
@@ -944,9 +952,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     ((_ntok(tail) <= 3 and not clause_after) or _tail_is_adjunct(text, ce, e, cue, lex)) and \
                     text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
-                dateline = _DATELINE.match(text, st[0], st[1])
-                if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
-                    st = (dateline.end(), st[1])    # "WASHINGTON ― S, lawmakers said": the dateline is not S
+                st = (_past_dateline(text, st[0], st[1]), st[1])   # "WASHINGTON ― S, lawmakers said"
                 cl = _strip_span(text, seg.end(), cs)
                 paren = text.find("(", cl[0], cl[1])
                 if paren > cl[0]:
@@ -1133,9 +1139,7 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         opening = find_quotes(text[a:cs], lex)
         if opening and opening[0][0] == 0:
             s = a + opening[0][1]
-    dateline = _DATELINE.match(text, s, cs)
-    if dateline is not None and (dateline.group(2) or dateline.group(1).isupper()):
-        s = dateline.end()      # "Washington (AFP) – Democrat Hillary Clinton has ...", "WASHINGTON ― X said"
+    s = _past_dateline(text, s, cs)     # "Washington (AFP) – Democrat Hillary Clinton has ..."
     words = list(_WORD.finditer(text, s, cs))
 
     def past_openers(words: list[Any]) -> list[Any]:
@@ -1561,8 +1565,8 @@ def _transcript_turns(text: str, lex: LangLexicon) -> list[tuple[int, Attributio
     """The turns of a transcript: lines that open with a speaker's name in capitals and a colon
     ('WALLACE: Do you really see those two as equivalent?', 'PENCE: Well, look, ...', 'Q: ...'), each a
     quote of its speaker that runs to the end of its paragraph, with where its line starts. Only when the
-    text has at least ``MIN_TRANSCRIPT_TURNS`` of them: a single 'ISLAMABAD: The government ...' is a dateline, and labels
-    ('UPDATE:', ``colon_labels``) are never speakers."""
+    text has at least ``MIN_TRANSCRIPT_TURNS`` of them: a single 'ISLAMABAD: The government ...' is a
+    dateline, and labels ('UPDATE:', ``colon_labels``) are never speakers."""
     turns: list[tuple[int, Attribution]] = []
     for m in _TURN.finditer(text):
         label = m.group(1)
