@@ -456,7 +456,7 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         w = low[k]
         return len(w) == 4 and 1800 <= int(w) <= 2100 and k + 1 < len(low) and low[k + 1].isalpha() and \
             low[k + 1] not in lex.conjunctions and \
-            (k == 0 or low[k - 1] in lex.determiners or low[k - 1] in ("a", "an", "the") or
+            (k == 0 or low[k - 1] in lex.determiners or
              low[k - 1].endswith(("'s", "’s")))
 
     if len(low) >= 3 and low[-2] in lex.adjunct_words and len(low[-1]) == 4 and low[-1].isdigit():
