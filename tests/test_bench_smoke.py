@@ -150,13 +150,19 @@ def test_stage_seconds_name_stages_by_their_transforms(seeds_dir, tmp_path, caps
     name = ("((((ref_PCollection_PCollection_34/Read)+(ref_AppliedPTransform_SkipPublished_69))+"
             "(ref_AppliedPTransform_FoldDuplicates-KeyById_71))+(FoldDuplicates/GroupById/Write))")
     assert stage_key(name) == "FoldDuplicates-KeyById + FoldDuplicates/GroupById + SkipPublished"
-    saved = tmp_path / "s.json"
-    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--save", str(saved)]) == 0
+    saved, other = tmp_path / "s.json", tmp_path / "other.json"
+    other.write_text(json.dumps({"ExtractArticles-Extract": 1000.0}))      # as another run saved it
+    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--save", str(saved),
+                 "--against", str(other)]) == 0
     seconds = json.loads(saved.read_text())
     assert any("ExtractArticles-Extract" in k for k in seconds) and all(v >= 0 for v in seconds.values())
     assert not any(re.search(r"_\d+\b|PCollection_\d", k) for k in seconds)
-    assert main([str(seeds_dir), "--output", str(tmp_path / "out"), "--seconds", "--against", str(saved)]) == 0
-    assert "(against " in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    head = next(i for i, ln in enumerate(out) if ln.startswith("seconds, all stages: "))
+    assert out[head].endswith("(against 1000.00)")
+    # every stage of this run, with its seconds and the change from the other run's same stage
+    listed = out[head + 1:]
+    assert listed and all(re.match(r"\s+\d+\.\d\d\s+[+-]\d+\.\d\d  \S", ln) for ln in listed), listed
 
 
 def test_stage_input_bytes_name_the_inputs_the_runner_hands_to_workers(seeds_dir, tmp_path):
