@@ -7,6 +7,7 @@ import pytest
 
 from transforms.core.claims import ClaimKnowledge, extract_claims
 from transforms.core.claims.lexicon import LexiconError, load_lexicon
+from claim_spans import check_statement_span
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ def _said(text: str, lang: str, kb: ClaimKnowledge) -> list[tuple[str, str | Non
     out = []
     for c in extract_claims("a", text, lang, kb):
         if c.kind in ("reported", "quote"):
-            assert text[c.statement_start:c.statement_end] == c.statement
+            check_statement_span(text, c)
             if c.claimant is not None:
                 assert text[c.claimant_start:c.claimant_end] == c.claimant
             out.append((c.kind, c.claimant, c.cue, c.statement))

@@ -815,3 +815,25 @@ def test_a_year_before_a_noun_is_part_of_a_claimant_and_one_after_a_preposition_
         ("Leaked documents from his 1995 tax return", "show")]
     assert _who("Mexico kept its cool, though an arbitration panel in 2001 found the United States was in breach of "
                 "the agreement.", kb) == [("an arbitration panel", "found")]
+
+
+def test_a_statement_whose_subject_comes_before_its_source_keeps_it(kb):
+    """"Climate change, Mr. Obama says, is ...": after "X said," the statement lacks its subject, which opens
+    the sentence; the statement is the two parts, the attribution between them left out."""
+    assert _said("Climate change, Mr. Obama often says, is the greatest long-term threat facing the world.", kb) == [
+        ("reported", "Mr. Obama", "says", "Climate change is the greatest long-term threat facing the world")]
+    assert _said("Hawaii, as one of Mr. Obama's climate advisers pointed out, normally does not get back-to-back "
+                 "hurricanes.", kb) == [("reported", "one of Mr. Obama's climate advisers", "pointed out",
+                                         "Hawaii normally does not get back-to-back hurricanes")]
+    (c,) = [c for c in extract_claims("a", "All of this, he acknowledges, could be undone.", "en", kb)
+            if c.kind == "reported"]
+    assert (c.statement, c.statement_start, c.statement_end, c.char_start) == (
+        "All of this could be undone", 0, 45, 0)
+    # an opening adverbial is no subject, and a statement with a subject of its own needs none
+    assert [c[3] for c in _said("In three years, Barden said, far too many lives have been lost.", kb)] == [
+        "far too many lives have been lost"]
+    assert [c[3] for c in _said("Last week, officials said, the army moved north.", kb)] == ["the army moved north"]
+    # nor is a clause before the source, or a word other than "as" opening it
+    assert [c[3] for c in _said("The economy grew, officials said, by 3 percent.", kb)] == []
+    assert [c[3] for c in _said("Mr. Schultz, who works for RT and, Mr. King said, has seemed supportive of Mr. Trump.",
+                                kb)] == ["has seemed supportive of Mr. Trump"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
-from transforms.core.claims.attribution import MAX_SENTENCE_CHARS, Attribution, find_attributions
+from transforms.core.claims.attribution import MAX_SENTENCE_CHARS, Attribution, find_attributions, statement_text
 from transforms.core.claims.equipment import EquipmentFinder, EquipmentMention
 from transforms.core.claims.lexicon import LangLexicon, load_all
 from transforms.core.claims.numbers import Quantity, find_quantities
@@ -367,7 +367,8 @@ def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, me
     own = set(_ids_in(mentions, *a.claimant)) if a.claimant else set()
     ents = tuple(e for e in _ids_in(mentions, lo, max(se, a.end if a.kind == "quote" else se)) if e not in own)
     nums = sorted({c.claim_key.split("/", 1)[1].replace("=", ":") for c in quantities if lo <= c.char_start < se})
-    words = hashlib.blake2b(" ".join(_WORD.findall(lex.fold(text[ss:se]))).encode(), digest_size=6).hexdigest()
+    said = statement_text(text, a)
+    words = hashlib.blake2b(" ".join(_WORD.findall(lex.fold(said))).encode(), digest_size=6).hexdigest()
     if ckey is None:
         # no source to match on: only the very same words (a syndicated copy) share the key
         ckey = "none:" + words
@@ -378,7 +379,7 @@ def _attribution_claim(article_id: str, text: str, lang: str, a: Attribution, me
         claim_id=claim_id(article_id, a.kind, a.start, a.end), article_id=article_id, kind=a.kind,
         char_start=a.start, char_end=a.end, confidence=a.confidence, claim_key=key, lang=lang,
         claimant=text[cl[0]:cl[1]] if cl else None, claimant_type=ctype,
-        cue=text[a.cue[0]:a.cue[1]] if a.cue else None, statement=text[ss:se],
+        cue=text[a.cue[0]:a.cue[1]] if a.cue else None, statement=said,
         claimant_start=cl[0] if cl else None, claimant_end=cl[1] if cl else None,
         cue_start=a.cue[0] if a.cue else None, cue_end=a.cue[1] if a.cue else None,
         statement_start=ss, statement_end=se, entities=_ids_in(mentions, a.start, a.end),

@@ -94,6 +94,17 @@ class Attribution:
     claimant: Optional[tuple[int, int]]
     cue: Optional[tuple[int, int]]
     confidence: float
+    # "Climate change, Mr. Obama says, is the greatest threat": the attribution set inside the statement,
+    # left out of its text (``statement_text``); the statement's span runs over it
+    gap: Optional[tuple[int, int]] = None
+
+
+def statement_text(text: str, a: Attribution) -> str:
+    """What the source asserted: the statement's span, less the attribution set inside it."""
+    ss, se = a.statement
+    if a.gap is None:
+        return text[ss:se]
+    return f"{text[ss:a.gap[0]]} {text[a.gap[1]:se]}"
 
 
 def _ntok(s: str) -> int:
@@ -1363,6 +1374,45 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     return a
 
 
+# The most words of a subject before an "X said" set inside its statement ("All of this, he acknowledges, could ...").
+MAX_FRONTED_SUBJECT_TOKENS = 8
+
+
+def _fronted_subject(text: str, a: Attribution, sent_start: int, lex: LangLexicon) -> Attribution:
+    """A reported statement whose subject comes before its source: "Climate change, Mr. Obama often says, is the
+    greatest threat", "Hawaii, as one adviser pointed out, normally does not get ...". After "X said," the
+    statement lacks its subject; the noun phrase that opens the sentence is it, and the statement runs from
+    there with the attribution between them as its gap. An opening adverbial ("In three years, X said, far too
+    many ...") or clause, or a statement with a subject of its own ("..., X said, the army ..."), is none."""
+    if a.kind != "reported" or a.claimant is None or a.cue is None or a.gap is not None:
+        return a
+    (cs, ce), (ks, ke), (ss, se) = a.claimant, a.cue, a.statement
+    if not (sent_start <= cs and ce <= ks and ke <= ss < se) or text[ke:ss].strip() != ",":
+        return a
+    between = _WORD.findall(text, ce, ks)     # "Mr. Obama often says": an adverb may stand before the cue
+    if len(between) > 2 or any(not w.islower() for w in between) or text[ce:ks].strip(" \t") != " ".join(between):
+        return a
+    first = _WORD.search(text, ss, se)
+    w0 = first.group(0).lower() if first else ""
+    if not first or not first.group(0).islower() or w0 in lex.determiners or w0 in lex.complementizers or \
+            w0 in lex.subordinators or w0 in lex.conjunctions or w0 in lex.adjunct_words or \
+            lex.claimant_head.get(w0) == "pronoun" or _participial(w0, lex):
+        return a
+    m = re.search(r",\s*(?:(\w+)\s+)?$", text[sent_start:cs])
+    if m is None or (m.group(1) is not None and m.group(1).lower() not in lex.parenthetical_openers):
+        return a
+    comma = sent_start + m.start()
+    fs, fe = _strip_span(text, _past_dateline(text, sent_start, comma), comma)
+    words = list(_WORD.finditer(text, fs, fe))
+    low = [w.group(0).lower() for w in words]
+    if not 1 <= len(words) <= MAX_FRONTED_SUBJECT_TOKENS or not words[0].group(0)[:1].isupper() or \
+            any(ch in text[fs:fe] for ch in ",;:()\"“”«»") or low[0] in lex.adjunct_words or \
+            low[0] in lex.subordinators or low[0] in lex.conjunctions or low[0] in lex.sentence_adverbs or \
+            _clause_verb(words, low, lex) is not None or any(w in lex.claimant_verbs for w in low):
+        return a
+    return Attribution(a.kind, min(a.start, fs), a.end, (fs, se), a.claimant, a.cue, a.confidence, gap=(fe, ss))
+
+
 def _named_end(text: str, ss: int, se: int, lex: LangLexicon) -> Optional[int]:
     """Where the content of a naming cue ends when it calls something by a quoted name: 'called the pageant
     winner “Miss Piggy” and “Miss Housekeeping” as examples of ...', 'called it a “rant,” a series of
@@ -1841,14 +1891,18 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             out.append(Attribution("quote", q[0], q[1], q, None, None, 0.4))
         # else: a short phrase in quote marks that no one near is said to have said ("the scourge of
         # war", "a living room in western Pennsylvania"): a writer's scare quotes, not a claim
-    out = [_end_statement(text, a, lex, quotes) for a in out] + [t for _, t in turns]
-    extra = [_end_statement(text, a, lex, quotes) for a in extra]
+    def finish(a: Attribution) -> Attribution:
+        a = _end_statement(text, a, lex, quotes)
+        at = sentence_at(a.claimant[0]) if a.claimant is not None else None
+        return _fronted_subject(text, a, sentences[at][0], lex) if at is not None else a
+    out = [finish(a) for a in out] + [t for _, t in turns]
+    extra = [finish(a) for a in extra]
     spans = {(a.start, a.end) for a in out}
     for x in extra:
         if (x.start, x.end) in spans:
             # the claim id is built from the span: give the inner one its own evidence span
             x = Attribution(x.kind, x.cue[0] if x.cue else x.start, x.statement[1], x.statement, x.claimant, x.cue,
-                            x.confidence)
+                            x.confidence, x.gap)
         out.append(x)
         spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))

@@ -210,6 +210,7 @@ class LangLexicon:
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
     sentence_adverbs: frozenset[str] = frozenset()   # "However, X said": an adverb is never the source
+    parenthetical_openers: frozenset[str] = frozenset()  # "Hawaii, as X pointed out, is": opens "X said" inside S
     adverb_suffixes: tuple[str, ...] = ()            # "forcefully", "egregiously": lower-case words ending so
     passive_auxiliaries: frozenset[str] = frozenset()  # "are (often) found": a be form before a participle cue ...
     participle_suffixes: tuple[str, ...] = ()        # ... whose first word ends so ("criticized")
@@ -284,7 +285,7 @@ _SECTION_KEYS = {
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
                     "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
-                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
+                    "noun_cue_followers", "demonstratives", "sentence_adverbs", "parenthetical_openers", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words"},
@@ -444,6 +445,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
         noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
         sentence_adverbs=frozenset(lower(_get(attr, "sentence_adverbs", path, list, []))),
+        parenthetical_openers=frozenset(lower(_get(attr, "parenthetical_openers", path, list, []))),
         adverb_suffixes=tuple(lower(_get(attr, "adverb_suffixes", path, list, []))),
         passive_auxiliaries=frozenset(lower(_get(attr, "passive_auxiliaries", path, list, []))),
         participle_suffixes=tuple(lower(_get(attr, "participle_suffixes", path, list, []))),

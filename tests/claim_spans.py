@@ -1,0 +1,22 @@
+"""The contract between a claim's statement and its span in the article's text.
+
+``statement`` is ``text[statement_start:statement_end]``, except where the source's attribution is set
+inside the statement ("Climate change, Mr. Obama says, is the greatest threat"): then it is the two
+parts around that attribution, joined by a space, and the span runs over both.
+"""
+from __future__ import annotations
+
+
+def check_statement_span(text: str, c) -> None:
+    ss, se = c.statement_start, c.statement_end
+    if text[ss:se] == c.statement:
+        return
+    assert c.kind == "reported" and c.claimant_start is not None and c.cue_start is not None, c
+    for k in range(1, len(c.statement)):
+        rest = len(c.statement) - k - 1
+        if c.statement[k] == " " and c.statement[:k] == text[ss:ss + k] and c.statement[k + 1:] == text[se - rest:se]:
+            gap = (ss + k, se - rest)      # what was left out: ", X said," with the claimant and the cue
+            if text[gap[0]:gap[1]].strip().startswith(",") and text[gap[0]:gap[1]].strip().endswith(",") and \
+                    gap[0] <= c.claimant_start and c.cue_end <= gap[1]:
+                return
+    raise AssertionError(f"statement {c.statement!r} is not its span {text[ss:se]!r} less an attribution")
