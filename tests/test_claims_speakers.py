@@ -837,3 +837,21 @@ def test_a_statement_whose_subject_comes_before_its_source_keeps_it(kb):
     assert [c[3] for c in _said("The economy grew, officials said, by 3 percent.", kb)] == []
     assert [c[3] for c in _said("Mr. Schultz, who works for RT and, Mr. King said, has seemed supportive of Mr. Trump.",
                                 kb)] == ["has seemed supportive of Mr. Trump"]
+
+
+def test_a_quotation_of_several_paragraphs_opens_each_and_closes_only_the_last(kb):
+    """A long quotation opens every paragraph with a quote mark and closes only the last: each paragraph is a
+    quote of its speaker, and so is a transcript turn's next paragraph."""
+    text = ('The New York Times reports:\n\n"In 2012, 43 percent of the money to Mr. Obama was from small '
+            'contributors, a far larger share.\n\n"Without this online network, Mrs. Clinton is made to continue with '
+            'fund-raisers."\n\nShe declined to comment.')
+    assert [(c[1], c[3][:14]) for c in _said(text, kb) if c[0] == "quote"] == [
+        ("The New York Times", '"In 2012, 43 p'), ("The New York Times", '"Without this ')]
+    turns = ('"WALLACE: Do you really see those two as equivalent?\n\n"PENCE: Well, look, Mark Cuban has been out '
+             'there saying some pretty tough stuff.\n\n"But the truth is that Donald Trump has a unique way of '
+             'communicating.\n\n"He is going to focus on the issues the American people care about.\n\n'
+             '"WALLACE: Governor, I want to try to get to the next question.')
+    assert [c[1] for c in _said(turns, kb) if c[0] == "quote"] == ["WALLACE", "PENCE", "PENCE", "PENCE", "WALLACE"]
+    # a paragraph that opens with a quote mark it never closes, before one that opens none, is no quotation
+    assert _said('He wrote:\n\n"The experience of leaving one\'s country is a little terrifying for anyone.\n\n'
+                 'The rest of the letter is lost.', kb) == []

@@ -135,6 +135,24 @@ _QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
 
 
+def _continued_paragraph(text: str, s: int, op: str) -> Optional[int]:
+    """The end of a quotation that opens a paragraph and goes on in the next one, by the convention that
+    every paragraph of a long quotation opens with a quote mark and only the last one closes: a paragraph
+    that opens with ``op`` and is never closed, when the next paragraph opens with ``op`` too. None
+    otherwise."""
+    if s > 0 and text[s - 1] != "\n":
+        return None
+    brk = text.find("\n\n", s, s + 3002)     # looked for a bounded way on: linear in the text's length
+    if brk < 0:
+        return None
+    nxt = brk
+    while nxt < len(text) and text[nxt].isspace():
+        nxt += 1
+    if not text.startswith(op, nxt):
+        return None
+    return _strip_span(text, s, brk, " \t\n")[1]
+
+
 def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
     """Quote spans including their marks; a quote may run over several sentences of a paragraph."""
     spans: list[tuple[int, int]] = []
@@ -181,6 +199,9 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
                     pos = found + cl_len
                     continue
             if found < 0:
+                end = _continued_paragraph(text, s, op)
+                if end is not None:
+                    spans.append((s, end))      # a quotation that goes on in the next paragraph
                 pos = s + 1
                 continue
             spans.append((s, found + len(cl)))
@@ -1812,7 +1833,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             pending.append(q)
     out = [a for a in out if id(a) not in dropped]
     # '"A," said Caddell. "B."': a quote with no cue right after an attributed one goes on in the same voice
-    said_quotes = sorted((a for a in out if a.kind == "quote" and a.claimant is not None),
+    # (a transcript's turn too: '"PENCE: Well, ...\n\n"But the truth is ...': his turn goes on in a paragraph)
+    said_quotes = sorted((a for a in [*out, *(t for _, t in turns)] if a.kind == "quote" and a.claimant is not None),
                          key=lambda a: a.statement[1])
     ends = [a.statement[1] for a in said_quotes]
     said_before = [a for a in out + extra if a.claimant is not None and a.cue is not None]
@@ -1877,6 +1899,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         if prev is not None and opens and prev.end <= q[0] and gap.count("\n") <= 2 and \
                 (_ntok(gap) <= MAX_CONTINUATION_GAP or follows and _ntok(gap) <= MAX_APPOSITION_TOKENS):
             out.append(Attribution("quote", q[0], q[1], q, prev.claimant, prev.cue, 0.65))
+            # the next paragraph of the same quotation goes on in this voice too
+            k = bisect.bisect_right(ends, q[1])
+            said_quotes.insert(k, out[-1])
+            ends.insert(k, q[1])
         elif at is not None and (named := _colon_speaker(text, sentences[at][0], q[0], lex)) is not None:
             # 'Trump: "I'm the worst thing that ever happened to the establishment."': a headline's speaker
             out.append(Attribution("quote", min(q[0], named[0][0]), q[1], q, named[0], named[1], 0.6))
