@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from pipelines.delta import normalise_output
-from pipelines.runner import RunError, RunResult, execute, pipeline_options, replay_run_id
+from pipelines.runner import RunError, RunResult, execute, pipeline_options, replay_run_id, type_check
 from pipelines.settings import settings_from_config
 from pipelines.state_store import open_state
 from transforms.core.config import Config, ConfigError, load_config
@@ -41,7 +41,7 @@ def replay(args: argparse.Namespace, beam_args: Sequence[str],
         settings = settings_from_config(config, state_dir=str(state))
         try:
             sources = ReadSources(args.paths, settings.limits,
-                                  pipeline_options(beam_args, config.get("run.runner")))
+                                  pipeline_options(beam_args, config.get("run.runner"), type_check(config)))
         except InputError as exc:
             raise RunError(str(exc)) from None
         for failure in sources.discovery_failures:

@@ -133,3 +133,24 @@ def test_the_cli_tames_malloc_for_the_workers_it_starts_and_keeps_a_users_value(
     assert os.environ["MALLOC_ARENA_MAX"] == "4" and os.environ["MALLOC_MMAP_THRESHOLD_"] == "65536"
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
     assert pa.default_memory_pool().backend_name == pool.backend_name      # not switched
+
+
+def test_beams_construction_type_check_is_off_unless_the_config_asks(tmp_path, capsys):
+    """A run skips Beam's type check at graph construction (it checks the graph's code, which the suite builds
+    with it on: tests/test_index.py); ``run.type_check = true`` turns it back on, and a value that is no
+    boolean is a config error naming the key."""
+    from apache_beam.options.pipeline_options import TypeOptions
+
+    from pipelines.cli import main
+    from pipelines.runner import pipeline_options, type_check
+    from transforms.core.config import ConfigError, load_config
+    checked = lambda *a: pipeline_options(*a).view_as(TypeOptions).pipeline_type_check  # noqa: E731
+    assert type_check(load_config(None)) is False
+    assert checked([], "FnApiRunner") is False
+    assert checked([], "FnApiRunner", type_check(load_config(None, ["run.type_check=true"]))) is True
+    assert checked(["--no_pipeline_type_check"], "FnApiRunner", True) is False     # Beam's own flag still counts
+    with pytest.raises(ConfigError, match="type_check"):
+        type_check(load_config(None, ["run.type_check=1"]))
+    assert main(["replay", str(tmp_path), "--output", str(tmp_path / "out"), "--set", "run.type_check=1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "type_check" in err[0] and "Traceback" not in err[0], err
