@@ -855,3 +855,10 @@ def test_a_quotation_of_several_paragraphs_opens_each_and_closes_only_the_last(k
     # a paragraph that opens with a quote mark it never closes, before one that opens none, is no quotation
     assert _said('He wrote:\n\n"The experience of leaving one\'s country is a little terrifying for anyone.\n\n'
                  'The rest of the letter is lost.', kb) == []
+
+
+def test_that_s_after_a_cue_is_the_statements_subject_not_a_complementizer(kb):
+    assert [c[3] for c in _said("I think that\u2019s why you see the momentum in this campaign.", kb)] == [
+        "that\u2019s why you see the momentum in this campaign"]
+    assert [c[3] for c in _said("He said that's the reason they lost.", kb)] == ["that's the reason they lost"]
+    assert [c[3] for c in _said("She said that the plan would fail.", kb)] == ["the plan would fail"]

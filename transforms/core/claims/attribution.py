@@ -667,7 +667,8 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
     window = text[ce:e]
     low = lex.fold(window) if len(lex.fold(window)) == len(window) else window.lower()
     for comp in lex.complementizers:
-        m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w)", low)
+        # (not "that's": "I think that's why ..." has no complementizer, "that" is the clause's subject)
+        m = re.search(r"(?<!\w)" + re.escape(comp) + r"(?!\w|['’]\w)", low)
         # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
         if m is None or _in_open_quote(window[:m.start()]):
             continue
