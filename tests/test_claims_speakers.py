@@ -862,3 +862,11 @@ def test_that_s_after_a_cue_is_the_statements_subject_not_a_complementizer(kb):
         "that\u2019s why you see the momentum in this campaign"]
     assert [c[3] for c in _said("He said that's the reason they lost.", kb)] == ["that's the reason they lost"]
     assert [c[3] for c in _said("She said that the plan would fail.", kb)] == ["the plan would fail"]
+
+
+def test_a_speaker_after_the_quote_whose_phrase_runs_on_into_a_clause_is_its_head(kb):
+    text = ('Petraeus "was handled so lightly there isn\'t a whole lot you can do," said a former U.S. law '
+            'enforcement official who oversaw counterintelligence investigations and described the email '
+            'controversy as "a lesser set of circumstances."')
+    assert ("quote", "a former U.S. law enforcement official", "said",
+            '"was handled so lightly there isn\'t a whole lot you can do,"') in _said(text, kb)

@@ -13,6 +13,7 @@ from a cue in the same sentence or a neighbouring one.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
@@ -49,6 +50,8 @@ MAX_ADDRESSEE_TOKENS = 5
 MAX_BARE_ADJUNCT_TOKENS = 8
 # ", said X": a claimant after its cue is a name with a title; a longer clause there is a statement.
 MAX_POST_CLAIMANT_TOKENS = 7
+# The longest phrase after a cue read whole for its claimant ("said X of Y, ..."); a longer one only for its head.
+MAX_RIGHT_CLAIMANT_TOKENS = 14
 # The longest name read before a colon as the speaker of the quote after it ('Jeffrey M. Jones: "..."').
 MAX_COLON_SPEAKER_TOKENS = 5
 MAX_COLON_SPEAKER_CHARS = 120
@@ -596,11 +599,18 @@ def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[
     return end
 
 
+def _leading_words(text: str, ce: int, e: int, n: int) -> tuple[int, int]:
+    """The span of at most ``n`` words after ``ce``, up to the first boundary mark."""
+    stop = _BOUNDARY.search(text, ce, e)
+    words = list(itertools.islice(_WORD.finditer(text, ce, stop.start() if stop else e), n))
+    return (words[0].start(), words[-1].end()) if words else (ce, ce)
+
+
 def _claimant_right(text: str, ce: int, e: int, lex: Optional[LangLexicon] = None) -> Optional[tuple[int, int]]:
     stop = _BOUNDARY.search(text, ce, e)
     b = stop.start() if stop else e
     a, b = _strip_span(text, ce, b)
-    if a >= b or _ntok(text[a:b]) > 14:
+    if a >= b or _ntok(text[a:b]) > MAX_RIGHT_CLAIMANT_TOKENS:
         return None
     if lex is not None:
         b = _drop_medium(text, a, b, lex)
@@ -1298,7 +1308,11 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
             if cue not in lex.post_cues and not signs:
                 return None
             cl = _claimant_right(text, m.end(), e, lex)
-            if cl is not None and _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
+            if cl is None:
+                # '"...," said a former official who oversaw the inquiries and described it as "...": the
+                # speaker's phrase runs on into a clause of its own; its head is the speaker
+                cl = _head_phrase(text, _leading_words(text, m.end(), e, MAX_RIGHT_CLAIMANT_TOKENS), lex)
+            elif _ntok(text[cl[0]:cl[1]]) > MAX_POST_CLAIMANT_TOKENS:
                 cl = _head_phrase(text, cl, lex)
             if cl is None:
                 return None
