@@ -870,3 +870,11 @@ def test_a_speaker_after_the_quote_whose_phrase_runs_on_into_a_clause_is_its_hea
             'controversy as "a lesser set of circumstances."')
     assert ("quote", "a former U.S. law enforcement official", "said",
             '"was handled so lightly there isn\'t a whole lot you can do,"') in _said(text, kb)
+
+
+def test_a_quotation_after_a_cues_time_or_adjunct_and_a_comma_is_its_statement(kb):
+    assert _who('However, the Smithsonian Institution said Thursday on Twitter, "We have never expressed interest '
+                'in collecting the firearm."', kb) == [("the Smithsonian Institution", "said")]
+    assert _who('Trump wrote on Twitter, "We have never expressed interest in it."', kb) == [("Trump", "wrote")]
+    # a time with no quotation after it still leaves the statement to the words after it
+    assert _said("She said Thursday he would resign.", kb) == [("reported", "She", "said", "he would resign")]

@@ -693,6 +693,20 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
     return ce + (m.end() if m else 0)
 
 
+def _quotation_after(text: str, ce: int, e: int, lex: LangLexicon) -> Optional[int]:
+    """Where a quotation opens after a cue's addressee or adjunct and a comma or colon, or None: not past
+    a clause ('urged women to vote for X, saying, “...”')."""
+    opening = _QUOTE_AFTER.search(text, ce, min(e, ce + 80))
+    if opening is None:
+        return None
+    gap = [w.lower() for w in _WORD.findall(text, ce, opening.start())]
+    if len(gap) > MAX_ADDRESSEE_TOKENS + 2 or any(
+            _participial(w, lex) or w in lex.participles or w in lex.verb_cues or w in lex.complementizers
+            for w in gap):
+        return None
+    return opening.start(1)
+
+
 def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Optional[int]:
     """Where the statement starts after a cue that takes an addressee or an adjunct first.
 
@@ -704,18 +718,21 @@ def _past_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> Opt
     cue_last = cue.split(" ")[-1]
     if cue not in lex.addressee_cues and cue_last not in lex.adjunct_words and \
             not (words and words[0].lower() in lex.adjunct_words):
+        if words and words[0].lower() in lex.claimant_stops:
+            # 'said Thursday on Twitter, "We have never ..."': a time, then the quotation
+            quoted = _quotation_after(text, ce, e, lex)
+            if quoted is not None:
+                return quoted
         return ce
     st = _after_complementizer(text, ce, e, lex, within=MAX_ADJUNCT_TOKENS)
     if st > ce:
         return st
+    # 'told his radio audience on Monday, “What has happened is this ...”', 'said in a statement, "..."': the
+    # quotation after the addressee or the adjunct
+    quoted = _quotation_after(text, ce, e, lex)
+    if quoted is not None:
+        return quoted
     if cue in lex.addressee_cues:
-        # 'told his radio audience on Monday, “What has happened is this ...”': the quotation after the addressee
-        opening = _QUOTE_AFTER.search(text, ce, min(e, ce + 80))
-        gap = [w.lower() for w in _WORD.findall(text, ce, opening.start())] if opening is not None else []
-        if opening is not None and len(gap) <= MAX_ADDRESSEE_TOKENS + 2 and not any(
-                _participial(w, lex) or w in lex.participles or w in lex.verb_cues or w in lex.complementizers
-                for w in gap):
-            return opening.start(1)     # (not past a clause: 'urged women to vote for X, saying, “...”')
         # "told the audience she was leaving": the claim opens with its subject pronoun after the addressee
         for k, w in enumerate(list(_WORD.finditer(text, ce, min(e, ce + 60)))[:MAX_ADDRESSEE_TOKENS]):
             low = w.group(0).lower()
