@@ -878,3 +878,15 @@ def test_a_quotation_after_a_cues_time_or_adjunct_and_a_comma_is_its_statement(k
     assert _who('Trump wrote on Twitter, "We have never expressed interest in it."', kb) == [("Trump", "wrote")]
     # a time with no quotation after it still leaves the statement to the words after it
     assert _said("She said Thursday he would resign.", kb) == [("reported", "She", "said", "he would resign")]
+
+
+def test_a_pronouns_sign_off_after_a_named_speakers_quotation_repeats_that_attribution(kb):
+    """'Feinstein said "...," she said.': the name and its cue come first; the sign-off is no part of the
+    statement, and a sign-off alone still names its speaker."""
+    assert _who('Asked about Sullivan, Feinstein said "I don\'t know anything about Jake Sullivan and the emails," '
+                'she said.', kb) == [("Feinstein", "said")]
+    (c,) = _said('DuVernay said she felt the amendment was worth examining because "most people don\'t know about '
+                 'that loop-hole," she said.', kb)
+    assert (c[1], c[3]) == ("DuVernay", 'she felt the amendment was worth examining because "most people don\'t '
+                                        'know about that loop-hole,"')
+    assert _who('"It is over for them now," she said.', kb) == [("she", "said")]

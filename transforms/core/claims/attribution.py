@@ -133,6 +133,8 @@ def _past_dateline(text: str, s: int, e: int) -> int:
     m = _DATELINE.match(text, s, e)
     return m.end() if m is not None and (m.group(2) or m.group(1).isupper()) else s
 # ', “' / ': "': a quotation that opens after a comma or a colon.
+# '..., "most people don't know," she said' at a statement's end: a sign-off (pronoun, cue) after a comma.
+_SIGN_OFF_TAIL = re.compile(r"[,”\"’»]\s*,?\s*([^\W\d_]+)\s+([^\W\d_]+)\s*$")
 _QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 # A double quote opened in one style and closed in the other.
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
@@ -852,7 +854,26 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if not post and signs_off:
             before = text[max(s, m.start() - 3):m.start()].rstrip()
             post = bool(before) and before[-1] in ",”\"’»،" and _ntok(text[s:m.start()]) >= 4
+        if post and _named_before(m):
+            post = False
         return (not prep, not post, m.start())
+
+    def _named_before(m: Any) -> bool:
+        """'Feinstein said "I don't know ...," she said.': a pronoun's sign-off after a quotation that a name
+        and its cue open earlier in the sentence repeats that attribution; the name's cue comes first."""
+        prev = _WORD.findall(text, max(s, m.start() - 12), m.start())[-1:]
+        if not prev or lex.claimant_head.get(prev[0].lower()) != "pronoun":
+            return False
+        for c in found:     # (not ``cues``, which reads as empty while it is sorted)
+            if c.end() > m.start() or _inside(c.start(), quotes) or \
+                    re.sub(r"[\s\u200c]+", " ", c.group(0)) not in lex.post_cues:
+                continue
+            name = _WORD.findall(text, max(s, c.start() - 30), c.start())[-1:]
+            if name and name[0][:1].isupper() and lex.claimant_head.get(name[0].lower()) != "pronoun" and \
+                    any(c.end() <= q[0] and q[1] <= m.start() for q in quotes):
+                return True
+        return False
+    found = list(cues)
     cues.sort(key=order)
     for m in cues:
         cs, ce = m.start(), m.end()
@@ -1373,6 +1394,13 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     if a.kind != "reported" or a.cue is None or a.statement[0] < a.cue[1] or not lex.statement_breaks:
         return a
     ss, se = a.statement
+    tail = _SIGN_OFF_TAIL.search(text, ss, se)
+    if tail is not None and lex.claimant_head.get(tail.group(1).lower()) == "pronoun" and \
+            tail.group(2).lower() in lex.post_cues and _ntok(text[ss:tail.start()]) >= 2:
+        # 'DuVernay said she felt ... because "most people don't know," she said.': the speaker's sign-off
+        # after the quotation repeats the attribution; it is no part of what was said
+        se = tail.start() + 1 if text[tail.start()] in "”\"’»" else tail.start()
+        a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
     cue = re.sub(r"[\s\u200c]+", " ", lex.fold(text[a.cue[0]:a.cue[1]]))
     if cue in lex.naming_cues:
         named = _named_end(text, ss, se, lex)
