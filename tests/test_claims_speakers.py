@@ -890,3 +890,17 @@ def test_a_pronouns_sign_off_after_a_named_speakers_quotation_repeats_that_attri
     assert (c[1], c[3]) == ("DuVernay", 'she felt the amendment was worth examining because "most people don\'t '
                                         'know about that loop-hole,"')
     assert _who('"It is over for them now," she said.', kb) == [("she", "said")]
+
+
+def test_an_opening_asked_is_the_question_put_to_the_speaker_not_an_attribution(kb):
+    """"Asked why, X replied: ...": the participle and its question open the sentence as an adverbial; they
+    are neither a claim of their own nor the statement of the main clause's cue."""
+    assert _who('When asked why, Sembler responded in a text message: "Trump will be the Republican Party\'s '
+                'nominee."', kb) == [("Sembler", None)]
+    assert _said("Asked if he was ever bullied, the Republican presidential candidate said no.", kb) == []
+    # ("demurred" is no cue: the quotation is left with no speaker rather than given the question's "Asked")
+    assert _said("Asked which Iowa county was his favorite, he demurred: \u201cWhichever one I am in at the "
+                 "moment.\u201d", kb) == [("quote", None, None, "\u201cWhichever one I am in at the moment.\u201d")]
+    # a cue after the opening question still reads its own claim
+    assert _who("Asked by Stephanopoulos to respond, Carson said, \u201cWhat does it say about people who jump on "
+                "the bandwagon?\u201d", kb) == [("Carson", "said")]

@@ -882,6 +882,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
         if cue in lex.quote_signs:
             continue        # signs a quotation only (``_speaker_after``)
+        if _opens_as_adverbial(text, s, cs, e, lex):
+            continue        # "Asked which county was his favorite, he said ...": the question put to the speaker
         if cs > s and text[cs].isupper() and lex.spaced and not text[cs - 2:cs].strip(" ") in ("", "\n") and \
                 not (cue in lex.post_cues and _title_case(text, s, e)):
             continue        # "United States", "The Post": a name, not a verb ("Clinton Says Russians Hacked DNC" is one)
@@ -1025,8 +1027,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             tail_first = (_WORD.findall(tail)[:1] or [""])[0].lower()
             # "In the Horgos free-trade zone, traders say business is poor" / "Later in the day, the FBI said
             # it would cooperate": an opening adverbial is no statement, and a clause after the cue is one
-            adverbial = not quoted and bool(head_words) and head_words[0].lower() in lex.adjunct_words and \
-                len(head_words) <= 8
+            adverbial = not quoted and bool(head_words) and (
+                (head_words[0].lower() in lex.adjunct_words and len(head_words) <= 8) or
+                # "Asked if he was ever bullied, the candidate said no": the question put to the speaker
+                _adverbial_opening(text, list(_WORD.finditer(text, s, seg.end())), seg.end(), lex))
             clause_after = tail_first in lex.complementizers or tail_first in lex.determiners or \
                 (lex.claimant_head.get(tail_first) == "pronoun" and tail_first not in lex.determiners)
             if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and not adverbial and \
@@ -1270,6 +1274,17 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     return run[0].start(), run[-1].end()
 
 
+def _opens_as_adverbial(text: str, s: int, cs: int, e: int, lex: LangLexicon) -> bool:
+    """Whether the cue at ``cs`` opens its sentence (after a dateline or a subordinator: "When asked why,") as
+    the participle of an adverbial that a comma closes ("Asked about the deal, X said S")."""
+    lead = _WORD.findall(text, _past_dateline(text, s, cs), cs)
+    if len(lead) > 1 or (lead and lead[0].lower() not in lex.subordinators):
+        return False
+    words = list(_WORD.finditer(text, cs, e))
+    return bool(words) and words[0].group(0).lower().endswith(lex.participle_suffixes) and \
+        _adverbial_opening(text, words, e, lex)
+
+
 def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -> bool:
     """Whether a sentence opens with an adverbial that a comma closes: an adverb and a preposition ("Here
     in Columbia, Sanders stepped up ...", "Late on Tuesday, X ...") or a participle ("Speaking at a rally
@@ -1283,8 +1298,10 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
         return False
     first = head[0].group(0).lower()
     if _participial(first, lex) or (first.endswith(lex.participle_suffixes) and
-                                    head[1].group(0).lower() in lex.adjunct_words | lex.statement_adjuncts):
-        return True     # "Speaking at a rally in Ohio,", "Chastened by the analyses,", "Pressed on the issue,"
+                                    head[1].group(0).lower() in lex.adjunct_words | lex.statement_adjuncts |
+                                    lex.question_openers):
+        # "Speaking at a rally in Ohio,", "Chastened by the analyses,", "Pressed on the issue,", "Asked why,"
+        return True
     return _adverb(first, lex) and head[1].group(0).lower() in lex.adjunct_words
 
 

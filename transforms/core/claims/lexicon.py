@@ -207,6 +207,7 @@ class LangLexicon:
     gap_relatives: frozenset[str] = frozenset()      # ... and after these ("examples that critics point to") not a claim
     circumstance_words: frozenset[str] = frozenset() # "said when she resigned": when or why, not what
     question_words: frozenset[str] = frozenset()     # "how Russia and Iran responded": a question, not a claim
+    question_openers: frozenset[str] = frozenset()   # "Asked why, X replied": a participle's question opens S
     noun_cues: frozenset[str] = frozenset()          # cue words that are nouns too ("support", "calls")
     demonstratives: frozenset[str] = frozenset()     # "these developments highlighted": no source
     sentence_adverbs: frozenset[str] = frozenset()   # "However, X said": an adverb is never the source
@@ -284,7 +285,7 @@ _SECTION_KEYS = {
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
-                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "noun_cues",
+                    "hearsay_cues", "claimant_breaks", "non_claimant_edges", "claimant_verbs", "determiners", "statement_breaks", "statement_break_suffixes", "statement_continuers", "question_words", "question_openers", "noun_cues",
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "parenthetical_openers", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
@@ -441,6 +442,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         gap_relatives=frozenset(lower(_get(attr, "gap_relatives", path, list, []))),
         circumstance_words=frozenset(lower(_get(attr, "circumstance_words", path, list, []))),
         question_words=frozenset(lower(_get(attr, "question_words", path, list, []))),
+        question_openers=frozenset(lower(_get(attr, "question_openers", path, list, []))),
         noun_cues=frozenset(lower(_get(attr, "noun_cues", path, list, []))),
         demonstratives=frozenset(lower(_get(attr, "demonstratives", path, list, []))),
         noun_cue_followers=frozenset(lower(_get(attr, "noun_cue_followers", path, list, []))),
