@@ -904,3 +904,11 @@ def test_an_opening_asked_is_the_question_put_to_the_speaker_not_an_attribution(
     # a cue after the opening question still reads its own claim
     assert _who("Asked by Stephanopoulos to respond, Carson said, \u201cWhat does it say about people who jump on "
                 "the bandwagon?\u201d", kb) == [("Carson", "said")]
+
+
+def test_a_participle_after_a_comma_and_an_adverb_is_the_main_subjects(kb):
+    said = _said("The GOP nominee complained about his mic the morning after the debate, even suggesting he may "
+                 "have been sabotaged.", kb)
+    assert ("reported", "The GOP nominee", "suggesting", "he may have been sabotaged") in said
+    # the clause before it ends at the comma, without the adverb
+    assert [c[3] for c in said if c[2] == "complained"] == ["about his mic the morning after the debate"]

@@ -1056,7 +1056,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
         # ", saying S" / "“...,” referring to X": a comma (before a closing quote mark) opens the participle
-        participle = cue in lex.participles and text[s:cs].rstrip(" \t\n”\"’»").endswith((",", "،", "—"))
+        participle = cue in lex.participles and _comma_before(text, s, cs, lex)
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
@@ -1208,6 +1208,21 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
     # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
     return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
         _past_adjunct(text, ce, e, cue, lex) is None
+
+
+def _comma_before(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """Whether a comma (before a closing quote mark or not) or a dash comes right before ``cs``, or before
+    the adverbs there (", even suggesting", ", and calling for")."""
+    head = text[s:cs].rstrip(" \t\n”\"’»")
+    for _ in range(2):
+        if head.endswith((",", "،", "—")):
+            return True
+        last = _WORD.findall(head[-30:])[-1:]
+        if not last or not (_adverb(last[0], lex) or last[0].lower() in lex.conjunctions) or \
+                not head.endswith(last[0]):
+            return False
+        head = head[:-len(last[0])].rstrip(" \t\n”\"’»")
+    return head.endswith((",", "،", "—"))
 
 
 def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
@@ -1825,8 +1840,11 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
                 last = list(_WORD.finditer(text, a2, b2))
                 while len(last) > 3 and (last[-1].group(0).lower() in lex.conjunctions or
-                                         last[-1].group(0).lower() in lex.subordinators):
-                    last.pop()      # "S, and Y said T" / "S while Y says T": the "and" joins the clauses, it is not in S
+                                         last[-1].group(0).lower() in lex.subordinators or
+                                         _adverb(last[-1].group(0), lex)):
+                    # "S, and Y said T" / "S while Y says T": the "and" joins the clauses, it is not in S;
+                    # "S, even suggesting T": nor is the participle's adverb
+                    last.pop()
                     end = last[-1].end()
                     while end < b2 and text[end] in "”\"’»」』":
                         end += 1        # a quotation closed before the "and" stays closed
