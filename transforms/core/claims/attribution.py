@@ -84,6 +84,8 @@ MAX_TIME_ADJUNCT_TOKENS = 6
 MAX_ADVERBIAL_TOKENS = 8
 # ... and how far a lower-case continuation of it may run to its next comma.
 MAX_ADVERBIAL_CHARS = 120
+# "When asked why, X said": how long the words before an opening participle may run (a subordinator).
+MAX_OPENING_LEAD_CHARS = 12
 # 'called the 1996 pageant winner “Miss Piggy”': how many words may come before the quoted name.
 MAX_NAMED_OBJECT_TOKENS = 6
 
@@ -1292,12 +1294,18 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
 def _opens_as_adverbial(text: str, s: int, cs: int, e: int, lex: LangLexicon) -> bool:
     """Whether the cue at ``cs`` opens its sentence (after a dateline or a subordinator: "When asked why,") as
     the participle of an adverbial that a comma closes ("Asked about the deal, X said S")."""
-    lead = _WORD.findall(text, _past_dateline(text, s, cs), cs)
+    word = _WORD.match(text, cs)
+    if word is None or not word.group(0).lower().endswith(lex.participle_suffixes):
+        return False
+    start = _past_dateline(text, s, cs) if cs - s > MAX_OPENING_LEAD_CHARS else s
+    if cs - start > MAX_OPENING_LEAD_CHARS:
+        return False
+    lead = _WORD.findall(text, start, cs)
     if len(lead) > 1 or (lead and lead[0].lower() not in lex.subordinators):
         return False
-    words = list(_WORD.finditer(text, cs, e))
-    return bool(words) and words[0].group(0).lower().endswith(lex.participle_suffixes) and \
-        _adverbial_opening(text, words, e, lex)
+    # (the adverbial's comma comes within MAX_ADVERBIAL_TOKENS words: a few words are enough to read)
+    words = list(itertools.islice(_WORD.finditer(text, cs, e), MAX_ADVERBIAL_TOKENS + 2))
+    return _adverbial_opening(text, words, e, lex)
 
 
 def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -> bool:
