@@ -912,3 +912,11 @@ def test_a_participle_after_a_comma_and_an_adverb_is_the_main_subjects(kb):
     assert ("reported", "The GOP nominee", "suggesting", "he may have been sabotaged") in said
     # the clause before it ends at the comma, without the adverb
     assert [c[3] for c in said if c[2] == "complained"] == ["about his mic the morning after the debate"]
+
+
+def test_a_participle_after_a_subordinator_is_the_speaker_that_opens_the_clause(kb):
+    text = ('\u201cPromise mama you\u2019ll keep your hands in sight,\u201d Blige sings to Clinton before asking her, '
+            '\u201cI just want to know, where do we go from here?\u201d')
+    assert _who(text, kb) == [("Blige", "asking"), ("Blige", "asking")]
+    assert _said("He left the room after saying the plan had failed.", kb) == [
+        ("reported", "He", "saying", "the plan had failed")]

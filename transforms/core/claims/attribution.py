@@ -1058,7 +1058,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
         # delimit without a parser; the statement is still the claim, with the speaker left open
         # ", saying S" / "“...,” referring to X": a comma (before a closing quote mark) opens the participle
-        participle = cue in lex.participles and _comma_before(text, s, cs, lex)
+        # (or after a subordinator: "Blige sings to Clinton before asking her, S")
+        participle = cue in lex.participles and (_comma_before(text, s, cs, lex) or
+                                                 _word_before(text, s, cs) in lex.subordinators)
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
@@ -1408,6 +1410,13 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
                 return None
             b = _strip_span(text, a, inner.start())[1]
         words = _WORD.findall(text, a, b)
+        if len(words) >= 3 and words[-1].lower() in lex.subordinators and m.group(0).lower() in lex.participles:
+            # '"...," Blige sings to Clinton before asking her': the name that opens the clause is the speaker
+            run = list(itertools.takewhile(lambda w: w.group(0)[:1].isupper(), _WORD.finditer(text, a, b)))
+            if not run:
+                return None
+            a, b = run[0].start(), run[-1].end()
+            words = _WORD.findall(text, a, b)
         if len(words) > 4 and (words[0].lower() in ("the", "a", "an") or words[0].lower() in lex.claimant_quantifiers):
             head = _head_phrase(text, (a, b), lex)    # '"...," a voice-over in the ad states.'
             if head is not None and _ntok(text[head[0]:head[1]]) <= 4:
