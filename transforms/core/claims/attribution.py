@@ -134,9 +134,9 @@ def _past_dateline(text: str, s: int, e: int) -> int:
     – who has never held office – said" keeps its subject)."""
     m = _DATELINE.match(text, s, e)
     return m.end() if m is not None and (m.group(2) or m.group(1).isupper()) else s
-# ', “' / ': "': a quotation that opens after a comma or a colon.
 # '..., "most people don't know," she said' at a statement's end: a sign-off (pronoun, cue) after a comma.
 _SIGN_OFF_TAIL = re.compile(r"[,”\"’»]\s*,?\s*([^\W\d_]+)\s+([^\W\d_]+)\s*$")
+# ', “' / ': "': a quotation that opens after a comma or a colon.
 _QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 # A double quote opened in one style and closed in the other.
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
@@ -871,8 +871,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     re.sub(r"[\s\u200c]+", " ", c.group(0)) not in lex.post_cues:
                 continue
             name = _WORD.findall(text, max(s, c.start() - 30), c.start())[-1:]
+            k = bisect.bisect_left(quotes, (c.end(), -1))      # the first quotation after the name's cue
             if name and name[0][:1].isupper() and lex.claimant_head.get(name[0].lower()) != "pronoun" and \
-                    any(c.end() <= q[0] and q[1] <= m.start() for q in quotes):
+                    k < len(quotes) and quotes[k][1] <= m.start():
                 return True
         return False
     found = list(cues)
@@ -2039,8 +2040,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
     for x in extra:
         if (x.start, x.end) in spans:
             # the claim id is built from the span: give the inner one its own evidence span
-            x = Attribution(x.kind, x.cue[0] if x.cue else x.start, x.statement[1], x.statement, x.claimant, x.cue,
-                            x.confidence, x.gap)
+            # (from the cue, or from the statement's subject where the attribution is set inside it)
+            start = (min(x.cue[0], x.statement[0]) if x.gap else x.cue[0]) if x.cue else x.start
+            x = Attribution(x.kind, start, x.statement[1], x.statement, x.claimant, x.cue, x.confidence, x.gap)
         out.append(x)
         spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))
