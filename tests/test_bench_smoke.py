@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import re
 import json
+import os
 import tarfile
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     measured, data = bench.run_bare(corpus, "html", 5, work, keep_below=3)
     assert measured.rc == 0, (work / f"bare-{corpus.name}.log").read_text()
     assert measured.extra["docs"] == 5 and measured.wall_s > 0 and measured.peak_rss_mb > 10
+    # CPU of the process tree: a Python process that imports trafilatura keeps a core busy a while
+    assert 0.2 < measured.cpu_s and 0.0 < measured.cores <= (os.cpu_count() or 1) + 0.5
     texts = {int(k): v["text"] for k, v in data["texts"].items()}
     assert sorted(texts) == [0, 1, 2] and all(len(t) > 100 for t in texts.values())
     quality = bench.score(texts, pages)
@@ -93,13 +96,22 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     assert got == {"history penalty, time: run 3 (after 8 docs) / same batch into an empty output, best of 2 and 2 tries": ("1.25", "missed"),
                    "history penalty, peak RSS: run 3 (after 8 docs) / same batch into an empty output, best of 2 and 2 tries": ("1.20", "met")}
 
+    # What a second worker can give on this machine: its cpus over the cores one worker keeps busy.
+    html_rows = [M("bare loop (a)", "html", 5, 10.0, 100.0, 0, "", cpu_s=10.0),
+                 M("claimwire 1 worker (b)", "html", 5, 20.0, 300.0, 0, "", cpu_s=30.0),
+                 M("claimwire 2 workers (c)", "html", 5, 16.0, 500.0, 0, "", cpu_s=31.0)]
+    got = {name.split(":")[0]: value for name, value, _, _ in bench.ratios(html_rows, 5, [])}
+    assert got["pipeline (1 worker) / bare loop, html 5"] == "2.00"
+    assert got["2-worker speed-up, html 5"] == "1.25"
+    assert got["2-worker speed-up this machine allows, html 5"] == f"{min(2.0, (os.cpu_count() or 1) / 1.5):.2f}"
+
     skipped = bench.Measured("claimwire 2 workers (c)", "jsonl", 50000, 0.0, 0.0, -1, "skipped: predicted")
     md = bench.write_report(tmp_path, [measured, skipped], {"bare": quality}, [],
                             {"command": "toy", "machine": "m", "started": "now", "total_s": 1.0,
                              "html_ratio_size": 5, "scale_sizes": []})
     lines = md.read_text(encoding="utf-8").splitlines()
     header = "| " + " | ".join(bench.COLUMNS) + " |"
-    assert header == "| measurement | variant | docs | wall_s | docs_per_s | peak_rss_mb | note |"
+    assert header == "| measurement | variant | docs | wall_s | docs_per_s | peak_rss_mb | cores | note |"
     assert header in lines
     rows = [ln for ln in lines if ln.startswith("| bare loop (a) | html | 5 |")]
     assert len(rows) == 1 and len(rows[0].strip("|").split("|")) == len(bench.COLUMNS)
