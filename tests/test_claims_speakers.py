@@ -920,3 +920,17 @@ def test_a_participle_after_a_subordinator_is_the_speaker_that_opens_the_clause(
     assert _who(text, kb) == [("Blige", "asking"), ("Blige", "asking")]
     assert _said("He left the room after saying the plan had failed.", kb) == [
         ("reported", "He", "saying", "the plan had failed")]
+
+
+def test_a_cue_inside_a_relative_clause_ends_where_the_main_clause_goes_on(kb):
+    """"X, which the campaign says includes ..., is another asset": the cue is set in a relative clause, so the
+    main clause's verb after the comma that closes it is the narrator's, not part of the statement."""
+    assert _said("Sanders's donor list, which the campaign says includes 2.7 million contributors across the "
+                 "country, is another uncertain asset.", kb) == [
+        ("reported", "the campaign", "says", "includes 2.7 million contributors across the country")]
+    assert _said("The new rules, which officials said will go into effect in the next few months, will not apply "
+                 "to all.", kb) == [("reported", "officials", "said", "will go into effect in the next few months")]
+    # outside a relative clause, a comma and a verb go on with the statement's own list
+    assert _said("Officials said the rules will go into effect soon, will cost little and will not apply to "
+                 "all.", kb) == [("reported", "Officials", "said", "the rules will go into effect soon, will cost "
+                                  "little and will not apply to all")]

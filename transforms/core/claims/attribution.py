@@ -1451,6 +1451,17 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         # after the quotation repeats the attribution; it is no part of what was said
         se = tail.start() + 1 if text[tail.start()] in "”\"’»" else tail.start()
         a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
+    relative = re.search(r",\s*([^\W\d_]+)\s+$", text[max(0, a.claimant[0] - 20):a.claimant[0]]) \
+        if a.claimant is not None else None
+    if relative is not None and relative.group(1).lower() in lex.gap_relatives:
+        # "Sanders's donor list, which the campaign says includes 2.7 million contributors, is another uncertain
+        # asset": the cue is set in a relative clause, and a finite verb after a comma is the main clause's again
+        for m in _BREAK.finditer(text, ss, se):
+            if text[m.start():m.end()].lstrip()[:1] == "," and m.group(1).lower() in lex.claimant_verbs and \
+                    not _inside(m.start(), quotes) and _ntok(text[ss:m.start()]) >= 2:
+                se = _strip_span(text, ss, m.start())[1]
+                a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
+                break
     cue = re.sub(r"[\s\u200c]+", " ", lex.fold(text[a.cue[0]:a.cue[1]]))
     if cue in lex.naming_cues:
         named = _named_end(text, ss, se, lex)
