@@ -934,3 +934,16 @@ def test_a_cue_inside_a_relative_clause_ends_where_the_main_clause_goes_on(kb):
     assert _said("Officials said the rules will go into effect soon, will cost little and will not apply to "
                  "all.", kb) == [("reported", "Officials", "said", "the rules will go into effect soon, will cost "
                                   "little and will not apply to all")]
+
+
+def test_a_manner_adverb_between_an_apposition_and_the_cue_keeps_the_named_subject(kb):
+    """"X, the chief executive of Y, forcefully told ...": a manner adverb after the apposition is no subject of
+    its own; the name that opens the sentence is the speaker. A relative clause's adverb is not ("..., who
+    inexplicably refuses": the relative's antecedent is not named here), nor a sentence adverb ("..., yet
+    refuses")."""
+    assert _said("Marc H. Morial, the chief executive of the National Urban League, forcefully told reporters that "
+                 "the vote matters.", kb) == [("reported", "Marc H. Morial", "told reporters", "the vote matters")]
+    assert _who("Gov. Chris Christie, a staunch Donald Trump ally, effectively acknowledged that the speech had "
+                "copied passages.", kb) == [("Gov. Chris Christie", "acknowledged")]
+    assert _who("It is astounding that Trump demands transparency from our president, yet refuses to release his "
+                "tax records.", kb) == [("Trump", "demands"), ("Trump", "refuses")]

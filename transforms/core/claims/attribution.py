@@ -320,8 +320,13 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         seg_start = m.end()
     a, b = _strip_span(text, seg_start, cs)
     seg_words = _WORD.findall(text, a, b) if a < b else []
-    if seg_words and all(w.lower() in lex.claimant_trim and w.lower() not in lex.conjunctions for w in seg_words):
-        a = b       # "X, director of Y, also said S": only an adverb or an auxiliary after the apposition
+    low = [w.lower() for w in seg_words]
+    if seg_words and all((w in lex.claimant_trim or _adverb(v, lex) and w not in lex.sentence_adverbs)
+                         and w not in lex.conjunctions
+                         for v, w in zip(seg_words, low)) and \
+            (all(w in lex.claimant_trim for w in low) or not any(w in lex.gap_relatives for w in low)):
+        a = b       # "X, director of Y, also (forcefully) said S": only adverbs or an auxiliary after the apposition
+        #             (not "..., who inexplicably refuses": a relative clause's subject is its antecedent)
     if a >= b:
         # "Greg Raiff, chief executive of X, said S": the subject opens the sentence, an apposition follows;
         # "Sen. Johnny Isakson (R-Ga.), one of ..., said S": or a parenthesis does
