@@ -947,3 +947,10 @@ def test_a_manner_adverb_between_an_apposition_and_the_cue_keeps_the_named_subje
                 "copied passages.", kb) == [("Gov. Chris Christie", "acknowledged")]
     assert _who("It is astounding that Trump demands transparency from our president, yet refuses to release his "
                 "tax records.", kb) == [("Trump", "demands"), ("Trump", "refuses")]
+
+
+def test_together_or_jointly_before_the_cue_is_no_part_of_the_claimant(kb):
+    assert _who("China and the United States together vowed to stave off the worst effects of climate change.",
+                kb) == [("China and the United States", "vowed")]
+    assert _who("The two leaders jointly said the deal would stave off the worst effects.", kb) == [
+        ("The two leaders", "said")]
