@@ -954,3 +954,15 @@ def test_together_or_jointly_before_the_cue_is_no_part_of_the_claimant(kb):
                 kb) == [("China and the United States", "vowed")]
     assert _who("The two leaders jointly said the deal would stave off the worst effects.", kb) == [
         ("The two leaders", "said")]
+
+
+def test_a_cue_in_a_non_restrictive_relative_clause_is_the_named_antecedents(kb):
+    """"Donald Trump, who said he was honored": the name before the comma that opens the relative clause is the
+    speaker; the statement ends where the relative clause does. Not a name inside a phrase ("in Orlando,
+    Florida, which ...") nor an object relative ("which Will claims affirmed ...": Will is the speaker)."""
+    assert ("reported", "Donald Trump", "said", "he was honored by the support") in _said(
+        "Ted Cruz endorsed Donald Trump, who said he was honored by the support.", kb)
+    assert _said("The tax bill levied by the European Union, which contended Ireland undertaxed the company, is a "
+                 "good example.", kb) == [("reported", "European Union", "contended", "Ireland undertaxed the company")]
+    assert all(c[1] != "Florida" for c in _said("Will praised the speech in Orlando, Florida, which Will claims "
+                                                 "affirmed the foundational conservative belief.", kb))

@@ -299,6 +299,34 @@ def _passive(folded: str, s: int, cs: int, cue: str, lex: LangLexicon) -> bool:
     return bool(prev) and prev[-1] in lex.passive_auxiliaries
 
 
+# The most words of a name that a non-restrictive relative clause's cue takes as its speaker.
+MAX_ANTECEDENT_TOKENS = 5
+
+
+def _relative_antecedent(text: str, s: int, rel: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The speaker of a cue in a non-restrictive relative clause: "Jeb Bush, who announced he is suspending
+    his campaign", "Barkley, who said he typically votes democratic": the name (a run of capitalised words)
+    right before the comma that opens the clause. None when a comma or dash does not open it, or no name
+    ends there ("the voters, who said ...": a common noun is left to the other rules)."""
+    opener = _strip_span(text, s, rel, " \t")[1]
+    if opener <= s or text[opener - 1] not in ",—–":
+        return None
+    words = list(_WORD.finditer(text, s, opener - 1))
+    run: list = []
+    for w in reversed(words):
+        gap = text[w.end():(run[0].start() if run else opener - 1)]
+        if not w.group(0)[:1].isupper() or gap.strip(" .") or (run and "\n" in gap):
+            break
+        run.insert(0, w)
+    if not 1 <= len(run) <= MAX_ANTECEDENT_TOKENS or run[0].group(0).lower() in lex.subject_relatives or \
+            any(w.group(0).lower() in lex.claimant_trim | lex.determiners | lex.sentence_adverbs for w in run):
+        return None
+    before = [w for w in words if w.end() <= run[0].start()][-1:]
+    if before and before[0].group(0).lower() in lex.non_claimant_edges | lex.claimant_links | lex.adjunct_words:
+        return None         # "Senator Bernie Sanders of Vermont, who", "in July, which": a name in a phrase
+    return run[0].start(), run[-1].end()
+
+
 def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """Drop auxiliaries, adverbs and conjunctions at the ends of a claimant span."""
     if span is None or not lex.claimant_trim:
@@ -321,6 +349,11 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     a, b = _strip_span(text, seg_start, cs)
     seg_words = _WORD.findall(text, a, b) if a < b else []
     low = [w.lower() for w in seg_words]
+    if seg_words and low[0] in lex.gap_relatives and lex.subject_relatives and \
+            all(v.islower() and (w in lex.claimant_trim or _adverb(v, lex)) for v, w in zip(seg_words[1:], low[1:])):
+        antecedent = _relative_antecedent(text, s, a, lex)
+        if antecedent is not None:
+            return antecedent
     if seg_words and all((w in lex.claimant_trim or _adverb(v, lex) and w not in lex.sentence_adverbs)
                          and w not in lex.conjunctions
                          for v, w in zip(seg_words, low)) and \
@@ -1458,6 +1491,9 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
     relative = re.search(r",\s*([^\W\d_]+)\s+$", text[max(0, a.claimant[0] - 20):a.claimant[0]]) \
         if a.claimant is not None else None
+    if relative is None and a.claimant is not None and a.claimant[1] <= a.cue[0]:
+        # "Jeb Bush, who announced ...": the claimant is the relative's antecedent, the relative after it
+        relative = re.match(r"\s*[,—–]\s*([^\W\d_]+)\s", text[a.claimant[1]:a.cue[0]])
     if relative is not None and relative.group(1).lower() in lex.gap_relatives:
         # "Sanders's donor list, which the campaign says includes 2.7 million contributors, is another uncertain
         # asset": the cue is set in a relative clause, and a finite verb after a comma is the main clause's again
