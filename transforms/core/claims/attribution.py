@@ -311,7 +311,7 @@ def _relative_antecedent(text: str, s: int, rel: int, lex: LangLexicon) -> Optio
     opener = _strip_span(text, s, rel, " \t")[1]
     if opener <= s or text[opener - 1] not in ",—–":
         return None
-    words = list(_WORD.finditer(text, s, opener - 1))
+    words = list(_WORD.finditer(text, max(s, opener - 40 * MAX_ANTECEDENT_TOKENS), opener - 1))   # a name's reach
     run: list = []
     for w in reversed(words):
         gap = text[w.end():(run[0].start() if run else opener - 1)]
