@@ -292,12 +292,12 @@ def measure(cmd: Sequence[str], *, timeout: float | None = None,
             log: Path | None = None) -> tuple[float, float, int, float]:
     """Wall seconds, peak RSS (MiB, summed over the process tree), exit status and CPU seconds of one command.
 
-    The CPU seconds (user + system) are what ``getrusage(RUSAGE_CHILDREN)`` gained while the command ran:
-    the command and every descendant it waited for. With psutil they are at least the sum of the tree's
-    processes as last polled (a worker that its parent never waits for still counts).
     Without psutil (in the ``bench`` extra, not the ``test`` one) the peak is this command's own
     (``wait4``: the child and the descendants it waited for), a lower bound of the tree's sum.
-    ``getrusage(RUSAGE_CHILDREN)`` would not do: it keeps the largest of every command run before.
+    ``getrusage(RUSAGE_CHILDREN)`` would not do for the peak: it keeps the largest of every command run
+    before. Its CPU times are sums, though, so what they gained while the command ran is the CPU (user +
+    system) of the command and every descendant it waited for; with psutil, at least the sum of the
+    tree's processes as last polled (a worker that its parent never waits for still counts).
     """
     try:
         import psutil
@@ -366,8 +366,8 @@ def measure(cmd: Sequence[str], *, timeout: float | None = None,
 def run_bare(corpus: Path, variant: str, docs: int, work: Path, keep_below: int = 0) -> tuple[Measured, dict]:
     res = work / f"bare-{corpus.name}.json"
     wall, rss, rc, cpu = measure([PY, "-m", "tests.benchmarks.bench", "--worker", "bare", "--corpus", str(corpus),
-                             "--result", str(res), "--keep-below", str(keep_below)],
-                            log=work / f"bare-{corpus.name}.log")
+                                  "--result", str(res), "--keep-below", str(keep_below)],
+                                 log=work / f"bare-{corpus.name}.log")
     data = json.loads(res.read_text()) if rc == 0 and res.exists() else {}
     note = (f"loop {data.get('loop_s', 0):.1f}s = extract {data.get('extract_s', 0):.1f}s"
             f" + langdetect {data.get('lang_s', 0):.1f}s") if data else f"failed rc={rc}"
@@ -479,8 +479,8 @@ def run_peer(corpus: Path, variant: str, docs: int, work: Path, pages: Sequence[
     urls = work / "peer-urls.json"
     urls.write_text(json.dumps({str(i): p.key for i, p in enumerate(pages)}))
     wall, rss, rc, cpu = measure([PY, "-m", "tests.benchmarks.bench", "--worker", "peer", "--corpus", str(corpus),
-                             "--result", str(res), "--keep-below", str(len(pages)), "--urls", str(urls)],
-                            log=work / f"peer-{corpus.name}.log")
+                                  "--result", str(res), "--keep-below", str(len(pages)), "--urls", str(urls)],
+                                 log=work / f"peer-{corpus.name}.log")
     data = json.loads(res.read_text()) if rc == 0 and res.exists() else {}
     note = f"loop {data.get('loop_s', 0):.1f}s (extraction only)" if data else f"failed rc={rc}"
     return Measured("newspaper4k (d)", variant, docs, wall, rss, rc, note,

@@ -318,7 +318,7 @@ def _relative_antecedent(text: str, s: int, rel: int, lex: LangLexicon) -> Optio
         if not w.group(0)[:1].isupper() or gap.strip(" .") or (run and "\n" in gap):
             break
         run.insert(0, w)
-    if not 1 <= len(run) <= MAX_ANTECEDENT_TOKENS or run[0].group(0).lower() in lex.subject_relatives or \
+    if not 1 <= len(run) <= MAX_ANTECEDENT_TOKENS or \
             any(w.group(0).lower() in lex.claimant_trim | lex.determiners | lex.sentence_adverbs for w in run):
         return None
     before = [w for w in words if w.end() <= run[0].start()][-1:]
