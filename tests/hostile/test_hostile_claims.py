@@ -95,6 +95,7 @@ def _cpu(text: str, lang: str, kb: ClaimKnowledge) -> float:
     ("mixed scripts", "Путин said 普京 گفت که Putin nói rằng 5 km "),
     ("many sentences", "Officials said 61 people died. “It is over,” Maduro said. "),
     ("names before colons", "Ted Cruz: “It is over now for them” Update: “a b c d e f” - Jones: "),
+    ("relative clauses", "Jeb Bush, who announced the plan had failed, met Ann Lee, who forcefully said it worked, "),
 ])
 def test_cost_is_linear_in_length(kb, name, unit):
     # four times the text may cost at most eight times the CPU (a quadratic rule costs sixteen); best of
