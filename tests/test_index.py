@@ -7,6 +7,7 @@ from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.internal.cloudpickle import cloudpickle
+from apache_beam.options.pipeline_options import PipelineOptions, TypeOptions
 import pytest
 from deltalake import DeltaTable
 
@@ -54,9 +55,8 @@ def test_the_graph_carries_index_file_names_only(history, tmp_path):
     src = tmp_path / "new.jsonl"
     src.write_text(json.dumps({"url": "https://x.example/1", "text": "A new report. " * 40}) + "\n")
     settings = settings_from_config(load_config(None))
-    # with Beam's construction type check, which runs skip (pipelines.runner._construction_type_check):
+    # with Beam's construction type check, which runs skip (``run.type_check``, pipelines.runner.type_check):
     # every transform's inferred output type is checked against the next one's input here
-    from apache_beam.options.pipeline_options import PipelineOptions, TypeOptions
     p = beam.Pipeline(runner="FnApiRunner", options=PipelineOptions(["--pipeline_type_check"]))
     assert p.options.view_as(TypeOptions).pipeline_type_check
     build(p, settings, ReadSources([str(src)], settings.limits), "r1", str(tmp_path / "o"), "a1", index, "2025-11-05")
