@@ -473,7 +473,7 @@ class OutputTables:
         ``receipts``: what ``receipts(attempt)`` returned, when the caller has read them already.
         """
         from deltalake import write_deltalake
-        from deltalake.transaction import AddAction, CommitProperties, Transaction
+        from deltalake.transaction import CommitProperties, Transaction
         marks = {"claimwire.attempt": attempt.attempt_id, "claimwire.run_id": attempt.run_id}
         props = CommitProperties(custom_metadata=marks, app_transactions=[Transaction(APP_ID, attempt.serial)])
         # a table committed in several parts marks all but the last with the attempt alone: ``recover``
@@ -496,9 +496,16 @@ class OutputTables:
                 continue
             with store_errors(self.url, f"could not commit the {name} table under"):
                 if spec.merge_on:
-                    source = self.read_files(spec, join(attempt_folder(self.url, attempt.attempt_id), "merge", name),
-                                             mine, with_partitions=True)
-                    self._replace_stories(dt, spec, source, props, part_props)
+                    # Files of stories this run started are in the table already and only committed;
+                    # the rows of earlier stories replace theirs (the replace commits last).
+                    appended = [r for r in mine if r.get("append")]
+                    replacing = [r for r in mine if not r.get("append")]
+                    if appended:
+                        self._append(dt, spec, appended, now_ms, part_props if replacing else props)
+                    if replacing:
+                        source = self.read_files(spec, join(attempt_folder(self.url, attempt.attempt_id), "merge",
+                                                            name), replacing, with_partitions=True)
+                        self._replace_stories(self.open(name) if appended else dt, spec, source, props, part_props)
                 elif name == "failures" and rerun:
                     # The same inputs fail the same way again: add only failures not recorded yet.
                     source = self.read_files(spec, self.uri(name), mine, with_partitions=True)
@@ -508,11 +515,7 @@ class OutputTables:
                     added[name] = (dt.count() - before) if before is not None else 0
                     delete([join(self.uri(name), r["path"]) for r in mine])     # never committed: not needed
                 else:
-                    actions = [AddAction(r["path"], int(r["size"]), r["partition_values"], now_ms, True, r["stats"])
-                               for r in mine]
-                    dt.create_write_transaction(actions, mode="append", schema=delta_schema(spec),
-                                                partition_by=list(spec.partition_by) or None,
-                                                commit_properties=props)
+                    self._append(dt, spec, mine, now_ms, props)
             versions[name] = self.open(name).version()
         row = dict(runs_row)
         row.update(run_id=attempt.run_id, attempt=attempt.attempt, attempt_id=attempt.attempt_id,
@@ -534,9 +537,17 @@ class OutputTables:
             log.warning("could not remove the control folder of %s: %s", attempt.attempt_id, exc)
         return row
 
+    def _append(self, dt: Any, spec: DatasetSpec, receipts: list[dict], now_ms: int, props: Any) -> None:
+        """Commit receipted files that are in the table's folder already: one commit of their add actions."""
+        from deltalake.transaction import AddAction
+        actions = [AddAction(r["path"], int(r["size"]), r["partition_values"], now_ms, True, r["stats"])
+                   for r in receipts]
+        dt.create_write_transaction(actions, mode="append", schema=delta_schema(spec),
+                                    partition_by=list(spec.partition_by) or None, commit_properties=props)
+
     def _replace_stories(self, dt: Any, spec: DatasetSpec, source: pa.RecordBatchReader, props: Any,
                          part_props: Any = None) -> None:
-        """Replace the rows of the stories this run touched, whole.
+        """Replace the rows of the earlier stories this run joined, whole (a story it started is appended).
 
         A recomputed story's rows replace its old ones (claims that no longer exist go with them).
         The predicate names each story with its ``story_day`` partition (the day in its id), so

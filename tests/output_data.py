@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pipelines.delta import Attempt, OutputTables, put, read_dataset
-from transforms.core.schemas import (ARTICLES, CLAIMS, FAILURES, STORIES, STORY_CLAIMS, DatasetSpec, partition_path,
-                                     published_date)
+from transforms.core.schemas import (ARTICLES, CLAIMS, FAILURES, STARTED_HERE, STORIES, STORY_CLAIMS, DatasetSpec,
+                                     partition_path, published_date)
 from transforms.core.sink import (attempt_folder, content_digest, file_name, join, parquet_bytes, partition_folder,
                                   partition_values, receipt, table_for)
 
@@ -113,20 +113,22 @@ def _runs_row(run: int, run_id: str, articles: int, claims: int, failures: int) 
 
 def write_files(tables: OutputTables, attempt: Attempt, spec: DatasetSpec, rows: list[dict]) -> None:
     """What the workers do for ``rows``: one file per partition, and its receipt."""
-    parts: dict[str, list[dict]] = {}
+    parts: dict[tuple[str, bool], list[dict]] = {}
     for r in rows:
-        parts.setdefault(partition_path(spec, r), []).append(r)
+        parts.setdefault((partition_path(spec, r), bool(spec.merge_on and r.get(STARTED_HERE))), []).append(r)
     control = attempt_folder(tables.url, attempt.attempt_id)
-    for prows in parts.values():
+    for (_, appended), prows in parts.items():
         values = partition_values(spec, prows[0])
         table = table_for(spec, prows)
         data = parquet_bytes(table)
         rel = join(partition_folder(values, spec.partition_by),
                    file_name(attempt.run_id, attempt.attempt_id, content_digest(data))).lstrip("/")
-        base = join(control, "merge", spec.name) if spec.merge_on else tables.uri(spec.name)
+        base = join(control, "merge", spec.name) if spec.merge_on and not appended else tables.uri(spec.name)
         put(join(base, rel), data)
-        put(join(control, "receipts", spec.name, f"{content_digest(rel.encode())}.json"),
-            json.dumps(receipt(spec.name, rel, len(data), values, table)).encode())
+        r = receipt(spec.name, rel, len(data), values, table)
+        if appended:
+            r["append"] = True
+        put(join(control, "receipts", spec.name, f"{content_digest(rel.encode())}.json"), json.dumps(r).encode())
 
 
 def stage_run(tables: OutputTables, run: int) -> tuple[Attempt, dict]:

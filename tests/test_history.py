@@ -137,3 +137,21 @@ def test_a_replay_in_passes_is_the_runs_of_its_files(replays):
     assert sorted(r["articles_added"] for r in runs) == [PER_BATCH] * BATCHES
     failed = read_dataset(split, "failures", ["input", "reason"]).to_pylist()
     assert [f["reason"] for f in failed if f["input"].endswith("no-such.jsonl")] == ["unreadable"]
+
+
+def test_a_run_appends_the_stories_it_starts_and_replaces_only_the_ones_it_joins(replays):
+    """A story a run starts has no earlier rows: its files are committed as the workers wrote them.
+    Only the stories a later run joins are read back and replaced, and every story has one row."""
+    split, whole, _, _, _ = replays
+
+    def writes(out: Path) -> list[dict]:       # the commits of rows, oldest first
+        history = DeltaTable(str(out / DATASETS["stories"].path)).history()
+        return [h["operationParameters"] for h in reversed(history) if h["operation"] == "WRITE"]
+    assert {w["mode"] for w in writes(whole)} == {"Append"}
+    split_writes = writes(split)
+    assert split_writes[0]["mode"] == "Append"
+    replaced = [w for w in split_writes if w["mode"] == "Overwrite"]
+    assert replaced and all("story_id" in w["predicate"] for w in replaced)
+    for out in (split, whole):
+        ids = read_dataset(out, "stories", ["story_id"]).column("story_id").to_pylist()
+        assert len(ids) == len(set(ids)) and set(ids) == {s for _, s in _by_url(out).values()}

@@ -14,11 +14,11 @@ from apache_beam.testing.util import assert_that, equal_to
 from output_data import build_output, stage_run, write_files
 from pipelines.delta import OutputTables, delete, match, read_dataset
 from transforms.core.entities import EntityLexicon
-from transforms.core.records import Article
-from transforms.core.schemas import STORIES, STORY_CLAIMS
+from transforms.core.records import Article, ArticleMeta
+from transforms.core.schemas import STARTED_HERE, STORIES, STORY_CLAIMS
 from transforms.core.sink import attempt_folder, delta_schema, join
 from transforms.core.stories import StoryConfig
-from transforms.core.storyrows import story_day_of, story_id_for
+from transforms.core.storyrows import started_by, story_day_of, story_id_for
 
 ROOT = Path(__file__).resolve().parents[1]
 UTC = timezone.utc
@@ -92,6 +92,78 @@ def test_a_run_rewrites_only_the_files_of_the_stories_it_touches(tmp_path):
     claims = sorted((r["story_id"], r["claim_key"]) for r in read_dataset(tables.url, "story_claims").to_pylist())
     assert claims == sorted([(s, k) for s in ids for k in ("q/death=61", "q/missile=3")
                              if not (s == touched and k == "q/missile=3")])
+
+
+def test_a_story_counts_as_started_by_a_run_when_one_of_its_articles_gives_the_story_its_id():
+    when = datetime(2025, 11, 2, 8, tzinfo=UTC)
+    first = ArticleMeta("a1", "x.example", "en", when)
+    assert started_by(story_id_for("a1", when), [ArticleMeta("a9", "y.example", "en", when), first])
+    assert not started_by(story_id_for("a0", when), [first])        # an earlier article's story, joined
+    assert not started_by(story_id_for("a1"), [first])              # the undated id is another story's
+    assert started_by(story_id_for("a2"), [ArticleMeta("a2", "x.example", "en", None)])
+    assert not started_by(story_id_for("a1", when), [])
+
+
+def _started(row: dict) -> dict:
+    return {**row, STARTED_HERE: True}
+
+
+def test_stories_a_run_starts_are_committed_as_written_and_only_earlier_ones_are_replaced(tmp_path):
+    """The rows of a story this run started go straight into the table and are committed as they are
+    (nothing read back or rewritten by the driver); an earlier story's rows replace its old ones."""
+    tables = OutputTables(tmp_path / "out")
+    ids = [story_id_for(f"first{d}", datetime(2025, 11, d, tzinfo=UTC)) for d in (1, 2)]
+    _commit(tables, 0, [_started(_story(s, "run00", 1)) for s in ids],
+            [_started(_story_claim(s, "q/death=61", "run00")) for s in ids])
+    for name in ("stories", "story_claims"):
+        dt = tables.open(name)
+        last = dt.history(1)[0]["operationParameters"]
+        assert last["mode"] == "Append" and "predicate" not in last, last
+        assert {day: len(paths) for day, paths in _files(tables, name).items()} == {"2025-11-01": 1, "2025-11-02": 1}
+        assert int(dt.transaction_version("claimwire") or 0) == tables.runs()[-1]["serial"]
+    before = _files(tables, "stories")
+
+    # the next run joins the story of 1 November and starts one of its own on 3 November
+    new = story_id_for("first3", datetime(2025, 11, 3, tzinfo=UTC))
+    _commit(tables, 1, [_story(ids[0], "run01", 2), _started(_story(new, "run01", 1))],
+            [_story_claim(ids[0], "q/death=62", "run01"), _started(_story_claim(new, "q/death=61", "run01"))])
+    for name in ("stories", "story_claims"):
+        dt = tables.open(name)
+        replaced, appended = (h["operationParameters"] for h in dt.history(2))
+        assert replaced["mode"] == "Overwrite" and ids[0] in replaced["predicate"] and new not in replaced["predicate"]
+        assert appended["mode"] == "Append"
+        assert int(dt.transaction_version("claimwire") or 0) == tables.runs()[-1]["serial"]   # on the last commit
+    assert _files(tables, "stories")["2025-11-02"] == before["2025-11-02"]
+    stories = {r["story_id"]: (r["article_count"], r["run_id"]) for r in read_dataset(tables.url, "stories").to_pylist()}
+    assert stories == {ids[0]: (2, "run01"), ids[1]: (1, "run00"), new: (1, "run01")}
+    claims = sorted((r["story_id"], r["claim_key"]) for r in read_dataset(tables.url, "story_claims").to_pylist())
+    assert claims == sorted([(ids[0], "q/death=62"), (ids[1], "q/death=61"), (new, "q/death=61")])
+
+
+def test_a_run_whose_replace_fails_after_its_new_stories_were_appended_is_rolled_back_whole(tmp_path, monkeypatch):
+    import deltalake
+    tables = OutputTables(tmp_path / "out")
+    ids = [story_id_for(f"first{d}", datetime(2025, 11, d, tzinfo=UTC)) for d in (1, 2)]
+    _commit(tables, 0, [_started(_story(s, "run00", 1)) for s in ids],
+            [_started(_story_claim(s, "q/death=61", "run00")) for s in ids])
+    first = {n: sorted(map(repr, read_dataset(tables.url, n).to_pylist())) for n in ("stories", "story_claims")}
+    real = deltalake.write_deltalake
+
+    def failing(*a, **k):
+        raise OSError("the store went away")
+    monkeypatch.setattr(deltalake, "write_deltalake", failing)
+    new = story_id_for("first3", datetime(2025, 11, 3, tzinfo=UTC))
+    with pytest.raises(Exception):
+        _commit(tables, 1, [_story(ids[0], "run01", 2), _started(_story(new, "run01", 1))],
+                [_story_claim(ids[0], "q/death=62", "run01"), _started(_story_claim(new, "q/death=61", "run01"))])
+    assert new in {r["story_id"] for r in read_dataset(tables.url, "stories", pinned=False).to_pylist()}  # appended
+    monkeypatch.setattr(deltalake, "write_deltalake", real)
+    tables.recover()
+    assert {n: sorted(map(repr, read_dataset(tables.url, n, pinned=False).to_pylist()))
+            for n in ("stories", "story_claims")} == first
+    for name in ("stories", "story_claims"):     # and the failed attempt's files are gone from the folder
+        on_disk = {p.relative_to(Path(tables.uri(name))).as_posix() for p in Path(tables.uri(name)).rglob("*.parquet")}
+        assert on_disk == {p for paths in _files(tables, name).values() for p in paths}, name
 
 
 def _downgrade(tables: OutputTables) -> None:

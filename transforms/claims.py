@@ -8,7 +8,8 @@ import apache_beam as beam
 
 from transforms.common import FAILURES, MAIN, Counters, dead_letter, prepared_ahead
 from transforms.core.records import ArticleMeta, Stage
-from transforms.core.storyrows import story_row
+from transforms.core.schemas import STARTED_HERE
+from transforms.core.storyrows import started_by, story_row
 
 
 class _PrepareFn(beam.DoFn):
@@ -123,12 +124,17 @@ def _summarise(run_id: str, item):
         new_claims = claims_from_columns(dict(zip(_CLAIM_COLUMNS, (list(col) for col in zip(*new_claims)))))
     claims = sorted({c.claim_id: c for c in [*prior_claims, *new_claims]}.values(),
                     key=lambda c: c.claim_id)
-    yield beam.pvalue.TaggedOutput("stories", story_row(story_id, metas, run_id))
+    # A story this run started has no rows yet: its rows are appended, not replaced (``STARTED_HERE``).
+    started = started_by(story_id, (ArticleMeta(*m) for m in grouped["metas"]))
+    row = story_row(story_id, metas, run_id)
+    if started:
+        row[STARTED_HERE] = True
+    yield beam.pvalue.TaggedOutput("stories", row)
     by_id = {c.claim_id: c for c in claims}
     # Outlets, not sources, count for corroboration and disputes (as in story_row).
     outlets = {m.article_id: dataclasses.replace(m, source=m.outlet) for m in metas}
     for sc in aggregate_story_claims(claims, outlets):
-        yield sc, _example(sc, by_id)
+        yield sc, _example(sc, by_id), started
 
 
 def _example(sc, by_id) -> str | None:

@@ -14,6 +14,11 @@ same inputs and config give the same rows whatever the runner, the bundles or
 the number of workers, and a retried bundle rewrites the same names with the
 same bytes.
 
+Rows of a ``merge_on`` table (``stories``, ``story_claims``) that replace an earlier story's rows are
+written under the attempt's control folder, for the driver to replace with; those of a story the run
+started (``STARTED_HERE``) go into the table's folder like any other rows, and their receipts say
+``append``: the driver commits them as they are.
+
 Receipts pass one small GroupByKey (dataset -> receipts) before they are
 written, a thousand to a JSON file: a runner hands a GroupByKey only the outputs of bundles that
 succeeded, so a file written by a failed attempt of a bundle gets no receipt,
@@ -37,7 +42,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.records import Stage
-from transforms.core.schemas import DATASETS, failure_row, partition_path
+from transforms.core.schemas import DATASETS, STARTED_HERE, failure_row, partition_path
 from transforms.core.sink import (attempt_folder, content_digest, file_name, join, parquet_bytes, partition_folder,
                                   partition_values, receipt, row_weight, table_for)
 
@@ -71,13 +76,15 @@ class _WriteFilesFn(beam.DoFn):
         self._counters = Counters(Stage.SINK.value)
 
     def start_bundle(self) -> None:
-        self._rows: dict[str, list[dict]] = {}
-        self._weights: dict[str, int] = {}
+        self._rows: dict[tuple[str, bool], list[dict]] = {}
+        self._weights: dict[tuple[str, bool], int] = {}
         self._held = 0
 
     def process(self, row):
         self._counters.inc("in")
-        part = partition_path(self._spec, row)
+        # A file holds one partition's rows, and in a ``merge_on`` table either rows to replace or rows
+        # of stories this run started (``STARTED_HERE``), which go straight into the table.
+        part = (partition_path(self._spec, row), bool(self._spec.merge_on and row.get(STARTED_HERE)))
         rows = self._rows.setdefault(part, [])
         rows.append(row)
         w = row_weight(row)
@@ -96,7 +103,8 @@ class _WriteFilesFn(beam.DoFn):
                 else:
                     yield GlobalWindows.windowed_value(out)
 
-    def _write(self, part: str):
+    def _write(self, part: tuple[str, bool]):
+        appended = part[1]
         rows = self._rows.pop(part)
         self._held -= self._weights.pop(part)
         name, spec = self._name, self._spec
@@ -128,10 +136,13 @@ class _WriteFilesFn(beam.DoFn):
         rel = join(folder, file_name(self._run_id, self._attempt, content_digest(data)))
         rel = rel.lstrip("/")
         # Rows that replace a story's rows are the driver's source for the replace, not table files yet.
-        base = join(attempt_folder(self._output, self._attempt), "merge", name) if spec.merge_on \
+        base = join(attempt_folder(self._output, self._attempt), "merge", name) if spec.merge_on and not appended \
             else join(self._output, spec.path)
         _put(join(base, rel), data)
-        yield receipt(name, rel, len(data), values, table)
+        out = receipt(name, rel, len(data), values, table)
+        if appended:
+            out["append"] = True    # committed as it is (its stories are new), not replaced
+        yield out
 
 
 # Receipts per receipts file: the driver reads a few files, not one per data file.

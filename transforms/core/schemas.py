@@ -21,6 +21,13 @@ from transforms.core.storyrows import story_day_of
 TS = pa.timestamp("us", tz="UTC")
 
 
+# Set (True) on a row of a ``merge_on`` table whose story this run started (``storyrows.started_by``):
+# no earlier run wrote a row of that story, so the row's file goes straight into the table and is
+# committed as an append, not read back and rewritten by the driver's replace. Not a column
+# (``table_for`` keeps only the schema's).
+STARTED_HERE = "_started_here"
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
@@ -260,8 +267,9 @@ def _value_text(v: Any) -> str:
 
 
 def story_claim_row(item: Any, run_id: str) -> dict[str, Any]:
-    """A ``story_claims`` row from ``(StoryClaim, example)``; values kept as text (numbers or names)."""
-    sc, example = item
+    """A ``story_claims`` row from ``(StoryClaim, example)`` or ``(StoryClaim, example, started here)``;
+    values kept as text (numbers or names)."""
+    sc, example = item[0], item[1]
     values = [_value_text(v) for v in sc.values]
     own = sc.claim_key.split("=", 1)[1] if "=" in sc.claim_key else ""
     detail = None
@@ -277,6 +285,7 @@ def story_claim_row(item: Any, run_id: str) -> dict[str, Any]:
         "first_article_id": sc.first_article_id, "values": values, "disputed": bool(sc.disputed),
         "dispute_detail": detail, "example": example,
         "run_id": run_id, "story_day": story_day_of(sc.story_id),
+        **({STARTED_HERE: True} if len(item) > 2 and item[2] else {}),
     }
 
 

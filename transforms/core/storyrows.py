@@ -62,3 +62,10 @@ def story_row(story_id: str, metas: Iterable[ArticleMeta], run_id: str) -> dict[
         "run_id": run_id,
         "story_day": story_day_of(story_id),
     }
+
+
+def started_by(story_id: str, metas: Iterable[ArticleMeta]) -> bool:
+    """Whether one of ``metas`` (articles of this run) started the story ``story_id``: a new story takes
+    the id of its first article (``story_id_for``), and an article is published once (a run skips the
+    ones published before), so no earlier run wrote a row of such a story."""
+    return any(story_id_for(m.article_id, m.published_at) == story_id for m in metas)
