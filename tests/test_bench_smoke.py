@@ -104,6 +104,13 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     assert got["pipeline (1 worker) / bare loop, html 5"] == "2.00"
     assert got["2-worker speed-up, html 5"] == "1.25"
     assert got["2-worker speed-up this machine allows, html 5"] == f"{min(2.0, (os.cpu_count() or 1) / 1.5):.2f}"
+    # Interleaved tries (--html-tries): each side's best try, and the label says so.
+    html_rows += [M("bare loop (a)", "html", 5, 8.0, 100.0, 0, "", cpu_s=8.0),
+                  M("claimwire 1 worker (b)", "html", 5, 24.0, 300.0, 0, "", cpu_s=36.0),
+                  M("claimwire 2 workers (c)", "html", 5, 12.0, 500.0, 0, "", cpu_s=23.0)]
+    got = {name.split(":")[0]: value for name, value, _, _ in bench.ratios(html_rows, 5, [])}
+    assert got["pipeline (1 worker) / bare loop, html 5, best of 2 tries each"] == "2.50"
+    assert got["2-worker speed-up, html 5, best of 2 tries each"] == "1.67"
 
     skipped = bench.Measured("claimwire 2 workers (c)", "jsonl", 50000, 0.0, 0.0, -1, "skipped: predicted")
     md = bench.write_report(tmp_path, [measured, skipped], {"bare": quality}, [],

@@ -13,6 +13,10 @@ and the peak resident memory of its whole process tree, polled with psutil, are 
 - (a) bare loop: trafilatura + langdetect in plain Python over the same documents;
 - (b) ``claimwire replay`` with one worker (FnApiRunner in-process);
 - (c) the same with ``--direct_running_mode=multi_processing --direct_num_workers=2``;
+  (a), (b) and (c) run in ``--html-tries`` interleaved rounds (default 2), and each HTML ratio takes
+  each side's fastest try: this VM's speed moves by ~15% between minutes, and one round put the bare
+  loop in a fast spell and the pipeline in a slow one (52.0 s against 99.9 s, 1.92x, where the runs
+  before it gave 1.54-1.67x);
 - (d) the peer newspaper4k's extraction on the same pages, with the extraction quality of both
   (pass rate and snippet F1 of the ``with``/``without`` snippets of evaldata.json, the scoring of
   tests/eval/eval_extract.py; token F1 needs a full gold text, which evaldata.json has none of);
@@ -714,10 +718,11 @@ def run_object_store(base: Sequence[dict[str, str]], size: int, work: Path,
 def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]) -> list[tuple[str, str, str, str]]:
     """(ratio, value, target, status) from the measured rows."""
     def find(measurement: str, variant: str, docs: int) -> Measured | None:
-        for r in rows:
-            if r.measurement.startswith(measurement) and r.variant == variant and r.docs == docs and r.rc == 0:
-                return r
-        return None
+        """The fastest of the tries of one measurement (``--html-tries``: tries are interleaved, so a
+        slow spell of the machine hits every side, and each side's best is compared)."""
+        tries = [r for r in rows
+                 if r.measurement.startswith(measurement) and r.variant == variant and r.docs == docs and r.rc == 0]
+        return min(tries, key=lambda r: r.wall_s) if tries else None
 
     out: list[tuple[str, str, str, str]] = []
     if html_size:
@@ -725,13 +730,17 @@ def ratios(rows: Sequence[Measured], html_size: int | None, scale: Sequence[int]
         one = find("claimwire 1 worker", "html", html_size)
         two = find("claimwire 2 workers", "html", html_size)
         peer = find("newspaper4k", "html", html_size)
+        n_tries = sum(1 for r in rows if r.measurement.startswith("claimwire 1 worker") and r.variant == "html"
+                      and r.docs == html_size and r.rc == 0)
+        best = f", best of {n_tries} tries each" if n_tries > 1 else ""
         if bare and one:
             v = one.wall_s / bare.wall_s
-            out.append((f"pipeline (1 worker) / bare loop, html {html_size}", _fmt(v), "<= 1.3",
+            out.append((f"pipeline (1 worker) / bare loop, html {html_size}{best}", _fmt(v), "<= 1.3",
                         "met" if v <= 1.3 else "missed"))
         if one and two:
             v = one.wall_s / two.wall_s
-            out.append((f"2-worker speed-up, html {html_size}", _fmt(v), ">= 1.8", "met" if v >= 1.8 else "missed"))
+            out.append((f"2-worker speed-up, html {html_size}{best}", _fmt(v), ">= 1.8",
+                        "met" if v >= 1.8 else "missed"))
         if one and one.cpu_s:
             # One worker already keeps more than one core busy (the extraction process works while the
             # worker goes on), so a machine of n cores cannot run 2 workers faster than n / cores(1 worker).
@@ -891,6 +900,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--html-sizes", default=None, help="HTML corpus sizes: bare, 1 and 2 workers, peer (1000)")
     ap.add_argument("--scale-sizes", default=None, help="JSON-lines sizes for scaling (default in --help epilog)")
     ap.add_argument("--scale-workers", type=int, default=2, choices=[1, 2], help="workers of the scaling runs")
+    ap.add_argument("--html-tries", type=int, default=None,
+                    help="rounds of bare loop, 1 worker and 2 workers on each HTML size, interleaved; each ratio "
+                         "takes each side's best (default 2, --quick 1)")
     ap.add_argument("--txt-size", type=int, default=None, help="plain-text variant size (bare, 1 worker)")
     ap.add_argument("--budget", type=float, default=None,
                     help="seconds for the whole run (default 1680, --quick 170): a scaling size predicted "
@@ -963,28 +975,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = load_pages(work)
         say(f"{len(pages)} real pages unpacked under {work}")
         base: list[dict[str, str]] = []
+        tries = max(1, args.html_tries if args.html_tries is not None else (1 if quick else 2))
+
+        def tried(m: Measured, k: int) -> Measured:
+            if tries > 1:
+                m.note = f"try {k + 1} of {tries}" + (f"; {m.note}" if m.note else "")
+            return m
         for size in html_sizes:
             corpus = write_html_corpus(pages, size, work / f"html-{size}")
             keep = min(size, len(pages))
-            m, data = run_bare(corpus, "html", size, work, keep_below=keep)
-            add(m)
-            texts = {int(k): v for k, v in data.get("texts", {}).items()}
-            if texts and len(texts) > len(base):
-                base = [{"url": pages[i].key, "title": texts[i]["title"], "text": texts[i]["text"]}
-                        for i in sorted(texts) if len(texts[i]["text"]) >= 25]
-                quality["trafilatura, bare loop (pipeline settings)"] = score(
-                    {i: t["text"] for i, t in texts.items()}, pages)
-            m1, out1, _ = run_pipeline(corpus, "html", size, work, 1)
-            add(m1)
-            # Scored before the profiled run, which replays into (and removes) the same folder.
-            if size == html_sizes[0]:
-                quality["claimwire pipeline output"] = score(pipeline_texts(out1, keep), pages)
-            shutil.rmtree(out1, ignore_errors=True)
-            if size == html_sizes[0] and not args.no_profile:
-                profile(corpus, "html", size)
-            m2, out2, _ = run_pipeline(corpus, "html", size, work, 2)
-            add(m2)
-            shutil.rmtree(out2, ignore_errors=True)
+            for k in range(tries):
+                m, data = run_bare(corpus, "html", size, work, keep_below=keep)
+                add(tried(m, k))
+                texts = {int(i): v for i, v in data.get("texts", {}).items()}
+                if k == 0 and texts and len(texts) > len(base):
+                    base = [{"url": pages[i].key, "title": texts[i]["title"], "text": texts[i]["text"]}
+                            for i in sorted(texts) if len(texts[i]["text"]) >= 25]
+                    quality["trafilatura, bare loop (pipeline settings)"] = score(
+                        {i: t["text"] for i, t in texts.items()}, pages)
+                m1, out1, _ = run_pipeline(corpus, "html", size, work, 1)
+                add(tried(m1, k))
+                # Scored before the profiled run, which replays into (and removes) the same folder.
+                if size == html_sizes[0] and k == 0:
+                    quality["claimwire pipeline output"] = score(pipeline_texts(out1, keep), pages)
+                shutil.rmtree(out1, ignore_errors=True)
+                if size == html_sizes[0] and k == 0 and not args.no_profile:
+                    profile(corpus, "html", size)
+                m2, out2, _ = run_pipeline(corpus, "html", size, work, 2)
+                add(tried(m2, k))
+                shutil.rmtree(out2, ignore_errors=True)
             if not args.no_peer and size == html_sizes[0]:
                 mp, pdata = run_peer(corpus, "html", size, work, pages)
                 add(mp)
