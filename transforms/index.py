@@ -15,6 +15,7 @@ No history passes through ``beam.Create``, a side input or the pickled graph.
 """
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import pickle
@@ -166,15 +167,12 @@ _CHUNK_ROWS = 2048
 # decompress them (28.5 MB), Arrow's zstd 0.57 and 0.31 s (29.1 MB), LZ4 0.15 and 0.06 s (38.4 MB).
 _PACK_CODEC = "lz4"
 _SIZE = struct.Struct("<Q")
-_codecs: dict = {}
 
 
+@functools.lru_cache(maxsize=1)
 def _codec():
-    codec = _codecs.get(_PACK_CODEC)
-    if codec is None:
-        import pyarrow as pa
-        codec = _codecs[_PACK_CODEC] = pa.Codec(_PACK_CODEC)
-    return codec
+    import pyarrow as pa
+    return pa.Codec(_PACK_CODEC)
 
 
 def _pack(value) -> bytes:
