@@ -97,6 +97,12 @@ def local_runner(options) -> bool:
     return name in ("DirectRunner", "FnApiRunner", "")
 
 
+def runs_in_this_process(options) -> bool:
+    """Whether a local runner runs the workers in this process (threads), not in processes of their own."""
+    from apache_beam.options.pipeline_options import DirectOptions
+    return local_runner(options) and options.view_as(DirectOptions).direct_running_mode != "multi_processing"
+
+
 def waits_on_extraction(options) -> bool:
     """Whether the run is one local worker, whose process waits on the isolated extraction process
     for every HTML page: then an HTML article's claims and profile parts are worked out in that wait
@@ -118,7 +124,10 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     """
     index = index or IndexFiles()
     read = p | "ReadSources" >> sources
-    extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(settings.articles)
+    # One local worker: two pages in two extraction processes while this process emits the page
+    # before them (its language, claims and profile). More workers already keep every core busy.
+    extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(
+        settings.articles, in_flight=2 if waits_on_extraction(p.options) else 1)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
     prepared = language[MAIN]
     if waits_on_extraction(p.options):

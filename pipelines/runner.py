@@ -22,7 +22,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, S3Options, StandardOptions, TypeOptions
 
-from pipelines.build import build, local_runner
+from pipelines.build import build, local_runner, runs_in_this_process
 from pipelines.settings import Settings
 from transforms.core.config import ConfigError
 from transforms.common import METRICS_NAMESPACE
@@ -256,6 +256,10 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     for done in tables.recover():
         log.info("recovered what an earlier run left: %s", done)
     attempt = tables.begin(run_id, command)
+    if settings.articles.extract.isolate and runs_in_this_process(options):
+        # This process's workers will fork their extraction workers from it: warm it up meanwhile.
+        from transforms.core.isolate import start_fork_server
+        start_fork_server()
     started = datetime.now(timezone.utc)
     run_day = run_day or run_day_of(started)
     # The index tables' file lists (nothing more): workers read what the run needs from them.

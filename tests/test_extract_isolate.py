@@ -5,6 +5,8 @@ import gzip
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -149,8 +151,6 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_worker_exits_when_caller_is_killed(tmp_path: Path) -> None:
     """A caller killed with SIGKILL mid-document must not leave a hung worker behind."""
-    import subprocess
-    import sys
 
     script = tmp_path / "caller.py"
     script.write_text(
@@ -214,7 +214,7 @@ def test_submit_extracts_while_the_caller_goes_on_and_keeps_the_limit(iso: Isola
     assert isinstance(iso.submit(page(), "ok").result(), Extracted)       # its slot came back
 
 
-def _run_extract_fn(docs, extractor: IsolatedExtractor) -> tuple[list, list]:
+def _run_extract_fn(docs, extractor: IsolatedExtractor, in_flight: int = 1) -> tuple[list, list]:
     """The extract stage's DoFn over one bundle, as a runner drives it: (articles, failures).
     What ``finish_bundle`` gives must carry its window."""
     import apache_beam as beam
@@ -224,13 +224,16 @@ def _run_extract_fn(docs, extractor: IsolatedExtractor) -> tuple[list, list]:
     from transforms.core.config import load_config
     from transforms.extract import _ExtractFn
 
-    fn = _ExtractFn(settings_from_config(load_config()).articles)
+    fn = _ExtractFn(settings_from_config(load_config()).articles, in_flight)
     fn.setup()
     fn._extractor.close()
     fn._extractor = extractor
     try:
         fn.start_bundle()
-        outs = [o for d in docs for o in fn.process(d)]
+        outs = []
+        for d in docs:
+            outs.extend(fn.process(d))
+            assert len(fn._waiting) <= in_flight
         for o in fn.finish_bundle() or []:
             tagged = isinstance(o, beam.pvalue.TaggedOutput)
             value = o.value if tagged else o
@@ -252,18 +255,23 @@ def _docs(kinds: list[str]):
                         text if k == "text" else html) for i, k in enumerate(kinds)]
 
 
-def test_extract_stage_emits_every_page_once_with_one_in_flight() -> None:
-    """Pages go out one ahead of what the stage emits; a hang or crash among them costs that page,
-    text documents pass in between, and the last page in flight comes out at the bundle's end."""
-    docs = _docs(["ok", "hang", "ok", "text", "segfault", "ok", "raise", "text", "ok"])
-    articles, failures = _run_extract_fn(docs, IsolatedExtractor(SETTINGS, max_seconds=1.0, target=faulty_extract))
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_extract_stage_emits_every_page_once_with_pages_in_flight(in_flight: int) -> None:
+    """Pages go out ``in_flight`` ahead of what the stage emits (one worker process each); a hang
+    or crash among them costs that page, text documents pass in between, the pages come out in
+    the order they came in, and those still in flight come out at the bundle's end."""
+    docs = _docs(["ok", "hang", "ok", "text", "segfault", "ok", "raise", "text", "ok", "ok"])
+    extractor = IsolatedExtractor(SETTINGS, max_seconds=1.0, processes=in_flight, target=faulty_extract)
+    articles, failures = _run_extract_fn(docs, extractor, in_flight)
     got = {a.article_id: "article" for a in articles} | {f.input: f.reason for f in failures}
     assert len(articles) + len(failures) == len(docs)
     assert got == {"d0": "article", "in1": Reason.EXTRACT_TIMEOUT.value, "d2": "article", "d3": "article",
                    "in4": Reason.EXTRACT_ERROR.value, "d5": "article", "in6": Reason.EXTRACT_ERROR.value,
-                   "d7": "article", "d8": "article"}
+                   "d7": "article", "d8": "article", "d9": "article"}
     pages = {a.article_id: a.text for a in articles if a.article_id not in ("d3", "d7")}
     assert len(set(pages.values())) == 1      # every page the same text: none got another's result
+    html = [a.article_id for a in articles if a.article_id not in ("d3", "d7")]
+    assert html == sorted(html)
 
 
 class _BrokenSubmit(IsolatedExtractor):
@@ -300,8 +308,38 @@ def test_a_bundle_that_failed_leaves_no_page_holding_the_worker() -> None:
         assert list(fn.process(_docs(["ok"])[0])) == []      # in flight, nothing emitted yet
         fn.start_bundle()                                     # no finish_bundle: the bundle failed
         got = list(fn.process(_docs(["ok", "ok"])[1]))
-        assert got == [] and fn._waiting is not None and fn._waiting[0].doc_id == "d1"
+        assert got == [] and len(fn._waiting) == 1 and fn._waiting[0][0].doc_id == "d1"
         finished = list(fn.finish_bundle())
         assert [o.value.article_id for o in finished] == ["d1"]
     finally:
         fn.teardown()
+
+
+def test_the_fork_server_warms_the_date_parser_once_for_every_worker(tmp_path: Path) -> None:
+    """``start_fork_server`` starts the server in the background; it imports ``PRELOAD``, whose
+    warm-up compiles dateparser's expressions for every locale (seconds on a run's first dated
+    page otherwise), and workers are forked from it with those caches in place."""
+    script = tmp_path / "warm.py"
+    script.write_text(
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from multiprocessing import forkserver\n"
+        "from transforms.core.extract import ExtractSettings\n"
+        "from transforms.core.isolate import DEFAULT_START_METHOD, IsolatedExtractor, start_fork_server\n"
+        "\n"
+        "def cached(*_):\n"
+        "    from dateparser.languages.dictionary import Dictionary\n"
+        "    return sum(len(v) for v in Dictionary._split_regex_cache.values()), os.getppid()\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    assert DEFAULT_START_METHOD == 'forkserver'\n"
+        "    start_fork_server().join(30)\n"
+        "    server = forkserver._forkserver._forkserver_pid\n"
+        "    with IsolatedExtractor(ExtractSettings(), target=cached) as iso:\n"
+        "        locales, parent = iso.extract('<p>x</p>', 'u')\n"
+        "    print(locales, parent == server, 'dateparser' in sys.modules)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    locales, from_server, parsed_here = out.stdout.split()
+    assert int(locales) >= 200 and from_server == "True"
+    assert parsed_here == "False"        # the warm-up ran in the server, not in the caller

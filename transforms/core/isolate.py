@@ -43,9 +43,12 @@ def _limit_memory(max_memory_bytes: int | None) -> None:
         pass
 
 
-_WARM_UP_HTML = ("<html><head><title>warm up</title></head><body><article>"
-                 + "<p>One paragraph of text that loads the extractor's lazy modules.</p>" * 5
-                 + "</article></body></html>")
+WARM_UP_HTML = ("<html><head><title>warm up</title></head><body><article>"
+                + "<p>One paragraph of text that loads the extractor's lazy modules.</p>" * 5
+                + "</article></body></html>")
+# What the extraction fork server imports before it forks workers: trafilatura, and the warm-up
+# of the extractor's lazy caches (``extract_warm``), so that a worker starts in ms, warm.
+PRELOAD = ["transforms.core.extract", "trafilatura", "transforms.core.extract_warm"]
 _STARTUP_SECONDS = 60.0
 
 
@@ -74,9 +77,10 @@ def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
                  max_memory_bytes: int | None, caller_pid: int) -> None:
     _limit_memory(max_memory_bytes)
     threading.Thread(target=_exit_with_caller, args=(caller_pid,), daemon=True).start()
-    # Lazy imports and caches are paid here, not charged to the first document's time limit.
+    # Lazy imports and caches are paid here (or already in the fork server), not charged to the
+    # first document's time limit.
     try:
-        target(_WARM_UP_HTML, None, settings, None)
+        target(WARM_UP_HTML, None, settings, None)
     except Exception:  # noqa: BLE001, S110 - a real document will hit and report the same error
         pass
     conn.send("ready")
@@ -241,7 +245,7 @@ class IsolatedExtractor:
         if self.start_method == "forkserver":
             # Workers fork from a server that has trafilatura imported: ms, not ~1 s, per
             # (re)start. It also hands the server our sys.path, so targets import by reference.
-            ctx.set_forkserver_preload(["transforms.core.extract", "trafilatura"])
+            ctx.set_forkserver_preload(PRELOAD)
         worker = _Worker(ctx, self.target, self.settings, self.max_memory_bytes)
         with self._lock:
             if not self._closed:
@@ -357,7 +361,7 @@ class DirectExtractor:
         return Done(self.extract(html, url, declared_charset))
 
     def warm_up(self) -> None:
-        self.target(_WARM_UP_HTML, None, self.settings, None)
+        self.target(WARM_UP_HTML, None, self.settings, None)
 
     def close(self) -> None:
         pass
@@ -369,8 +373,34 @@ class DirectExtractor:
         self.close()
 
 
-def open_extractor(settings: ExtractSettings) -> IsolatedExtractor | DirectExtractor:
-    """The extractor ``settings.isolate`` asks for; call in ``DoFn.setup()``, close in ``teardown()``."""
+def open_extractor(settings: ExtractSettings, processes: int = 1) -> IsolatedExtractor | DirectExtractor:
+    """The extractor ``settings.isolate`` asks for; call in ``DoFn.setup()``, close in ``teardown()``.
+    ``processes``: how many worker processes an isolated one may run (pages at once)."""
     if settings.isolate:
-        return IsolatedExtractor(settings)
+        return IsolatedExtractor(settings, processes=processes)
     return DirectExtractor(settings)
+
+
+def start_fork_server() -> threading.Thread | None:
+    """Start the extraction fork server now, in the background, and return at once.
+
+    The server imports ``PRELOAD`` (trafilatura and the caches' warm-up, ~2.5-3.5 s) before it
+    forks a worker; started lazily, by the first page, that is on the run's critical path. A local
+    run calls this before it builds its graph, so the warm-up overlaps the graph's construction and
+    the stages before extraction. Where forkserver is not the start method (macOS, Windows), or on a
+    failure to start (the first page then starts it, and reports any error), it does nothing.
+    """
+    if DEFAULT_START_METHOD != "forkserver":
+        return None
+
+    def start() -> None:
+        try:
+            from multiprocessing import forkserver
+            forkserver.set_forkserver_preload(PRELOAD)
+            forkserver.ensure_running()
+        except Exception:  # noqa: BLE001, S110 - the first page starts it again and reports why
+            pass
+
+    thread = threading.Thread(target=start, name="claimwire-forkserver", daemon=True)
+    thread.start()
+    return thread
