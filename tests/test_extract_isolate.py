@@ -343,3 +343,31 @@ def test_the_fork_server_warms_the_date_parser_once_for_every_worker(tmp_path: P
     locales, from_server, parsed_here = out.stdout.split()
     assert int(locales) >= 200 and from_server == "True"
     assert parsed_here == "False"        # the warm-up ran in the server, not in the caller
+
+
+def test_a_local_run_warms_the_fork_server_only_when_its_inputs_hold_pages(tmp_path: Path) -> None:
+    """Inputs with HTML pages or WARC files start the fork server while the graph is built; a replay of
+    plain text never starts it (nor any extraction process)."""
+    from transforms.core.sources import ReadLimits
+    from transforms.read import ReadSources
+
+    for name in ("a.txt", "b.jsonl", "c.html", "d.warc.gz"):
+        (tmp_path / name).write_bytes(b"")
+    kinds = {name: ReadSources([str(tmp_path / name)], ReadLimits()).has_html_files
+             for name in ("a.txt", "b.jsonl", "c.html", "d.warc.gz")}
+    assert kinds == {"a.txt": False, "b.jsonl": False, "c.html": True, "d.warc.gz": True}
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "one.txt").write_text("A plain report of enough length to be the main text of an article.\n")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from multiprocessing import forkserver\n"
+        "from pipelines.cli import main\n"
+        "if __name__ == '__main__':\n"
+        f"    rc = main(['replay', {str(texts)!r}, '--output', {str(tmp_path / 'out')!r}, '--quiet'])\n"
+        "    print(rc, forkserver._forkserver._forkserver_pid)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["0", "None"]

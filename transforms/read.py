@@ -282,6 +282,12 @@ class ReadSources(beam.PTransform):
     def discovery_failures(self):
         return list(self._discovery_failures)
 
+    @property
+    def has_html_files(self) -> bool:
+        """Whether some input is an HTML page or a WARC file, which the run will extract pages from
+        for certain (JSON-lines records may hold HTML too; a run learns that when it reads them)."""
+        return any(f.kind in ("html", "warc") for f in self._files)
+
     def part(self, files: Sequence[InputFile], with_discovery_failures: bool) -> "ReadSources":
         """The same source over some of its files (one pass of a replay): nothing is listed again.
         The discovery failures go with one part only, so each is recorded once."""
