@@ -98,9 +98,10 @@ def local_runner(options) -> bool:
 
 
 def runs_in_this_process(options) -> bool:
-    """Whether a local runner runs the workers in this process (threads), not in processes of their own."""
+    """Whether a local runner runs its workers in this process (threads), not in processes of their own."""
     from apache_beam.options.pipeline_options import DirectOptions
-    return local_runner(options) and options.view_as(DirectOptions).direct_running_mode != "multi_processing"
+    mode = options.view_as(DirectOptions).direct_running_mode
+    return local_runner(options) and mode != "multi_processing"
 
 
 def waits_on_extraction(options) -> bool:

@@ -256,9 +256,11 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     for done in tables.recover():
         log.info("recovered what an earlier run left: %s", done)
     attempt = tables.begin(run_id, command)
-    if settings.articles.extract.isolate and runs_in_this_process(options) and getattr(sources, "has_html_files", True):
+    pages = getattr(sources, "has_html_files", True)     # fetching always has pages
+    if settings.articles.extract.isolate and pages and runs_in_this_process(options):
         # This process's workers will fork their extraction workers from it: warm it up meanwhile.
-        # (A run of text only never starts it: ~95 MiB and ~3 CPU-s it would not use.)
+        # A run of text only never starts it: the server and the resource tracker (95 MiB by
+        # proc_tree, ~160 MiB of the bench's summed peak) and ~3 CPU-s it would not use.
         from transforms.core.isolate import start_fork_server
         start_fork_server()
     started = datetime.now(timezone.utc)

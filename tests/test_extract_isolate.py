@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from transforms.core.extract import Extracted, ExtractSettings, extract_html
-from transforms.core.isolate import IsolatedExtractor
+from transforms.core.isolate import DEFAULT_START_METHOD, IsolatedExtractor
 from transforms.core.records import Failure, Reason
 
 DATA = Path(__file__).parent / "data" / "extract"
@@ -315,6 +315,7 @@ def test_a_bundle_that_failed_leaves_no_page_holding_the_worker() -> None:
         fn.teardown()
 
 
+@pytest.mark.skipif(DEFAULT_START_METHOD != "forkserver", reason="workers fork from a server only with forkserver")
 def test_the_fork_server_warms_the_date_parser_once_for_every_worker(tmp_path: Path) -> None:
     """``start_fork_server`` starts the server in the background; it imports ``PRELOAD``, whose
     warm-up compiles dateparser's expressions for every locale (seconds on a run's first dated
