@@ -125,13 +125,14 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     """
     index = index or IndexFiles()
     read = p | "ReadSources" >> sources
+    one_local_worker = waits_on_extraction(p.options)
     # One local worker: two pages in two extraction processes while this process emits the page
     # before them (its language, claims and profile). More workers already keep every core busy.
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(
-        settings.articles, in_flight=2 if waits_on_extraction(p.options) else 1)
+        settings.articles, in_flight=2 if one_local_worker else 1)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
     prepared = language[MAIN]
-    if waits_on_extraction(p.options):
+    if one_local_worker:
         prepared = (prepared | "PrepareClaims" >> PrepareClaims(settings.claim_extractor)
                     | "PrepareProfiles" >> PrepareProfiles(settings.stories, settings.entities))
     fresh = skip_published(prepared, index)
