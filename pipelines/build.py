@@ -12,6 +12,7 @@ from transforms.claims import ExtractClaims, PrepareClaims, SummariseStories
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
 from transforms.core.records import Stage
 from transforms.core.index import id_key, index_day, table_rows
+from transforms.core.prepare import PagePrep
 from transforms.core.schemas import INDEX_TABLES, article_row, claim_row, failure_row, story_claim_row
 from transforms.extract import ExtractArticles
 from transforms.index import IndexFiles, LookupIds
@@ -126,10 +127,14 @@ def build(p: beam.Pipeline, settings: Settings, sources: beam.PTransform, run_id
     index = index or IndexFiles()
     read = p | "ReadSources" >> sources
     one_local_worker = waits_on_extraction(p.options)
-    # One local worker: two pages in two extraction processes while this process emits the page
-    # before them (its language, claims and profile). More workers already keep every core busy.
+    # One local worker: two pages in two extraction processes, which also build each page's article
+    # and work out its language, claims and profile parts (``PagePrep``), while this process emits
+    # the articles before them; the stages below keep what was worked out and do what was not (a
+    # text document, a failed step, extraction in-process). More workers already keep every core busy.
+    prep = (PagePrep(settings.articles, settings.language, settings.claim_extractor, settings.stories,
+                     settings.entities) if one_local_worker else None)
     extracted = read[MAIN] | "ExtractArticles" >> ExtractArticles(
-        settings.articles, in_flight=2 if one_local_worker else 1)
+        settings.articles, in_flight=2 if one_local_worker else 1, prep=prep)
     language = extracted[MAIN] | "DetectLanguage" >> DetectLanguage(settings.language)
     prepared = language[MAIN]
     if one_local_worker:

@@ -64,7 +64,7 @@ def _patch_extract(m, chosen):
 
 
 def _patch_language(m, chosen):
-    import transforms.language as mod
+    import transforms.core.prepare as mod   # where DetectLanguage calls it
     real, marker = mod.detect_language, MARKERS[chosen]
 
     def fake(text, settings, hint=None):

@@ -275,10 +275,10 @@ def test_extract_stage_emits_every_page_once_with_pages_in_flight(in_flight: int
 
 
 class _BrokenSubmit(IsolatedExtractor):
-    def submit(self, html, url, declared_charset=None):
+    def submit(self, html, url, declared_charset=None, raw=None):
         if url == "bug":
             raise RuntimeError("submit bug")
-        return super().submit(html, url, declared_charset)
+        return super().submit(html, url, declared_charset, raw)
 
 
 def test_a_bug_while_handing_a_page_over_is_that_pages_failure() -> None:

@@ -309,7 +309,8 @@ def test_profile_parts_prepared_in_the_extraction_stage_give_the_profiles_the_st
 
 def test_work_is_prepared_ahead_only_where_one_local_worker_waits_on_extraction():
     """PrepareClaims and PrepareProfiles are in the graph of one local worker (its process waits on
-    the isolated extractor), not with two workers or another runner, where they would only cost."""
+    the isolated extractor), and its extraction processes prepare pages too; not with two workers or
+    another runner, where they would only cost."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipelines.build import waits_on_extraction
@@ -326,9 +327,14 @@ def test_work_is_prepared_ahead_only_where_one_local_worker_waits_on_extraction(
     class _Labels(beam.pipeline.PipelineVisitor):
         def __init__(self):
             self.labels = set()
+            self.page_prep = None
 
         def visit_transform(self, node):
             self.labels.add(node.full_label)
+
+        def enter_composite_transform(self, node):
+            if node.full_label == "ExtractArticles":
+                self.page_prep = node.transform._prep
 
     settings = _settings()
     for args, prepared in ((["--runner=FnApiRunner"], True),
@@ -339,3 +345,5 @@ def test_work_is_prepared_ahead_only_where_one_local_worker_waits_on_extraction(
         p.visit(walk)
         assert {"PrepareClaims/Prepare", "PrepareProfiles/Prepare"} <= walk.labels if prepared else \
             not {label for label in walk.labels if label.startswith("Prepare")}, args
+        # ... and its extraction processes prepare each page (transforms.core.prepare) only then
+        assert (walk.page_prep is not None) == prepared, args

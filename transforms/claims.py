@@ -6,7 +6,8 @@ import pickle
 
 import apache_beam as beam
 
-from transforms.common import FAILURES, MAIN, Counters, dead_letter, prepared_ahead
+from transforms.common import FAILURES, MAIN, Counters, dead_letter
+from transforms.core.prepare import prepared_ahead
 from transforms.core.records import ArticleMeta, Stage
 from transforms.core.schemas import STARTED_HERE
 from transforms.core.storyrows import started_by, story_row

@@ -195,20 +195,3 @@ def apply_stage(pcoll: beam.PCollection, label: str, stage: str, fn: Callable[[A
                 fan_out: bool = False) -> dict:
     outs = pcoll | label >> beam.ParDo(StageFn(stage, fn, fan_out)).with_outputs(FAILURES, main=MAIN)
     return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}
-
-
-def prepared_ahead(article: Any, field: str, compute: Callable[[Any], Any]) -> Any:
-    """``article`` with ``compute(article)`` pickled into ``field``: work done ahead, in the wait on
-    the isolated extractor (``PrepareClaims``, ``PrepareProfiles``). A plain-text article has no such
-    wait and passes through unchanged; so does one whose work fails here, for its own stage to do
-    again and dead-letter."""
-    import pickle
-
-    from transforms.core.articles import TEXT_EXTRACTOR
-    if article.extractor == TEXT_EXTRACTOR:
-        return article
-    try:
-        blob = pickle.dumps(compute(article), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:      # noqa: BLE001 - the stage that needs it meets it again and dead-letters it
-        return article
-    return article.replace(**{field: blob})

@@ -11,9 +11,10 @@ from transforms.core.records import Failure, Stage
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self, settings: ArticleSettings, in_flight: int = 1):
+    def __init__(self, settings: ArticleSettings, in_flight: int = 1, prep=None):
         self._settings = settings
         self._in_flight = max(1, in_flight)
+        self._prep = prep
         self._extractor = None
 
     def setup(self) -> None:
@@ -22,7 +23,7 @@ class _ExtractFn(beam.DoFn):
         # trafilatura logs every discarded block at WARNING; its outcomes are our counters.
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
         self._counters = Counters(Stage.EXTRACT.value)
-        self._extractor = open_extractor(self._settings.extract, processes=self._in_flight)
+        self._extractor = open_extractor(self._settings.extract, processes=self._in_flight, prep=self._prep)
 
     def teardown(self) -> None:
         self._waiting = None
@@ -50,12 +51,12 @@ class _ExtractFn(beam.DoFn):
         done = oldest[1].result() if oldest else None
         self._waiting.append((raw, self._submit(raw)))
         if oldest:
-            yield from self._emit(oldest[0], done)
+            yield from self._emit(oldest[0], done, oldest[1].prepared())
 
     def finish_bundle(self):
         waiting, self._waiting = self._waiting, deque()
         for raw, pending in waiting:
-            for out in self._emit(raw, pending.result()):
+            for out in self._emit(raw, pending.result(), pending.prepared()):
                 if isinstance(out, beam.pvalue.TaggedOutput):
                     yield beam.pvalue.TaggedOutput(out.tag, in_global_window(out.value))
                 else:
@@ -64,17 +65,18 @@ class _ExtractFn(beam.DoFn):
     def _submit(self, raw):
         from transforms.core.isolate import Done
         try:
-            return self._extractor.submit(raw.body, raw.url)
+            return self._extractor.submit(raw.body, raw.url, raw=raw)
         except Exception as exc:   # a bug: the page is its own failures row (see _emit)
             return Done(exc)
 
-    def _emit(self, raw, extracted):
-        yield from dead_letter(Stage.EXTRACT.value, self._counters, raw, self._one(raw, extracted))
+    def _emit(self, raw, extracted, prepared=None):
+        yield from dead_letter(Stage.EXTRACT.value, self._counters, raw, self._one(raw, extracted, prepared))
 
-    def _one(self, raw, extracted):
+    def _one(self, raw, extracted, prepared):
         if isinstance(extracted, Exception):
             raise extracted
-        result = build_article(raw, self._settings, self._extractor, extracted)
+        # Built (and its language, claims and profile worked out) in the extraction process, or here.
+        result = prepared if prepared is not None else build_article(raw, self._settings, self._extractor, extracted)
         if isinstance(result, Failure):
             self._counters.inc("failed")
             yield beam.pvalue.TaggedOutput(FAILURES, result)
@@ -94,15 +96,19 @@ class ExtractArticles(beam.PTransform):
     the next ones are extracted. One page in flight instead of none took the
     bench's 1,000 HTML pages with one Beam worker from 68.8 s to 62.5 s; for two
     (what the graph asks for with one local worker, ``pipelines.build``) see the
-    README. The rows are the same either way.
+    README. With ``prep`` (a ``transforms.core.prepare.PagePrep``), the worker
+    processes also build each page's article and work out its language, claims and
+    profile parts, which the stages downstream then keep. The rows are the same
+    either way.
     """
 
-    def __init__(self, settings: ArticleSettings, in_flight: int = 1):
+    def __init__(self, settings: ArticleSettings, in_flight: int = 1, prep=None):
         super().__init__()
         self._settings = settings
         self._in_flight = in_flight
+        self._prep = prep
 
     def expand(self, docs):
-        outs = docs | "Extract" >> beam.ParDo(_ExtractFn(self._settings, self._in_flight)).with_outputs(
+        outs = docs | "Extract" >> beam.ParDo(_ExtractFn(self._settings, self._in_flight, self._prep)).with_outputs(
             FAILURES, main=MAIN)
         return {MAIN: outs[MAIN], FAILURES: outs[FAILURES]}

@@ -48,10 +48,11 @@ from collections import Counter
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
-from transforms.common import FAILURES, MAIN, Counters, internal_failure, prepared_ahead
+from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
 from transforms.core.index import index_day, member_row, profile_of, profiled as profiled_members
+from transforms.core.prepare import prepared_ahead
 from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,

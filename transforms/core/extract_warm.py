@@ -10,6 +10,9 @@ it starts warm. Two caches cost seconds on a worker's first pages otherwise:
   (measured on the bench's HTML pages), ms afterwards. A string that no locale reads compiles
   them all.
 
+It also loads langdetect's language profiles (0.2 s), which a worker that prepares pages
+(``transforms.core.prepare``) uses on its first one.
+
 Nothing here may raise: the fork server imports preloaded modules catching ImportError only.
 """
 from __future__ import annotations
@@ -25,6 +28,8 @@ def warm_up() -> None:
         extract_html(WARM_UP_HTML, None, ExtractSettings(), None)
         from htmldate.extractors import get_external_parser
         get_external_parser().get_date_data(_NO_LOCALE_DATE)
+        from transforms.core.language import LanguageSettings, detect_language
+        detect_language("One sentence of English text that loads the language profiles.", LanguageSettings())
     except Exception:  # noqa: BLE001, S110 - a real page meets and reports the same error
         pass
 

@@ -14,6 +14,7 @@ are started lazily in the process that calls ``extract``, e.g. after a Beam DoFn
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
@@ -46,9 +47,10 @@ def _limit_memory(max_memory_bytes: int | None) -> None:
 WARM_UP_HTML = ("<html><head><title>warm up</title></head><body><article>"
                 + "<p>One paragraph of text that loads the extractor's lazy modules.</p>" * 5
                 + "</article></body></html>")
-# What the extraction fork server imports before it forks workers: trafilatura, and the warm-up
-# of the extractor's lazy caches (``extract_warm``), so that a worker starts in ms, warm.
-PRELOAD = ["transforms.core.extract", "trafilatura", "transforms.core.extract_warm"]
+# What the extraction fork server imports before it forks workers: trafilatura, what a worker
+# prepares pages with (``prepare``), and the warm-up of their lazy caches (``extract_warm``), so
+# that a worker starts in ms, warm.
+PRELOAD = ["transforms.core.extract", "trafilatura", "transforms.core.prepare", "transforms.core.extract_warm"]
 _STARTUP_SECONDS = 60.0
 
 
@@ -74,7 +76,7 @@ def _exit_with_caller(caller_pid: int) -> None:
 
 
 def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
-                 max_memory_bytes: int | None, caller_pid: int) -> None:
+                 max_memory_bytes: int | None, caller_pid: int, prep: Any = None) -> None:
     _limit_memory(max_memory_bytes)
     threading.Thread(target=_exit_with_caller, args=(caller_pid,), daemon=True).start()
     # Lazy imports and caches are paid here (or already in the fork server), not charged to the
@@ -91,7 +93,7 @@ def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
             return
         if job is None:
             return
-        html, url, charset = job
+        html, url, charset, raw = job
         try:
             result: Any = target(html, url, settings, charset)
         except MemoryError:
@@ -102,8 +104,24 @@ def _worker_main(conn: Connection, target: Target, settings: ExtractSettings,
                              f"{type(err).__name__}: {err}"[:500])
         try:
             conn.send(result)
+            if _prepares(prep, raw, result):
+                # Second message: the page's article, prepared as the driver's stages would (or None).
+                conn.send(_prepared(raw, result, prep))
         except (EOFError, OSError, BrokenPipeError):
             return
+
+
+def _prepares(prep: Any, raw: Any, result: Any) -> bool:
+    """Whether a worker follows this page's result with its prepared article (both sides ask)."""
+    return prep is not None and raw is not None and isinstance(result, Extracted)
+
+
+def _prepared(raw: Any, extracted: Extracted, prep: Any) -> Any:
+    from transforms.core.prepare import prepare_page
+    try:
+        return prepare_page(raw, extracted, prep)
+    except BaseException:  # noqa: BLE001 - out of memory here: the driver prepares the page itself
+        return None
 
 
 class Pending:
@@ -111,6 +129,11 @@ class Pending:
 
     def result(self) -> Result:
         raise NotImplementedError
+
+    def prepared(self) -> Any:
+        """The page's article as the first fused stage leaves it (``transforms.core.prepare``), when
+        its worker prepared it; else None. Call after ``result()``."""
+        return None
 
 
 class Done(Pending):
@@ -124,22 +147,29 @@ class Done(Pending):
 
 
 class _InFlight(Pending):
-    def __init__(self, owner: IsolatedExtractor, worker: _Worker, url: str | None, started: float) -> None:
+    def __init__(self, owner: IsolatedExtractor, worker: _Worker, url: str | None, started: float,
+                 prepares: bool = False) -> None:
         self._owner, self._worker, self._url, self._started = owner, worker, url, started
+        self._prepares = prepares
         self._value: Result | None = None
+        self._prepared: Any = None
 
     def result(self) -> Result:
         if self._value is None:
-            self._value = self._owner._collect(self._worker, self._url, self._started)
+            self._value, self._prepared = self._owner._collect(self._worker, self._url, self._started,
+                                                               self._prepares)
         return self._value
+
+    def prepared(self) -> Any:
+        return self._prepared
 
 
 class _Worker:
     def __init__(self, ctx: Any, target: Target, settings: ExtractSettings,
-                 max_memory_bytes: int | None) -> None:
+                 max_memory_bytes: int | None, prep: Any = None) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
-            target=_worker_main, args=(child, target, settings, max_memory_bytes, os.getpid()),
+            target=_worker_main, args=(child, target, settings, max_memory_bytes, os.getpid(), prep),
             name="claimwire-extract", daemon=True,
         )
         self.process.start()
@@ -189,6 +219,7 @@ class IsolatedExtractor:
         max_memory_bytes: int | None = None,
         target: Target = extract_html,
         start_method: str = DEFAULT_START_METHOD,
+        prep: Any = None,
     ) -> None:
         if processes < 1:
             raise ValueError("processes must be >= 1")
@@ -199,6 +230,9 @@ class IsolatedExtractor:
                                  else settings.max_memory_bytes or None)
         self.target = target
         self.start_method = start_method
+        # A transforms.core.prepare.PagePrep: each worker then also prepares the article of a page
+        # handed over with its document (``submit(..., raw=)``), right after extracting it.
+        self.prep = prep
         self._init_runtime()
 
     def _init_runtime(self) -> None:
@@ -211,7 +245,7 @@ class IsolatedExtractor:
 
     # Pickle only the configuration: processes, pipes and locks belong to one process.
     def __getstate__(self) -> dict[str, Any]:
-        keep = ("settings", "max_seconds", "processes", "max_memory_bytes", "target", "start_method")
+        keep = ("settings", "max_seconds", "processes", "max_memory_bytes", "target", "start_method", "prep")
         return {k: self.__dict__[k] for k in keep}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -246,7 +280,7 @@ class IsolatedExtractor:
             # Workers fork from a server that has trafilatura imported: ms, not ~1 s, per
             # (re)start. It also hands the server our sys.path, so targets import by reference.
             ctx.set_forkserver_preload(PRELOAD)
-        worker = _Worker(ctx, self.target, self.settings, self.max_memory_bytes)
+        worker = _Worker(ctx, self.target, self.settings, self.max_memory_bytes, self.prep)
         with self._lock:
             if not self._closed:
                 self._all.append(worker)
@@ -270,13 +304,19 @@ class IsolatedExtractor:
         """Like ``extract_html``; never raises on input, never takes much longer than max_seconds."""
         return self.submit(html, url, declared_charset).result()
 
-    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Pending:
+    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None,
+               raw: Any = None) -> Pending:
         """Hand one page to a worker and return at once; ``result()`` collects it.
 
         The caller does other work meanwhile (``transforms.extract`` emits the previous page's
-        article, so its language is detected while this page is extracted). The page holds a
-        worker, and one of ``processes`` slots, until its result is collected: with one process,
-        collect before submitting the next page. The time limit counts from the hand-over.
+        article). The page holds a worker, and one of ``processes`` slots, until its result is
+        collected: with one process, collect before submitting the next page. The time limit
+        counts from the hand-over.
+
+        With ``prep`` and ``raw`` (the page's RawDocument), the worker goes on to prepare the
+        page's article (``transforms.core.prepare.prepare_page``): ``prepared()`` gives it, or
+        None when that failed or took longer than the time limit again (the worker is then
+        replaced; the caller prepares the page itself). The extraction's own limit is unchanged.
         """
         self._slots.acquire()
         try:
@@ -287,33 +327,50 @@ class IsolatedExtractor:
         except BaseException:
             self._slots.release()
             raise
+        if self.prep is not None and raw is not None:
+            raw = dataclasses.replace(raw, body="")   # the page travels once, as ``html``
+        else:
+            raw = None
         try:
-            worker.conn.send((html, url, declared_charset))
+            worker.conn.send((html, url, declared_charset, raw))
         except (OSError, BrokenPipeError) as err:
             self._release(worker, False)
             return Done(self._failure(Reason.EXTRACT_ERROR, url, f"worker unreachable: {err}"))
         except BaseException:
             self._release(worker, False)
             raise
-        return _InFlight(self, worker, url, time.monotonic())
+        return _InFlight(self, worker, url, time.monotonic(), raw is not None)
 
-    def _collect(self, worker: _Worker, url: str | None, started: float) -> Result:
+    def _collect(self, worker: _Worker, url: str | None, started: float,
+                 prepares: bool = False) -> tuple[Result, Any]:
+        """The page's result and, when its worker prepares it, its prepared article (or None)."""
         healthy = False
         try:
             if not worker.conn.poll(max(0.0, self.max_seconds - (time.monotonic() - started))):
                 return self._failure(
                     Reason.EXTRACT_TIMEOUT, url,
                     f"over limit extract.max_seconds={self.max_seconds:g} "
-                    f"(killed after {time.monotonic() - started:.1f} s)")
+                    f"(killed after {time.monotonic() - started:.1f} s)"), None
             try:
                 result = worker.conn.recv()
             except (EOFError, OSError):
                 worker.process.join(timeout=1)
                 return self._failure(
                     Reason.EXTRACT_ERROR, url,
-                    f"extraction worker died (exit code {worker.process.exitcode})")
+                    f"extraction worker died (exit code {worker.process.exitcode})"), None
+            if not (prepares and _prepares(self.prep, True, result)):
+                healthy = True
+                return result, None
+            # The preparation gets a limit of its own; past it, or if the worker dies, the page
+            # keeps its result and the caller prepares it (the worker is replaced).
+            try:
+                if not worker.conn.poll(self.max_seconds):
+                    return result, None
+                prepared = worker.conn.recv()
+            except (EOFError, OSError):
+                return result, None
             healthy = True
-            return result  # type: ignore[no-any-return]
+            return result, prepared
         finally:
             self._release(worker, healthy)
 
@@ -357,7 +414,8 @@ class DirectExtractor:
     def extract(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Result:
         return self.target(html, url, self.settings, declared_charset)
 
-    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None) -> Pending:
+    def submit(self, html: str | bytes, url: str | None, declared_charset: str | None = None,
+               raw: Any = None) -> Pending:
         return Done(self.extract(html, url, declared_charset))
 
     def warm_up(self) -> None:
@@ -373,11 +431,14 @@ class DirectExtractor:
         self.close()
 
 
-def open_extractor(settings: ExtractSettings, processes: int = 1) -> IsolatedExtractor | DirectExtractor:
+def open_extractor(settings: ExtractSettings, processes: int = 1,
+                   prep: Any = None) -> IsolatedExtractor | DirectExtractor:
     """The extractor ``settings.isolate`` asks for; call in ``DoFn.setup()``, close in ``teardown()``.
-    ``processes``: how many worker processes an isolated one may run (pages at once)."""
+    ``processes``: how many worker processes an isolated one may run (pages at once); ``prep``: what
+    its workers need to prepare each page's article too (``IsolatedExtractor``). In-process, the
+    stages prepare it."""
     if settings.isolate:
-        return IsolatedExtractor(settings, processes=processes)
+        return IsolatedExtractor(settings, processes=processes, prep=prep)
     return DirectExtractor(settings)
 
 

@@ -114,6 +114,9 @@ class Article:
     # Its story profile's parts (transforms.core.stories.ProfileParts), pickled, when they were
     # computed ahead of the stories stage (transforms.stories.PrepareProfiles); never a column.
     prepared_profile: Optional[bytes] = None
+    # True while its language, detected ahead in the extraction process (transforms.core.prepare),
+    # waits for DetectLanguage, which keeps it and clears this; never a column.
+    prepared_language: bool = False
 
     def replace(self, **changes: object) -> "Article":
         return dataclasses.replace(self, **changes)
