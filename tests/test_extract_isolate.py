@@ -26,6 +26,8 @@ def faulty_extract(html: str | bytes, url: str | None, settings: ExtractSettings
     """Stands in for trafilatura/lxml misbehaving inside the worker process."""
     if url == "hang":
         time.sleep(3600)
+    if url == "slow":
+        time.sleep(8)
     if url == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
     if url == "raise":
@@ -233,7 +235,9 @@ def _run_extract_fn(docs, extractor: IsolatedExtractor, in_flight: int = 1) -> t
         outs = []
         for d in docs:
             outs.extend(fn.process(d))
-            assert len(fn._waiting) <= in_flight
+            # at most in_flight pages in workers; the rest extracted, waiting for their turn
+            assert sum(not p.ready() for _, p in fn._waiting) <= in_flight
+            assert len(fn._waiting) <= 4 * in_flight
         for o in fn.finish_bundle() or []:
             tagged = isinstance(o, beam.pvalue.TaggedOutput)
             value = o.value if tagged else o
@@ -372,3 +376,27 @@ def test_a_local_run_warms_the_fork_server_only_when_its_inputs_hold_pages(tmp_p
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-2:] == ["0", "None"]
+
+
+def test_the_next_page_goes_to_the_worker_that_frees_first() -> None:
+    """A slow page holds up its own worker only: the pages after it are extracted by the other
+    worker meanwhile, wait behind it, and leave after it, in input order."""
+    from pipelines.settings import settings_from_config
+    from transforms.core.config import load_config
+    from transforms.extract import _ExtractFn
+
+    fn = _ExtractFn(settings_from_config(load_config()).articles, 2)
+    fn.setup()
+    fn._extractor.close()
+    fn._extractor = IsolatedExtractor(SETTINGS, max_seconds=30.0, processes=2, target=faulty_extract)
+    try:
+        fn.start_bundle()
+        docs = _docs(["slow", "ok", "ok", "ok", "ok"])
+        outs = [o for d in docs for o in fn.process(d)]
+        assert outs == []                              # nothing may leave before the slow page
+        held = [(raw.doc_id, pending.ready()) for raw, pending in fn._waiting]
+        assert held[0] == ("d0", False) and [r for _, r in held[1:-1]] == [True, True, True]
+        outs = [o.value.article_id for o in fn.finish_bundle()]
+        assert outs == ["d0", "d1", "d2", "d3", "d4"]
+    finally:
+        fn.teardown()

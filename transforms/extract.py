@@ -7,7 +7,12 @@ import apache_beam as beam
 
 from transforms.common import FAILURES, MAIN, Counters, dead_letter, in_global_window
 from transforms.core.articles import ArticleSettings, build_article
+from transforms.core.isolate import wait_any
 from transforms.core.records import Failure, Stage
+
+
+# Pages per worker process that may wait, extracted, behind a slower page before it (their order).
+_HELD = 4
 
 
 class _ExtractFn(beam.DoFn):
@@ -44,14 +49,21 @@ class _ExtractFn(beam.DoFn):
         if raw.format != "html":
             yield from self._emit(raw, None)
             return
-        # Pages are extracted in worker processes while this thread emits the pages before them
-        # (whose language, claims and profiles are worked out downstream, in this same fused stage).
-        # With ``in_flight`` pages handed over, collect the oldest first: that frees its worker.
-        oldest = self._waiting.popleft() if len(self._waiting) >= self._in_flight else None
-        done = oldest[1].result() if oldest else None
+        # Pages are extracted in worker processes while this thread emits the pages before them.
+        # The next page goes to whichever worker frees first (``wait_any``): a slow page holds up
+        # its own worker only. Pages leave in input order, from the head of the queue, and at most
+        # ``_HELD`` per worker wait there behind a slow one.
+        while sum(not pending.ready() for _, pending in self._waiting) >= self._in_flight:
+            wait_any([pending for _, pending in self._waiting if not pending.ready()])
+        while len(self._waiting) >= _HELD * self._in_flight:
+            yield from self._emit_oldest()
         self._waiting.append((raw, self._submit(raw)))
-        if oldest:
-            yield from self._emit(oldest[0], done, oldest[1].prepared())
+        while self._waiting and self._waiting[0][1].ready():
+            yield from self._emit_oldest()
+
+    def _emit_oldest(self):
+        raw, pending = self._waiting.popleft()
+        yield from self._emit(raw, pending.result(), pending.prepared())
 
     def finish_bundle(self):
         waiting, self._waiting = self._waiting, deque()

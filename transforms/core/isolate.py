@@ -135,6 +135,10 @@ class Pending:
         its worker prepared it; else None. Call after ``result()``."""
         return None
 
+    def ready(self) -> bool:
+        """Whether ``result()`` would return at once: takes in what the worker has sent, never waits."""
+        return True
+
 
 class Done(Pending):
     """A page whose result is already known (extracted in-process, or failed before it left)."""
@@ -147,21 +151,47 @@ class Done(Pending):
 
 
 class _InFlight(Pending):
+    """A page in a worker: its result, then (when the worker prepares it) its prepared article, are
+    taken in as they come (``ready``) or waited for (``result``), each within ``max_seconds``."""
+
     def __init__(self, owner: IsolatedExtractor, worker: _Worker, url: str | None, started: float,
                  prepares: bool = False) -> None:
         self._owner, self._worker, self._url, self._started = owner, worker, url, started
         self._prepares = prepares
         self._value: Result | None = None
         self._prepared: Any = None
+        self._result_at: float | None = None     # when the result came: the preparation's limit counts from it
+        self._done = False
 
     def result(self) -> Result:
-        if self._value is None:
-            self._value, self._prepared = self._owner._collect(self._worker, self._url, self._started,
-                                                               self._prepares)
-        return self._value
+        if not self._done:
+            self._owner._advance(self, wait=True)
+        return self._value  # type: ignore[return-value]
 
     def prepared(self) -> Any:
         return self._prepared
+
+    def ready(self) -> bool:
+        if not self._done:
+            self._owner._advance(self, wait=False)
+        return self._done
+
+    def deadline(self) -> float:
+        return (self._result_at if self._result_at is not None else self._started) + self._owner.max_seconds
+
+
+def wait_any(pending: list[Pending]) -> None:
+    """Wait until one of ``pending`` is ready (its worker has answered, or its time is up), taking in
+    what each worker sends meanwhile. A caller with pages in several workers hands the next page to
+    whichever frees first, not to the one it happened to give the oldest page."""
+    from multiprocessing.connection import wait
+    while True:
+        live = [p for p in pending if not p.ready()]
+        if len(live) < len(pending) or not live:
+            return
+        waiting = [p for p in live if isinstance(p, _InFlight)]
+        timeout = max(0.0, min(p.deadline() for p in waiting) - time.monotonic())
+        wait([p._worker.conn for p in waiting], timeout)
 
 
 class _Worker:
@@ -341,38 +371,50 @@ class IsolatedExtractor:
             raise
         return _InFlight(self, worker, url, time.monotonic(), raw is not None)
 
-    def _collect(self, worker: _Worker, url: str | None, started: float,
-                 prepares: bool = False) -> tuple[Result, Any]:
-        """The page's result and, when its worker prepares it, its prepared article (or None)."""
-        healthy = False
+    def _advance(self, page: _InFlight, wait: bool) -> None:
+        """Take in what ``page``'s worker has sent (waiting for it within the limits with ``wait``):
+        its result, then its prepared article when it prepares one. Once both are in, or a limit is
+        past (a timeout failure for the result; no preparation, which the caller then does), the
+        page is done and its worker free (replaced unless it answered in time)."""
+        worker, healthy, done = page._worker, False, True
         try:
-            if not worker.conn.poll(max(0.0, self.max_seconds - (time.monotonic() - started))):
-                return self._failure(
-                    Reason.EXTRACT_TIMEOUT, url,
-                    f"over limit extract.max_seconds={self.max_seconds:g} "
-                    f"(killed after {time.monotonic() - started:.1f} s)"), None
-            try:
-                result = worker.conn.recv()
-            except (EOFError, OSError):
-                worker.process.join(timeout=1)
-                return self._failure(
-                    Reason.EXTRACT_ERROR, url,
-                    f"extraction worker died (exit code {worker.process.exitcode})"), None
-            if not (prepares and _prepares(self.prep, True, result)):
-                healthy = True
-                return result, None
+            if page._value is None:
+                if not worker.conn.poll(max(0.0, page.deadline() - time.monotonic()) if wait else 0):
+                    if not wait and time.monotonic() < page.deadline():
+                        done = False
+                        return
+                    page._value = self._failure(
+                        Reason.EXTRACT_TIMEOUT, page._url,
+                        f"over limit extract.max_seconds={self.max_seconds:g} "
+                        f"(killed after {time.monotonic() - page._started:.1f} s)")
+                    return
+                try:
+                    page._value = worker.conn.recv()
+                except (EOFError, OSError):
+                    worker.process.join(timeout=1)
+                    page._value = self._failure(
+                        Reason.EXTRACT_ERROR, page._url,
+                        f"extraction worker died (exit code {worker.process.exitcode})")
+                    return
+                if not (page._prepares and _prepares(self.prep, True, page._value)):
+                    healthy = True
+                    return
+                page._result_at = time.monotonic()
             # The preparation gets a limit of its own; past it, or if the worker dies, the page
             # keeps its result and the caller prepares it (the worker is replaced).
             try:
-                if not worker.conn.poll(self.max_seconds):
-                    return result, None
-                prepared = worker.conn.recv()
+                if not worker.conn.poll(max(0.0, page.deadline() - time.monotonic()) if wait else 0):
+                    if not wait and time.monotonic() < page.deadline():
+                        done = False
+                    return
+                page._prepared = worker.conn.recv()
             except (EOFError, OSError):
-                return result, None
+                return
             healthy = True
-            return result, prepared
         finally:
-            self._release(worker, healthy)
+            if done:
+                page._done = True
+                self._release(worker, healthy)
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         try:
