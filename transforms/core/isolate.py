@@ -8,8 +8,9 @@ caller waits with a deadline and, past it, kills the worker and starts a fresh o
 next call. The pipe round trip costs about 0.1 ms of CPU per page, both processes together
 (tests/eval/bench_extract_cpu.py, mode ``ipc``), so isolation can be on by default.
 
-Only configuration is pickled (settings, limits, the target function by reference): workers
-are started lazily in the process that calls ``extract``, e.g. after a Beam DoFn's
+Only configuration is pickled (settings, limits, the target function by reference, and what a
+worker prepares pages with, ``prep``: 1.4 MB with the default lexicons, sent once per worker):
+workers are started lazily in the process that calls ``extract``, e.g. after a Beam DoFn's
 ``setup()``.
 """
 from __future__ import annotations
