@@ -7,7 +7,7 @@ import apache_beam as beam
 
 from transforms.common import FAILURES, MAIN, Counters, dead_letter, in_global_window
 from transforms.core.articles import ArticleSettings, build_article
-from transforms.core.isolate import wait_any
+from transforms.core.isolate import Done, open_extractor, wait_any
 from transforms.core.records import Failure, Stage
 
 
@@ -24,7 +24,6 @@ class _ExtractFn(beam.DoFn):
 
     def setup(self) -> None:
         import logging
-        from transforms.core.isolate import open_extractor
         # trafilatura logs every discarded block at WARNING; its outcomes are our counters.
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
         self._counters = Counters(Stage.EXTRACT.value)
@@ -53,8 +52,8 @@ class _ExtractFn(beam.DoFn):
         # The next page goes to whichever worker frees first (``wait_any``): a slow page holds up
         # its own worker only. Pages leave in input order, from the head of the queue, and at most
         # ``_HELD`` per worker wait there behind a slow one.
-        while sum(not pending.ready() for _, pending in self._waiting) >= self._in_flight:
-            wait_any([pending for _, pending in self._waiting if not pending.ready()])
+        while len(busy := [pending for _, pending in self._waiting if not pending.ready()]) >= self._in_flight:
+            wait_any(busy)
         while len(self._waiting) >= _HELD * self._in_flight:
             yield from self._emit_oldest()
         self._waiting.append((raw, self._submit(raw)))
@@ -75,7 +74,6 @@ class _ExtractFn(beam.DoFn):
                     yield in_global_window(out)
 
     def _submit(self, raw):
-        from transforms.core.isolate import Done
         try:
             return self._extractor.submit(raw.body, raw.url, raw=raw)
         except Exception as exc:   # a bug: the page is its own failures row (see _emit)

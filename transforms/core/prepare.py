@@ -21,7 +21,8 @@ from transforms.core.articles import TEXT_EXTRACTOR, ArticleSettings, build_arti
 from transforms.core.extract import Extracted
 from transforms.core.language import LanguageSettings, detect_language
 from transforms.core.records import Article, RawDocument
-from transforms.core.stories import ProfileParts, profile_parts
+from transforms.core.entities import EntityLexicon
+from transforms.core.stories import ProfileParts, StoryConfig, profile_parts
 
 
 def with_language(settings: LanguageSettings, article: Article) -> Article:
@@ -58,8 +59,8 @@ class PagePrep:
     articles: ArticleSettings
     language: LanguageSettings
     claims: Any                 # a ClaimExtractor (``extract(article_id, text, lang)``)
-    stories: Any                # transforms.core.stories.StoryConfig
-    entities: Any               # transforms.core.entities.EntityLexicon
+    stories: StoryConfig
+    entities: EntityLexicon
 
     def claims_of(self, article: Article) -> list:
         return list(self.claims.extract(article.article_id, article.text, article.lang))
