@@ -7,7 +7,7 @@ import pickle
 import apache_beam as beam
 
 from transforms.common import FAILURES, MAIN, Counters, dead_letter
-from transforms.core.prepare import prepared_ahead
+from transforms.core.prepare import claims_of, prepared_ahead
 from transforms.core.records import ArticleMeta, Stage
 from transforms.core.schemas import STARTED_HERE
 from transforms.core.storyrows import started_by, story_row
@@ -28,8 +28,7 @@ class _PrepareFn(beam.DoFn):
         self._extractor = extractor
 
     def process(self, article):
-        yield prepared_ahead(article, "prepared_claims",
-                             lambda a: list(self._extractor.extract(a.article_id, a.text, a.lang)))
+        yield prepared_ahead(article, "prepared_claims", lambda a: claims_of(self._extractor, a))
 
 
 class PrepareClaims(beam.PTransform):

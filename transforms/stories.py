@@ -52,7 +52,7 @@ from transforms.common import FAILURES, MAIN, Counters, internal_failure
 from transforms.core.dedup import connected_components
 from transforms.core.entities import EntityLexicon
 from transforms.core.index import index_day, member_row, profile_of, profiled as profiled_members
-from transforms.core.prepare import prepared_ahead
+from transforms.core.prepare import prepared_ahead, profile_parts_of
 from transforms.core.records import Article, ArticleMeta, Stage
 from transforms.core.stories import (
     StoryConfig,
@@ -65,7 +65,6 @@ from transforms.core.stories import (
     build_profile,
     heavy_keys,
     pair_link,
-    profile_parts,
     profile_text,
     story_id_for,
     story_ids,
@@ -105,8 +104,7 @@ class _PrepareFn(beam.DoFn):
         self._lexicon = lexicon
 
     def process(self, article: Article):
-        yield prepared_ahead(article, "prepared_profile",
-                             lambda a: profile_parts(a.title, a.text, self._lexicon, self._cfg))
+        yield prepared_ahead(article, "prepared_profile", lambda a: profile_parts_of(self._cfg, self._lexicon, a))
 
 
 class PrepareProfiles(beam.PTransform):

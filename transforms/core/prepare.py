@@ -50,6 +50,16 @@ def prepared_ahead(article: Any, field: str, compute: Callable[[Any], Any]) -> A
     return article.replace(**{field: blob})
 
 
+def claims_of(extractor: Any, article: Article) -> list:
+    """An article's claims, as ``PrepareClaims`` and ``prepare_page`` carry them ahead."""
+    return list(extractor.extract(article.article_id, article.text, article.lang))
+
+
+def profile_parts_of(cfg: StoryConfig, lexicon: EntityLexicon, article: Article) -> ProfileParts:
+    """An article's story profile parts, as ``PrepareProfiles`` and ``prepare_page`` carry them ahead."""
+    return profile_parts(article.title, article.text, lexicon, cfg)
+
+
 @dataclass(frozen=True)
 class PagePrep:
     """What an extraction process needs to prepare a page's article as the driver would: the
@@ -63,10 +73,10 @@ class PagePrep:
     entities: EntityLexicon
 
     def claims_of(self, article: Article) -> list:
-        return list(self.claims.extract(article.article_id, article.text, article.lang))
+        return claims_of(self.claims, article)
 
     def profile_of(self, article: Article) -> ProfileParts:
-        return profile_parts(article.title, article.text, self.entities, self.stories)
+        return profile_parts_of(self.stories, self.entities, article)
 
 
 def prepare_page(raw: RawDocument, extracted: Extracted, prep: PagePrep) -> Article | None:
