@@ -27,7 +27,7 @@ def faulty_extract(html: str | bytes, url: str | None, settings: ExtractSettings
     if url == "hang":
         time.sleep(3600)
     if url == "slow":
-        time.sleep(8)
+        time.sleep(4)
     if url == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
     if url == "raise":
