@@ -1,0 +1,108 @@
+"""Beam reads a function's arguments once (transforms.introspection): the same answers as Beam's own
+reading, for every kind of callable a pipeline hands it, read once per function."""
+from __future__ import annotations
+
+import functools
+import gc
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms import core
+
+import transforms.common  # noqa: F401  (installs the cache, as every stage's worker does)
+from transforms.introspection import memoize_function_arguments, memoized
+
+READ = core.get_function_args_defaults.__wrapped__
+
+
+class _Fn(beam.DoFn):
+    def process(self, element, side=beam.DoFn.SideInputParam, timestamp=beam.DoFn.TimestampParam):
+        yield element
+
+    @classmethod
+    def make(cls, a, b=2):
+        return cls()
+
+    @staticmethod
+    def helper(x, y=3):
+        return x + y
+
+
+class _Callable:
+    def __call__(self, a, b=1):
+        return a + b
+
+
+def _plain(a, b, c=5):
+    return a
+
+
+def _callables():
+    fn = _Fn()
+    return {
+        "function": _plain,
+        "lambda": lambda x, k=7: x,
+        "bound method": fn.process,
+        "method of another instance": _Fn().process,
+        "unbound method": _Fn.process,
+        "classmethod": _Fn.make,
+        "staticmethod": _Fn.helper,
+        "callable instance": _Callable(),
+        "partial": functools.partial(_plain, 1),
+        "builtin": len,
+        "bound builtin": [].append,
+    }
+
+
+def test_the_cache_answers_as_beam_does_for_every_kind_of_callable():
+    cached = memoized(READ)
+    for name, f in _callables().items():
+        want = READ(f)
+        assert cached(f) == want, name
+        assert cached(f) == want, name          # and again, from the cache
+
+
+def test_each_function_is_read_once_and_each_answer_is_a_new_list():
+    reads = []
+
+    def counting(f):
+        reads.append(f)
+        return READ(f)
+
+    cached = memoized(counting)
+    a, b = _Fn(), _Fn()
+    first = cached(a.process)
+    first[0].clear()                             # a caller's change never reaches the next caller
+    assert cached(b.process) == READ(b.process) and cached(a.process)[0] == READ(a.process)[0]
+    assert len(reads) == 1                       # one read for every instance of the class
+    cached(_Fn.process)                          # the unbound function: its own entry (self is an argument)
+    assert cached(_Fn.process) == READ(_Fn.process) and len(reads) == 2
+    cached(len)
+    cached(len)
+    assert len(reads) == 3
+    cached([].append)
+    cached([].append)
+    assert len(reads) == 5                       # a list's method cannot be a key (unhashable): read every time
+
+
+def test_a_function_that_goes_away_takes_its_entry_with_it():
+    cached = memoized(READ)
+    f = eval("lambda x, y=1: x")                 # noqa: S307 - a fresh function object
+    cached(f)
+    assert len(cached.cache) == 1
+    del f
+    gc.collect()
+    assert len(cached.cache) == 0
+
+
+def test_installed_once_and_a_pipeline_runs_with_it():
+    installed = core.get_function_args_defaults
+    assert memoize_function_arguments() and core.get_function_args_defaults is installed
+    assert installed.__wrapped__ is READ
+    with TestPipeline() as p:
+        side = p | "Side" >> beam.Create([10])
+        out = (p | beam.Create([1, 2, 3])
+               | beam.Map(lambda x, s: x + s, beam.pvalue.AsSingleton(side))
+               | beam.ParDo(_Fn(), beam.pvalue.AsSingleton(side)))
+        assert_that(out, equal_to([11, 12, 13]))
