@@ -20,14 +20,14 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.core.records import Failure, Reason
-from transforms.introspection import memoize_function_arguments
+from transforms.beam_memo import memoize_beam
 from transforms.worker_memory import release_output_buffers
 
 # Every process that runs a stage imports this module (it unpickles the stage's DoFn): from then
 # on its SDK worker frees each bundle's output buffer when the bundle ends (see worker_memory), and
-# Beam reads a function's arguments once, not at every look at a DoFn (see introspection).
+# Beam works out a function's arguments and a view of the options once (see beam_memo).
 release_output_buffers()
-memoize_function_arguments()
+memoize_beam()
 
 MAIN = "main"
 FAILURES = "failures"

@@ -1,5 +1,7 @@
-"""Beam reads a function's arguments once (transforms.introspection): the same answers as Beam's own
-reading, for every kind of callable a pipeline hands it, read once per function."""
+"""What Beam works out once (transforms.beam_memo): a function's arguments, the same answers as Beam's
+own reading for every kind of callable a pipeline hands it, read once per function; a view of the
+pipeline options, the same object for the same options and class, seeing every value set through
+any view as Beam's views do."""
 from __future__ import annotations
 
 import functools
@@ -8,12 +10,15 @@ import gc
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.options.pipeline_options import (DebugOptions, PipelineOptions, S3Options, StandardOptions,
+                                                  TypeOptions)
 from apache_beam.transforms import core
 
 import transforms.common  # noqa: F401  (installs the cache, as every stage's worker does)
-from transforms.introspection import memoize_function_arguments, memoized
+from transforms.beam_memo import memoize_beam, memoized, views_kept
 
 READ = core.get_function_args_defaults.__wrapped__
+VIEW_AS = PipelineOptions.view_as.__wrapped__
 
 
 class _Fn(beam.DoFn):
@@ -96,10 +101,31 @@ def test_a_function_that_goes_away_takes_its_entry_with_it():
     assert len(cached.cache) == 0
 
 
+def test_a_kept_view_is_beams_view_and_sees_what_every_view_sets():
+    flags = ["--runner=FnApiRunner", "--experiments=a", "--no_pipeline_type_check", "--s3_region_name=x"]
+    kept_view_as = views_kept(VIEW_AS)
+    options = PipelineOptions(flags)
+    for cls in (StandardOptions, TypeOptions, DebugOptions, S3Options):
+        view, beams = kept_view_as(options, cls), VIEW_AS(PipelineOptions(flags), cls)
+        assert type(view) is cls and kept_view_as(options, cls) is view
+        assert view.get_all_options() == beams.get_all_options()
+    kept_view_as(options, StandardOptions).runner = "DirectRunner"
+    kept_view_as(options, DebugOptions).experiments.append("b")
+    assert VIEW_AS(options, StandardOptions).runner == "DirectRunner"          # a fresh view of Beam's
+    assert options.get_all_options()["experiments"] == ["a", "b"]
+    assert kept_view_as(PipelineOptions(flags), StandardOptions).runner == "FnApiRunner"   # other options
+    gone = PipelineOptions(flags)
+    kept_view_as(gone, TypeOptions)
+    before = len(kept_view_as.views)
+    del gone
+    gc.collect()
+    assert len(kept_view_as.views) == before - 1
+
+
 def test_installed_once_and_a_pipeline_runs_with_it():
-    installed = core.get_function_args_defaults
-    assert memoize_function_arguments() and core.get_function_args_defaults is installed
-    assert installed.__wrapped__ is READ
+    installed, view_as = core.get_function_args_defaults, PipelineOptions.view_as
+    assert memoize_beam() and core.get_function_args_defaults is installed and PipelineOptions.view_as is view_as
+    assert installed.__wrapped__ is READ and view_as.__wrapped__ is VIEW_AS
     with TestPipeline() as p:
         side = p | "Side" >> beam.Create([10])
         out = (p | beam.Create([1, 2, 3])
