@@ -11,6 +11,8 @@
   and re-weighted with each run's idf (what a table of story sums would give).
 - split_variants ecb|xling RUNS: split_core as the stage does it and with earlier stories merged by a later
   cluster, with the whole corpus's profiles and frequencies, and with links to earlier stories scaled.
+- recluster_cost FOLDER: the clustering step's CPU per run on the bench's history batches, as the stage
+  does it and with the touched earlier stories re-clustered (split_variants' last variant).
 - sum_sizes ecb|xling RUNS: split_core's earlier story sums, their entries with every feature and without
   the features of one document (what ``StorySum.add`` leaves out).
 """
@@ -404,6 +406,91 @@ def beam_cost_one(n: int) -> None:
     print(f"beam cost n={n}: {n / cpu:.0f} docs/CPU-s ({cpu:.1f} CPU s, {wall:.1f} s wall on a shared machine); "
           f"peak RSS {rss / 1024:.0f} MiB")
 
+def _reclustered(profiles, df, n_docs, cfg):
+    """One run that re-clusters the earlier stories its new articles share a blocking key with.
+
+    ``profiles``: the run's new profiles (no ``story_id``) and the earlier ones (with it). The members
+    of every earlier story that a new article shares a blocking key with (``candidate_pairs``) are
+    clustered again with the new articles, the other earlier stories taking part as sums as usual.
+    Each resulting cluster keeps the earlier id most of its earlier members had, each id going to
+    one cluster (the one holding most of its members, then the smallest id); a cluster that wins none
+    starts a new story. Returns (story id of every profile, earlier articles whose story changed,
+    stories re-clustered)."""
+    import dataclasses
+    from collections import Counter
+
+    from transforms.core import stories as S
+    prior = [p for p in profiles if p.story_id]
+    new = [p for p in profiles if not p.story_id]
+    vectors = [S.vectorise(p, df, n_docs, cfg) for p in new]
+    pairs = S.candidate_pairs(new, vectors, cfg, df, S.story_sums(prior, df, n_docs, cfg))
+    touched = {node[2:] for pair in pairs for node in pair if node.startswith("s:")}
+    old = {p.article_id: p.story_id for p in prior if p.story_id in touched}
+    out = S.cluster_profiles([dataclasses.replace(p, story_id="") if p.article_id in old else p
+                              for p in profiles], cfg, df, n_docs)
+    again = {p.article_id for p in new} | set(old)
+    members: dict[str, list[str]] = {}
+    for a in sorted(again):
+        members.setdefault(out[a], []).append(a)
+    votes = sorted((-n, sid, c) for c, arts in members.items()
+                   for sid, n in Counter(old[a] for a in arts if a in old).items())
+    kept: dict[str, str] = {}
+    for _, sid, c in votes:
+        if c not in kept and sid not in kept.values():
+            kept[c] = sid
+    for c, arts in members.items():
+        for a in arts:
+            out[a] = kept.get(c, c)
+    return out, sum(1 for a in old if out[a] != old[a]), len(touched)
+
+
+def eval_recluster_cost(folder: str) -> None:
+    """What re-clustering the touched stories (``_reclustered``) costs over a growing window, against
+    the story stage's way, on the bench's history batches (``FOLDER/batch-*.jsonl``, written by
+    ``python -m tests.benchmarks.bench --history 12x1000 --keep-work --work W`` under
+    ``W/history-12x1000``). Each batch is one run on its day; the window is ``stories.window_days``.
+    Prints, per run, the window's size, the stories re-clustered, the earlier articles moved and the
+    CPU seconds of the clustering step (profiles and frequencies excluded: both ways build them alike)."""
+    import dataclasses
+    import time
+    from datetime import datetime
+
+    from langdetect import DetectorFactory, detect
+    from transforms.core import stories as S
+    DetectorFactory.seed = 0
+    _, cfg = load_configs()
+    lexicon = EntityLexicon.load_dir(ROOT / "configs" / "entities")
+    batches = []
+    for path in sorted(Path(folder).glob("batch-*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        batches.append([S.StoryDoc(r["id"], r.get("title", ""), r["text"], _lang(detect, r["text"]),
+                                   datetime.fromisoformat(r["published"].replace("Z", "+00:00"))) for r in rows])
+    for way in ("as the story stage does it", "touched stories re-clustered"):
+        prior: dict = {}
+        for k, batch in enumerate(batches):
+            day = batch[0].published_at
+            window = [p for p in prior.values() if (day - p.published_at).days < cfg.window_days]
+            new = _batch_profiles(batch, window, cfg, lexicon)
+            t = time.process_time()
+            df, n = S.document_frequencies([*new, *window])
+            if way.startswith("touched"):
+                sids, moved, touched = _reclustered([*new, *window], df, n, cfg)
+            else:
+                sids, moved, touched = S.cluster_profiles([*new, *window], cfg, df, n), 0, 0
+            took = time.process_time() - t
+            for p in [*new, *window]:
+                prior[p.article_id] = dataclasses.replace(p, story_id=sids[p.article_id])
+            print(f"{way}, run {k + 1}: window {len(window)}, stories re-clustered {touched}, "
+                  f"earlier articles moved {moved}, clustering {took:.2f} CPU-s", flush=True)
+
+
+def _lang(detect, text: str) -> str:
+    try:
+        return detect(text)
+    except Exception:
+        return ""
+
+
 def eval_split_variants(dataset: str, runs: int) -> None:
     """Where split-vs-whole is lost, in the protocol of ``split_core``: the same runs (1) as the story stage
     does them, (2) letting a run merge earlier stories that one of its clusters joins (an alias table's
@@ -428,7 +515,9 @@ def eval_split_variants(dataset: str, runs: int) -> None:
         if df is None:
             df, n_docs = S.document_frequencies(profiles)
         if recluster:
-            return reclustered(profiles, df, n_docs)
+            out, n_moved, _ = _reclustered(profiles, df, n_docs, cfg)
+            moved["articles"] += n_moved
+            return out
         prior = [p for p in profiles if p.story_id]
         new = [p for p in profiles if not p.story_id]
         stories = S.story_sums(prior, df, n_docs, cfg)
@@ -450,31 +539,6 @@ def eval_split_variants(dataset: str, runs: int) -> None:
                 alias[sid] = held[0]
         out = {p.article_id: alias.get(p.story_id, p.story_id) for p in prior}
         out.update(S.story_ids(clusters, fixed, {n: p.order_key() for n, p in by_node.items()}))
-        return out
-
-    def reclustered(profiles, df, n_docs):
-        prior = [p for p in profiles if p.story_id]
-        new = [p for p in profiles if not p.story_id]
-        vectors = [S.vectorise(p, df, n_docs, cfg) for p in new]
-        pairs = S.candidate_pairs(new, vectors, cfg, df, S.story_sums(prior, df, n_docs, cfg))
-        touched = {node[2:] for pair in pairs for node in pair if node.startswith("s:")}
-        old = {p.article_id: p.story_id for p in prior if p.story_id in touched}
-        out = S.cluster_profiles([dataclasses.replace(p, story_id="") if p.article_id in old else p
-                                  for p in profiles], cfg, df, n_docs)
-        again = {p.article_id for p in new} | set(old)
-        members: dict[str, list[str]] = {}
-        for a in sorted(again):
-            members.setdefault(out[a], []).append(a)
-        votes = sorted((-n, sid, c) for c, arts in members.items()
-                       for sid, n in Counter(old[a] for a in arts if a in old).items())
-        kept: dict[str, str] = {}
-        for _, sid, c in votes:
-            if c not in kept and sid not in kept.values():
-                kept[c] = sid
-        for c, arts in members.items():
-            for a in arts:
-                out[a] = kept.get(c, c)
-        moved["articles"] += sum(1 for a in old if out[a] != old[a])
         return out
 
     tdf: Counter[str] = Counter()
@@ -542,6 +606,8 @@ if __name__ == "__main__":
         eval_stored_sums(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what == "split_variants":
         eval_split_variants(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
+    if what == "recluster_cost":
+        eval_recluster_cost(sys.argv[2])
     if what == "sum_sizes":
         eval_sum_sizes(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
