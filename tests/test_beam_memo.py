@@ -8,10 +8,10 @@ import functools
 import gc
 
 import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.options.pipeline_options import (DebugOptions, PipelineOptions, S3Options, StandardOptions,
                                                   TypeOptions)
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import core
 
 import transforms.common  # noqa: F401  (installs the cache, as every stage's worker does)

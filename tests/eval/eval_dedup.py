@@ -406,6 +406,7 @@ def beam_cost_one(n: int) -> None:
     print(f"beam cost n={n}: {n / cpu:.0f} docs/CPU-s ({cpu:.1f} CPU s, {wall:.1f} s wall on a shared machine); "
           f"peak RSS {rss / 1024:.0f} MiB")
 
+
 def _reclustered(profiles, df, n_docs, cfg):
     """One run that re-clusters the earlier stories its new articles share a blocking key with.
 
