@@ -91,9 +91,13 @@ def test_each_function_is_read_once_and_each_answer_is_a_new_list():
     assert len(reads) == 5                       # a list's method cannot be a key (unhashable): read every time
 
 
+def _fresh_function():
+    return lambda x, y=1: x                      # a new function object at every call
+
+
 def test_a_function_that_goes_away_takes_its_entry_with_it():
     cached = memoized(READ)
-    f = eval("lambda x, y=1: x")                 # noqa: S307 - a fresh function object
+    f = _fresh_function()
     cached(f)
     assert len(cached.cache) == 1
     del f
