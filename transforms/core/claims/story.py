@@ -12,11 +12,13 @@ more likely two different facts than a disagreement.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Iterable, Mapping, Optional, Union
 
 from transforms.core.records import ArticleMeta, Claim
@@ -46,7 +48,15 @@ def said_parts(c: Claim) -> Optional[SaidParts]:
     """Parse ``said/<claimant>/<entities>[/<numbers>]``; None for other kinds or foreign keys."""
     if c.kind not in SAID_KINDS or not c.claim_key.startswith("said/"):
         return None
-    parts = c.claim_key.split("/", 3)
+    return _said_parts(c.claim_key, c.statement or "", c.lang or "")
+
+
+# A story's summary reads every claim of its window members on every run that touches it, and the
+# syndicated copies of one report carry the same key, statement and language: each distinct one is
+# parsed once per process (SaidParts is immutable; its ``units`` mapping is never written to).
+@functools.lru_cache(maxsize=1 << 16)
+def _said_parts(claim_key: str, statement: str, lang: str) -> SaidParts:
+    parts = claim_key.split("/", 3)
     claimant = parts[1] if len(parts) > 1 else ""
     ents = [e for e in (parts[2] if len(parts) > 2 else "").split(",") if e]
     nums = [n for n in (parts[3] if len(parts) > 3 else "").split(";") if n]
@@ -54,8 +64,8 @@ def said_parts(c: Claim) -> Optional[SaidParts]:
     for n in nums:
         unit, _, value = n.rpartition(":")
         units[unit] = value
-    words = frozenset(w.lower() for w in _CONTENT_WORD.findall(c.statement or ""))
-    return SaidParts(claimant, frozenset(ents) | frozenset(nums), units, words, c.lang or "")
+    words = frozenset(w.lower() for w in _CONTENT_WORD.findall(statement))
+    return SaidParts(claimant, frozenset(ents) | frozenset(nums), MappingProxyType(units), words, lang)
 
 
 def claimant_identities(claimant: str) -> tuple[str, frozenset[str]]:
