@@ -23,7 +23,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, S3Options, StandardOptions, TypeOptions
 
 from pipelines.build import build, local_runner, runs_in_this_process
-from pipelines.settings import Settings
+from pipelines.settings import Settings, compact_index_files
 from transforms.core.config import ConfigError
 from transforms.common import METRICS_NAMESPACE
 import pyarrow as pa
@@ -247,6 +247,7 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
     """
     from pipelines.delta import OutputTables, check_filesystem, use_options
     output = normalise_output(output)
+    most_files = compact_index_files(settings.config)
     options = pipeline_options(beam_args, settings.config.get("run.runner"), type_check(settings.config))
     use_options(options)
     check_filesystem(output)
@@ -306,7 +307,40 @@ def execute(settings: Settings, sources: beam.PTransform, *, output: str, run_id
         "source_quality": _source_quality(tables, receipts),
     }
     row = tables.commit(attempt, runs_row, receipts)
+    if most_files:
+        compact_index(tables, most_files)
     return RunResult(run_id, output, row, counts, started, finished, run_day)
+
+
+def index_tables_to_compact(index, most_files: int) -> list[str]:
+    """The index tables holding at least ``most_files`` files more than they have days (``index``:
+    their file lists, :class:`transforms.index.IndexFiles`). A lookup reads every file of its table,
+    so the files that each run adds to the days it touched make every later run slower (on object
+    storage, one request per file)."""
+    from transforms.core.schemas import INDEX_TABLES
+    out = []
+    for name in INDEX_TABLES:
+        files = index.of(name)
+        if len(files) - len({day for _, day in files}) >= most_files:
+            out.append(name)
+    return out
+
+
+def compact_index(tables, most_files: int) -> None:
+    """After a committed run, under its lock: compact the index tables that have piled up small files
+    (``claimwire compact`` of those tables: Delta ``optimize.compact``, a ``runs`` row, ``vacuum``).
+    The run is committed whatever happens here: a compaction that fails is logged, and what it left
+    is rolled back by the next run (``OutputTables.recover``)."""
+    from pipelines.compact import compact
+    try:
+        names = index_tables_to_compact(tables.index_files(), most_files)
+        if names:
+            result = compact(tables.url, names)
+            log.info("compacted the index: %s", ", ".join(f"{n} {a} -> {b} files"
+                                                          for n, (a, b) in sorted(result.merged.items())))
+    except Exception as exc:   # noqa: BLE001 - the run is committed; the next run or compact tries again
+        log.warning("the run is committed, but compacting its index failed (%s: %s); the next run tries again",
+                    type(exc).__name__, str(exc)[:300])
 
 
 _ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^\[\]\n]+)")

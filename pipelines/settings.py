@@ -49,7 +49,17 @@ def _typed(section: str, factory, data: dict):
         raise ConfigError(f"[{section}] {exc}") from None
 
 
+def compact_index_files(config: Config) -> int:
+    """``[run] compact_index_files``: 0 (never) or the extra files that make an index table compacted."""
+    value = config.get("run.compact_index_files")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"[run] compact_index_files must be 0 (never) or a positive number of files "
+                          f"(got {value!r})")
+    return value
+
+
 def settings_from_config(config: Config, state_dir: str | None = None) -> Settings:
+    compact_index_files(config)            # checked before any work, used after the commit
     configs = Path(config.configs_dir)
     limits_cfg = config.section("limits")
     limits = ReadLimits(max_document_bytes=int(limits_cfg["max_document_bytes"]),

@@ -206,6 +206,14 @@ def test_a_bad_pass_size_is_a_config_error_naming_the_key(value, tmp_path, capsy
     assert "pass_documents" in line
 
 
+@pytest.mark.parametrize("value", ["-1", "2.5", "false", "'many'"])
+def test_a_bad_index_compaction_threshold_is_a_config_error_naming_the_key(value, tmp_path, capsys):
+    line = _one_line(capsys, ["replay", str(SEED), "--output", str(tmp_path / "o"),
+                              "--set", f"run.compact_index_files={value}"])
+    assert "compact_index_files" in line
+    assert not (tmp_path / "o" / "runs").exists()        # refused before any work
+
+
 def test_a_pass_that_fails_says_which_and_what_is_committed(tmp_path, capsys, monkeypatch):
     """Three seeds in passes of one: the second pass's failure is one line that says the first is
     committed and that running the replay again resumes; the first pass's rows stay published."""

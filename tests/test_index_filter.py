@@ -82,3 +82,18 @@ def test_read_table_of_a_broken_file_is_an_index_read_error(tmp_path):
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(IndexReadError, match="part-0.parquet"):
         _read_table(str(path), ["key"])
+
+
+def test_index_tables_with_more_files_than_days_by_the_threshold_are_compacted():
+    from pipelines.runner import index_tables_to_compact
+    from transforms.index import IndexFiles
+    files = {
+        "index_keys": tuple((f"k{i}", f"2025-03-0{1 + i % 3}") for i in range(7)),     # 7 files, 3 days
+        "index_members": tuple((f"m{i}", f"2025-03-0{1 + i}") for i in range(3)),      # one file a day
+        "index_claims": (("c0", "2025-03-01"), ("c1", "2025-03-01")),
+    }
+    index = IndexFiles(files)
+    assert index_tables_to_compact(index, 4) == ["index_keys"]
+    assert index_tables_to_compact(index, 1) == ["index_keys", "index_claims"]
+    assert index_tables_to_compact(index, 5) == []
+    assert index_tables_to_compact(IndexFiles(), 1) == []
