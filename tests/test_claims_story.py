@@ -252,3 +252,20 @@ def test_the_same_words_from_an_unnamed_source_in_two_outlets_are_one_claim():
     group = match_groups([a, b, c])
     assert group["c1"] == group["c2"] == "said/unnamed/place:panama"
     assert group["c3"] == "said/unnamed/place:panama#2"
+
+
+def test_said_parts_of_copies_are_parsed_once_and_cannot_be_changed():
+    """The copies of one report (same key, statement, language) share one parse; what they share is read-only."""
+    import pytest
+
+    from transforms.core.claims.story import said_parts
+    kb = ClaimKnowledge.load(ROOT / "configs")
+    claim = next(c for c in _seed_claims(kb) if c.kind == "reported" and said_parts(c) is not None)
+    copy = dataclasses.replace(claim, claim_id=claim.claim_id + "-copy", article_id="elsewhere")
+    assert said_parts(copy) is said_parts(claim)
+    other_lang = dataclasses.replace(claim, lang="xx")
+    assert said_parts(other_lang) == dataclasses.replace(said_parts(claim), lang="xx")
+    assert said_parts(dataclasses.replace(claim, statement=(claim.statement or "") + " Extraordinary")).words \
+        == said_parts(claim).words | {"extraordinary"}
+    with pytest.raises(TypeError):
+        said_parts(claim).units["usd"] = "1"      # shared by every copy: never written to
