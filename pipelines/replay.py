@@ -13,20 +13,16 @@ from typing import Callable, Sequence
 
 from pipelines.delta import normalise_output
 from pipelines.runner import RunError, RunResult, execute, pipeline_options, replay_run_id, type_check
-from pipelines.settings import settings_from_config
+from pipelines.settings import count_setting, settings_from_config
 from pipelines.state_store import open_state
-from transforms.core.config import Config, ConfigError, load_config
+from transforms.core.config import Config, load_config
 from transforms.core.records import Reason
 from transforms.core.sources import plan_passes
 from transforms.read import InputError, ReadSources, document_estimates, input_fingerprint
 
 
 def pass_documents(config: Config) -> int:
-    value = config.get("run.pass_documents")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"[run] pass_documents must be 0 (one pass) or a positive number of documents "
-                          f"(got {value!r})")
-    return value
+    return count_setting(config, "run.pass_documents", "one pass", "documents")
 
 
 def replay(args: argparse.Namespace, beam_args: Sequence[str],

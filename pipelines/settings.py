@@ -49,13 +49,18 @@ def _typed(section: str, factory, data: dict):
         raise ConfigError(f"[{section}] {exc}") from None
 
 
+def count_setting(config: Config, dotted: str, zero: str, unit: str) -> int:
+    """A key that holds 0 (``zero`` says what 0 means) or a positive whole number of ``unit``."""
+    value = config.get(dotted)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        section, _, key = dotted.partition(".")
+        raise ConfigError(f"[{section}] {key} must be 0 ({zero}) or a positive number of {unit} (got {value!r})")
+    return value
+
+
 def compact_index_files(config: Config) -> int:
     """``[run] compact_index_files``: 0 (never) or the extra files that make an index table compacted."""
-    value = config.get("run.compact_index_files")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"[run] compact_index_files must be 0 (never) or a positive number of files "
-                          f"(got {value!r})")
-    return value
+    return count_setting(config, "run.compact_index_files", "never", "files")
 
 
 def settings_from_config(config: Config, state_dir: str | None = None) -> Settings:
