@@ -255,17 +255,22 @@ def test_the_same_words_from_an_unnamed_source_in_two_outlets_are_one_claim():
 
 
 def test_said_parts_of_copies_are_parsed_once_and_cannot_be_changed():
-    """The copies of one report (same key, statement, language) share one parse; what they share is read-only."""
+    """In one summary the copies of one report (same key, statement, language) share one parse; what
+    they share is read-only, and nothing is kept from one summary to the next."""
     import pytest
 
-    from transforms.core.claims.story import said_parts
+    from transforms.core.claims.story import said_parts, said_parts_of
     kb = ClaimKnowledge.load(ROOT / "configs")
-    claim = next(c for c in _seed_claims(kb) if c.kind == "reported" and said_parts(c) is not None)
+    claims = _seed_claims(kb)
+    claim = next(c for c in claims if c.kind == "reported" and said_parts(c) is not None)
     copy = dataclasses.replace(claim, claim_id=claim.claim_id + "-copy", article_id="elsewhere")
-    assert said_parts(copy) is said_parts(claim)
-    other_lang = dataclasses.replace(claim, lang="xx")
-    assert said_parts(other_lang) == dataclasses.replace(said_parts(claim), lang="xx")
-    assert said_parts(dataclasses.replace(claim, statement=(claim.statement or "") + " Extraordinary")).words \
-        == said_parts(claim).words | {"extraordinary"}
+    other_lang = dataclasses.replace(claim, claim_id=claim.claim_id + "-xx", lang="xx")
+    longer = dataclasses.replace(claim, claim_id=claim.claim_id + "-more", statement=(claim.statement or "") + " Extraordinary")
+    parts = said_parts_of([claim, copy, other_lang, longer, *claims])
+    assert parts[copy.claim_id] is parts[claim.claim_id] and parts[claim.claim_id] == said_parts(claim)
+    assert parts[other_lang.claim_id] == dataclasses.replace(said_parts(claim), lang="xx")
+    assert parts[longer.claim_id].words == said_parts(claim).words | {"extraordinary"}
+    assert all(parts[c.claim_id] == said_parts(c) for c in claims)       # quantities: None, as said_parts
+    assert said_parts_of([claim])[claim.claim_id] is not parts[claim.claim_id]
     with pytest.raises(TypeError):
-        said_parts(claim).units["usd"] = "1"      # shared by every copy: never written to
+        parts[claim.claim_id].units["usd"] = "1"      # shared by every copy: never written to

@@ -97,23 +97,36 @@ class Wanted:
     """
 
     def __init__(self, values):
-        self._set = frozenset(values)
-        self._ints = sorted(self._set) if all(type(v) is int for v in self._set) else None
+        import numpy as np
+        distinct = set(values)
+        self._n = len(distinct)
+        self._set: frozenset | None = None
+        self._ints = None
         self._typed: dict = {}     # numpy dtype -> the sorted integers as that dtype
+        if all(type(v) is int for v in distinct):
+            # One array, not a set of int objects: held by the reading DoFn for its bundle.
+            ordered = sorted(distinct)
+            fits = not ordered or (-2**63 <= ordered[0] and ordered[-1] < 2**63)
+            self._ints = np.array(ordered, dtype=np.int64 if fits else object)
+        else:
+            self._set = frozenset(distinct)
 
     def __len__(self) -> int:
-        return len(self._set)
+        return self._n
 
     def mask(self, column):
         """A boolean array: which values of ``column`` (an Arrow array) are wanted."""
         import numpy as np
         import pyarrow as pa
-        if self._ints is not None and pa.types.is_integer(column.type):
+        if self._ints is not None:
+            if not pa.types.is_integer(column.type):
+                return pa.array(np.zeros(len(column), dtype=bool), type=pa.bool_())   # no int equals a str
             valid = column.is_valid() if column.null_count else None
             values = (column.fill_null(0) if valid is not None else column).to_numpy()
             sorted_values = self._typed.get(values.dtype)
             if sorted_values is None:
-                sorted_values = self._typed[values.dtype] = np.array(self._ints, dtype=values.dtype)
+                sorted_values = self._typed[values.dtype] = (
+                    self._ints if self._ints.dtype == values.dtype else np.array(self._ints.tolist(), dtype=values.dtype))
             at = np.searchsorted(sorted_values, values)
             at[at == len(sorted_values)] = 0
             hit = sorted_values[at] == values
@@ -125,7 +138,7 @@ class Wanted:
 
     def rows_in(self, table, column: str):
         """The rows of ``table`` whose ``column`` holds a wanted value."""
-        if table.num_rows == 0 or not self._set:
+        if table.num_rows == 0 or not self._n:
             return table.slice(0, 0)
         return table.filter(self.mask(table[column].combine_chunks()))
 
@@ -149,6 +162,9 @@ class _FilteredReadFn(beam.DoFn):
         self._column = column
         self._columns = columns
         self._distinct = distinct
+
+    def finish_bundle(self) -> None:
+        self._src = self._wanted = None     # a worker keeps its DoFns after the stage: let the values go
 
     def process(self, entry, wanted: list):
         url, day = entry
@@ -179,6 +195,9 @@ class _WindowReadFn(beam.DoFn):
         self._group_by = group_by if group_by is not None else (column if per_value else None)
         self._columns = columns
         self._where = where
+
+    def finish_bundle(self) -> None:
+        self._src = self._wsrc = self._wanted = None    # as in _FilteredReadFn
 
     def process(self, entry, run_days: list, wanted: list | None = None):
         if getattr(self, "_src", None) is not run_days:

@@ -12,7 +12,6 @@ more likely two different facts than a disagreement.
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import defaultdict
@@ -51,10 +50,25 @@ def said_parts(c: Claim) -> Optional[SaidParts]:
     return _said_parts(c.claim_key, c.statement or "", c.lang or "")
 
 
-# A story's summary reads every claim of its window members on every run that touches it, and the
-# syndicated copies of one report carry the same key, statement and language: each distinct one is
-# parsed once per process (SaidParts is immutable; its ``units`` mapping is never written to).
-@functools.lru_cache(maxsize=1 << 16)
+def said_parts_of(claims: Iterable[Claim]) -> dict[str, Optional[SaidParts]]:
+    """``claim_id -> said_parts`` for the claims of one summary. The syndicated copies of one report
+    carry the same key, statement and language, and a story's summary reads all of them on every run
+    that touches it: each distinct one is parsed once here, and the copies share it (SaidParts is
+    immutable; its ``units`` mapping is read-only). Nothing is kept after the call."""
+    parsed: dict[tuple[str, str, str], SaidParts] = {}
+    out: dict[str, Optional[SaidParts]] = {}
+    for c in claims:
+        if c.kind not in SAID_KINDS or not c.claim_key.startswith("said/"):
+            out[c.claim_id] = None
+            continue
+        key = (c.claim_key, c.statement or "", c.lang or "")
+        p = parsed.get(key)
+        if p is None:
+            p = parsed[key] = _said_parts(*key)
+        out[c.claim_id] = p
+    return out
+
+
 def _said_parts(claim_key: str, statement: str, lang: str) -> SaidParts:
     parts = claim_key.split("/", 3)
     claimant = parts[1] if len(parts) > 1 else ""
@@ -280,7 +294,7 @@ def aggregate_story_claims(claims: Iterable[Claim], articles: Mapping[str, Artic
         by_story[c.story_id or (meta.story_id if meta else "") or c.article_id].append(c)
     groups: dict[tuple[str, str], list[Claim]] = defaultdict(list)
     # parsed once: matching and the numbers of matched statements both read them
-    parts = {c.claim_id: said_parts(c) for members in by_story.values() for c in members}
+    parts = said_parts_of(c for members in by_story.values() for c in members)
     for story, members in by_story.items():
         group_of = match_groups(members, parts)
         for c in members:
