@@ -41,8 +41,16 @@ class CompactResult:
         return bool(self.merged)
 
 
-def compact(output: str, datasets: list[str] | None = None, retention_hours: float = 168.0) -> CompactResult:
-    """Compact and vacuum ``datasets`` (default: all); the caller holds the run lock."""
+def compact(output: str, datasets: list[str] | None = None, retention_hours: float = 168.0,
+            target_size: int | None = None) -> CompactResult:
+    """Compact and vacuum ``datasets`` (default: all); the caller holds the run lock.
+
+    With ``target_size`` (bytes), files larger than it are left as they are and the others are
+    merged into files of up to that size (Delta's bin-packing), so a compaction rewrites at most
+    about ``target_size`` per partition beyond the small files it merges, however large the
+    partition has grown. Without it, every partition's files are merged into one (Delta's default
+    target, 100 MiB).
+    """
     from deltalake.transaction import CommitProperties, Transaction
 
     from pipelines.delta import DATA_TABLES, OutputTables, store_errors
@@ -61,7 +69,7 @@ def compact(output: str, datasets: list[str] | None = None, retention_hours: flo
         dt = tables.open(name)
         before = len(dt.file_uris())
         with store_errors(tables.url, f"could not compact the {name} table under"):
-            metrics = dt.optimize.compact(commit_properties=props)
+            metrics = dt.optimize.compact(commit_properties=props, target_size=target_size)
         if metrics.get("numFilesRemoved", 0):
             result.merged[name] = (before, len(tables.open(name).file_uris()))
     now = datetime.now(timezone.utc)

@@ -437,6 +437,16 @@ class OutputTables:
             files[name] = tuple(sorted((join(base, a["path"]), a.get("partition.day") or "") for a in actions))
         return IndexFiles(files)
 
+    def index_file_sizes(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """The index tables' data files at their latest version, as (day, size in bytes)."""
+        out: dict[str, tuple[tuple[str, int], ...]] = {}
+        for name in INDEX_TABLES:
+            dt = self.open(name)
+            with store_errors(self.url, f"could not list the files of the {name} table under"):
+                actions = pa.table(dt.get_add_actions(flatten=True)).select(["size_bytes", "partition.day"])
+            out[name] = tuple(sorted((a["partition.day"] or "", int(a["size_bytes"])) for a in actions.to_pylist()))
+        return out
+
     def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
         by: dict[str, list[dict]] = {n: [] for n in DATASETS}
         for path in match(join(attempt_folder(self.url, attempt.attempt_id), "receipts", "*", "*.json")):

@@ -84,16 +84,42 @@ def test_read_table_of_a_broken_file_is_an_index_read_error(tmp_path):
         _read_table(str(path), ["key"])
 
 
-def test_index_tables_with_more_files_than_days_by_the_threshold_are_compacted():
+def test_index_tables_with_more_small_files_than_days_by_the_threshold_are_compacted():
     from pipelines.runner import index_tables_to_compact
-    from transforms.index import IndexFiles
-    files = {
-        "index_keys": tuple((f"k{i}", f"2025-03-0{1 + i % 3}") for i in range(7)),     # 7 files, 3 days
-        "index_members": tuple((f"m{i}", f"2025-03-0{1 + i}") for i in range(3)),      # one file a day
-        "index_claims": (("c0", "2025-03-01"), ("c1", "2025-03-01")),
+    small, big, target = 1_000, 6_000, 10_000
+    sizes = {
+        "index_keys": tuple((f"2025-03-0{1 + i % 3}", small) for i in range(7)),     # 7 small files, 3 days
+        "index_members": tuple((f"2025-03-0{1 + i}", small) for i in range(3)),      # one file a day
+        "index_claims": (("2025-03-01", small), ("2025-03-01", small)),
+        # files of half the target or more (merged already, or large when written) are not counted
+        "index_articles": tuple(("2025-03-01", big) for _ in range(9)) + (("2025-03-01", small),),
     }
-    index = IndexFiles(files)
-    assert index_tables_to_compact(index, 4) == ["index_keys"]
-    assert index_tables_to_compact(index, 1) == ["index_keys", "index_claims"]
-    assert index_tables_to_compact(index, 5) == []
-    assert index_tables_to_compact(IndexFiles(), 1) == []
+    assert index_tables_to_compact(sizes, 4, target) == ["index_keys"]
+    assert index_tables_to_compact(sizes, 1, target) == ["index_keys", "index_claims"]
+    assert index_tables_to_compact(sizes, 5, target) == []
+    assert index_tables_to_compact({}, 1, target) == []
+    # with a larger target the same files are small, and the articles' pile up
+    assert "index_articles" in index_tables_to_compact(sizes, 4, 10 * target)
+
+
+def test_a_compaction_up_to_a_target_leaves_large_files_and_merges_the_small_ones(tmp_path):
+    """Delta's bin-packing with ``target_size`` (what a run's index compaction uses): a file larger
+    than the target is not rewritten, the small ones are merged into one, and the rows are the same."""
+    from deltalake import DeltaTable, write_deltalake
+    path = str(tmp_path / "t")
+    rnd = random.Random(0)
+
+    def rows(n: int):
+        values = [rnd.getrandbits(62) for _ in range(n)]
+        return pa.table({"day": ["2025-03-01"] * n, "v": values, "s": [f"{x:032x}" for x in values]})
+    write_deltalake(path, rows(20_000), mode="append", partition_by=["day"])
+    big = DeltaTable(path).file_uris()
+    big_size = pa.table(DeltaTable(path).get_add_actions(flatten=True)).column("size_bytes")[0].as_py()
+    for _ in range(4):
+        write_deltalake(path, rows(50), mode="append", partition_by=["day"])
+    before = sorted(map(str, DeltaTable(path).to_pyarrow_table().to_pylist()))
+    metrics = DeltaTable(path).optimize.compact(target_size=big_size - 1)
+    after = DeltaTable(path)
+    assert metrics["numFilesRemoved"] == 4 and metrics["numFilesAdded"] == 1
+    assert set(big) <= set(after.file_uris()) and len(after.file_uris()) == 2
+    assert sorted(map(str, after.to_pyarrow_table().to_pylist())) == before
