@@ -57,7 +57,7 @@ PUBLISHED_TABLES = (*APPEND_TABLES, *MERGE_TABLES)
 # tables about 135 times, and each open replayed every commit since the last checkpoint, so the
 # driver's share of a run grew with every run for 100 runs (an index table after 21 runs of 1,000
 # documents, each followed by a compaction: 42 commits, 6.1 MB of JSON, 101 ms to open; 11 ms
-# from a checkpoint). Every writer honours the property (delta-rs, Spark, DuckDB's reader reads it).
+# from a checkpoint). Every Delta writer honours the property, and every reader reads checkpoints.
 CHECKPOINT_INTERVAL = 10
 TABLE_PROPERTIES = {"delta.checkpointInterval": str(CHECKPOINT_INTERVAL)}
 # The dedup and story index (append-only, under _index/): committed with the datasets, before runs.
@@ -450,23 +450,23 @@ class OutputTables:
         """
         from transforms.index import IndexFiles
         files: dict[str, tuple[tuple[str, str], ...]] = {}
-        for name in INDEX_TABLES:
-            dt = self.open(name)
-            with store_errors(self.url, f"could not list the files of the {name} table under"):
-                actions = pa.table(dt.get_add_actions(flatten=True)).to_pylist()
+        for name, actions in self._index_add_actions():
             base = self.uri(name)
-            files[name] = tuple(sorted((join(base, a["path"]), a.get("partition.day") or "") for a in actions))
+            files[name] = tuple(sorted((join(base, a["path"]), a["partition.day"] or "") for a in actions))
         return IndexFiles(files)
 
     def index_file_sizes(self) -> dict[str, tuple[tuple[str, int], ...]]:
         """The index tables' data files at their latest version, as (day, size in bytes)."""
-        out: dict[str, tuple[tuple[str, int], ...]] = {}
+        return {name: tuple(sorted((a["partition.day"] or "", int(a["size_bytes"])) for a in actions))
+                for name, actions in self._index_add_actions()}
+
+    def _index_add_actions(self):
+        """(table name, its add actions: path, size_bytes, partition.day) for each index table."""
         for name in INDEX_TABLES:
             dt = self.open(name)
             with store_errors(self.url, f"could not list the files of the {name} table under"):
-                actions = pa.table(dt.get_add_actions(flatten=True)).select(["size_bytes", "partition.day"])
-            out[name] = tuple(sorted((a["partition.day"] or "", int(a["size_bytes"])) for a in actions.to_pylist()))
-        return out
+                actions = pa.table(dt.get_add_actions(flatten=True))
+            yield name, actions.select(["path", "size_bytes", "partition.day"]).to_pylist()
 
     def receipts(self, attempt: Attempt) -> dict[str, list[dict]]:
         by: dict[str, list[dict]] = {n: [] for n in DATASETS}
