@@ -58,7 +58,7 @@ def test_corpus_replicates_pages_without_exact_duplicates(toy):
     assert [f.read_bytes() for f in sorted(again.rglob("*.html"))] == blobs  # seeded: reproducible
 
 
-def test_one_measurement_and_the_table(toy, tmp_path):
+def test_one_measurement_and_the_table(toy, tmp_path, monkeypatch):
     work, pages = toy
     corpus = bench.write_html_corpus(pages, 5, work / "html-5")
     measured, data = bench.run_bare(corpus, "html", 5, work, keep_below=3)
@@ -100,6 +100,12 @@ def test_one_measurement_and_the_table(toy, tmp_path):
     html_rows = [M("bare loop (a)", "html", 5, 10.0, 100.0, 0, "", cpu_s=10.0),
                  M("claimwire 1 worker (b)", "html", 5, 20.0, 300.0, 0, "", cpu_s=30.0),
                  M("claimwire 2 workers (c)", "html", 5, 16.0, 500.0, 0, "", cpu_s=31.0)]
+    monkeypatch.setattr(bench, "sees_process_tree", lambda: False)
+    got = {name.split(":")[0]: (value, status) for name, value, _, status in bench.ratios(html_rows, 5, [])}
+    # without psutil the extraction processes' CPU is unseen: no ceiling rather than a wrong one
+    assert got["2-worker speed-up this machine allows, html 5"][0] == "not measured"
+    assert "psutil" in got["2-worker speed-up this machine allows, html 5"][1]
+    monkeypatch.setattr(bench, "sees_process_tree", lambda: True)
     got = {name.split(":")[0]: value for name, value, _, _ in bench.ratios(html_rows, 5, [])}
     assert got["pipeline (1 worker) / bare loop, html 5"] == "2.00"
     assert got["2-worker speed-up, html 5"] == "1.25"
@@ -145,6 +151,38 @@ def test_the_object_store_ratios_and_archive_batches(tmp_path):
     days = [[json.loads(line)["published"][:10] for line in f.read_text().splitlines()] for f in files]
     assert days == [["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-01"],
                     ["2025-03-04", "2025-03-05", "2025-03-06", "2025-03-04"]]
+
+
+def test_pages_cut_by_size_and_each_bands_time_per_stage(toy, tmp_path):
+    # equal counts, smallest first, ties by document number; more bands than pages gives one a page
+    sizes = [(0, 50), (1, 10), (2, 30), (3, 10), (4, 70), (5, 20), (6, 60)]
+    assert bench.split_by_size(sizes, 3) == [[1, 3, 5], [2, 0], [6, 4]]
+    assert bench.split_by_size(sizes, 1) == [[1, 3, 5, 2, 0, 6, 4]]
+    assert bench.split_by_size(sizes[:2], 5) == [[1], [0]]
+    assert bench.split_by_size([], 4) == []
+    work, pages = toy
+    corpus = bench.write_html_corpus(pages, 6, work / "html-6")
+    bands = bench.write_size_bands(corpus, 2, tmp_path)
+    got = [sorted(bench.doc_index(str(f)) for f in b["folder"].glob("*.html")) for b in bands]
+    assert sorted(i for band in got for i in band) == list(range(6)) and [len(b) for b in got] == [3, 3]
+    assert bands[0]["max_bytes"] <= bands[1]["min_bytes"] and bands[0]["docs"] == 3
+    assert all(f.read_bytes() == (corpus / "d000" / f.name).read_bytes() for b in bands for f in b["folder"].iterdir())
+    # a band's row: the fixed start-up in seconds, the rest per page; the bare loop's timed calls per page
+    shares = {"extract": 2.0, "write": 1.0, bench.BEAM: 0.5, bench.STARTUP: 6.0, "_total": 9.5}
+    row = bench.size_row({"docs": 100, "min_bytes": 2048, "max_bytes": 10240, "mean_bytes": 5120.0},
+                         {"extract_s": 1.5, "lang_s": 0.5}, shares)
+    assert row["startup_s"] == 6.0 and row["pipeline_ms"] == pytest.approx(35.0)
+    assert row["bare_ms"] == pytest.approx(20.0) and row["ratio"] == pytest.approx(1.75)
+    assert row["stages_ms"]["extract"] == pytest.approx(20.0) and row["stages_ms"]["dedup"] == 0.0
+    assert sum(row["stages_ms"].values()) == pytest.approx(row["pipeline_ms"])
+    md = bench.size_table([row], "html 100")
+    header = next(ln for ln in md if ln.startswith("| page KB"))
+    line = next(ln for ln in md if ln.startswith("| 2-10 (5) | 100 |"))
+    assert len(header.split("|")) == len(line.split("|"))
+    assert "| 20.0 (15.0 + 5.0) | 35.0 | 1.75 | 6.0 |" in line
+    out = bench.write_report(tmp_path / "report", [], {}, [], {"command": "toy", "machine": "m", "started": "now",
+                             "total_s": 1.0, "size_profile": {"variant": "html 100", "rows": [row]}})
+    assert line in out.read_text(encoding="utf-8").splitlines()
 
 
 def test_proc_tree_sees_a_child_process_memory_and_cpu():
