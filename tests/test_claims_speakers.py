@@ -302,6 +302,31 @@ def test_the_subject_of_a_relative_clause_is_its_antecedent(kb):
                  kb)[0][1] == "Senator Warren"
 
 
+def test_a_restrictive_relative_pronoun_stands_for_the_noun_phrase_before_it(kb):
+    def who(text):
+        return {(c[1], c[2]) for c in _said(text, kb)}
+    # "N who said S": the source is the noun phrase before the pronoun, from its determiner or quantifier,
+    # never the clause it is the object of ("paying an architect", "She spoke to voters")
+    assert ("an architect", "said") in who("Trump refused to pay an architect who said he was stiffed after he "
+                                           "designed a clubhouse.")
+    assert ("voters", "said") in who("She spoke to voters who said they would not vote for him.")
+    assert ("many Republicans", "say") in who("There are many Republicans who say the deal is a bad one.")
+    assert ("a well-connected source", "told") in who("He claimed that he had a well-connected source who told "
+                                                      "him the nominee had paid no taxes.")
+    assert ("a flip-flopping politician", "say") in who("The ads portray Cruz as a flip-flopping politician who "
+                                                        "will say whatever makes the most sense to him.")
+    # a verb form is no part of it; a pronoun or quantifier alone stands for nobody named
+    assert ("officers", "said") in who("He quoted retired officers who said the war was lost.")
+    assert all(c != "Those" and c != "those" for c, _ in who("Those who said the plan was dead were wrong."))
+    # the outer statement goes on through the relative clause; the outer claim keeps it whole
+    claims = _said("He claimed that he had a well-connected source who told him the nominee had paid no taxes.", kb)
+    assert any(c[1] == "He" and c[3].endswith("who told him the nominee had paid no taxes") for c in claims)
+    # a participle after the relative clause is the main clause's: its subject, not the antecedent
+    claims = _said("Trump was defensive when forced to defend not paying an architect who said he was stiffed, "
+                   "saying, \u201cMaybe he didn\u2019t do a good job, and I wasn\u2019t satisfied.\u201d", kb)
+    assert {(c[1], c[2]) for c in claims if c[2] == "saying"} == {("Trump", "saying")}
+
+
 def test_a_quote_without_a_cue_takes_the_subject_whose_verb_quotes_it(kb):
     got = _said("Sanders credited Clinton\u2019s victory to \u201ca closed primary, something I am not all that "
                 "enthusiastic about.\u201d", kb)

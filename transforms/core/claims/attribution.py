@@ -327,6 +327,39 @@ def _relative_antecedent(text: str, s: int, rel: int, lex: LangLexicon) -> Optio
     return run[0].start(), run[-1].end()
 
 
+def _restrictive_antecedent(text: str, span: tuple[int, int], lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The noun phrase a restrictive relative pronoun ending ``span`` stands for ("paying an architect who",
+    "She spoke to voters who", "many Republicans who"), or None when ``span`` does not end so. Back from
+    the pronoun over at most ``MAX_ANTECEDENT_TOKENS`` words, through a determiner or quantifier (included:
+    the phrase's left edge), to a preposition, conjunction, auxiliary or a verb form (excluded). None too
+    when the word before the pronoun heads no noun phrase ("those who", "one who", "some 30 who")."""
+    words = list(_WORD.finditer(text, span[0], span[1]))
+    low = [w.group(0).lower() for w in words]
+    while len(low) > 2 and low[-1] not in lex.subject_relatives and (low[-1] in lex.claimant_trim or
+                                                                    _adverb(words[-1].group(0), lex)):
+        words, low = words[:-1], low[:-1]       # "a politician who will (say)", "officials who also (said)"
+    if len(low) < 2 or low[-1] not in lex.subject_relatives or text[words[-2].end():words[-1].start()].strip():
+        return None
+    words, low = words[:-1], low[:-1]
+    stops = lex.non_claimant_edges | lex.conjunctions | lex.claimant_trim | lex.adjunct_words | \
+        lex.claimant_verbs | lex.claimant_breaks
+    last = low[-1]
+    if last in stops or last in lex.determiners or last in lex.claimant_quantifiers or last.isdigit() or \
+            lex.claimant_head.get(last) == "pronoun":
+        return None
+    k = len(low)
+    while k > 0 and len(low) - k < MAX_ANTECEDENT_TOKENS:
+        w = low[k - 1]
+        if w in lex.determiners or w in lex.claimant_quantifiers:
+            k -= 1
+            break
+        if k < len(low) and (w in stops or (words[k - 1].group(0).islower() and
+                                            w.endswith(tuple(lex.verb_suffixes)) and "-" not in w)):
+            break       # "paying an architect": a verb form, not a compound ("a well-connected source")
+        k -= 1
+    return words[k].start(), words[-1].end()
+
+
 def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon) -> Optional[tuple[int, int]]:
     """Drop auxiliaries, adverbs and conjunctions at the ends of a claimant span."""
     if span is None or not lex.claimant_trim:
@@ -1103,6 +1136,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
+        if raw_cl is not None:
+            # "paying an architect who said S", "She spoke to voters who said S": the cue's subject is a
+            # restrictive relative pronoun, which stands for the noun phrase right before it
+            raw_cl = _restrictive_antecedent(text, raw_cl, lex) or raw_cl
         subject = _main_subject(text, s, cs, lex) if participle and top else None
         if raw_cl is not None:
             # a clause fragment before the cue is no source; the untrimmed span goes back to the caller,
@@ -1664,6 +1701,32 @@ def _opens_clause(word: str, lex: LangLexicon) -> bool:
     return bool(sep) and (base in lex.non_claimant_edges or lex.claimant_head.get(base) == "pronoun")
 
 
+def _relative_subject(text: str, att: Attribution, lex: LangLexicon) -> bool:
+    """Whether an attribution's source is a noun phrase that a relative pronoun before its cue stands for
+    ("an architect who said S", "a politician who will say S"): a relative clause inside the sentence's
+    main clause."""
+    if att.claimant is None or att.cue is None or att.claimant[1] > att.cue[0]:
+        return False
+    between = [w.lower() for w in _WORD.findall(text, att.claimant[1], att.cue[0])]
+    return bool(between) and between[0] in lex.subject_relatives and \
+        all(w in lex.claimant_trim or _adverb(w, lex) for w in between[1:]) and \
+        _clean_claimant(text, att.claimant, lex) is not None
+
+
+def _inner_claimant(text: str, s: int, outer: Attribution, inner: Attribution, lex: LangLexicon,
+                    folded: str) -> Optional[tuple[int, int]]:
+    """The source of an attribution found inside another's statement: its own, else the outer one's. But a
+    participle after a restrictive relative clause ("defend not paying an architect who said S, saying T")
+    belongs to the main clause, whose opening subject is its source, not the relative pronoun's antecedent."""
+    if inner.claimant is not None or outer.claimant is None:
+        return inner.claimant or outer.claimant
+    if inner.cue is not None and outer.cue is not None and \
+            re.sub(r"[\s\u200c]+", " ", folded[inner.cue[0]:inner.cue[1]]) in lex.participles and \
+            _relative_subject(text, outer, lex):
+        return _main_subject(text, s, inner.cue[0], lex)
+    return outer.claimant
+
+
 def _participle_after(text: str, s: int, e: int, att: Attribution, lex: LangLexicon, folded: str,
                       quotes: Sequence[tuple[int, int]],
                       all_cues: Optional[list[PhraseMatch]]) -> Optional[Attribution]:
@@ -1880,6 +1943,14 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                     opens = cand.claimant is not None and cand.claimant[0] >= st[0] and \
                         _ntok(text[st[0]:cand.claimant[0]]) <= 1
                     opener = _word_before(text, st[0], cut)
+                    if cand.statement[0] > st[0] and cand.claimant is not None and cand.claimant[0] > st[0] and \
+                            _relative_subject(text, cand, lex):
+                        # "he had a source who told him S": the cue is in a relative clause of the statement,
+                        # which goes on through it; its own claim is read, its source the antecedent
+                        extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement, cand.claimant,
+                                                 cand.cue, cand.confidence - 0.1))
+                        probe = cand.cue[1]
+                        continue
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens and \
                             opener in lex.clause_openers:
                         # "through what she calls a war of words": the cue is inside a clause of the
@@ -1887,7 +1958,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         # is a relative one with a gap ("the examples that critics point to")
                         if opener not in lex.gap_relatives:
                             extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement,
-                                                     cand.claimant or cur.claimant, cand.cue, cand.confidence - 0.1))
+                                                     _inner_claimant(text, s, cur, cand, lex, folded), cand.cue,
+                                                     cand.confidence - 0.1))
                         probe = cand.cue[1]
                         continue
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
@@ -1925,7 +1997,8 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 else:
                     extra[-1] = trimmed
                 cur = Attribution(inner.kind, inner.start, inner.end, inner.statement,
-                                  inner.claimant or cur.claimant, inner.cue, inner.confidence - 0.1)
+                                  _inner_claimant(text, s, cur, inner, lex, folded), inner.cue,
+                                  inner.confidence - 0.1)
                 extra.append(cur)
                 nested += 1
     used_quotes: set[tuple[int, int]] = set()
