@@ -327,6 +327,17 @@ def test_a_restrictive_relative_pronoun_stands_for_the_noun_phrase_before_it(kb)
     assert {(c[1], c[2]) for c in claims if c[2] == "saying"} == {("Trump", "saying")}
 
 
+def test_a_cue_word_after_such_or_before_like_is_a_noun_or_an_adjective(kb):
+    # "such expected backers", "reports like the 2014 assessment": no cue, so no claim
+    assert not [c for c in _said("The paper was endorsed by dozens of others, from such expected backers as The "
+                                 "New York Times to such once-certain advocates as The Dallas Morning News.", kb)
+                if c[2] == "expected"]
+    assert not _said("Mr. Obama scrutinized reports like the 2014 National Climate Assessment on his flight.", kb)
+    # the verb is still read after a noun phrase that holds "like"
+    assert ("Reports like this one", "say") in {(c[1], c[2]) for c in
+                                                _said("Reports like this one say the economy is growing fast.", kb)}
+
+
 def test_a_quote_without_a_cue_takes_the_subject_whose_verb_quotes_it(kb):
     got = _said("Sanders credited Clinton\u2019s victory to \u201ca closed primary, something I am not all that "
                 "enthusiastic about.\u201d", kb)
