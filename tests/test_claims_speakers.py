@@ -338,6 +338,15 @@ def test_a_cue_word_after_such_or_before_like_is_a_noun_or_an_adjective(kb):
                                                 _said("Reports like this one say the economy is growing fast.", kb)}
 
 
+def test_called_in_an_apposition_names_its_noun(kb):
+    # ", called X," gives the noun before it a name: nothing is said
+    assert not _said("The program, called EB-5, allows foreign investors to gain citizenship by investing.", kb)
+    assert not _said("The plan, called \u201cMedicare for All,\u201d would cost trillions over a decade.", kb)
+    # a description in the apposition, or a time, names nothing: the main clause's claim stands
+    assert ("The senator", "said") in {(c[1], c[2]) for c in
+                                       _said("The senator, called a liar by many, said the plan was sound.", kb)}
+
+
 def test_a_quote_without_a_cue_takes_the_subject_whose_verb_quotes_it(kb):
     got = _said("Sanders credited Clinton\u2019s victory to \u201ca closed primary, something I am not all that "
                 "enthusiastic about.\u201d", kb)

@@ -869,16 +869,34 @@ def _names_a_thing(text: str, att: Attribution, lex: LangLexicon) -> bool:
         return False
     if re.sub(r"[\s\u200c]+", " ", text[att.cue[0]:att.cue[1]].lower()) not in lex.naming_cues:
         return False
+    st = text[att.statement[0]:att.statement[1]]
+    if text[att.claimant[1]:att.cue[0]].strip() == "," and _name_apposition(st):
+        return True     # "The program, called EB-5, allows ...": an apposition names its noun
     words = _WORD.findall(text, att.claimant[0], att.claimant[1])
     if not words or len(words) > 3 or not (words[0].lower() in ("a", "an") or words[0].lower() in lex.claimant_quantifiers):
         return False
-    st = text[att.statement[0]:att.statement[1]]
     first = _WORD.search(st)
     if st[:1] in _OPEN_QUOTES or (first is not None and first.start() == 0 and first.group(0)[0].isupper()):
         return True
     nxt = _WORD.search(st, first.end()) if first is not None else None
     return first is not None and first.group(0).lower() in lex.determiners and nxt is not None and \
         (nxt.group(0)[0].isupper() or any(ch in st[first.end():nxt.start()] for ch in _OPEN_QUOTES))
+
+
+# The most words of a name that ", called X," gives its noun.
+MAX_NAME_TOKENS = 5
+
+
+def _name_apposition(statement: str) -> bool:
+    """Whether a statement after ", called" opens with a name closed by a comma ("EB-5, allows ...",
+    "“Medicare for All,” would ..."): a capitalised word or a quotation, at most ``MAX_NAME_TOKENS`` words."""
+    comma = statement.find(",")
+    if comma <= 0:
+        return False
+    head = statement[:comma].strip()
+    first = _WORD.search(head)
+    return first is not None and _ntok(head) <= MAX_NAME_TOKENS and \
+        (head[:1] in _OPEN_QUOTES or head[:1] == '"' or (first.start() == 0 and first.group(0)[0].isupper()))
 
 
 def _signs_off(text: str, folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
