@@ -421,9 +421,12 @@ class StorySum:
             if norm > 0:
                 scale = _FIXED / norm
                 get = acc.get
-                for key, w in vec.items():
-                    if (wanted is None or key in wanted) and (df is None or df.get(key, 0) > 1):
-                        acc[key] = get(key, 0) + int(w * scale)
+                # the wanted features first, as a set intersection (over the member's features: not
+                # ``vec.keys() & wanted``, which walks all of ``wanted``): a member shares few of its
+                # features with the run's articles, and the sums are integers (any order gives them)
+                for key in (wanted.intersection(vec) if wanted is not None else vec):
+                    if df is None or df.get(key, 0) > 1:
+                        acc[key] = get(key, 0) + int(vec[key] * scale)
         for key in keys:
             self.keys.setdefault(key, set()).add(v.all[key])
         self.size += 1
