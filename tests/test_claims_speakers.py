@@ -338,6 +338,24 @@ def test_a_cue_word_after_such_or_before_like_is_a_noun_or_an_adjective(kb):
                                                 _said("Reports like this one say the economy is growing fast.", kb)}
 
 
+def test_a_pronoun_after_a_noun_opens_a_relative_clause_inside_the_statement(kb):
+    # "the $18 million he says he raised": the outer statement goes on through the reduced relative clause,
+    # which is read as its own claim
+    claims = {(c[1], c[2]): c[3] for c in _said("He said he plans to put to good use the approximately $18 million "
+                                                 "he says he raised for his campaign and partners.", kb)}
+    assert claims[("He", "said")].endswith("the approximately $18 million he says he raised for his campaign and "
+                                          "partners")
+    assert claims[("he", "says")] == "he raised for his campaign and partners"
+    # after a time word the pronoun opens a new clause: the first statement ends before it
+    claims = {(c[1], c[2]): c[3] for c in _said("She said the deal was a mistake at the hearing last week she said "
+                                                 "she did not believe it was a crime.", kb)}
+    assert not claims[("She", "said")].endswith("crime")
+    # a relative clause read inside a statement ends where that statement is cut by a later claim
+    claims = _said("He acknowledged funding was a major reason he felt demoralized serving under Obama, Ham also "
+                   "noted several intangibles left him further disillusioned.", kb)
+    assert {(c[1], c[2], c[3]) for c in claims if c[2] == "felt"} == {("he", "felt", "demoralized serving under Obama")}
+
+
 def test_called_in_an_apposition_names_its_noun(kb):
     # ", called X," gives the noun before it a name: nothing is said
     assert not _said("The program, called EB-5, allows foreign investors to gain citizenship by investing.", kb)

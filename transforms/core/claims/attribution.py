@@ -1731,6 +1731,28 @@ def _relative_subject(text: str, att: Attribution, lex: LangLexicon) -> bool:
         _clean_claimant(text, att.claimant, lex) is not None
 
 
+def _reduced_relative(text: str, s: int, att: Attribution, lex: LangLexicon) -> bool:
+    """Whether an attribution inside a statement opens a relative clause with no relative word ("the $18
+    million he says he raised", "the documents they claim show ..."): its source is a subject pronoun right
+    after a noun of the statement (a lower-case word or a number that is no function word, verb or time
+    word: "this week she said" opens a new clause)."""
+    if att.claimant is None or not lex.subject_pronouns:
+        return False
+    who = text[att.claimant[0]:att.claimant[1]]
+    if who.lower() not in lex.subject_pronouns:
+        return False
+    before = _WORD.findall(text, max(s, att.claimant[0] - 40), att.claimant[0])
+    if not before or text[att.claimant[0] - 1:att.claimant[0]] != " " or \
+            text[max(s, att.claimant[0] - 3):att.claimant[0]].strip()[-1:] in ",;:—–-()\"'“”‘’":
+        return False
+    w = before[-1]
+    low = w.lower()
+    function = lex.claimant_breaks | lex.conjunctions | lex.adjunct_words | frozenset(lex.complementizers) | \
+        lex.determiners | lex.claimant_verbs | lex.claimant_trim | lex.non_claimant_edges
+    return (w.islower() or w.isdigit()) and low not in function and low not in lex.verb_cues and \
+        low not in lex.time_nouns and low not in lex.claimant_stops and not low.endswith(tuple(lex.verb_suffixes))
+
+
 def _inner_claimant(text: str, s: int, outer: Attribution, inner: Attribution, lex: LangLexicon,
                     folded: str) -> Optional[tuple[int, int]]:
     """The source of an attribution found inside another's statement: its own, else the outer one's. But a
@@ -1944,12 +1966,13 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             if after is not None:
                 extra.append(after)
             # further attributions inside the statement ("X says S but argues T, and Y said U")
-            cur, nested = att, 0
+            cur, nested, cur_at = att, 0, -1      # cur_at: where ``cur`` sits in ``extra`` once nested
             while nested < MAX_NESTED:
                 st = cur.statement
                 if _ntok(text[st[0]:st[1]]) < 8:
                     break
                 inner, embedded, cut, probe = None, None, st[0], st[0]
+                relatives: list[int] = []           # claims of relative clauses read inside ``st``
                 for _ in range(MAX_NESTED):
                     # "he said he intends to run ..., and leaders said ...": a cue too close to the
                     # start ("intends") is part of the statement; look on for the next one
@@ -1962,9 +1985,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         _ntok(text[st[0]:cand.claimant[0]]) <= 1
                     opener = _word_before(text, st[0], cut)
                     if cand.statement[0] > st[0] and cand.claimant is not None and cand.claimant[0] > st[0] and \
-                            _relative_subject(text, cand, lex):
+                            (_relative_subject(text, cand, lex) or _reduced_relative(text, st[0], cand, lex)):
                         # "he had a source who told him S": the cue is in a relative clause of the statement,
                         # which goes on through it; its own claim is read, its source the antecedent
+                        relatives.append(len(extra))
                         extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement, cand.claimant,
                                                  cand.cue, cand.confidence - 0.1))
                         probe = cand.cue[1]
@@ -2013,10 +2037,17 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 if nested == 0:
                     by_sentence[i] = trimmed
                 else:
-                    extra[-1] = trimmed
+                    extra[cur_at] = trimmed
+                for k in relatives:
+                    # a relative clause inside the trimmed statement ends where that statement ends
+                    r = extra[k]
+                    if r.statement[0] < b2 < r.statement[1]:
+                        rs = _strip_span(text, r.statement[0], max(r.statement[0], b2), " \t,.;:،—–-")
+                        extra[k] = Attribution(r.kind, r.start, min(r.end, b2), rs, r.claimant, r.cue, r.confidence)
                 cur = Attribution(inner.kind, inner.start, inner.end, inner.statement,
                                   _inner_claimant(text, s, cur, inner, lex, folded), inner.cue,
                                   inner.confidence - 0.1)
+                cur_at = len(extra)
                 extra.append(cur)
                 nested += 1
     used_quotes: set[tuple[int, int]] = set()
