@@ -190,7 +190,7 @@ class LangLexicon:
     claimant_breaks: frozenset[str] = frozenset()    # "a crowd that hardly expected": the claimant restarts after
     subject_relatives: frozenset[str] = frozenset()  # ... unless one opens a clause on its source ("officials who spoke")
     subject_pronouns: frozenset[str] = frozenset()   # "with network RT he blasted": one ends no noun phrase
-    time_nouns: frozenset[str] = frozenset()   # "this week she said": a time, not a noun a clause hangs on
+    time_nouns: frozenset[str] = frozenset()         # "this week she said": a time, not a noun a clause hangs on
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     quote_signs: frozenset[str] = frozenset()        # verbs that only sign a quote right after it ('"..." Hannity pressed')
     colon_labels: frozenset[str] = frozenset()       # "Update:", "Watch:": a word before a colon that names no speaker
