@@ -1029,3 +1029,33 @@ def test_a_cue_in_a_non_restrictive_relative_clause_is_the_named_antecedents(kb)
                  "good example.", kb) == [("reported", "European Union", "contended", "Ireland undertaxed the company")]
     assert all(c[1] != "Florida" for c in _said("Will praised the speech in Orlando, Florida, which Will claims "
                                                  "affirmed the foundational conservative belief.", kb))
+
+
+def test_a_subject_pronoun_after_an_opening_time_adverbial_is_the_claimant(kb):
+    assert _who("On Tuesday night he said it still posed a direct threat to Americans.", kb) == [("he", "said")]
+
+
+def test_a_count_that_opens_the_subject_heads_its_noun(kb):
+    """"520 superdelegates", "About 40 economists" are sources; a number inside a clause is none."""
+    assert _who("Already, 520 superdelegates have publicly said they support Clinton.", kb) == [
+        ("520 superdelegates", "said")]
+    assert _who("About 40 economists said the plan would fail.", kb) == [("About 40 economists", "said")]
+    assert _who("Trump leads Sanders by roughly 270 said the poll.", kb) == []
+
+
+def test_those_and_a_participle_are_a_source(kb):
+    assert _said("By 58%-33%, those surveyed said the group's funding shouldn't be eliminated.", kb) == [
+        ("reported", "those surveyed", "said", "the group's funding shouldn't be eliminated")]
+    assert _who("These dealings show the firm broke the rules.", kb) == []
+
+
+def test_the_main_clause_after_a_subordinate_attribution_is_read_too(kb):
+    """"While X said S, Y said T": the subordinate clause's statement ends at its comma, and the main clause
+    has a claim of its own; not in what a relative word opens, nor in a claimant's apposition."""
+    assert _said("While Comey has said that he makes recommendations, Lewandowski said he does not do them "
+                 "publicly.", kb) == [("reported", "Comey", "has said that", "he makes recommendations"),
+                                      ("reported", "Lewandowski", "said", "he does not do them publicly")]
+    assert _who("When the senator said the plan failed, the pope replied that it was fine.", kb) == [
+        ("the senator", "said"), ("the pope", "replied")]
+    assert ("a strategist", "supported") not in _who(
+        "The party is united, said Jim Smith, a strategist who supported Ted Cruz during the primaries.", kb)

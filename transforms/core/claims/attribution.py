@@ -539,6 +539,11 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         # with no comma; the subject is the name (or "the senator") that ends the span (not where every noun
         # is capitalised: German)
         words, low = words[head:], low[head:]
+    if len(low) >= 2 and low[-1] in lex.subject_pronouns and low[-2] not in lex.conjunctions:
+        # "In an interview with network RT he blasted", "in Washington D.C. He recalled", "On Tuesday night he
+        # said": a subject pronoun ends no noun phrase, so what comes before it is an adjunct (or the sentence
+        # before); "Trump and I" stays
+        words, low = words[-1:], low[-1:]
     if not lex.claimant_first:
         # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
         for k in range(1, len(low)):
@@ -547,10 +552,6 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                 while len(low) > 1 and low[-1] in lex.non_claimant_edges:
                     words, low = words[:-1], low[:-1]      # "Clinton on Sunday" -> "Clinton"
                 break
-    if len(low) >= 2 and low[-1] in lex.subject_pronouns and low[-2] not in lex.conjunctions:
-        # "In an interview with network RT he blasted", "in Washington D.C. He recalled": a subject pronoun ends
-        # no noun phrase, so what comes before it is an adjunct (or the sentence before); "Trump and I" stays
-        words, low = words[-1:], low[-1:]
     # "leads Sanders by roughly 270" is a clause; "About 9 percent (of voters)", "45% of Republicans" and
     # "About four in 10 voters" are a poll's respondents
     def share(k: int) -> bool:
@@ -569,14 +570,22 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             (k == 0 or low[k - 1] in lex.determiners or
              low[k - 1].endswith(("'s", "’s")))
 
+    def counted(k: int) -> bool:
+        # "520 superdelegates have said", "About 40 economists": a count that opens the span heads its noun
+        j = k - 1 if k > 0 and low[k - 1] in lex.modifier_of else k
+        nxt = low[k + 1] if k + 1 < len(low) else ""
+        return j == 0 and nxt.isalpha() and words[k + 1].group(0).islower() and nxt not in lex.adjunct_words and \
+            nxt not in lex.non_claimant_edges and nxt not in lex.unit_to_concept and nxt not in lex.claimant_stops
+
     if len(low) >= 3 and low[-2] in lex.adjunct_words and len(low[-1]) == 4 and low[-1].isdigit():
         words, low = words[:-2], low[:-2]   # "an arbitration panel in 2001" -> "an arbitration panel"
-    if any(w.isdigit() and not share(k) and not year(k) for k, w in enumerate(low)):
+    if any(w.isdigit() and not share(k) and not year(k) and not counted(k) for k, w in enumerate(low)):
         return None
     if all(w in lex.claimant_stops for w in low):
         return None     # "..., said Sunday": a time word is no source
-    if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]):
-        return None     # "These dealings show", "This development highlighted": no source
+    if low[0] in lex.demonstratives and len(low) <= 3 and not any(w in lex.claimant_head for w in low[1:]) and \
+            not (len(low) == 2 and low[1].endswith(tuple(lex.participle_suffixes))):
+        return None     # "These dealings show", "This development highlighted": no source ("those surveyed" is)
     # "her" ends no claimant ("told her") but opens one as a possessive ("Her advisers"); "As X announces
     # that S, ...": a leading subordinator is read by the caller, which ends S at the clause
     if lex.non_claimant_edges and ((low[0] in lex.non_claimant_edges and
@@ -1934,6 +1943,10 @@ def _word_before(text: str, s: int, cut: int) -> str:
     return words[-1].group(0).lower() if words else ""
 
 
+# The fewest words after a sentence's attribution (its statement, cue and claimant) in which another is looked for.
+MIN_REST_TOKENS = 4
+
+
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
     quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
@@ -1965,6 +1978,18 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             after = _participle_after(text, s, e, att, lex, folded, quotes, all_cues)
             if after is not None:
                 extra.append(after)
+            # "While Comey has said that S, Lewandowski said T": a statement that a subordinate clause ends
+            # leaves the main clause, which may attribute one of its own
+            # (not after a claimant that follows its cue: "S, said X, a strategist who supported Y" is X's apposition)
+            tail = max(att.statement[1], att.cue[1] if att.cue is not None else 0,
+                       att.claimant[1] if att.claimant is not None else 0)
+            if after is None and att.cue is not None and att.statement[0] >= att.cue[1] and tail == att.statement[1] \
+                    and _ntok(text[tail:e]) >= MIN_REST_TOKENS:
+                rest = _attribution_in(text, tail, e, lex, folded, quotes, all_cues)
+                if rest is not None and rest.cue is not None and rest.cue[0] >= tail and _word_before(
+                        text, tail, rest.claimant[0] if rest.claimant is not None else rest.cue[0]) \
+                        not in lex.clause_openers:      # ("the gap between S and what we expect from T")
+                    extra.append(rest)
             # further attributions inside the statement ("X says S but argues T, and Y said U")
             cur, nested, cur_at = att, 0, -1      # cur_at: where ``cur`` sits in ``extra`` once nested
             while nested < MAX_NESTED:
