@@ -1059,3 +1059,19 @@ def test_the_main_clause_after_a_subordinate_attribution_is_read_too(kb):
         ("the senator", "said"), ("the pope", "replied")]
     assert ("a strategist", "supported") not in _who(
         "The party is united, said Jim Smith, a strategist who supported Ted Cruz during the primaries.", kb)
+
+
+def test_the_subject_after_an_opening_question_put_to_the_speaker(kb):
+    assert _who("Asked if there had been any actual fraud in the primaries, Michael Briggs, Sanders's spokesman, "
+                "suggested that the party had been sabotaged.", kb) == [("Michael Briggs", "suggested")]
+
+
+def test_the_second_verb_of_a_predicate_takes_the_sentences_subject(kb):
+    """"X did A and says S": the subject that opens the sentence (for a speech verb), never a word that opens no
+    noun phrase ("About 10,000 visas ..., who make up ... and see S")."""
+    assert _said("The Arizona Republican survived 5 years in a Vietnamese prison and says such techniques are "
+                 "inhumane.", kb) == [("reported", "The Arizona Republican", "says", "such techniques are inhumane")]
+    assert _who("The Arizona Republican survived five years in a Vietnamese prison and says such techniques are "
+                "inhumane.", kb) == [("The Arizona Republican", "says")]
+    assert _who("About 10,000 visas are awarded annually, primarily to wealthy Chinese citizens, who make up about "
+                "80 percent of the investors and see the program as an easier way to gain citizenship.", kb) == []

@@ -409,9 +409,10 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
         lead = _WORD.search(text, a, b) if a < b else None
         if lead is not None and text[first.start()] == "," and \
                 (lead.group(0).lower() in lex.adjunct_words | lex.subordinators or
-                 (_adverb(lead.group(0), lex) and _ntok(text[a:b]) == 1)):
+                 (_adverb(lead.group(0), lex) and _ntok(text[a:b]) == 1) or _participle_opening(text, lead, b, lex)):
             # "In his response, Steve Coll, the dean of the school, said S": past the opening adverbial;
-            # "However, Rep. Stephen Lynch (D-Mass.) said S": past an opening adverb
+            # "However, Rep. Stephen Lynch (D-Mass.) said S": past an opening adverb; "Asked if there had been
+            # fraud, Michael Briggs, Sanders's spokesman, suggested S": past the question put to the speaker
             second = _BOUNDARY.search(text, first.end(), cs)
             if second is None or text[second.start()] not in ",(":
                 return None
@@ -434,6 +435,28 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
     if len(words) > 10:
         a = words[-10].start()
     return a, b
+
+
+def _ends_in_conjunction(text: str, span: tuple[int, int], lex: LangLexicon) -> bool:
+    """Whether a claimant span ends in a conjunction, past auxiliaries and adverbs ("... in prison and (now)")."""
+    words = _WORD.findall(text, span[0], span[1])
+    while words and words[-1].lower() not in lex.conjunctions and \
+            (words[-1].lower() in lex.claimant_trim or _adverb(words[-1], lex)):
+        words.pop()
+    return len(words) > 1 and words[-1].lower() in lex.conjunctions
+
+
+def _participle_opening(text: str, lead: Any, b: int, lex: LangLexicon) -> bool:
+    """Whether the capitalised word ``lead`` opens a participle's adverbial ("Speaking at a rally", "Asked if
+    there had been fraud", "Pressed on the issue"), however long (the caller has found its comma)."""
+    word = lead.group(0)
+    if not word[:1].isupper():
+        return False
+    if _participial(word.lower(), lex):
+        return True
+    nxt = _WORD.search(text, lead.end(), b)
+    return word.lower().endswith(tuple(lex.participle_suffixes)) and nxt is not None and \
+        nxt.group(0).lower() in lex.adjunct_words | lex.statement_adjuncts | lex.question_openers
 
 
 def _clause_verb(words: list[Any], low: list[str], lex: LangLexicon) -> Optional[int]:
@@ -843,7 +866,7 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     if raw and raw[-1].lower() in lex.conjunctions:
         # "X denied A and accused B": the subject is X, the sentence's opening subject when it has one
         subject = _main_subject(text, s, att.cue[0], lex) if att.cue is not None and top else None
-        if subject is not None and subject[1] > att.claimant[0]:
+        if subject is not None and subject[0] > att.claimant[0]:
             subject = None
         return Attribution(att.kind, att.start, att.end, att.statement, subject, att.cue, att.confidence)
     st = att.statement
@@ -1175,6 +1198,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if trimmed is not None and _clean_claimant(text, trimmed, lex) is None:
                 # "Trump unleashed a series of tweets criticizing X": the clause's subject is the source
                 sub = _clause_subject(text, trimmed, lex, cue in lex.participles)
+                if sub is None and top and cue in lex.post_cues and _ends_in_conjunction(text, raw_cl, lex):
+                    # "The Arizona Republican survived five years in a Vietnamese prison and says S": the cue is
+                    # the second verb of the sentence's predicate, whose subject opens the sentence
+                    sub = _main_subject(text, s, cs, lex)
+                    if sub is not None and sub[0] > raw_cl[0]:
+                        sub = None
+                    if sub is None or _clean_claimant(text, sub, lex) is None:
+                        continue
                 if sub is None and (cue not in lex.post_cues or not _is_clause(text, trimmed, lex)):
                     continue
                 # "... the party leaders are now openly said S": a speech verb still reports S; its
@@ -1393,6 +1424,10 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         run.pop()
     if not run or not any(w.group(0)[0].isupper() for w in run):
         return None
+    nxt = words[words.index(run[-1]) + 1] if words.index(run[-1]) + 1 < len(words) else None
+    if nxt is not None and nxt.group(0).islower() and lex.claimant_head.get(nxt.group(0).lower()) not in (None, "pronoun") \
+            and not text[run[-1].end():nxt.start()].strip():
+        return run[0].start(), nxt.end()    # "The Republican nominee", "White House officials": the head noun
     return run[0].start(), run[-1].end()
 
 
