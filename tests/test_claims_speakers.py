@@ -1075,3 +1075,14 @@ def test_the_second_verb_of_a_predicate_takes_the_sentences_subject(kb):
                 "inhumane.", kb) == [("The Arizona Republican", "says")]
     assert _who("About 10,000 visas are awarded annually, primarily to wealthy Chinese citizens, who make up about "
                 "80 percent of the investors and see the program as an easier way to gain citizenship.", kb) == []
+
+
+def test_plural_titles_end_no_sentence_and_a_claimants_determiner_is_not_the_statements(kb):
+    from transforms.core.claims.sentences import split_sentences
+    text = "The answers lead Sens. Jon Tester and Reps. Jim Smith and Ann Lee to invoke a breakup."
+    assert split_sentences(text, kb.lexicons["en"]) == [(0, len(text))]
+    # a period lost in the scrape: the next sentence's claimant, with its determiner, ends the statement
+    claims = {(c[1], c[2]): c[3] for c in _said(
+        "The agency said it was taking additional steps to increase its oversight of the regional centers The "
+        "S.E.C. said it would increase oversight as well.", kb)}
+    assert claims[("The agency", "said")].endswith("oversight of the regional centers")

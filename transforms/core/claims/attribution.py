@@ -2085,9 +2085,11 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 last = list(_WORD.finditer(text, a2, b2))
                 while len(last) > 3 and (last[-1].group(0).lower() in lex.conjunctions or
                                          last[-1].group(0).lower() in lex.subordinators or
+                                         last[-1].group(0).lower() in lex.determiners or
                                          _adverb(last[-1].group(0), lex)):
                     # "S, and Y said T" / "S while Y says T": the "and" joins the clauses, it is not in S;
-                    # "S, even suggesting T": nor is the participle's adverb
+                    # "S, even suggesting T": nor is the participle's adverb; "S The S.E.C. said T" (a lost
+                    # period): nor is the determiner of the next claimant
                     last.pop()
                     end = last[-1].end()
                     while end < b2 and text[end] in "”\"’»」』":
