@@ -1086,3 +1086,14 @@ def test_plural_titles_end_no_sentence_and_a_claimants_determiner_is_not_the_sta
         "The agency said it was taking additional steps to increase its oversight of the regional centers The "
         "S.E.C. said it would increase oversight as well.", kb)}
     assert claims[("The agency", "said")].endswith("oversight of the regional centers")
+
+
+def test_a_participle_that_opens_the_sentence_is_said_by_the_main_clauses_subject(kb):
+    """"Claiming that S, Trump refused T": S ends at the adverbial's comma, Trump said it, and the main clause is
+    read too; with no subject to name after the comma, no claim."""
+    assert _said("Claiming that the election was rigged, Trump refused to concede the race on Tuesday.", kb) == [
+        ("reported", "Trump", "Claiming", "the election was rigged"),
+        ("reported", "Trump", "refused", "to concede the race on Tuesday")]
+    assert _said("After saying he would not run, the senator entered the race in March.", kb) == [
+        ("reported", "the senator", "saying", "he would not run")]
+    assert _said("Saying he was nervous to ask a question, the man ended up in the middle of the room.", kb) == []

@@ -1181,6 +1181,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         # delimit without a parser; the statement is still the claim, with the speaker left open
         # ", saying S" / "“...,” referring to X": a comma (before a closing quote mark) opens the participle
         # (or after a subordinator: "Blige sings to Clinton before asking her, S")
+        if top and cue in lex.participles and _opens_sentence(text, s, cs, lex):
+            # "Saying he was nervous to ask a question, the man ...", "After claiming that S, Trump ...": the
+            # participle's adverbial ends at its comma, and the main clause's subject said S
+            opening = _opening_participle(text, s, cs, ce, e, lex, quotes)
+            if opening is not None:
+                return opening
+            continue
         participle = cue in lex.participles and (_comma_before(text, s, cs, lex) or
                                                  _word_before(text, s, cs) in lex.subordinators)
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
@@ -1348,6 +1355,33 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
         _past_adjunct(text, ce, e, cue, lex) is None
 
 
+def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
+    """Whether the cue at ``cs`` opens its sentence, after a dateline and at most a subordinator ("After
+    saying ...")."""
+    lead = _WORD.findall(text, _past_dateline(text, s, cs), cs)
+    return not lead or (len(lead) == 1 and lead[0].lower() in lex.subordinators)
+
+
+def _opening_participle(text: str, s: int, cs: int, ce: int, e: int, lex: LangLexicon,
+                        quotes: Sequence[tuple[int, int]]) -> Optional[Attribution]:
+    """"Saying S, X did Y": S runs to the comma that closes the adverbial (outside quote marks) and X, the
+    subject that opens the main clause, is its source. None when no comma closes it or no subject opens
+    what follows."""
+    st_start = _after_complementizer(text, ce, e, lex)
+    comma = st_start
+    while True:
+        comma = text.find(",", comma + 1, e)
+        if comma < 0:
+            return None
+        if not _inside(comma, quotes) and _ntok(text[st_start:comma]) >= 3:
+            break
+    st = _strip_span(text, st_start, comma)
+    cl = _main_subject(text, comma + 1, e, lex)
+    if cl is None:
+        return None
+    return Attribution("reported", s, e, st, cl, (cs, ce), 0.6)
+
+
 def _comma_before(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
     """Whether a comma (before a closing quote mark or not) or a dash comes right before ``cs``, or before
     the adverbs there (", even suggesting", ", and calling for")."""
@@ -1426,7 +1460,7 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         return None
     nxt = words[words.index(run[-1]) + 1] if words.index(run[-1]) + 1 < len(words) else None
     if nxt is not None and nxt.group(0).islower() and lex.claimant_head.get(nxt.group(0).lower()) not in (None, "pronoun") \
-            and not text[run[-1].end():nxt.start()].strip():
+            and not text[run[-1].end():nxt.start()].strip() and nxt.group(0).lower() not in lex.verb_cues:
         return run[0].start(), nxt.end()    # "The Republican nominee", "White House officials": the head noun
     return run[0].start(), run[-1].end()
 
@@ -2016,10 +2050,11 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
             # "While Comey has said that S, Lewandowski said T": a statement that a subordinate clause ends
             # leaves the main clause, which may attribute one of its own
             # (not after a claimant that follows its cue: "S, said X, a strategist who supported Y" is X's apposition)
-            tail = max(att.statement[1], att.cue[1] if att.cue is not None else 0,
-                       att.claimant[1] if att.claimant is not None else 0)
-            if after is None and att.cue is not None and att.statement[0] >= att.cue[1] and tail == att.statement[1] \
-                    and _ntok(text[tail:e]) >= MIN_REST_TOKENS:
+            # ("Saying S, Trump refused T": the main clause, whose subject is the participle's source)
+            tail = att.statement[1]
+            if after is None and att.cue is not None and att.statement[0] >= att.cue[1] and \
+                    (att.claimant is None or att.claimant[1] <= att.cue[0] or att.claimant[0] >= tail) and \
+                    _ntok(text[tail:e]) >= MIN_REST_TOKENS:
                 rest = _attribution_in(text, tail, e, lex, folded, quotes, all_cues)
                 if rest is not None and rest.cue is not None and rest.cue[0] >= tail and _word_before(
                         text, tail, rest.claimant[0] if rest.claimant is not None else rest.cue[0]) \
