@@ -1097,3 +1097,11 @@ def test_a_participle_that_opens_the_sentence_is_said_by_the_main_clauses_subjec
     assert _said("After saying he would not run, the senator entered the race in March.", kb) == [
         ("reported", "the senator", "saying", "he would not run")]
     assert _said("Saying he was nervous to ask a question, the man ended up in the middle of the room.", kb) == []
+
+
+def test_a_possessive_opens_a_source_and_a_parenthetical_source_takes_the_fronted_subject(kb):
+    assert _who("Hamdy was also headed to Cairo, her friend said.", kb) == [("her friend", "said")]
+    assert _said("This campaign, he says, is different.", kb) == [
+        ("reported", "he", "says", "This campaign is different")]
+    # no noun phrase before the source to complete it: no claim
+    assert _said("In March, he says, is different.", kb) == []

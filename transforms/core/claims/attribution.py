@@ -1174,7 +1174,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     first = None    # "..., vetoed the bill because she said it was ...": a clause, no subject
                 # "..., as Mexican-American voters responded to ...", "..., that the Centre qualified as":
                 # a clause, not the source of what came before
-                if first is not None and not _opens_clause(first.group(0), lex):
+                # ("S, her friend said": a possessive before a noun opens a source)
+                if first is not None and (not _opens_clause(first.group(0), lex) or
+                                          (len(np_low) > 1 and lex.claimant_head.get(np_low[0]) == "pronoun")):
                     return Attribution("reported", s, e, st, cl, (cs, ce), 0.75)
         # "X said (that) S"
         # ", saying S" / ", adding that S": the claimant is the subject of the main clause, too far to
@@ -1255,7 +1257,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                             continue
                         st_start = past
         st = _strip_span(text, st_start, e)
-        if _ntok(text[st[0]:st[1]]) < 3:
+        if _ntok(text[st[0]:st[1]]) < 3 and not (
+                cl is not None and text[ce:st[0]].strip() == "," and text[s:cl[0]].rstrip().endswith(",") and
+                _ntok(text[st[0]:st[1]]) >= 1):
+            # ("This campaign, he says, is different": the subject before the source is the statement's; a
+            # short statement is kept only for ``_fronted_subject``, which gives it that subject or drops it)
             continue
         between = [w.lower() for w in _WORD.findall(text, ce, st[0])]
         if _bare_adjunct(text, st, lex) and not any(w in lex.complementizers for w in between):
@@ -2305,8 +2311,13 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         a = _end_statement(text, a, lex, quotes)
         at = sentence_at(a.claimant[0]) if a.claimant is not None else None
         return _fronted_subject(text, a, sentences[at][0], lex) if at is not None else a
-    out = [finish(a) for a in out] + [t for _, t in turns]
-    extra = [finish(a) for a in extra]
+
+    def whole(a: Attribution) -> bool:
+        # "X, he says, is different" with no fronted subject to complete it: a fragment
+        return a.kind != "reported" or a.gap is not None or a.cue is None or \
+            text[a.cue[1]:a.statement[0]].strip() != "," or _ntok(text[a.statement[0]:a.statement[1]]) >= 3
+    out = [a for a in (finish(a) for a in out) if whole(a)] + [t for _, t in turns]
+    extra = [a for a in (finish(a) for a in extra) if whole(a)]
     spans = {(a.start, a.end) for a in out}
     for x in extra:
         if (x.start, x.end) in spans:
