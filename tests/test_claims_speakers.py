@@ -1105,3 +1105,15 @@ def test_a_possessive_opens_a_source_and_a_parenthetical_source_takes_the_fronte
         ("reported", "he", "says", "This campaign is different")]
     # no noun phrase before the source to complete it: no claim
     assert _said("In March, he says, is different.", kb) == []
+
+
+def test_an_object_cues_noun_phrase_ends_before_an_adjunct_of_when_or_where(kb):
+    claims = {c[2]: c[3] for c in _said("Keron Blair called for more school investment in a statement on Thursday.",
+                                        kb)}
+    assert claims["called for"] == "more school investment"
+    claims = {c[2]: c[3] for c in _said("Westmacott praised Obama's presidency in an interview published Saturday.",
+                                        kb)}
+    assert claims["praised"] == "Obama's presidency"
+    # a preposition inside the noun phrase stays: "the policy on immigration" names no occasion
+    claims = {c[2]: c[3] for c in _said("The senator criticized the policy on immigration.", kb)}
+    assert claims["criticized"] == "the policy on immigration"

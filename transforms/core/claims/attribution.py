@@ -1664,6 +1664,10 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
                 continue    # "called for tax fairness, the closure of loopholes ...": a list goes on
             end = _strip_span(text, ss, m.start())[1]
             return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+        adjunct = _occasion_adjunct(text, ss, se, lex, quotes)
+        if adjunct is not None:
+            return Attribution(a.kind, a.start, a.end, (ss, _strip_span(text, ss, adjunct)[1]), a.claimant, a.cue,
+                               a.confidence)
         return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
@@ -1694,6 +1698,31 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = m.start() + 2 if closes else _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
     return a
+
+
+def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon, quotes: Sequence[tuple[int, int]]) -> Optional[int]:
+    """Where an object cue's noun phrase ends before an adjunct of when or where it was said: a preposition
+    (``occasion_prepositions``) whose next few words hold a time word, an ``occasion_nouns`` noun or a document ("the
+    plan in a speech Tuesday", "Machado in early-morning tweets", "the policy on Sunday"). None when there is
+    none, or it would leave fewer than two words."""
+    if not lex.occasion_nouns or not lex.occasion_prepositions:
+        return None
+    words = list(_WORD.finditer(text, ss, se))
+    low = [w.group(0).lower() for w in words]
+    for k in range(2, len(words) - 1):
+        if low[k] not in lex.occasion_prepositions or not words[k].group(0).islower() or \
+                _inside(words[k].start(), quotes):
+            continue
+        window = low[k + 1:k + 1 + MAX_OCCASION_TOKENS]
+        pairs = [" ".join(window[j:j + 2]) for j in range(len(window) - 1)]
+        if any(w in lex.claimant_stops or w in lex.time_nouns or w in lex.occasion_nouns or
+               lex.claimant_head.get(w) == "document" for w in window) or any(p in lex.occasion_nouns for p in pairs):
+            return words[k].start()
+    return None
+
+
+# The most words after a preposition in which ``_occasion_adjunct`` looks for a time, an occasion or a document.
+MAX_OCCASION_TOKENS = 3
 
 
 # The most words of a subject before an "X said" set inside its statement ("All of this, he acknowledges, could ...").

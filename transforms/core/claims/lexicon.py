@@ -191,6 +191,8 @@ class LangLexicon:
     subject_relatives: frozenset[str] = frozenset()  # ... unless one opens a clause on its source ("officials who spoke")
     subject_pronouns: frozenset[str] = frozenset()   # "with network RT he blasted": one ends no noun phrase
     time_nouns: frozenset[str] = frozenset()         # "this week she said": a time, not a noun a clause hangs on
+    occasion_nouns: frozenset[str] = frozenset()     # "praised the plan in a speech": where it was said, not what
+    occasion_prepositions: frozenset[str] = frozenset()   # ... and the prepositions that open such an adjunct
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     quote_signs: frozenset[str] = frozenset()        # verbs that only sign a quote right after it ('"..." Hannity pressed')
     colon_labels: frozenset[str] = frozenset()       # "Update:", "Watch:": a word before a colon that names no speaker
@@ -290,7 +292,8 @@ _SECTION_KEYS = {
                     "noun_cue_followers", "demonstratives", "sentence_adverbs", "parenthetical_openers", "adverb_suffixes", "quote_signs", "colon_labels", "claimant_quantifiers", "act_before", "act_objects", "naming_cues", "naming_continuers",
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
-                    "gap_relatives", "circumstance_words", "time_nouns"},
+                    "gap_relatives", "circumstance_words", "time_nouns", "occasion_nouns",
+                    "occasion_prepositions"},
     "quotes": {"pairs"},
 }
 
@@ -427,6 +430,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         subject_relatives=frozenset(lower(_get(attr, "subject_relatives", path, list, []))),
         subject_pronouns=frozenset(lower(_get(attr, "subject_pronouns", path, list, []))),
         time_nouns=frozenset(lower(_get(attr, "time_nouns", path, list, []))),
+        occasion_nouns=frozenset(lower(_get(attr, "occasion_nouns", path, list, []))),
+        occasion_prepositions=frozenset(lower(_get(attr, "occasion_prepositions", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         quote_signs=frozenset(signs),
         colon_labels=frozenset(lower(_get(attr, "colon_labels", path, list, []))),
