@@ -1117,3 +1117,8 @@ def test_an_object_cues_noun_phrase_ends_before_an_adjunct_of_when_or_where(kb):
     # a preposition inside the noun phrase stays: "the policy on immigration" names no occasion
     claims = {c[2]: c[3] for c in _said("The senator criticized the policy on immigration.", kb)}
     assert claims["criticized"] == "the policy on immigration"
+
+
+def test_a_cue_after_a_verb_of_avoiding_or_failing_reports_nothing(kb):
+    assert _said("Trump avoids condemning Russia's invasion of Ukraine, including its annexation of Crimea.", kb) == []
+    assert _said("The mayor failed to mention the budget gap in her address to the council.", kb) == []
