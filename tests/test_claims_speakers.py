@@ -896,8 +896,11 @@ def test_a_statement_whose_subject_comes_before_its_source_keeps_it(kb):
     assert [c[3] for c in _said("In three years, Barden said, far too many lives have been lost.", kb)] == [
         "far too many lives have been lost"]
     assert [c[3] for c in _said("Last week, officials said, the army moved north.", kb)] == ["the army moved north"]
-    # nor is a clause before the source, or a word other than "as" opening it
-    assert [c[3] for c in _said("The economy grew, officials said, by 3 percent.", kb)] == []
+    # a clause before the source is no fronted subject: it is the statement's first part when an adjunct of it
+    # follows the source (``_attribution_raw``), and no claim is the adjunct alone; nor does a word other than
+    # "as" open the source
+    assert [c[3] for c in _said("The economy grew, officials said, by 3 percent.", kb)] == [
+        "The economy grew by 3 percent"]
     assert [c[3] for c in _said("Mr. Schultz, who works for RT and, Mr. King said, has seemed supportive of Mr. Trump.",
                                 kb)] == ["has seemed supportive of Mr. Trump"]
 
@@ -1122,3 +1125,22 @@ def test_an_object_cues_noun_phrase_ends_before_an_adjunct_of_when_or_where(kb):
 def test_a_cue_after_a_verb_of_avoiding_or_failing_reports_nothing(kb):
     assert _said("Trump avoids condemning Russia's invasion of Ukraine, including its annexation of Crimea.", kb) == []
     assert _said("The mayor failed to mention the budget gap in her address to the council.", kb) == []
+
+
+def test_a_noun_cue_before_a_comma_ends_its_noun_phrase(kb):
+    """"more ambitious plans, they say, the world could suffer": "plans" is a noun; "they say" is the cue."""
+    assert _who("Unless countries develop more ambitious plans, they say, the world could suffer profound "
+                "consequences.", kb) == [("they", "say")]
+
+
+def test_a_source_set_inside_the_statement_leaves_it_whole(kb):
+    assert _said("The argument would be aided, Devine said, by the upcoming primary calendar.", kb) == [
+        ("reported", "Devine", "said", "The argument would be aided by the upcoming primary calendar")]
+
+
+def test_a_source_set_off_by_commas_before_its_cue_with_its_role(kb):
+    assert _said("Facebook created the tool to help in times of crisis, a spokeswoman, Anna Richardson White, said "
+                 "on Saturday, and it has activated it five times.", kb) == [
+        ("reported", "Anna Richardson White", "said on", "Facebook created the tool to help in times of crisis")]
+    assert _who("The company will cut 200 jobs, the firm's chief executive, Jane Doe, told reporters.", kb) == [
+        ("Jane Doe", "told reporters")]

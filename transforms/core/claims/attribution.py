@@ -868,7 +868,7 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         subject = _main_subject(text, s, att.cue[0], lex) if att.cue is not None and top else None
         if subject is not None and subject[0] > att.claimant[0]:
             subject = None
-        return Attribution(att.kind, att.start, att.end, att.statement, subject, att.cue, att.confidence)
+        return Attribution(att.kind, att.start, att.end, att.statement, subject, att.cue, att.confidence, att.gap)
     st = att.statement
     first = _WORD.search(text, att.claimant[0], att.claimant[1])
     if first is not None and first.group(0).lower() in lex.subordinators and att.cue and st[0] >= att.cue[1]:
@@ -879,17 +879,17 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             st = _strip_span(text, st[0], stop.start())
         if not words:
             # "Since announcing that S, X has ...": the subject comes after the clause
-            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence)
+            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence, att.gap)
         att = Attribution(att.kind, att.start, att.end, st, (words[0].start(), att.claimant[1]), att.cue,
-                          att.confidence)
+                          att.confidence, att.gap)
     cl = _trim_claimant(text, att.claimant, lex)
     if cl is None:
         if all(_adverb(w, lex) for w in _WORD.findall(text, att.claimant[0], att.claimant[1])):
             # "Recently, calling for S" / "that egregiously described S": the adverb is no source, but S is
             # still reported; its source is left open
-            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence)
+            return Attribution(att.kind, att.start, att.end, st, None, att.cue, att.confidence, att.gap)
         return None
-    return Attribution(att.kind, att.start, att.end, st, cl, att.cue, att.confidence)
+    return Attribution(att.kind, att.start, att.end, st, cl, att.cue, att.confidence, att.gap)
 
 
 def _names_a_thing(text: str, att: Attribution, lex: LangLexicon) -> bool:
@@ -1038,6 +1038,9 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             return Attribution("reported", s, e, st, (run[-1].start(), run[0].end()), (cs, ce), 0.6)
         if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers:
             continue        # "Russian support to reinforce", "military support from Russia": a noun
+        if cue in lex.noun_cues and text[ce:ce + 2].strip()[:1] in (",", ".", ";") and prev and \
+                prev[-1].islower() and lex.claimant_head.get(prev[-1]) != "pronoun":
+            continue        # "develop more ambitious plans, they say": a noun ends its phrase at the comma
         if _negated(folded, s, cs, lex):
             continue        # "the documents do not specify S" asserts nothing about S
         if _other_sense(folded, s, cs, ce, e, cue, lex):
@@ -1143,6 +1146,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         verb, _, last = cue.rpartition(" ")
         post = cue in lex.post_cues or (verb in lex.post_cues and (last in lex.adjunct_words or
                                                                    last in lex.determiners))   # "told the"
+        if seg is not None and post and text[seg.start()] == "," and not text[seg.end():cs].strip():
+            apposed = _apposed_source(text, s, cs, ce, e, cue, bounds, lex)
+            if apposed is not None:
+                return apposed
         if seg is not None and post:
             np = text[seg.end():cs]
             tail = text[ce:e]
@@ -1267,6 +1274,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _bare_adjunct(text, st, lex) and not any(w in lex.complementizers for w in between):
             # "shot back in a statement", "appeared at the September debate": a place or time, no claim
             # (after "that" it is the claim: "said that because terrorists are Muslim does not mean ...")
+            if cl is not None and cue in lex.post_cues and text[ce:st[0]].strip() == "," and \
+                    text[s:cl[0]].rstrip().endswith(","):
+                # "The argument would be aided, Devine said, by the upcoming primary calendar": the source is set
+                # inside the statement, which goes on after it
+                comma = text.rfind(",", s, cl[0])
+                fs, fe = _strip_span(text, _past_dateline(text, s, comma), comma)
+                if fs < fe and _ntok(text[fs:fe]) >= 3 and not _BOUNDARY.search(text, fs, fe):
+                    return Attribution("reported", s, e, (fs, st[1]), cl, (cs, ce), 0.7, gap=(fe, st[0]))
             continue
         if text[ce:st[0]].strip() == ",":
             opening = (_WORD.findall(text, st[0], min(st[1], st[0] + 40))[:1] or [""])[0]
@@ -1359,6 +1374,36 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
     # "told supporters he would ..." drops its "that": only a preposition opens a bare adjunct
     return (first in lex.adjunct_words or cue.split(" ")[-1] in lex.adjunct_words) and \
         _past_adjunct(text, ce, e, cue, lex) is None
+
+
+def _apposed_source(text: str, s: int, cs: int, ce: int, e: int, cue: str, bounds: list[Any],
+                    lex: LangLexicon) -> Optional[Attribution]:
+    """"S, a spokeswoman, Anna Richardson White, said on Saturday": a source set off by commas right before its
+    cue, a name with or without its role before it; S is what comes before them. Only where nothing but an
+    adjunct or narration follows the cue."""
+    if _ntok(text[ce:e]) > 3 and not _tail_is_adjunct(text, ce, e, cue, lex):
+        return None
+    commas = [b for b in bounds if text[b.start()] == ","]
+    if len(commas) < 2 or commas[-1] is not bounds[-1]:
+        return None
+    for n in (3, 2):        # a role and a name ("a spokeswoman, Anna White"), or a name alone
+        if len(commas) < n or any(b is not c for b, c in zip(bounds[-n:], commas[-n:])):
+            continue
+        parts = [_strip_span(text, commas[j].end(), commas[j + 1].start()) for j in range(len(commas) - n,
+                                                                                        len(commas) - 1)]
+        words = [_WORD.findall(text, a, b) for a, b in parts]
+        if not all(1 <= len(w) <= MAX_APPOSED_TOKENS for w in words):
+            continue
+        name, role = parts[-1], (words[0] if n == 3 else None)
+        if not all(w[:1].isupper() for w in words[-1]) or \
+                (role is not None and not (role[0].lower() in lex.determiners or role[0].islower() or
+                                           role[0].lower() in lex.claimant_head)):
+            continue
+        if _ntok(text[s:commas[-n].start()]) < 4 or _clean_claimant(text, name, lex) is None:
+            continue
+        st = _strip_span(text, _past_dateline(text, s, commas[-n].start()), commas[-n].start())
+        return Attribution("reported", s, e, st, name, (cs, ce), 0.75)
+    return None
 
 
 def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
@@ -1720,6 +1765,9 @@ def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon, quotes: Seq
             return words[k].start()
     return None
 
+
+# The most words of each part of a source set off by commas before its cue ("a spokeswoman, Anna Richardson White").
+MAX_APPOSED_TOKENS = 6
 
 # The most words after a preposition in which ``_occasion_adjunct`` looks for a time, an occasion or a document.
 MAX_OCCASION_TOKENS = 3
