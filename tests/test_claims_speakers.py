@@ -1144,3 +1144,16 @@ def test_a_source_set_off_by_commas_before_its_cue_with_its_role(kb):
         ("reported", "Anna Richardson White", "said on", "Facebook created the tool to help in times of crisis")]
     assert _who("The company will cut 200 jobs, the firm's chief executive, Jane Doe, told reporters.", kb) == [
         ("Jane Doe", "told reporters")]
+
+
+def test_as_a_source_put_it_the_main_clause_is_what_was_said(kb):
+    """"As X put it in a statement in July, S": the opener, the source, the cue and an adjunct before the comma."""
+    assert _said("As Ms. Simonyan put it in a statement in July, RT is providing a perspective you won't get "
+                 "elsewhere.", kb) == [("reported", "Ms. Simonyan", "put it",
+                                        "RT is providing a perspective you won't get elsewhere")]
+    assert _said("As Trump said on Tuesday, the wall will be built.", kb) == [
+        ("reported", "Trump", "said on", "the wall will be built")]
+    # the object's gap in a free relative leaves an adjunct: no claim of its own
+    assert ("we", "expect") not in _who("As one Twitter user pointed out, the gap between what we expect from "
+                                        "Clinton and what we expect from Trump is so vast it is almost laughable.",
+                                        kb)

@@ -1202,6 +1202,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
+        if raw_cl is not None and top:
+            as_put = _as_put_it(text, s, raw_cl, ce, e, lex)
+            if as_put is not None:
+                return Attribution("reported", s, e, as_put[1], as_put[0], (cs, ce), 0.7)
         if raw_cl is not None:
             # "paying an architect who said S", "She spoke to voters who said S": the cue's subject is a
             # restrictive relative pronoun, which stands for the noun phrase right before it
@@ -1404,6 +1408,29 @@ def _apposed_source(text: str, s: int, cs: int, ce: int, e: int, cue: str, bound
         st = _strip_span(text, _past_dateline(text, s, commas[-n].start()), commas[-n].start())
         return Attribution("reported", s, e, st, name, (cs, ce), 0.75)
     return None
+
+
+def _as_put_it(text: str, s: int, raw_cl: tuple[int, int], ce: int, e: int,
+               lex: LangLexicon) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """"As Ms. Simonyan put it in a statement in July, RT is ...", "As Trump said on Tuesday, the wall will be
+    built": a parenthetical opener (``parenthetical_openers``) that opens the sentence, its source and cue, and at
+    most an adjunct of when or where before the comma; the main clause is what was said. (claimant, statement)."""
+    words = list(_WORD.finditer(text, raw_cl[0], raw_cl[1]))
+    if len(words) < 2 or words[0].group(0).lower() not in lex.parenthetical_openers or \
+            _WORD.findall(text, _past_dateline(text, s, raw_cl[0]), raw_cl[0]):
+        return None
+    comma = text.find(",", ce, e)
+    if comma < 0:
+        return None
+    between = [w.lower() for w in _WORD.findall(text, ce, comma)]
+    if len(between) > MAX_ADJUNCT_TOKENS or (between and between[0] not in lex.adjunct_words and
+                                             between[0] not in lex.claimant_stops):
+        return None     # "As the campaign said it would, ...": a clause of its own, no adjunct
+    cl = _clean_claimant(text, _trim_claimant(text, (words[1].start(), raw_cl[1]), lex), lex)
+    st = _strip_span(text, comma + 1, e)
+    if cl is None or _ntok(text[st[0]:st[1]]) < 3:
+        return None
+    return cl, st
 
 
 def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
@@ -2176,7 +2203,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         # "through what she calls a war of words": the cue is inside a clause of the
                         # statement, which goes on through it; its own claim is read unless the clause
                         # is a relative one with a gap ("the examples that critics point to")
-                        if opener not in lex.gap_relatives:
+                        lead = (_WORD.findall(text, cand.statement[0], cand.statement[1])[:1] or [""])[0].lower()
+                        if opener not in lex.gap_relatives and lead not in lex.adjunct_words:
+                            # (not "what we expect from Clinton and ...": the object's gap leaves an adjunct)
                             extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement,
                                                      _inner_claimant(text, s, cur, cand, lex, folded), cand.cue,
                                                      cand.confidence - 0.1))
