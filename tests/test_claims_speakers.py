@@ -1157,3 +1157,8 @@ def test_as_a_source_put_it_the_main_clause_is_what_was_said(kb):
     assert ("we", "expect") not in _who("As one Twitter user pointed out, the gap between what we expect from "
                                         "Clinton and what we expect from Trump is so vast it is almost laughable.",
                                         kb)
+
+
+def test_a_document_that_heads_a_long_subject_is_its_source(kb):
+    assert _who("The lawsuit filed in federal court by New York says the company misled investors.", kb) == [
+        ("The lawsuit", "says")]

@@ -72,6 +72,10 @@ MAX_CUES_PER_SENTENCE = 24
 MAX_CUE_TO_QUOTE_TOKENS = 8
 # A claimant of this many words or more is cut to the name right before its cue.
 LONG_CLAIMANT_WORDS = 7
+# The most words before a cue read as its subject (the last ones after the clause's boundary).
+MAX_CLAIMANT_LEFT_TOKENS = 10
+# The furthest word of a long claimant span that may be its document head ("The GOP's complaint", word 2).
+MAX_DOCUMENT_HEAD_AT = 3
 # '"...," Malkia Cyril, the executive director at ..., told X': how long the apposition may run.
 MAX_APPOSITION_TOKENS = 24
 # A transcript has at least this many turns ("WALLACE: ...", "PENCE: ..."); one "ISLAMABAD: ..." is a dateline.
@@ -432,8 +436,8 @@ def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tup
                 break
         a2, b2 = _strip_span(text, a, end)
         return (a2, b2) if a2 < b2 else None
-    if len(words) > 10:
-        a = words[-10].start()
+    if len(words) > MAX_CLAIMANT_LEFT_TOKENS:
+        a = words[-MAX_CLAIMANT_LEFT_TOKENS].start()
     return a, b
 
 
@@ -622,6 +626,13 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
                                     not (len(low) >= 3 and " ".join(low[-3:-1]) in lex.claimant_relations))):
         return None     # ... though "most of them", "many of us", "those close to him" end in a pronoun
     if len(words) >= LONG_CLAIMANT_WORDS and lex.spaced and not lex.capitalised_nouns and not lex.claimant_first:
+        # "The lawsuit filed in federal court by the state of New York says", "The GOP's complaint to the Board
+        # says": a document that heads the span (after a determiner, a possessive or a name) is the source,
+        # not the name the span ends in
+        head = next((j for j in range(min(MAX_DOCUMENT_HEAD_AT + 1, len(low) - 1))
+                     if lex.claimant_head.get(low[j]) == "document" and words[j].group(0).islower() and all(
+                         low[i] in lex.determiners or low[i].endswith(("'s", "’s")) or words[i].group(0)[0].isupper()
+                         for i in range(j))), None)
         # "The ad uses footage of Hillary Clinton asking": in a long span the subject of the cue is the
         # name (or pronoun) right before it, with its title ("Russian Foreign Ministry spokeswoman ...")
         k = len(words)
@@ -641,6 +652,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             while k > 0 and (low[k - 1] in lex.determiners or low[k - 1] in lex.claimant_quantifiers or
                              words[k - 1].group(0)[0].isupper()):
                 k -= 1
+        if head is not None and head + 1 < k < len(words) and words[k].group(0)[0].isupper():
+            return words[0].start(), words[head].end()
         if k < len(words):
             words, low = words[k:], low[k:]
         while len(words) > 1 and low[0] in lex.claimant_links | {"of", "the"}:
