@@ -1,8 +1,10 @@
 """The contract between a claim's statement and its span in the article's text.
 
 ``statement`` is ``text[statement_start:statement_end]``, except where the source's attribution is set
-inside the statement ("Climate change, Mr. Obama says, is the greatest threat"): then it is the two
-parts around that attribution, joined by a space, and the span runs over both.
+inside the statement ("Climate change, Mr. Obama says, is the greatest threat"; "the state funding system,
+which advocates say disadvantages needy schools", where the relative pronoun and the source stand between
+the subject and its verb): then it is the two parts around that attribution, joined by a space, and the span
+runs over both.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ def check_statement_span(text: str, c) -> None:
         rest = len(c.statement) - k - 1
         if c.statement[k] == " " and c.statement[:k] == text[ss:ss + k] and c.statement[k + 1:] == text[se - rest:se]:
             gap = (ss + k, se - rest)      # what was left out: ", X said," with the claimant and the cue
-            if text[gap[0]:gap[1]].strip().startswith(",") and text[gap[0]:gap[1]].strip().endswith(",") and \
+            left = text[gap[0]:gap[1]].strip()
+            if left.startswith(",") and (left.endswith(",") or text[gap[0]:c.cue_end].strip() == left) and \
                     gap[0] <= c.claimant_start and c.cue_end <= gap[1]:
                 return
     raise AssertionError(f"statement {c.statement!r} is not its span {text[ss:se]!r} less an attribution")

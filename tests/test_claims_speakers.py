@@ -990,12 +990,15 @@ def test_a_participle_after_a_subordinator_is_the_speaker_that_opens_the_clause(
 
 def test_a_cue_inside_a_relative_clause_ends_where_the_main_clause_goes_on(kb):
     """"X, which the campaign says includes ..., is another asset": the cue is set in a relative clause, so the
-    main clause's verb after the comma that closes it is the narrator's, not part of the statement."""
+    main clause's verb after the comma that closes it is the narrator's, not part of the statement; the
+    relative pronoun is the statement's subject, so its antecedent opens the statement."""
     assert _said("Sanders's donor list, which the campaign says includes 2.7 million contributors across the "
                  "country, is another uncertain asset.", kb) == [
-        ("reported", "the campaign", "says", "includes 2.7 million contributors across the country")]
+        ("reported", "the campaign", "says",
+         "Sanders's donor list includes 2.7 million contributors across the country")]
     assert _said("The new rules, which officials said will go into effect in the next few months, will not apply "
-                 "to all.", kb) == [("reported", "officials", "said", "will go into effect in the next few months")]
+                 "to all.", kb) == [("reported", "officials", "said",
+                                     "The new rules will go into effect in the next few months")]
     # outside a relative clause, a comma and a verb go on with the statement's own list
     assert _said("Officials said the rules will go into effect soon, will cost little and will not apply to "
                  "all.", kb) == [("reported", "Officials", "said", "the rules will go into effect soon, will cost "
@@ -1162,3 +1165,11 @@ def test_as_a_source_put_it_the_main_clause_is_what_was_said(kb):
 def test_a_document_that_heads_a_long_subject_is_its_source(kb):
     assert _who("The lawsuit filed in federal court by New York says the company misled investors.", kb) == [
         ("The lawsuit", "says")]
+
+
+def test_a_source_in_an_object_relative_clause_takes_the_antecedent_as_the_statements_subject(kb):
+    """", which advocates say disadvantages needy schools": "which" is the statement's subject, so its
+    antecedent is; ", which X said" after a comma is never "S, X said"."""
+    assert _said("Community members protested the state funding system, which advocates say disadvantages needy "
+                 "schools.", kb) == [("reported", "advocates", "say",
+                                      "the state funding system disadvantages needy schools")]

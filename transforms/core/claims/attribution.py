@@ -1190,8 +1190,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 np_words = list(_WORD.finditer(text, cl[0], cl[1]))
                 np_low = [w.group(0).lower() for w in np_words]
                 if any(w in lex.subordinators or w in lex.claimant_breaks for w in np_low[1:]) or \
-                        _clause_verb(np_words, np_low, lex) is not None:
-                    first = None    # "..., vetoed the bill because she said it was ...": a clause, no subject
+                        _clause_verb(np_words, np_low, lex) is not None or (np_low and np_low[0] in lex.gap_relatives):
+                    # "..., vetoed the bill because she said it was ...": a clause, no subject; "the state funding
+                    # system, which advocates say disadvantages needy schools": a relative clause on the noun
+                    first = None
                 # "..., as Mexican-American voters responded to ...", "..., that the Centre qualified as":
                 # a clause, not the source of what came before
                 # ("S, her friend said": a possessive before a noun opens a source)
@@ -1317,6 +1319,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         conf = 0.5 if participle or fragment else 0.7 if text[ce:st[0]].strip() else 0.6
         if cl is not None and participle and cl[1] > st[0]:
             cl = None
+        if cl is not None and text[ce:st[0]].strip() == "":
+            antecedent = _relative_object(text, s, cl[0], st, lex)
+            if antecedent is not None:
+                # "the state funding system, which advocates say disadvantages needy schools": the relative
+                # pronoun is the statement's subject, so its antecedent is
+                return Attribution("reported", s, e, (antecedent[0], st[1]), cl, (cs, ce), conf,
+                                   gap=(antecedent[1], st[0]))
         return Attribution("reported", s, e, st, cl, (cs, ce), conf)
     # "Trump: We will win" / "Peskov: Moscow respects...": a short name, a colon, a statement
     colon = re.match(r"\s*([^\W\d_][^:\n]{0,40}?)\s*:\s+(?=\S)", text[s:e])
@@ -1444,6 +1453,37 @@ def _as_put_it(text: str, s: int, raw_cl: tuple[int, int], ce: int, e: int,
     if cl is None or _ntok(text[st[0]:st[1]]) < 3:
         return None
     return cl, st
+
+
+def _relative_object(text: str, s: int, cl_start: int, st: tuple[int, int],
+                     lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """The antecedent of ", which X say(s) VP": the noun phrase before the comma, back to its determiner (at most
+    ``MAX_ANTECEDENT_TOKENS`` words), when the statement opens with a verb (a lower-case word that no subject,
+    determiner or complementizer is). None otherwise."""
+    rel = list(_WORD.finditer(text, max(s, cl_start - 20), cl_start))[-1:]
+    if not rel or rel[0].group(0).lower() not in lex.gap_relatives or rel[0].group(0).lower() == "who":
+        return None
+    comma = text[s:rel[0].start()].rstrip()
+    if not comma.endswith(","):
+        return None
+    first = (_WORD.findall(text, st[0], st[1])[:1] or [""])[0]
+    low = first.lower()
+    if not first.islower() or low in lex.determiners or low in lex.complementizers or \
+            lex.claimant_head.get(low) == "pronoun" or low in lex.adjunct_words:
+        return None
+    end = s + len(comma) - 1
+    words = list(_WORD.finditer(text, max(s, end - 60), end))
+    for k in range(len(words) - 1, max(-1, len(words) - 1 - MAX_ANTECEDENT_TOKENS), -1):
+        w = words[k].group(0)
+        possessive = k + 1 < len(words) and re.search(r"['’]s?$", text[words[k].start():words[k + 1].start()].rstrip())
+        if w.lower() in lex.determiners or possessive:
+            while possessive and k > 0 and words[k - 1].group(0)[:1].isupper() and \
+                    not text[words[k - 1].end():words[k].start()].strip():
+                k -= 1      # "Bernie Sanders's donor list"
+            if k + 1 < len(words) and not _BOUNDARY.search(text, words[k].start(), end):
+                return words[k].start(), words[-1].end()
+            return None
+    return None
 
 
 def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
@@ -1703,16 +1743,20 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     """A reported statement after its cue ends where the narrator's clause starts: "said the FBI had the
     cooperation of Bryan Pagliano, who worked on ..." / "have said they would support it, but there is
     growing anger ...". Quotes keep their quotation whole; a break inside quote marks is the speaker's."""
-    if a.kind != "reported" or a.cue is None or a.statement[0] < a.cue[1] or not lex.statement_breaks:
+    # (a statement whose source is set inside it, "the system, which advocates say disadvantages schools, is
+    # ...", is read from where it goes on after its source)
+    if a.kind != "reported" or a.cue is None or not lex.statement_breaks or \
+            (a.statement[0] < a.cue[1] and (a.gap is None or a.gap[1] < a.cue[1])):
         return a
-    ss, se = a.statement
+    opening = a.statement[0]
+    ss, se = (a.gap[1], a.statement[1]) if a.gap is not None else a.statement
     tail = _SIGN_OFF_TAIL.search(text, ss, se)
     if tail is not None and lex.claimant_head.get(tail.group(1).lower()) == "pronoun" and \
             tail.group(2).lower() in lex.post_cues and _ntok(text[ss:tail.start()]) >= 2:
         # 'DuVernay said she felt ... because "most people don't know," she said.': the speaker's sign-off
         # after the quotation repeats the attribution; it is no part of what was said
         se = tail.start() + 1 if text[tail.start()] in "”\"’»" else tail.start()
-        a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
+        a = Attribution(a.kind, a.start, a.end, (opening, se), a.claimant, a.cue, a.confidence, a.gap)
     relative = re.search(r",\s*([^\W\d_]+)\s+$", text[max(0, a.claimant[0] - 20):a.claimant[0]]) \
         if a.claimant is not None else None
     if relative is None and a.claimant is not None and a.claimant[1] <= a.cue[0]:
@@ -1725,13 +1769,13 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             if text[m.start():m.end()].lstrip()[:1] == "," and m.group(1).lower() in lex.claimant_verbs and \
                     not _inside(m.start(), quotes) and _ntok(text[ss:m.start()]) >= 2:
                 se = _strip_span(text, ss, m.start())[1]
-                a = Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
+                a = Attribution(a.kind, a.start, a.end, (opening, se), a.claimant, a.cue, a.confidence, a.gap)
                 break
     cue = re.sub(r"[\s\u200c]+", " ", lex.fold(text[a.cue[0]:a.cue[1]]))
     if cue in lex.naming_cues:
         named = _named_end(text, ss, se, lex)
         if named is not None:
-            return Attribution(a.kind, a.start, a.end, (ss, named), a.claimant, a.cue, a.confidence)
+            return Attribution(a.kind, a.start, a.end, (opening, named), a.claimant, a.cue, a.confidence, a.gap)
     if cue in lex.object_cues:
         # "expressed solidarity for her even as he alluded to her failings", "mentioned the former secretary of
         # state, and at one point the crowd ...": a cue whose content is its object ends it at the clause's end
@@ -1748,11 +1792,11 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
                     after.group(0).lower() in lex.determiners:
                 continue    # "called for tax fairness, the closure of loopholes ...": a list goes on
             end = _strip_span(text, ss, m.start())[1]
-            return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+            return Attribution(a.kind, a.start, a.end, (opening, end), a.claimant, a.cue, a.confidence, a.gap)
         adjunct = _occasion_adjunct(text, ss, se, lex, quotes)
         if adjunct is not None:
-            return Attribution(a.kind, a.start, a.end, (ss, _strip_span(text, ss, adjunct)[1]), a.claimant, a.cue,
-                               a.confidence)
+            return Attribution(a.kind, a.start, a.end, (opening, _strip_span(text, ss, adjunct)[1]), a.claimant, a.cue,
+                               a.confidence, a.gap)
         return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
@@ -1781,7 +1825,7 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             continue        # "found that in the three largest counties, which include X, voters were ...": a
             #                  fronted adverbial's own relative clause, closed by a comma; the statement goes on
         end = m.start() + 2 if closes else _strip_span(text, ss, m.start())[1]
-        return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence)
+        return Attribution(a.kind, a.start, a.end, (opening, end), a.claimant, a.cue, a.confidence, a.gap)
     return a
 
 
