@@ -1173,3 +1173,14 @@ def test_a_source_in_an_object_relative_clause_takes_the_antecedent_as_the_state
     assert _said("Community members protested the state funding system, which advocates say disadvantages needy "
                  "schools.", kb) == [("reported", "advocates", "say",
                                       "the state funding system disadvantages needy schools")]
+
+
+def test_a_relative_clause_set_inside_the_statement_does_not_end_it(kb):
+    """"the billionaire, who is now the nominee, would unite Britain": the statement's verb follows the relative
+    clause, so the clause is part of it; a relative clause after the statement still ends it."""
+    assert _said("He suggested that the New York billionaire, who is now the presumptive nominee, would unite "
+                 "Britain against him.", kb) == [
+        ("reported", "He", "suggested",
+         "the New York billionaire, who is now the presumptive nominee, would unite Britain against him")]
+    assert _said("Trump said he supports the wall, which was first proposed in 2015.", kb) == [
+        ("reported", "Trump", "said", "he supports the wall")]

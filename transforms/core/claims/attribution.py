@@ -1818,6 +1818,12 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             continue
         if word in lex.gap_relatives and _name_then_apposition(text, ss, m.start(), lex):
             continue        # "said Patricia Smith, the mother of X, who ... is wrong": the clause's subject so far
+        if word in lex.gap_relatives and text[m.start():m.end()].lstrip()[:1] == ",":
+            closing = re.compile(r",\s*([^\W\d_]+)").search(text, m.end(), se)
+            if closing is not None and closing.group(1) in lex.claimant_verbs and \
+                    not _inside(closing.start(), quotes):
+                continue    # "suggested that the billionaire, who is now the nominee, would unite Britain": the
+                #             relative clause is set inside the statement, whose verb follows it
         lead = _WORD.search(text, ss, m.start())
         closing = text.find(",", m.end(), se)
         if word in lex.gap_relatives and lead is not None and lead.group(0).lower() in lex.statement_adjuncts and \
