@@ -1184,3 +1184,13 @@ def test_a_relative_clause_set_inside_the_statement_does_not_end_it(kb):
          "the New York billionaire, who is now the presumptive nominee, would unite Britain against him")]
     assert _said("Trump said he supports the wall, which was first proposed in 2015.", kb) == [
         ("reported", "Trump", "said", "he supports the wall")]
+
+
+def test_a_preposition_cue_set_inside_the_statement_leaves_it_whole(kb):
+    assert _said("At the heart of the trouble, according to Dennis B. Ross, another former special envoy, was a "
+                 "decision by Mr. Obama.", kb) == [
+        ("reported", "Dennis B. Ross", "according to", "At the heart of the trouble was a decision by Mr. Obama")]
+    assert [c[3] for c in _said("Over the long term, according to the budget office, the rise in deficits is "
+                                "mainly due to the aging of the population.", kb)] == [
+        "Over the long term the rise in deficits is mainly due to the aging of the population"]
+    assert [c[3] for c in _said("The plan is sound, according to the mayor.", kb)] == ["The plan is sound"]

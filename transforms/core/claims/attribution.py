@@ -1119,6 +1119,13 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
                 st = _strip_span(text, s, cs)
+                lead = (_WORD.findall(text, st[0], st[1])[:1] or [""])[0].lower()
+                rest = _parenthetical_rest(text, cl[1], e, lex,
+                                           lead in lex.adjunct_words or lead in lex.non_claimant_edges)
+                if rest is not None and _ntok(text[st[0]:st[1]]) >= 2:
+                    # "At the heart of the trouble, according to Dennis Ross, another envoy, was a decision by ...":
+                    # the source is set inside the statement, which goes on after it
+                    return Attribution("reported", s, e, (st[0], rest[1]), cl, (cs, ce), 0.8, gap=(st[1], rest[0]))
             if st[1] - st[0] < 8 or _ntok(text[st[0]:st[1]]) < 3:
                 continue
             return Attribution("reported", s, e, st, cl, (cs, ce), 0.8)
@@ -1475,7 +1482,8 @@ def _relative_object(text: str, s: int, cl_start: int, st: tuple[int, int],
     words = list(_WORD.finditer(text, max(s, end - 60), end))
     for k in range(len(words) - 1, max(-1, len(words) - 1 - MAX_ANTECEDENT_TOKENS), -1):
         w = words[k].group(0)
-        possessive = k + 1 < len(words) and re.search(r"['’]s?$", text[words[k].start():words[k + 1].start()].rstrip())
+        possessive = k + 1 < len(words) and \
+            re.search(r"['’]s?$", text[words[k].start():words[k + 1].start()].rstrip())
         if w.lower() in lex.determiners or possessive:
             while possessive and k > 0 and words[k - 1].group(0)[:1].isupper() and \
                     not text[words[k - 1].end():words[k].start()].strip():
@@ -1483,6 +1491,31 @@ def _relative_object(text: str, s: int, cl_start: int, st: tuple[int, int],
             if k + 1 < len(words) and not _BOUNDARY.search(text, words[k].start(), end):
                 return words[k].start(), words[-1].end()
             return None
+    return None
+
+
+def _parenthetical_rest(text: str, cl_end: int, e: int, lex: LangLexicon,
+                        adverbial: bool = False) -> Optional[tuple[int, int]]:
+    """After a source set off by commas ("S1, according to X, another envoy, S2"), where the statement goes on:
+    the span of S2 when, past at most one apposition, a comma is followed by a finite verb (``claimant_verbs``),
+    or, when S1 is an opening adverbial ("Over the long term, according to the budget office, the rise ..."), by
+    a clause of its own (a determiner or a capitalised word). None otherwise."""
+    pos = cl_end
+    for _ in range(2):
+        m = re.compile(r"\s*,\s*").match(text, pos)
+        if m is None:
+            return None
+        nxt = _WORD.match(text, m.end())
+        if nxt is None:
+            return None
+        if nxt.group(0) in lex.claimant_verbs or (adverbial and (nxt.group(0).lower() in lex.determiners or
+                                                                 nxt.group(0)[:1].isupper())):
+            st = _strip_span(text, m.end(), e)
+            return st if _ntok(text[st[0]:st[1]]) >= 2 else None
+        comma = text.find(",", m.end(), min(e, m.end() + MAX_APPOSITION_CHARS))
+        if comma < 0:
+            return None
+        pos = comma
     return None
 
 
@@ -1590,8 +1623,9 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
     if not run or not any(w.group(0)[0].isupper() for w in run):
         return None
     nxt = words[words.index(run[-1]) + 1] if words.index(run[-1]) + 1 < len(words) else None
-    if nxt is not None and nxt.group(0).islower() and lex.claimant_head.get(nxt.group(0).lower()) not in (None, "pronoun") \
-            and not text[run[-1].end():nxt.start()].strip() and nxt.group(0).lower() not in lex.verb_cues:
+    if nxt is not None and nxt.group(0).islower() and \
+            lex.claimant_head.get(nxt.group(0).lower()) not in (None, "pronoun") and \
+            not text[run[-1].end():nxt.start()].strip() and nxt.group(0).lower() not in lex.verb_cues:
         return run[0].start(), nxt.end()    # "The Republican nominee", "White House officials": the head noun
     return run[0].start(), run[-1].end()
 
@@ -1835,7 +1869,8 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
     return a
 
 
-def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon, quotes: Sequence[tuple[int, int]]) -> Optional[int]:
+def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon,
+                      quotes: Sequence[tuple[int, int]]) -> Optional[int]:
     """Where an object cue's noun phrase ends before an adjunct of when or where it was said: a preposition
     (``occasion_prepositions``) whose next few words hold a time word, an ``occasion_nouns`` noun or a document ("the
     plan in a speech Tuesday", "Machado in early-morning tweets", "the policy on Sunday"). None when there is
@@ -1856,6 +1891,8 @@ def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon, quotes: Seq
     return None
 
 
+# The longest apposition after a source set inside its statement ("according to X, another former envoy, was ...").
+MAX_APPOSITION_CHARS = 80
 # The most words of each part of a source set off by commas before its cue ("a spokeswoman, Anna Richardson White").
 MAX_APPOSED_TOKENS = 6
 
