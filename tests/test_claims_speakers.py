@@ -1194,3 +1194,12 @@ def test_a_preposition_cue_set_inside_the_statement_leaves_it_whole(kb):
                                 "mainly due to the aging of the population.", kb)] == [
         "Over the long term the rise in deficits is mainly due to the aging of the population"]
     assert [c[3] for c in _said("The plan is sound, according to the mayor.", kb)] == ["The plan is sound"]
+
+
+def test_an_opening_time_and_the_occasion_are_no_part_of_the_source(kb):
+    assert _who("Last week Stumpf in a televised interview said the bank was sorry.", kb) == [("Stumpf", "said")]
+    assert _who("The governor in a speech on Monday said the state would cut taxes.", kb) == [
+        ("The governor", "said")]
+    # a name after the preposition stays
+    assert _who("The nonpartisan Commission on Presidential Debates says there was a problem with the microphone.",
+                kb) == [("The nonpartisan Commission on Presidential Debates", "says")]

@@ -571,6 +571,22 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         # said": a subject pronoun ends no noun phrase, so what comes before it is an adjunct (or the sentence
         # before); "Trump and I" stays
         words, low = words[-1:], low[-1:]
+    # "Last week Stumpf in a televised interview said": an opening time and the occasion are no part of the source
+    # (a name after the preposition is: "the Commission on Presidential Debates")
+    times = lex.claimant_stops | lex.time_nouns
+    for j in (0, 1):
+        if len(low) > j + 1 and low[j] in times and words[j + 1].group(0)[:1].isupper() and \
+                (j == 0 or low[0] in lex.sentence_adverbs or low[0] in lex.time_openers):
+            words, low = words[j + 1:], low[j + 1:]
+            break
+    if lex.occasion_prepositions:
+        for k in range(1, len(low) - 1):
+            window = words[k + 1:k + 1 + MAX_OCCASION_TOKENS]
+            if low[k] in lex.occasion_prepositions and words[k].group(0).islower() and any(
+                    w.group(0).islower() and (w.group(0) in lex.occasion_nouns or
+                                              lex.claimant_head.get(w.group(0)) == "document") for w in window):
+                words, low = words[:k], low[:k]
+                break
     if not lex.claimant_first:
         # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
         for k in range(1, len(low)):
