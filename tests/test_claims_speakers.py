@@ -1203,3 +1203,10 @@ def test_an_opening_time_and_the_occasion_are_no_part_of_the_source(kb):
     # a name after the preposition stays
     assert _who("The nonpartisan Commission on Presidential Debates says there was a problem with the microphone.",
                 kb) == [("The nonpartisan Commission on Presidential Debates", "says")]
+
+
+def test_a_spaced_hyphen_is_a_dash_and_a_sentence_final_that_opens_no_clause(kb):
+    assert _who("Clinton is seen as more capable than Mr. Trump - 60 percent of voters said Mrs. Clinton would be "
+                "better at handling the issue.", kb) == [("60 percent of voters", "said")]
+    assert _said("Ryan told a news conference they are planting the seeds to accomplish that.", kb) == [
+        ("reported", "Ryan", "told", "they are planting the seeds to accomplish that")]

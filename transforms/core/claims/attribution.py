@@ -24,7 +24,7 @@ from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
 # words mean the same in every script.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
-_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--(?=\s)")
+_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--?(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
 _BREAK = re.compile(r"\s*(?:[,;][”\"’»]?|\s[—–―]|\s--)\s*([^\W\d_]+)")
@@ -818,6 +818,8 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
         # 'He says, "Working that microphone ..."': a "that" inside a quotation is the quote's own word
         if m is None or _in_open_quote(window[:m.start()]):
             continue
+        if not _WORD.search(window, m.end()):
+            continue        # "... to accomplish that.": a pronoun that ends the sentence opens no clause
         n = _ntok(window[:m.start()])
         # "cited documents indicating that S": a participle right before the "that" carries the claim on
         before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
