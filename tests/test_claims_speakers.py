@@ -1210,3 +1210,9 @@ def test_a_spaced_hyphen_is_a_dash_and_a_sentence_final_that_opens_no_clause(kb)
                 "better at handling the issue.", kb) == [("60 percent of voters", "said")]
     assert _said("Ryan told a news conference they are planting the seeds to accomplish that.", kb) == [
         ("reported", "Ryan", "told", "they are planting the seeds to accomplish that")]
+
+
+def test_a_share_after_a_determiner_or_a_subordinator_is_a_polls_respondents(kb):
+    assert _who("A mere 9 percent say they only buy American.", kb) == [("A mere 9 percent", "say")]
+    assert _who("His favorability sits at +32 points, though 32 percent said they had no opinion of him.", kb) == [
+        ("32 percent", "said")]

@@ -600,7 +600,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
     def share(k: int) -> bool:
         nxt = low[k + 1] if k + 1 < len(low) else ""
         j = k - 1 if k > 0 and low[k - 1] in lex.modifier_of else k      # "about 9 percent"
-        opens = j == 0 or low[j - 1] in lex.conjunctions                  # "... and 12% of Democrats"
+        opens = j == 0 or low[j - 1] in lex.conjunctions or (             # "... and 12% of Democrats"
+            j <= 2 and low[0] in lex.determiners | lex.subordinators)        # "A mere 9 percent", "though 32%"
         if opens and (lex.unit_to_concept.get(nxt) == "percent" or text[words[k].end():words[k].end() + 1] == "%"):
             return True
         return 2 <= k <= 4 and low[k - 1] in ("in", "of") and \
