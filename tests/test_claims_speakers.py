@@ -1216,3 +1216,11 @@ def test_a_share_after_a_determiner_or_a_subordinator_is_a_polls_respondents(kb)
     assert _who("A mere 9 percent say they only buy American.", kb) == [("A mere 9 percent", "say")]
     assert _who("His favorability sits at +32 points, though 32 percent said they had no opinion of him.", kb) == [
         ("32 percent", "said")]
+
+
+def test_a_second_verb_after_a_comma_and_a_conjunction_ends_the_first_statement(kb):
+    assert _said("She praised the plan, and said it would pass in March.", kb) == [
+        ("reported", "She", "praised", "the plan"), ("reported", "She", "said", "it would pass in March")]
+    # a semicolon closes the attribution's clause: "S, analysts say; T"
+    assert _who("Candidates need about 40 percent of the Hispanic vote, political analysts say; in 2012, Mitt "
+                "Romney won 27 percent.", kb) == [("political analysts", "say")]

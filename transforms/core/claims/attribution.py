@@ -1402,8 +1402,8 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
     reporters"), or a new clause after a comma (", clapping", ", and a big reason ...") -- unless a
     quotation or a "that" clause follows, which is the statement."""
     t = text[ce:e].lstrip()
-    if not t:
-        return True
+    if not t or t[0] in ";；":
+        return True     # "S, political analysts say; in 2012, ...": a semicolon closes the attribution's clause
     if t[0] in ",;—–(":
         # "S," she said, clapping / , and a big reason was ...: narration follows. "In three years, Barden
         # said, far too many lives have been lost": the statement goes on after a parenthetical "X said"
@@ -2296,6 +2296,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 if _ntok(text[st[0]:st[1]]) < 8:
                     break
                 inner, embedded, cut, probe = None, None, st[0], st[0]
+                coordinated = False
                 relatives: list[int] = []           # claims of relative clauses read inside ``st``
                 for _ in range(MAX_NESTED):
                     # "he said he intends to run ..., and leaders said ...": a cue too close to the
@@ -2333,6 +2334,14 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
                         inner = cand
                         break
+                    joined = re.search(r",\s*([^\W\d_]+)\s*$", text[st[0]:cand.cue[0]])
+                    if joined is not None and joined.group(1).lower() in lex.conjunctions and \
+                            cand.claimant is None and cand.statement[0] > cand.cue[1] and \
+                            _ntok(text[st[0]:st[0] + joined.start()]) >= 1:
+                        # "He endorsed Clinton, but told The Huffington Post that S": a second verb of the
+                        # subject's, after a comma and a conjunction, ends the first statement
+                        inner, coordinated = cand, True
+                        break
                     if opens and cand.claimant is not None and \
                             lex.claimant_head.get(text[cand.claimant[0]:cand.claimant[1]].lower()) != "pronoun" and \
                             cand.statement[0] > cand.cue[0]:
@@ -2349,10 +2358,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                     break
                 a2, b2 = _strip_span(text, st[0], cut, " \t,.;:،—–-")
                 last = list(_WORD.finditer(text, a2, b2))
-                while len(last) > 3 and (last[-1].group(0).lower() in lex.conjunctions or
-                                         last[-1].group(0).lower() in lex.subordinators or
-                                         last[-1].group(0).lower() in lex.determiners or
-                                         _adverb(last[-1].group(0), lex)):
+                while (len(last) > 3 or (coordinated and len(last) > 1)) and \
+                        (last[-1].group(0).lower() in lex.conjunctions or
+                         last[-1].group(0).lower() in lex.subordinators or
+                         last[-1].group(0).lower() in lex.determiners or _adverb(last[-1].group(0), lex)):
                     # "S, and Y said T" / "S while Y says T": the "and" joins the clauses, it is not in S;
                     # "S, even suggesting T": nor is the participle's adverb; "S The S.E.C. said T" (a lost
                     # period): nor is the determiner of the next claimant
