@@ -848,7 +848,7 @@ def test_only_a_cue_that_can_sign_off_is_read_first_near_the_sentence_end(kb):
 def test_a_sign_off_with_a_parenthesis_an_addressee_or_a_participle_after_it(kb):
     assert _said("Trump could embrace a clean energy policy as president, Sen. Lindsey Graham (R-S.C.) told The "
                  "Huffington Post on Thursday.", kb) == [
-        ("reported", "Sen. Lindsey Graham", "told The", "Trump could embrace a clean energy policy as president")]
+        ("reported", "Sen. Lindsey Graham", "told", "Trump could embrace a clean energy policy as president")]
     assert _said("Members of the Trump family long ago soured on Lewandowski, the Post reported, citing another "
                  "anonymous source.", kb) == [
         ("reported", "the Post", "reported", "Members of the Trump family long ago soured on Lewandowski"),
@@ -1224,3 +1224,8 @@ def test_a_second_verb_after_a_comma_and_a_conjunction_ends_the_first_statement(
     # a semicolon closes the attribution's clause: "S, analysts say; T"
     assert _who("Candidates need about 40 percent of the Hispanic vote, political analysts say; in 2012, Mitt "
                 "Romney won 27 percent.", kb) == [("political analysts", "say")]
+
+
+def test_a_capitalised_article_after_a_cue_is_the_names(kb):
+    assert _said("The senator told The Washington Post that the bill was dead.", kb) == [
+        ("reported", "The senator", "told", "the bill was dead")]

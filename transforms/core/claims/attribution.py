@@ -1036,6 +1036,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         if _inside(cs, quotes):
             continue
         cue = re.sub(r"[\s\u200c]+", " ", folded[cs:ce])
+        verb, _, last = cue.rpartition(" ")
+        if verb and last in lex.determiners and text[ce - len(last):ce][:1].isupper() and \
+                (verb in lex.verb_cues or verb in lex.post_cues):
+            # "told The Huffington Post": the article is the name's, not the cue phrase's ("told the")
+            ce, cue = cs + len(verb), verb
         if cue in lex.quote_signs:
             continue        # signs a quotation only (``_speaker_after``)
         if _opens_as_adverbial(text, s, cs, e, lex):
