@@ -1229,3 +1229,13 @@ def test_a_second_verb_after_a_comma_and_a_conjunction_ends_the_first_statement(
 def test_a_capitalised_article_after_a_cue_is_the_names(kb):
     assert _said("The senator told The Washington Post that the bill was dead.", kb) == [
         ("reported", "The senator", "told", "the bill was dead")]
+
+
+def test_a_long_source_after_according_to_is_read_for_its_head(kb):
+    assert _who("The FBI is looking into whether Clinton was guilty of public corruption while secretary of state, "
+                "according to three "
+                "intelligence sources who spoke to Fox News but were not authorized to speak on the record.", kb) == [
+        ("three intelligence sources", "according to")]
+    # set inside a subordinate clause, the source says what that clause says
+    assert _said("He crossed the border years ago after, according to him, the network censured his first report.",
+                 kb) == [("reported", "him", "according to", "the network censured his first report")]

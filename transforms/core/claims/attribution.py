@@ -1135,6 +1135,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     st = _strip_span(text, comma.end() if comma else cl[1], e)
             else:
                 cl = _claimant_right(text, ce, e, lex)
+                if cl is None and lex.spaced and not lex.claimant_first:
+                    # "according to three intelligence sources who spoke to Fox News but were not authorized to
+                    # speak": a long source is read for its head
+                    cl = _head_phrase(text, _leading_words(text, ce, e, MAX_RIGHT_CLAIMANT_TOKENS + 1), lex)
                 if cl is None:
                     continue
                 # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
@@ -1143,6 +1147,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
                 st = _strip_span(text, s, cs)
+                tail_word = (_WORD.findall(text, st[0], st[1])[-1:] or [""])[0].lower()
+                if tail_word in lex.subordinators or tail_word in lex.complementizers:
+                    # "He crossed the border after, according to him, Mexico's network censured his report": the
+                    # source is set inside a subordinate clause, which is what it says
+                    after = _parenthetical_rest(text, cl[1], e, lex, True)
+                    if after is None:
+                        continue
+                    return Attribution("reported", s, e, after, cl, (cs, ce), 0.8)
                 lead = (_WORD.findall(text, st[0], st[1])[:1] or [""])[0].lower()
                 rest = _parenthetical_rest(text, cl[1], e, lex,
                                            lead in lex.adjunct_words or lead in lex.non_claimant_edges)
