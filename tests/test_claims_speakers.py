@@ -1239,3 +1239,8 @@ def test_a_long_source_after_according_to_is_read_for_its_head(kb):
     # set inside a subordinate clause, the source says what that clause says
     assert _said("He crossed the border years ago after, according to him, the network censured his first report.",
                  kb) == [("reported", "him", "according to", "the network censured his first report")]
+
+
+def test_a_question_word_in_a_statement_before_according_to_is_the_statements(kb):
+    assert _who("The FBI is looking into whether Clinton was guilty of public corruption, according to three "
+                "intelligence sources.", kb) == [("three intelligence sources", "according to")]

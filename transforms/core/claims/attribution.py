@@ -969,6 +969,8 @@ def _signs_off(text: str, folded: str, s: int, cs: int, ce: int, e: int, cue: st
     seg = None
     for seg in _BOUNDARY.finditer(text, s, cs):
         pass
+    if seg is not None and text[seg.start()] == "," and cue in lex.prep_cues and not text[seg.end():cs].strip():
+        return True     # "S (whether ...), according to X": the preposition names the source of all of S
     if seg is None or text[seg.start()] != "," or cue not in lex.post_cues or _ntok(text[ce:e]) > 0:
         return False
     np = _WORD.findall(folded, seg.end(), cs)
