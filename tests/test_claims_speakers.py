@@ -1244,3 +1244,12 @@ def test_a_long_source_after_according_to_is_read_for_its_head(kb):
 def test_a_question_word_in_a_statement_before_according_to_is_the_statements(kb):
     assert _who("The FBI is looking into whether Clinton was guilty of public corruption, according to three "
                 "intelligence sources.", kb) == [("three intelligence sources", "according to")]
+
+
+def test_an_aside_before_that_and_a_cue_inside_a_free_relative(kb):
+    assert _said("Several experts cautioned, as did the Clinton campaign itself, that her tax proposals might well "
+                 "evolve after the election.", kb) == [
+        ("reported", "Several experts", "cautioned", "her tax proposals might well evolve after the election")]
+    # "what the senators said was X" signs nothing off, and the subject's gap leaves no claim of its own
+    assert _who("Mr. Grassley said developers had defined these areas broadly, amounting to what the senators said "
+                "was economic gerrymandering.", kb) == [("Mr. Grassley", "said")]

@@ -26,6 +26,9 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
 _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--?(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
+# A short aside between a cue and its complementizer: ", as did the Clinton campaign itself, that" (its opener must
+# be one of ``parenthetical_openers``).
+_PARENTHETICAL_THAT = re.compile(r"\s*,\s*(\w+)[^,;:\n\"“”«»]{1,80},\s*(\w+)\b")
 # ", who ...", " — which ...": a comma or a dash, then the word that may open the narrator's own clause
 _BREAK = re.compile(r"\s*(?:[,;][”\"’»]?|\s[—–―]|\s--)\s*([^\W\d_]+)")
 # A quote with no cue of its own is looked at (for a speaker nearby) only with this many words ...
@@ -1013,6 +1016,14 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             post = bool(before) and before[-1] in ",”\"’»،" and _ntok(text[s:m.start()]) >= 4
         if post and _named_before(m):
             post = False
+        if post and signs_off:
+            # "..., amounting to what the senators said was X": a cue inside a clause that a relative or
+            # question word opens signs nothing off
+            seg = s
+            for bm in _BOUNDARY.finditer(text, s, m.start()):
+                seg = bm.end()
+            post = not any(w in lex.gap_relatives or w in lex.question_openers
+                           for w in _WORD.findall(folded, seg, m.start()))
         return (not prep, not post, m.start())
 
     def _named_before(m: Any) -> bool:
@@ -1301,6 +1312,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             cl = subject
         fragment = False
         st_start = _after_complementizer(text, ce, e, lex)
+        aside = _PARENTHETICAL_THAT.match(text, ce, e)
+        if st_start == ce and aside is not None and aside.group(1).lower() in lex.parenthetical_openers and \
+                aside.group(2).lower() in lex.complementizers:
+            st_start = aside.end()  # "cautioned, as did the Clinton campaign itself, that S": past the aside
         if st_start == ce:
             past = _past_adjunct(text, ce, e, cue, lex)
             verb, _, last = cue.rpartition(" ")
@@ -2343,8 +2358,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         # statement, which goes on through it; its own claim is read unless the clause
                         # is a relative one with a gap ("the examples that critics point to")
                         lead = (_WORD.findall(text, cand.statement[0], cand.statement[1])[:1] or [""])[0].lower()
-                        if opener not in lex.gap_relatives and lead not in lex.adjunct_words:
-                            # (not "what we expect from Clinton and ...": the object's gap leaves an adjunct)
+                        if opener not in lex.gap_relatives and lead not in lex.adjunct_words and \
+                                lead not in lex.claimant_verbs:
+                            # (not "what we expect from Clinton and ...": the object's gap leaves an adjunct;
+                            # nor "what the senators said was economic gerrymandering": the subject's gap)
                             extra.append(Attribution(cand.kind, cand.start, cand.end, cand.statement,
                                                      _inner_claimant(text, s, cur, cand, lex, folded), cand.cue,
                                                      cand.confidence - 0.1))
