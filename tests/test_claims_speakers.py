@@ -1253,3 +1253,9 @@ def test_an_aside_before_that_and_a_cue_inside_a_free_relative(kb):
     # "what the senators said was X" signs nothing off, and the subject's gap leaves no claim of its own
     assert _who("Mr. Grassley said developers had defined these areas broadly, amounting to what the senators said "
                 "was economic gerrymandering.", kb) == [("Mr. Grassley", "said")]
+
+
+def test_a_time_after_a_sign_off_then_narration_is_no_statement(kb):
+    text = ("\u201cIt never crossed my mind that I\u2019m losing it,\u201d she said several months after her release, "
+            "and a big reason for this conviction was the rise of Donald Trump.")
+    assert _said(text, kb) == [("quote", "she", "said", "\u201cIt never crossed my mind that I\u2019m losing it,\u201d")]

@@ -1445,6 +1445,11 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
         return nxt.lower() in lex.conjunctions or (nxt.islower() and nxt.endswith("ing")) or \
             nxt.lower() in lex.subordinators
     first = (_WORD.findall(t)[:1] or [""])[0].lower()
+    lead = [w.lower() for w in _WORD.findall(t[:60])[:4]]
+    for k in range(1, min(3, len(lead) - 1)):
+        if lead[k].rstrip("s") in lex.time_nouns and lead[k + 1] in lex.circumstance_words | {"ago", "later"}:
+            # '"...," she said several months after her release, and ...': a time, then narration
+            return True
     if first in lex.claimant_stops:
         # "S, top black lawmakers said Friday afternoon, as they bristled at ...": a time, then narration
         brk = re.search(r"[,;—–]", t)
