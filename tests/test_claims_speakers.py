@@ -1259,3 +1259,9 @@ def test_a_time_after_a_sign_off_then_narration_is_no_statement(kb):
     text = ("\u201cIt never crossed my mind that I\u2019m losing it,\u201d she said several months after her release, "
             "and a big reason for this conviction was the rise of Donald Trump.")
     assert _said(text, kb) == [("quote", "she", "said", "\u201cIt never crossed my mind that I\u2019m losing it,\u201d")]
+
+
+def test_a_pronoun_and_an_occasion_say_nothing(kb):
+    assert _said("The anchors, as The Daily Beast called them in an article last week, were paid by the network.",
+                 kb) == []
+    assert ("He", "called") in _who("He called her a liar in a speech on Monday.", kb)

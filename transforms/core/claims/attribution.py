@@ -1577,6 +1577,18 @@ def _parenthetical_rest(text: str, cl_end: int, e: int, lex: LangLexicon,
     return None
 
 
+def _pronoun_and_occasion(text: str, st: tuple[int, int], lex: LangLexicon) -> bool:
+    """Whether a statement is only an object pronoun and an adjunct of when or where ("them in an article last
+    week")."""
+    words = list(_WORD.finditer(text, st[0], st[1]))
+    if len(words) < 2 or words[0].group(0).lower() not in lex.object_pronouns:
+        return False
+    rest = [w.group(0) for w in words[1:]]
+    return rest[0].lower() in lex.occasion_prepositions and any(
+        w.islower() and (w in lex.occasion_nouns or w in lex.time_nouns or w in lex.claimant_stops or
+                         lex.claimant_head.get(w) == "document") for w in rest[1:1 + MAX_OCCASION_TOKENS + 1])
+
+
 def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
     """Whether the cue at ``cs`` opens its sentence, after a dateline and at most a subordinator ("After
     saying ...")."""
@@ -1868,6 +1880,7 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         named = _named_end(text, ss, se, lex)
         if named is not None:
             return Attribution(a.kind, a.start, a.end, (opening, named), a.claimant, a.cue, a.confidence, a.gap)
+
     if cue in lex.object_cues:
         # "expressed solidarity for her even as he alluded to her failings", "mentioned the former secretary of
         # state, and at one point the crowd ...": a cue whose content is its object ends it at the clause's end
@@ -2588,7 +2601,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         return _fronted_subject(text, a, sentences[at][0], lex) if at is not None else a
 
     def whole(a: Attribution) -> bool:
-        # "X, he says, is different" with no fronted subject to complete it: a fragment
+        # "X, he says, is different" with no fronted subject to complete it: a fragment; '"Manchurian anchors," as
+        # The Daily Beast called them in an article last week': a pronoun and an occasion say nothing
+        if a.kind == "reported" and a.gap is None and _pronoun_and_occasion(text, a.statement, lex):
+            return False
         return a.kind != "reported" or a.gap is not None or a.cue is None or \
             text[a.cue[1]:a.statement[0]].strip() != "," or _ntok(text[a.statement[0]:a.statement[1]]) >= 3
     out = [a for a in (finish(a) for a in out) if whole(a)] + [t for _, t in turns]

@@ -194,6 +194,7 @@ class LangLexicon:
     occasion_nouns: frozenset[str] = frozenset()     # "praised the plan in a speech": where it was said, not what
     occasion_prepositions: frozenset[str] = frozenset()   # ... and the prepositions that open such an adjunct
     time_openers: frozenset[str] = frozenset()      # "Last week Stumpf said": words that open a time phrase
+    object_pronouns: frozenset[str] = frozenset()   # "called them in an article": a pronoun object says nothing
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     quote_signs: frozenset[str] = frozenset()        # verbs that only sign a quote right after it ('"..." Hannity pressed')
     colon_labels: frozenset[str] = frozenset()       # "Update:", "Watch:": a word before a colon that names no speaker
@@ -294,7 +295,8 @@ _SECTION_KEYS = {
                     "subject_relatives", "subject_pronouns", "passive_auxiliaries", "participle_suffixes", "past_participles",
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words", "time_nouns", "occasion_nouns",
-                    "occasion_prepositions", "time_openers"},
+                    "occasion_prepositions", "time_openers",
+                    "object_pronouns"},
     "quotes": {"pairs"},
 }
 
@@ -434,6 +436,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         occasion_nouns=frozenset(lower(_get(attr, "occasion_nouns", path, list, []))),
         occasion_prepositions=frozenset(lower(_get(attr, "occasion_prepositions", path, list, []))),
         time_openers=frozenset(lower(_get(attr, "time_openers", path, list, []))),
+        object_pronouns=frozenset(lower(_get(attr, "object_pronouns", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         quote_signs=frozenset(signs),
         colon_labels=frozenset(lower(_get(attr, "colon_labels", path, list, []))),
