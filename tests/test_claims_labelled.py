@@ -13,9 +13,9 @@ import json
 from tests.labelled_claims import DATA, ROOT, load_docs, load_labels, score
 from transforms.core.claims import ClaimKnowledge
 
-# Measured when the labels were last completed (0.872 overall on 2026-12-07 at stop 51, seeds 0.964); the issue's
+# Measured when the labels were last completed (0.879 overall on 2026-12-07 at stop 51, seeds 0.964); the issue's
 # target is 0.90, not reached (see the README's claims section). A drop below these fails.
-MIN_PRECISION = 0.865
+MIN_PRECISION = 0.87
 MIN_SEED_PRECISION = 0.95
 
 
