@@ -576,9 +576,9 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
         words, low = words[-1:], low[-1:]
     # "Last week Stumpf in a televised interview said": an opening time and the occasion are no part of the source
     # (a name after the preposition is: "the Commission on Presidential Debates")
-    times = lex.claimant_stops | lex.time_nouns
     for j in (0, 1):
-        if len(low) > j + 1 and low[j] in times and words[j + 1].group(0)[:1].isupper() and \
+        if len(low) > j + 1 and (low[j] in lex.claimant_stops or low[j] in lex.time_nouns) and \
+                words[j + 1].group(0)[:1].isupper() and \
                 (j == 0 or low[0] in lex.sentence_adverbs or low[0] in lex.time_openers):
             words, low = words[j + 1:], low[j + 1:]
             break
