@@ -26,6 +26,10 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
 _BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--?(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
+# A comma with the spaces around it.
+_COMMA = re.compile(r"\s*,\s*")
+# A comma and the word after it.
+_COMMA_WORD = re.compile(r",\s*([^\W\d_]+)")
 # A short aside between a cue and its complementizer: ", as did the Clinton campaign itself, that" (its opener must
 # be one of ``parenthetical_openers``).
 _PARENTHETICAL_THAT = re.compile(r"\s*,\s*(\w+)[^,;:\n\"“”«»]{1,80},\s*(\w+)\b")
@@ -1447,7 +1451,8 @@ def _tail_is_adjunct(text: str, ce: int, e: int, cue: str, lex: LangLexicon) -> 
     first = (_WORD.findall(t)[:1] or [""])[0].lower()
     lead = [w.lower() for w in _WORD.findall(t[:60])[:4]]
     for k in range(1, min(3, len(lead) - 1)):
-        if lead[k].rstrip("s") in lex.time_nouns and lead[k + 1] in lex.circumstance_words | {"ago", "later"}:
+        if lead[k].rstrip("s") in lex.time_nouns and (lead[k + 1] in lex.circumstance_words or
+                                                      lead[k + 1] in ("ago", "later")):
             # '"...," she said several months after her release, and ...': a time, then narration
             return True
     if first in lex.claimant_stops:
@@ -1526,7 +1531,7 @@ def _relative_object(text: str, s: int, cl_start: int, st: tuple[int, int],
     ``MAX_ANTECEDENT_TOKENS`` words), when the statement opens with a verb (a lower-case word that no subject,
     determiner or complementizer is). None otherwise."""
     rel = list(_WORD.finditer(text, max(s, cl_start - 20), cl_start))[-1:]
-    if not rel or rel[0].group(0).lower() not in lex.gap_relatives or rel[0].group(0).lower() == "who":
+    if not rel or rel[0].group(0).lower() not in lex.gap_relatives or rel[0].group(0).lower() in lex.subject_relatives:
         return None
     comma = text[s:rel[0].start()].rstrip()
     if not comma.endswith(","):
@@ -1560,7 +1565,7 @@ def _parenthetical_rest(text: str, cl_end: int, e: int, lex: LangLexicon,
     a clause of its own (a determiner or a capitalised word). None otherwise."""
     pos = cl_end
     for _ in range(2):
-        m = re.compile(r"\s*,\s*").match(text, pos)
+        m = _COMMA.match(text, pos)
         if m is None:
             return None
         nxt = _WORD.match(text, m.end())
@@ -1692,7 +1697,8 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         run.pop()
     if not run or not any(w.group(0)[0].isupper() for w in run):
         return None
-    nxt = words[words.index(run[-1]) + 1] if words.index(run[-1]) + 1 < len(words) else None
+    after = words.index(run[-1]) + 1
+    nxt = words[after] if after < len(words) else None
     if nxt is not None and nxt.group(0).islower() and \
             lex.claimant_head.get(nxt.group(0).lower()) not in (None, "pronoun") and \
             not text[run[-1].end():nxt.start()].strip() and nxt.group(0).lower() not in lex.verb_cues:
@@ -1880,7 +1886,6 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         named = _named_end(text, ss, se, lex)
         if named is not None:
             return Attribution(a.kind, a.start, a.end, (opening, named), a.claimant, a.cue, a.confidence, a.gap)
-
     if cue in lex.object_cues:
         # "expressed solidarity for her even as he alluded to her failings", "mentioned the former secretary of
         # state, and at one point the crowd ...": a cue whose content is its object ends it at the clause's end
@@ -1900,8 +1905,8 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             return Attribution(a.kind, a.start, a.end, (opening, end), a.claimant, a.cue, a.confidence, a.gap)
         adjunct = _occasion_adjunct(text, ss, se, lex, quotes)
         if adjunct is not None:
-            return Attribution(a.kind, a.start, a.end, (opening, _strip_span(text, ss, adjunct)[1]), a.claimant, a.cue,
-                               a.confidence, a.gap)
+            return Attribution(a.kind, a.start, a.end, (opening, _strip_span(text, ss, adjunct)[1]), a.claimant,
+                               a.cue, a.confidence, a.gap)
         return a
     for m in _BREAK.finditer(text, ss, se):
         word = m.group(1).lower()
@@ -1924,7 +1929,7 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         if word in lex.gap_relatives and _name_then_apposition(text, ss, m.start(), lex):
             continue        # "said Patricia Smith, the mother of X, who ... is wrong": the clause's subject so far
         if word in lex.gap_relatives and text[m.start():m.end()].lstrip()[:1] == ",":
-            closing = re.compile(r",\s*([^\W\d_]+)").search(text, m.end(), se)
+            closing = _COMMA_WORD.search(text, m.end(), se)
             if closing is not None and closing.group(1) in lex.claimant_verbs and \
                     not _inside(closing.start(), quotes):
                 continue    # "suggested that the billionaire, who is now the nominee, would unite Britain": the
@@ -1943,9 +1948,9 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
 def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon,
                       quotes: Sequence[tuple[int, int]]) -> Optional[int]:
     """Where an object cue's noun phrase ends before an adjunct of when or where it was said: a preposition
-    (``occasion_prepositions``) whose next few words hold a time word, an ``occasion_nouns`` noun or a document ("the
-    plan in a speech Tuesday", "Machado in early-morning tweets", "the policy on Sunday"). None when there is
-    none, or it would leave fewer than two words."""
+    (``occasion_prepositions``) whose next few words hold a time word, an ``occasion_nouns`` noun or a
+    document ("the plan in a speech Tuesday", "Machado in early-morning tweets", "the policy on Sunday").
+    None when there is none, or it would leave fewer than two words."""
     if not lex.occasion_nouns or not lex.occasion_prepositions:
         return None
     words = list(_WORD.finditer(text, ss, se))
