@@ -1265,3 +1265,34 @@ def test_a_pronoun_and_an_occasion_say_nothing(kb):
     assert _said("The anchors, as The Daily Beast called them in an article last week, were paid by the network.",
                  kb) == []
     assert ("He", "called") in _who("He called her a liar in a speech on Monday.", kb)
+
+
+def test_a_call_made_to_someone_to_do_something_reports_nothing(kb):
+    assert _said("Hillary Clinton called Alicia Machado on Friday to express gratitude to the former Miss Universe.",
+                 kb) == []
+    # a name given is still a claim
+    assert ("He", "called") in _who("He called the report a fabrication on Friday.", kb)
+
+
+def test_an_instruction_is_no_statement(kb):
+    assert _said("Readers may not let editorials tell them how to vote, but they care enough to respond.", kb) == []
+
+
+def test_an_infinitive_keeps_its_determiner_that_and_ends_before_the_next_act(kb):
+    assert _said("Ban Ki-moon, the secretary general of the United Nations, vowed not to repeat that mistake and "
+                 "established a policy urging employees to report gross rights violations.", kb) == [
+        ("reported", "Ban Ki-moon", "vowed", "not to repeat that mistake")]
+
+
+def test_responding_by_doing_is_an_act_and_by_saying_a_claim(kb):
+    assert _said("Trump responded by using the example of Chicago to prove that gun control is not the solution.",
+                 kb) == []
+    assert _who("A Chinese official responded by saying Japan should be careful not to interfere.", kb)
+
+
+def test_a_sites_follow_sign_off_is_no_quote(kb):
+    text = ('"WALLACE: Governor, I want to try to get it.\n\n"PENCE: And that is why Donald Trump is on his way to the '
+            'White House.\n\n"Follow Pam Key on Twitter @pamkeyNEN."')
+    assert _said(text, kb) == [
+        ("quote", "WALLACE", ":", "Governor, I want to try to get it."),
+        ("quote", "PENCE", ":", "And that is why Donald Trump is on his way to the White House.")]

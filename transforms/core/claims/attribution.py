@@ -264,6 +264,17 @@ def _is_name(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
     return False
 
 
+_HANDLE = re.compile(r"(?<![\w.])@\w{2,}")
+
+
+def _follow_prompt(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
+    """Whether a quotation is a site's social-media sign-off ('"Follow Pam Key on Twitter @pamkeyNEN."'): it opens
+    with one of ``follow_prompts`` and names a handle."""
+    first = _WORD.search(text, q[0], q[1])
+    return first is not None and first.group(0).lower() in lex.follow_prompts and \
+        _HANDLE.search(text, first.end(), q[1]) is not None
+
+
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether ``pos`` lies strictly inside one of ``spans`` (sorted, not overlapping)."""
     i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
@@ -713,7 +724,10 @@ def _other_sense(folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: L
         return True
     if cue in lex.object_cues:
         return False
-    nxt = _WORD.findall(folded, ce, min(e, ce + 30))[:2]
+    nxt = _WORD.findall(folded, ce, min(e, ce + 40))[:2]
+    if len(nxt) == 2 and f"{cue} {nxt[0]}" in lex.means_cues and nxt[1].endswith("ing") and len(nxt[1]) >= 5 and \
+            nxt[1] not in lex.verb_cues and nxt[1] not in lex.participles:
+        return True     # "responded by pointing a finger" (not "responded by saying S")
     return bool(nxt) and (nxt[0] in lex.act_objects or " ".join(nxt) in lex.act_objects or
                           f"{cue} {nxt[0]}" in lex.act_objects)
 
@@ -829,6 +843,9 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
         if not _WORD.search(window, m.end()):
             continue        # "... to accomplish that.": a pronoun that ends the sentence opens no clause
         n = _ntok(window[:m.start()])
+        lead = _WORD.findall(low[:m.start()])
+        if len(lead) >= 3 and lead[0] in lex.negations and lead[1] == "to":
+            break           # "vowed not to repeat that mistake": "that" is the infinitive's determiner
         # "cited documents indicating that S": a participle right before the "that" carries the claim on
         before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
         # (", saying that" after a comma is a clause of its own: "called for releasing the videos, saying that S")
@@ -1594,6 +1611,49 @@ def _pronoun_and_occasion(text: str, st: tuple[int, int], lex: LangLexicon) -> b
                          lex.claimant_head.get(w) == "document") for w in rest[1:1 + MAX_OCCASION_TOKENS + 1])
 
 
+_PAST_COORDINATE = re.compile(r",?\s+(?:and|but)\s+[^\W\d_]{3,}ed\b")
+
+
+def _infinitive_end(text: str, a: Attribution, lex: LangLexicon) -> Attribution:
+    """End an infinitive statement before a past-tense verb joined to it, which is the subject's next act, not
+    part of what was promised: "vowed not to repeat that mistake and established a policy ..." ends at
+    "mistake" (the infinitive's own verbs would be bare: "to repeat it and establish a policy")."""
+    if a.kind != "reported" or a.gap is not None or not lex.spaced:
+        return a
+    ss, se = a.statement
+    lead = [w.lower() for w in _WORD.findall(text, ss, min(se, ss + 30))[:2]]
+    if not lead or not (lead[0] == "to" or lead[0] in lex.negations and lead[1:] == ["to"]):
+        return a
+    m = _PAST_COORDINATE.search(text, ss, se)
+    if m is None:
+        return a
+    ss, se = _strip_span(text, ss, m.start())
+    return Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
+
+
+def _call_to_act(text: str, a: Attribution, lex: LangLexicon) -> bool:
+    """Whether a naming cue ("called") is a call made to someone, to do something: "Clinton called Alicia Machado
+    on Friday to express gratitude" has an object, perhaps an occasion, and then an infinitive, and no name given."""
+    if a.cue is None or text[a.cue[0]:a.cue[1]].lower() not in lex.naming_cues or a.cue[1] > a.statement[0]:
+        return False
+    if _BOUNDARY.search(text, a.cue[1], min(a.statement[1], a.cue[1] + 80)):
+        return False
+    words = [w.lower() for w in _WORD.findall(text, a.statement[0], a.statement[1])][:MAX_NAMED_OBJECT_TOKENS + 4]
+    if "to" not in words[1:] or words[0] in lex.determiners:
+        return False
+    k = words.index("to", 1)
+    return k + 1 < len(words) and words[k + 1] not in lex.determiners and \
+        any(w in lex.occasion_prepositions or w in lex.claimant_stops for w in words[1:k])
+
+
+def _pronoun_and_question(text: str, st: tuple[int, int], lex: LangLexicon) -> bool:
+    """Whether a statement is an object pronoun and a question word with an infinitive ("them how to vote"): an
+    instruction, with nothing asserted."""
+    words = [w.lower() for w in _WORD.findall(text, st[0], min(st[1], st[0] + 40))][:3]
+    return len(words) == 3 and words[0] in lex.object_pronouns and words[1] in lex.question_openers and \
+        words[2] == "to"
+
+
 def _opens_sentence(text: str, s: int, cs: int, lex: LangLexicon) -> bool:
     """Whether the cue at ``cs`` opens its sentence, after a dateline and at most a subordinator ("After
     saying ...")."""
@@ -2304,7 +2364,8 @@ MIN_REST_TOKENS = 4
 
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
-    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex)]
+    quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex) and
+              not _follow_prompt(text, q, lex)]
     sentences = _bounded(text, sentences)
     # a transcript's turns are their speakers' words, whole: nothing in them is read again
     turns = _transcript_turns(text, lex)
@@ -2601,7 +2662,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         # else: a short phrase in quote marks that no one near is said to have said ("the scourge of
         # war", "a living room in western Pennsylvania"): a writer's scare quotes, not a claim
     def finish(a: Attribution) -> Attribution:
-        a = _end_statement(text, a, lex, quotes)
+        a = _infinitive_end(text, _end_statement(text, a, lex, quotes), lex)
         at = sentence_at(a.claimant[0]) if a.claimant is not None else None
         return _fronted_subject(text, a, sentences[at][0], lex) if at is not None else a
 
@@ -2609,6 +2670,9 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         # "X, he says, is different" with no fronted subject to complete it: a fragment; '"Manchurian anchors," as
         # The Daily Beast called them in an article last week': a pronoun and an occasion say nothing
         if a.kind == "reported" and a.gap is None and _pronoun_and_occasion(text, a.statement, lex):
+            return False
+        if a.kind == "reported" and a.gap is None and (_call_to_act(text, a, lex) or
+                                                       _pronoun_and_question(text, a.statement, lex)):
             return False
         return a.kind != "reported" or a.gap is not None or a.cue is None or \
             text[a.cue[1]:a.statement[0]].strip() != "," or _ntok(text[a.statement[0]:a.statement[1]]) >= 3
