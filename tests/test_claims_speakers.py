@@ -1296,3 +1296,20 @@ def test_a_sites_follow_sign_off_is_no_quote(kb):
     assert _said(text, kb) == [
         ("quote", "WALLACE", ":", "Governor, I want to try to get it."),
         ("quote", "PENCE", ":", "And that is why Donald Trump is on his way to the White House.")]
+
+
+def test_a_quotation_nested_in_its_own_marks_stays_whole(kb):
+    text = ("\u201cAs a young woman, I\u2019d rather live in what he calls \u201chell\u201d than live in a world where "
+            "he is president.\u201d \u2015 Adriana Rodarte\n")
+    assert [c[3] for c in _said(text, kb)] == [
+        "\u201cAs a young woman, I\u2019d rather live in what he calls \u201chell\u201d than live in a world where "
+        "he is president.\u201d"]
+    # an opening mark that is never closed inside leaves the first closing mark to end the quotation
+    text = "\u201cWe will not be moved by the \u201cso-called experts, and we will win,\u201d the mayor said."
+    assert [c[1] for c in _said(text, kb)] == ["the mayor"]
+
+
+def test_a_title_with_a_number_in_quote_marks_is_no_quote(kb):
+    text = ("Blige sings to Clinton before asking her about the Black Lives Matter movement.\n\n"
+            "\u201cAmerican Skin (41 Shots)\u201d was written after a police shooting.")
+    assert [c for c in _said(text, kb) if c[0] == "quote"] == []

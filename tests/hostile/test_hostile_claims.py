@@ -92,6 +92,7 @@ def _cpu(text: str, lang: str, kb: ClaimKnowledge) -> float:
     ("run-on sentence", "the minister said that officials told reporters, according to the ministry, that "),
     ("quotes", '"a b said c" '),
     ("unbalanced quotes", "« he said “ she said „ x said » "),
+    ("quotes opened inside quotes and never closed", "\u201ca \u201cb \u201d "),
     ("mixed scripts", "Путин said 普京 گفت که Putin nói rằng 5 km "),
     ("many sentences", "Officials said 61 people died. “It is over,” Maduro said. "),
     ("names before colons", "Ted Cruz: “It is over now for them” Update: “a b c d e f” - Jones: "),

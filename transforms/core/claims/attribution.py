@@ -171,6 +171,10 @@ def _continued_paragraph(text: str, s: int, op: str) -> Optional[int]:
     return _strip_span(text, s, brk, " \t\n")[1]
 
 
+# How deep a quotation nested in its own marks is followed ('“... what he calls “hell” than ...”').
+MAX_QUOTE_DEPTH = 2
+
+
 def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
     """Quote spans including their marks; a quote may run over several sentences of a paragraph."""
     spans: list[tuple[int, int]] = []
@@ -192,6 +196,8 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
                 continue        # an apostrophe, not a quote
             e = s + len(op)
             found = -1
+            first = -1
+            depth, seen = 0, e       # marks of its own kind opened inside and not yet closed; scanned up to
             while True:
                 e = text.find(cl, e)
                 if e < 0 or "\n\n" in text[s:e] or e - s > 3000:
@@ -199,8 +205,21 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
                 if cl in "’'" and e + 1 < len(text) and text[e + 1].isalpha():
                     e += 1      # "Clinton’s": an apostrophe inside the quote
                     continue
+                if first < 0:
+                    first = e
+                if op != cl:
+                    depth += text.count(op, seen, e)
+                    seen = e + len(cl)
+                    if depth > MAX_QUOTE_DEPTH:
+                        break       # marks opened and never closed ("“a “b ” “c ..."): no nesting to follow
+                    if depth > 0:
+                        depth -= 1
+                        e += len(cl)    # '“... what he calls “hell” than live ...”': a quotation nested in its own marks
+                        continue
                 found = e
                 break
+            if found < 0 and first >= 0:
+                found = first       # an opening mark left unclosed inside: the first closing mark ends it
             mixed = _MIXED_CLOSERS.get(op)
             if found < 0 and mixed is not None:
                 # '“Immunity deals should not be ...," Chaffetz said': a curly quote closed by a straight
@@ -256,7 +275,8 @@ def _is_name(text: str, q: tuple[int, int], lex: LangLexicon) -> bool:
     if not words or len(words) > 6:
         return False
     cased = [w for w in words if w[0].lower() != w[0].upper()]
-    if cased and len(cased) == len(words):
+    numbered = [w for w in words if not w.isdigit()]      # "American Skin (41 Shots)", "Apollo 13"
+    if cased and len(cased) == len(numbered):
         return all(w[0].isupper() for w in words if len(w) > 3) and words[0][0].isupper()
     if not cased:
         return len(words) <= 5 and any(w.lower() in lex.abbreviations and text.find(w + ".", q[0], q[1]) >= 0
