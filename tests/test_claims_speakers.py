@@ -1313,3 +1313,26 @@ def test_a_title_with_a_number_in_quote_marks_is_no_quote(kb):
     text = ("Blige sings to Clinton before asking her about the Black Lives Matter movement.\n\n"
             "\u201cAmerican Skin (41 Shots)\u201d was written after a police shooting.")
     assert [c for c in _said(text, kb) if c[0] == "quote"] == []
+
+
+def test_saying_something_about_and_helping_someone_understand_are_no_claims(kb):
+    assert _said("That two cable hosts would sign up with such a network says something about the media relativism "
+                 "that has fallen upon the land.", kb) == []
+    assert _said("It is her push to help people understand the past so that history is not repeated.", kb) == []
+
+
+def test_the_second_verb_of_a_relative_clause_has_no_source_of_its_own(kb):
+    text = ("Cyril explained how important it is to combat this narrative by pushing a new conversation that "
+            "humanizes black people and demands respect and accountability.")
+    assert _said(text, kb) == [("reported", "Cyril", "explained", text[len("Cyril explained "):-1])]
+    # a speech verb there goes with the sentence's own subject, and "who" stands for a person
+    assert ("Her campaign", "said") in _who(
+        "Her campaign announced new support from mothers who have lost children to gun violence and said some of "
+        "the women would campaign for Clinton.", kb)
+
+
+def test_an_infinitive_statement_is_not_cut_inside_another_clause(kb):
+    assert _said("All of it seems to have come to a head in recent days, as bitterness on both sides has boiled over "
+                 "and prompted new worries.", kb) == [
+        ("reported", "All of it", "seems", "to have come to a head in recent days, as bitterness on both sides has "
+                                           "boiled over and prompted new worries")]

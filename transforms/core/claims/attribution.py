@@ -739,9 +739,13 @@ def _other_sense(folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: L
     himself a democratic socialist" is a claim). A cue whose content is its object is never an act here."""
     if not lex.act_before and not lex.act_objects:
         return False
-    prev = _WORD.findall(folded, max(s, cs - 20), cs)[-1:]
-    if prev and prev[0] in lex.act_before:
+    near = list(_WORD.finditer(folded, max(s, cs - 40), cs))[-2:]
+    prev = [w.group(0) for w in near]
+    if prev and prev[-1] in lex.act_before:
         return True
+    if len(prev) == 2 and prev[0] in lex.act_before and not _BOUNDARY.search(folded, near[0].end(), cs) and \
+            (prev[1] in lex.object_pronouns or prev[1] in lex.claimant_head):
+        return True     # "her push to help people understand the past": the helped one's understanding, an act
     if cue in lex.object_cues:
         return False
     nxt = _WORD.findall(folded, ce, min(e, ce + 40))[:2]
@@ -940,6 +944,21 @@ def _attribution_in(text: str, s: int, e: int, lex: LangLexicon, folded: str,
     while len(raw) > 1 and raw[-1].lower() in lex.claimant_trim and raw[-1].lower() not in lex.conjunctions:
         raw.pop()       # "X denied A and has accused B"
     if raw and raw[-1].lower() in lex.conjunctions:
+        seg = max(s, att.claimant[0] - 60)
+        for bm in _BOUNDARY.finditer(text, seg, att.claimant[0]):
+            seg = bm.end()
+        lead = [w.lower() for w in _WORD.findall(text, seg, att.claimant[1])][:-1][-MAX_ANTECEDENT_TOKENS - 2:]
+        cue_word = text[att.cue[0]:att.cue[1]].lower() if att.cue is not None else ""
+        # ("that fall" is a determiner's; "who" stands for a person, who may be a source: "Ben Terris, who saw
+        # the incident and described it")
+        last = (_WORD.findall(text, att.claimant[0], att.claimant[1])[-1:] or [""])[0].lower()
+        if cue_word not in lex.post_cues and last in lex.conjunctions and any(
+                w in lex.gap_relatives and w not in lex.subject_relatives and nxt.endswith(("s", "ed"))
+                for w, nxt in zip(lead, lead[1:-1])):
+            # "a new conversation that humanizes black people and demands respect": the second verb of a
+            # relative clause, whose subject is the relative's antecedent, not a source (a speech verb there
+            # goes with the sentence's own: "announced support from mothers who lost children and said S")
+            return None
         # "X denied A and accused B": the subject is X, the sentence's opening subject when it has one
         subject = _main_subject(text, s, att.cue[0], lex) if att.cue is not None and top else None
         if subject is not None and subject[0] > att.claimant[0]:
@@ -1645,8 +1664,8 @@ def _infinitive_end(text: str, a: Attribution, lex: LangLexicon) -> Attribution:
     if not lead or not (lead[0] == "to" or lead[0] in lex.negations and lead[1:] == ["to"]):
         return a
     m = _PAST_COORDINATE.search(text, ss, se)
-    if m is None:
-        return a
+    if m is None or _BOUNDARY.search(text, ss, m.start()):
+        return a        # (", as bitterness has boiled over and prompted ...": another clause's verbs)
     ss, se = _strip_span(text, ss, m.start())
     return Attribution(a.kind, a.start, a.end, (ss, se), a.claimant, a.cue, a.confidence, a.gap)
 
