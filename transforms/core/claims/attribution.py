@@ -2025,6 +2025,12 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         closes = m.start() + 1 < len(text) and text[m.start() + 1] in "”\"’»" and text[m.start()] in ",;"
         if (_inside(m.start(), quotes) and not closes) or _ntok(text[ss:m.start()]) < 3:
             continue
+        if word in lex.conjunctions and not closes and _subject_opens(text, ss, lex):
+            nxt = _WORD.findall(text, m.end(), min(se, m.end() + 40))[:2]
+            if nxt and (nxt[0].lower() in lex.claimant_verbs or
+                        _adverb(nxt[0], lex) and nxt[1:] and nxt[1].lower() in lex.claimant_verbs):
+                continue    # "says it would depress revenue early, but would eventually add $84 billion": the
+                #             statement's subject has a second predicate, which is part of the claim
         if word in lex.gap_relatives and _name_then_apposition(text, ss, m.start(), lex):
             continue        # "said Patricia Smith, the mother of X, who ... is wrong": the clause's subject so far
         if word in lex.gap_relatives and text[m.start():m.end()].lstrip()[:1] == ",":
@@ -2042,6 +2048,13 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = m.start() + 2 if closes else _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (opening, end), a.claimant, a.cue, a.confidence, a.gap)
     return a
+
+
+def _subject_opens(text: str, ss: int, lex: LangLexicon) -> bool:
+    """Whether a statement opens with a subject pronoun and its verb ("it would ...", "they have ..."): a clause
+    whose subject a bare second predicate after "but" goes on with."""
+    words = [w.lower() for w in _WORD.findall(text, ss, ss + 40)[:2]]
+    return len(words) == 2 and lex.claimant_head.get(words[0]) == "pronoun" and words[1] in lex.claimant_verbs
 
 
 def _occasion_adjunct(text: str, ss: int, se: int, lex: LangLexicon,
