@@ -1336,3 +1336,17 @@ def test_an_infinitive_statement_is_not_cut_inside_another_clause(kb):
                  "and prompted new worries.", kb) == [
         ("reported", "All of it", "seems", "to have come to a head in recent days, as bitterness on both sides has "
                                            "boiled over and prompted new worries")]
+
+
+def test_the_narrators_apposition_ends_a_statement(kb):
+    assert _said("Mr. Schultz said he did not support Mr. Trump, the presumed Putin favorite.", kb) == [
+        ("reported", "Mr. Schultz", "said", "he did not support Mr. Trump")]
+    text = ('Benjamin J. Rhodes recalled Mr. Obama talking about "Collapse: How Societies Choose to Fail or Succeed," '
+            "Jared Diamond's 2005 best seller, which explored the changes that wiped out ancient societies.")
+    assert ("reported", "Benjamin J. Rhodes", "recalled",
+            'Mr. Obama talking about "Collapse: How Societies Choose to Fail or Succeed,"') in _said(text, kb)
+    # after a number, or with a verb of its own, the words are the statement's
+    assert _said("He said the company would hire 300 workers, the most in its history.", kb)[0][3] == \
+        "the company would hire 300 workers, the most in its history"
+    assert _said("She said she had met John Smith, the coach who hired her.", kb)[0][3] == \
+        "she had met John Smith, the coach who hired her"

@@ -1650,6 +1650,38 @@ def _pronoun_and_occasion(text: str, st: tuple[int, int], lex: LangLexicon) -> b
                          lex.claimant_head.get(w) == "document") for w in rest[1:1 + MAX_OCCASION_TOKENS + 1])
 
 
+# ", the presumed Putin favorite" / ", Jared Diamond's 2005 best seller" at a statement's end, after a name or a
+# quoted title: the narrator's note on what was named
+_APPOSITION_END = re.compile(r"(?:[^\W\d_][\w.]*|[”\"’])(?:,[”\"’]|[”\"’]?,)\s+((?:\w[\w.’'-]*\s+){1,7}[^\W\d_][\w.’'-]*)\s*$")
+
+
+def _trailing_apposition(text: str, a: Attribution, lex: LangLexicon,
+                         quotes: Sequence[tuple[int, int]]) -> Attribution:
+    """Drop the narrator's apposition from the end of a reported statement: "said he did not support Mr. Trump,
+    the presumed Putin favorite" ends at "Mr. Trump". The apposition follows a capitalised name or a quoted
+    title, opens with a determiner or a name's possessive, and holds no verb the lexicon knows."""
+    if a.kind != "reported" or a.gap is not None or not lex.spaced or a.cue is None or a.statement[0] < a.cue[1]:
+        return a
+    ss, se = a.statement
+    m = _APPOSITION_END.search(text, max(ss, se - 120), se)
+    if m is None or m.start() < ss or _inside(m.start(1), quotes):
+        return a
+    head = text[m.start():m.start(1)].rstrip()
+    words = m.group(1).split()
+    low = [w.lower() for w in words]
+    possessive = re.search(r"['’]s$", words[0]) is not None or (len(words) > 1 and re.search(r"['’]s$", words[1]))
+    if not (head[0].isupper() or head[0] in "”\"’") or not (low[0] in ("the", "a", "an") or possessive):
+        return a
+    if any(w in lex.claimant_verbs or w in lex.verb_cues or w in lex.gap_relatives or w in lex.conjunctions or
+           w in lex.complementizers for w in low):
+        return a
+    cut = m.start() + len(head) - 1                         # the comma, or the mark after it
+    end = _strip_span(text, ss, cut + 1 if head.endswith(("”", '"', "’")) else cut)[1]
+    if _ntok(text[ss:end]) < 3:
+        return a
+    return Attribution(a.kind, a.start, a.end, (ss, end), a.claimant, a.cue, a.confidence, a.gap)
+
+
 _PAST_COORDINATE = re.compile(r",?\s+(?:and|but)\s+[^\W\d_]{3,}ed\b")
 
 
@@ -2714,7 +2746,7 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         # else: a short phrase in quote marks that no one near is said to have said ("the scourge of
         # war", "a living room in western Pennsylvania"): a writer's scare quotes, not a claim
     def finish(a: Attribution) -> Attribution:
-        a = _infinitive_end(text, _end_statement(text, a, lex, quotes), lex)
+        a = _trailing_apposition(text, _infinitive_end(text, _end_statement(text, a, lex, quotes), lex), lex, quotes)
         at = sentence_at(a.claimant[0]) if a.claimant is not None else None
         return _fronted_subject(text, a, sentences[at][0], lex) if at is not None else a
 
