@@ -1350,3 +1350,10 @@ def test_the_narrators_apposition_ends_a_statement(kb):
         "the company would hire 300 workers, the most in its history"
     assert _said("She said she had met John Smith, the coach who hired her.", kb)[0][3] == \
         "she had met John Smith, the coach who hired her"
+
+
+def test_a_feeling_for_someone_and_news_learned_of_are_no_statements(kb):
+    assert _said("It is hard to replicate the affection that many African-Americans feel for Mr. Obama.", kb) == []
+    assert _said("In December 2009 the two learned of a meeting of the leaders of Brazil, China, India and South "
+                 "Africa.", kb) == []
+    assert _who("Many voters feel that the economy is rigged.", kb) == [("Many voters", "feel")]
