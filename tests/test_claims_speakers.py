@@ -1357,3 +1357,12 @@ def test_a_feeling_for_someone_and_news_learned_of_are_no_statements(kb):
     assert _said("In December 2009 the two learned of a meeting of the leaders of Brazil, China, India and South "
                  "Africa.", kb) == []
     assert _who("Many voters feel that the economy is rigged.", kb) == [("Many voters", "feel")]
+
+
+def test_a_phrase_quoted_inside_narration_is_not_the_next_speakers(kb):
+    text = ("\u201cYou winning?\u201d she said, but Kevin was drifting off again, and as Trump went on about "
+            "\u201chow the system is rigged,\u201d and \u201cwounded American families\u201d and \u201cour own struggling "
+            "citizens,\u201d Melanie said yes, yes, yes, until Trump reached the last words of his speech.\n\n"
+            "\u201cI love you,\u201d he said.")
+    assert _said(text, kb) == [("quote", "she", "said", "\u201cYou winning?\u201d"),
+                               ("quote", "he", "said", "\u201cI love you,\u201d")]

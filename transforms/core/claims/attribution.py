@@ -1975,6 +1975,10 @@ def _speaker_after(text: str, folded: str, q: tuple[int, int], e: int, lex: Lang
         if a >= b or _ntok(text[a:b]) > 6 or not text[a].isupper() and text[a:b].lower() not in lex.claimant_head \
                 and not lowered and not titled:
             return None
+        answer = _WORD.search(text, m.end(), min(e, m.end() + 20))
+        if answer is not None and answer.group(0).lower() in lex.answer_words and \
+                not text[m.end():answer.start()].strip():
+            return None     # '"our own struggling citizens," Melanie said yes, yes': she answered; the quote is not hers
         cl = _trim_claimant(text, (a, b), lex)
         return (cl, (m.start(), m.end())) if cl is not None else None
     return None
@@ -2653,7 +2657,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                 out.append(Attribution("quote", q[0], q[1], q, lead[0], lead[1], 0.65))
                 continue
         nxt = cover[-1] + 1
-        if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8:
+        if neighbour is None and nxt in by_sentence and _ntok(text[sentences[nxt][0]:sentences[nxt][1]]) <= 8 and \
+                _ntok(text[q[1]:end_sentence[1]]) == 0:
+            # (only for a quote that ends its sentence: '... went on about "our own struggling citizens," Melanie
+            # said yes, ...' is narration, which the next sentence's speaker did not sign)
             neighbour = by_sentence[nxt]
         if neighbour is not None:
             out.append(Attribution("quote", q[0], q[1], q, neighbour.claimant, neighbour.cue, 0.7))
