@@ -1366,3 +1366,16 @@ def test_a_phrase_quoted_inside_narration_is_not_the_next_speakers(kb):
             "\u201cI love you,\u201d he said.")
     assert _said(text, kb) == [("quote", "she", "said", "\u201cYou winning?\u201d"),
                                ("quote", "he", "said", "\u201cI love you,\u201d")]
+
+
+def test_the_sentences_subject_quotes_after_a_short_quoted_phrase(kb):
+    text = ("In addition, the Venezuelan leader prepared a message to Chinese President Xi Jinping seeking "
+            "\u201cexpanded military cooperation\u201d in light of \u201cthe escalation between the U.S. and "
+            "Venezuela.\u201d")
+    assert _said(text, kb) == [("quote", "the Venezuelan leader", None,
+                                "\u201cthe escalation between the U.S. and Venezuela.\u201d")]
+    # after a longer quotation, which may be someone else's words, the subject quotes nothing more
+    text = ("The senator read out \u201cwe will never give up on this fight for our people\u201d and then "
+            "\u201cthe escalation between the two countries.\u201d")
+    assert _said(text, kb) == [("quote", "The senator", None,
+                                "\u201cwe will never give up on this fight for our people\u201d")]

@@ -1880,7 +1880,7 @@ def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, i
     does the quoting: "The Rove ad hits Clinton for taking “54 times more money ...”", "Mike Huckabee, the
     former Arkansas governor, proposed we “wake up and smell the falafel”". Its opening name (a capitalised
     run, as ``_main_subject`` reads it) with at least a verb between it and the quote; None for a quote that
-    opens its sentence, a headline, or a sentence with another quote or a colon before this one."""
+    opens its sentence, a headline, or a sentence with a colon or a longer quotation before this one."""
     if sent is None or not lex.spaced or lex.capitalised_nouns or lex.claimant_first or not lex.determiners:
         return None     # without its determiners a lexicon cannot tell "Les" (an article) from a name
     s, e = sent
@@ -1891,11 +1891,20 @@ def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, i
         return None     # a quote mark after the sentence's end opens the next one
     if lead.endswith(":"):
         lead = lead[:-1]        # 'And Mr. Christie gloated: "I told you ..."'
-    if _ntok(lead) < 2 or _title_case(text, s, s + len(lead)) or any(ch in lead for ch in _OPEN_QUOTES + ":"):
+    if _ntok(lead) < 2 or _title_case(text, s, s + len(lead)) or ":" in lead:
         return None
+    if any(ch in lead for ch in _OPEN_QUOTES):
+        # 'seeking “expanded military cooperation” in light of “the escalation ...”': the sentence's own verb
+        # quotes a short phrase before this quote too; a longer quotation before it may be someone else's
+        earlier = find_quotes(lead, lex)
+        if not earlier or any(_ntok(lead[a:b]) >= MIN_UNATTRIBUTED_QUOTE_TOKENS for a, b in earlier) or \
+                sum(lead.count(ch) for ch in _OPEN_QUOTES) > len(earlier):
+            return None
     first = _WORD.search(text, s, q[0])
-    if first is None or any(p.split()[0] == first.group(0).lower() for p in lex.prep_cues):
-        return None     # "According to a civil complaint, the developers engaged in a “massive scheme”"
+    opening = " ".join(w.lower() for w in _WORD.findall(text, s, min(q[0], s + 60))[:4])
+    if first is None or any(opening == p or opening.startswith(p + " ") for p in lex.prep_cues):
+        return None     # "According to a civil complaint, the developers engaged in a “massive scheme”" (not "In
+        #                 addition, ...": only a cue phrase that opens the sentence)
     subject = _main_subject(text, s, q[0], lex)
     if subject is None:
         return None
