@@ -1379,3 +1379,11 @@ def test_the_sentences_subject_quotes_after_a_short_quoted_phrase(kb):
             "\u201cthe escalation between the two countries.\u201d")
     assert _said(text, kb) == [("quote", "The senator", None,
                                 "\u201cwe will never give up on this fight for our people\u201d")]
+
+
+def test_an_adverb_before_a_cue_is_no_source(kb):
+    assert _who("Democrats -- including Clinton -- quickly accused Trump of suggesting violence against the "
+                "nominee.", kb) == [("Democrats", "accused")]
+    assert _who("Trump has raised questions about Obama's birthplace, falsely suggesting that Obama was born "
+                "outside the United States.", kb) == [("Trump", "suggesting")]
+    assert _who("The family said the boy was safe.", kb) == [("The family", "said")]
