@@ -1387,3 +1387,27 @@ def test_an_adverb_before_a_cue_is_no_source(kb):
     assert _who("Trump has raised questions about Obama's birthplace, falsely suggesting that Obama was born "
                 "outside the United States.", kb) == [("Trump", "suggesting")]
     assert _who("The family said the boy was safe.", kb) == [("The family", "said")]
+
+
+def test_a_titled_speaker_after_the_sign_off_verb_and_the_participle_after_it(kb):
+    text = ('"Watch a fully formed fetus on the table, its heart beating," said former tech executive Carly Fiorina '
+            "during the second debate, suggesting that she had seen such a video.")
+    assert _who(text, kb) == [("former tech executive Carly Fiorina", "said"),
+                              ("former tech executive Carly Fiorina", "suggesting")]
+
+
+def test_said_in_a_statement_signs_off_a_quote_and_leaves_the_participles_that_clause(kb):
+    assert _said('"We will win," Chaffetz said in a statement, adding that the vote was close.', kb) == [
+        ("quote", "Chaffetz", "said in", '"We will win,"'),
+        ("reported", "Chaffetz", "adding", "the vote was close")]
+    assert _said("Chaffetz said in a statement on Monday that the vote was close.", kb) == [
+        ("reported", "Chaffetz", "said in", "the vote was close")]
+
+
+def test_one_claim_per_statement_and_a_whole_quotation_is_a_quote(kb):
+    text = ("\u201cIt\u2019s not new in Virginia,\u201d said Rep. Bobby Scott, adding that \u201cwe\u2019ve been "
+            "electing African-Americans to office for a long time.\u201d")
+    assert _said(text, kb) == [
+        ("quote", "Rep. Bobby Scott", "said", "\u201cIt\u2019s not new in Virginia,\u201d"),
+        ("quote", "Rep. Bobby Scott", "adding",
+         "\u201cwe\u2019ve been electing African-Americans to office for a long time.\u201d")]

@@ -823,7 +823,9 @@ def _head_phrase(text: str, span: tuple[int, int], lex: LangLexicon) -> Optional
         return None
     if words[end].group(0).lower() == "of" and not head[-1].group(0)[0].isupper():
         return None     # "the head of the central bank": "of" completes a title; only a name's "of" may go
-    if not (head[0].group(0)[0].isupper() or head[0].group(0).lower() in ("the", "a", "an") or
+    # "former tech executive Carly Fiorina": a lower-case title of a few words before a name
+    titled = head[-1].group(0)[0].isupper() and sum(w.group(0).islower() for w in head) <= 3
+    if not (head[0].group(0)[0].isupper() or head[0].group(0).lower() in ("the", "a", "an") or titled or
             (head[0].group(0).lower() in lex.claimant_quantifiers and len(head) > 1) or
             lex.claimant_head.get(head[-1].group(0).lower()) is not None):
         return None
@@ -870,6 +872,9 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
         lead = _WORD.findall(low[:m.start()])
         if len(lead) >= 3 and lead[0] in lex.negations and lead[1] == "to":
             break           # "vowed not to repeat that mistake": "that" is the infinitive's determiner
+        clause = _COMMA_WORD.search(window, 0, m.start())
+        if clause is not None and clause.group(1).lower() in lex.participles:
+            break           # "said in a statement, adding that S": the participle's "that", a claim of its own
         # "cited documents indicating that S": a participle right before the "that" carries the claim on
         before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
         # (", saying that" after a comma is a clause of its own: "called for releasing the videos, saying that S")
@@ -1781,6 +1786,17 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         opening = find_quotes(text[a:cs], lex)
         if opening and opening[0][0] == 0:
             s = a + opening[0][1]
+            signer = _WORD.search(text, s, cs)
+            if signer is not None and signer.group(0).islower() and signer.group(0) in lex.post_cues and \
+                    text[s:signer.start()].strip(" \t,") == "":
+                # '"...," said former tech executive Carly Fiorina during the debate, suggesting that S': the
+                # speaker named after the sign-off verb
+                named = _claimant_right(text, signer.end(), cs, lex)
+                if named is not None:
+                    head = _head_phrase(text, named, lex) if _ntok(text[named[0]:named[1]]) > 4 else named
+                    cl = _clean_claimant(text, head, lex) if head is not None else None
+                    if cl is not None:
+                        return cl
     s = _past_dateline(text, s, cs)     # "Washington (AFP) – Democrat Hillary Clinton has ..."
     words = list(_WORD.finditer(text, s, cs))
 
@@ -2788,4 +2804,32 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         out.append(x)
         spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))
-    return out
+    return _one_per_statement(text, out)
+
+
+def _one_per_statement(text: str, atts: list[Attribution]) -> list[Attribution]:
+    """One attribution per statement span: '"...," said Rep. Bobby Scott, adding that "..."' read the second
+    quotation both as the participle's reported clause and as a quote. The one with a source is kept, the
+    shorter source first, then the quote, then one with a cue; a reported statement that is one whole quotation
+    becomes a quote."""
+    best: dict[tuple[int, int], Attribution] = {}
+
+    def rank(a: Attribution) -> tuple:
+        # a named source first, the shorter one (a clause fragment read as a source is the longer: "Ms. Sherry
+        # smiled" against "she"), then the quote, then one with a cue
+        named = a.claimant is not None
+        return (named, -_ntok(text[a.claimant[0]:a.claimant[1]]) if named else 0, a.kind == "quote",
+                a.cue is not None, a.confidence, -a.start)
+
+    for a in atts:
+        if a.kind == "reported" and a.gap is None and a.statement[1] - a.statement[0] >= 2 and \
+                text[a.statement[0]] in _OPEN_QUOTES + '"' and text[a.statement[1] - 1] in "”\"’»」』" and \
+                not any(ch in text[a.statement[0] + 1:a.statement[1] - 1] for ch in "“”\"«»"):
+            a = Attribution("quote", a.start, a.end, a.statement, a.claimant, a.cue, a.confidence, a.gap)
+        if a.kind not in ("reported", "quote"):
+            best[(id(a), -1)] = a
+            continue
+        key = a.statement
+        if key not in best or rank(a) > rank(best[key]):
+            best[key] = a
+    return sorted(best.values(), key=lambda a: (a.start, a.end, a.kind))
