@@ -1411,3 +1411,22 @@ def test_one_claim_per_statement_and_a_whole_quotation_is_a_quote(kb):
         ("quote", "Rep. Bobby Scott", "said", "\u201cIt\u2019s not new in Virginia,\u201d"),
         ("quote", "Rep. Bobby Scott", "adding",
          "\u201cwe\u2019ve been electing African-Americans to office for a long time.\u201d")]
+
+
+def test_the_second_half_of_a_compound_is_no_cue(kb):
+    assert _said("Meanwhile, the campaign account has been busy, re-tweeting several negative comments about the "
+                 "host's coverage.", kb) == []
+    assert _who("The self-described democratic socialist said he would win the primary.", kb) == [
+        ("The self-described democratic socialist", "said")]
+
+
+def test_an_expletive_before_be_is_no_source(kb):
+    assert _said("There are two primary reasons Israel refuses to stand for historical accuracy.", kb) == []
+
+
+def test_a_long_opening_participle_clause_and_an_opening_time_are_no_subject(kb):
+    assert _who("Rallying hundreds of service workers who are struggling to get by, Hillary Clinton tried to "
+                "empathize with their frustrations and promised to deliver change.", kb) == [
+        ("Hillary Clinton", "promised")]
+    assert not any(c[1] == "Last" for c in _said(
+        "Last year, he played down the remarks as \u201cjust part of the primary campaign.\u201d", kb))

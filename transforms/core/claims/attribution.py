@@ -539,6 +539,8 @@ def _clause_subject(text: str, span: tuple[int, int], lex: LangLexicon,
     hl = [w.group(0).lower() for w in head]
     if hl[0] in lex.claimant_links:
         return None     # "the advent of Fox News gave ...": a link is inside a name, never its edge
+    if hl == [hl[0]] and hl[0] in lex.expletives and low[k] in lex.passive_auxiliaries:
+        return None     # "There are two reasons Israel refuses ...", "It is clear ...": an expletive is no source
     if not (all(w.group(0)[0].isupper() or w.group(0).lower() in lex.claimant_links for w in head) or
             (len(head) == 1 and lex.claimant_head.get(hl[0]) == "pronoun" and hl[0] not in ("his", "her")) or
             lex.claimant_head.get(hl[-1]) not in (None, "pronoun")):
@@ -1879,9 +1881,14 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
     if comma < 0:
         return False
     head = [w for w in words if w.start() < comma]
+    if len(head) > MAX_ADVERBIAL_TOKENS and 2 <= len(head) <= MAX_ADJUNCT_TOKENS and \
+            _participial(head[0].group(0).lower(), lex) and head[0].group(0)[0].isupper():
+        return True     # "Rallying hundreds of service workers who are struggling to get by, Hillary Clinton ..."
     if not 2 <= len(head) <= MAX_ADVERBIAL_TOKENS:
         return False
     first = head[0].group(0).lower()
+    if first in lex.time_openers and len(head) <= 3:
+        return True     # "Last year, he played down ...", "Earlier this month, X ..."
     if _participial(first, lex) or (first.endswith(lex.participle_suffixes) and
                                     head[1].group(0).lower() in lex.adjunct_words | lex.statement_adjuncts |
                                     lex.question_openers):

@@ -37,7 +37,8 @@ def _alternation(words: list[str], *, spaced: bool, suffix_ok: bool = False) -> 
         # Symbols (%, $, °) glue to digits; only words need boundaries. Persian/Arabic attach
         # suffixes (ها, ی) to nouns, so there only the left edge is a boundary.
         # not preceded by a letter; a digit may precede ("10km", "200lbs", "10k")
-        left = r"(?<![^\W\d_])" if re.match(r"\w", w) else ""
+        # (nor by a letter and a hyphen: "re-tweeting", "self-described" hold no cue)
+        left = r"(?<![^\W\d_])(?<![^\W\d_]-)" if re.match(r"\w", w) else ""
         right = r"(?!\w)" if re.search(r"\w$", w) and not suffix_ok else ""
         items.append(left + body + right)
     return "(?:" + "|".join(items) + ")"
@@ -123,6 +124,9 @@ class PhraseIndex:
         for k in starts:
             if k < next_free:
                 continue
+            at = toks[k][0]
+            if at >= 2 and folded[at - 1] == "-" and folded[at - 2].isalpha():
+                continue    # "re-tweeting", "self-described": the second half of a compound holds no phrase
             word = toks[k][2]
             cands = list(by_first.get(word, ()))
             if self.prefix_ok:
