@@ -85,15 +85,19 @@ class PhraseIndex:
 
     by_first: Mapping[str, tuple[tuple[str, ...], ...]]
     prefix_ok: bool          # the last word may carry a suffix (Persian گفت -> گفته‌اند)
+    # no phrase starts in the second half of a hyphenated compound ("re-tweeting" holds no cue; a claimant
+    # head may: "vice-president")
+    whole_words: bool = False
 
     @classmethod
-    def build(cls, phrases: list[str], prefix_ok: bool) -> "PhraseIndex":
+    def build(cls, phrases: list[str], prefix_ok: bool, whole_words: bool = False) -> "PhraseIndex":
         table: dict[str, list[tuple[str, ...]]] = {}
         for ph in set(phrases):
             words = tuple(_PHRASE_WORD.findall(ph.lower()))
             if words:
                 table.setdefault(words[0], []).append(words)
-        return cls({k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in table.items()}, prefix_ok)
+        return cls({k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in table.items()}, prefix_ok,
+                   whole_words)
 
     @staticmethod
     def tokens(folded: str, offset: int = 0) -> list[tuple[int, int, str]]:
@@ -125,8 +129,8 @@ class PhraseIndex:
             if k < next_free:
                 continue
             at = toks[k][0]
-            if at >= 2 and folded[at - 1] == "-" and folded[at - 2].isalpha():
-                continue    # "re-tweeting", "self-described": the second half of a compound holds no phrase
+            if self.whole_words and at >= 2 and folded[at - 1] == "-" and folded[at - 2].isalpha():
+                continue    # "re-tweeting", "self-described": the second half of a compound
             word = toks[k][2]
             cands = list(by_first.get(word, ()))
             if self.prefix_ok:
@@ -507,7 +511,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         re_cue=re.compile(_alternation(verbs + post + preps + signs, spaced=sp, suffix_ok=sx), re.IGNORECASE),
         re_claimant_head=re.compile(_alternation(list(claimant_head), spaced=sp, suffix_ok=sx), re.IGNORECASE),
     )
-    object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps + signs, sx))
+    object.__setattr__(lex, "cue_index", PhraseIndex.build(verbs + post + preps + signs, sx, whole_words=True))
     object.__setattr__(lex, "claimant_index", PhraseIndex.build(list(claimant_head), sx))
     if lex.institutions:
         # longest surface first; no right boundary, so case endings ("минфина") still match
