@@ -964,9 +964,10 @@ def test_an_opening_asked_is_the_question_put_to_the_speaker_not_an_attribution(
     assert _who('When asked why, Sembler responded in a text message: "Trump will be the Republican Party\'s '
                 'nominee."', kb) == [("Sembler", None)]
     assert _said("Asked if he was ever bullied, the Republican presidential candidate said no.", kb) == []
-    # ("demurred" is no cue: the quotation is left with no speaker rather than given the question's "Asked")
+    # ("demurred" is no cue: the quotation is the sentence's subject's, the pronoun after the question, never the
+    # question's "Asked")
     assert _said("Asked which Iowa county was his favorite, he demurred: \u201cWhichever one I am in at the "
-                 "moment.\u201d", kb) == [("quote", None, None, "\u201cWhichever one I am in at the moment.\u201d")]
+                 "moment.\u201d", kb) == [("quote", "he", None, "\u201cWhichever one I am in at the moment.\u201d")]
     # a cue after the opening question still reads its own claim
     assert _who("Asked by Stephanopoulos to respond, Carson said, \u201cWhat does it say about people who jump on "
                 "the bandwagon?\u201d", kb) == [("Carson", "said")]
@@ -1430,3 +1431,10 @@ def test_a_long_opening_participle_clause_and_an_opening_time_are_no_subject(kb)
         ("Hillary Clinton", "promised")]
     assert not any(c[1] == "Last" for c in _said(
         "Last year, he played down the remarks as \u201cjust part of the primary campaign.\u201d", kb))
+
+
+def test_a_subject_pronoun_or_a_name_after_an_opening_adverbial_stands_for_a_participle(kb):
+    assert _who("As word of her victories rolled in on Tuesday, he gave a defiant speech in West Virginia, "
+                "predicting he would win the state.", kb) == [("he", "predicting")]
+    assert _who("But a few days later, Trump reversed himself yet again, telling CBS that the laws are set.", kb) == [
+        ("Trump", "telling")]

@@ -1820,12 +1820,16 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
         # "Chastened by the analyses, as well as complaints over its costs, Trump revised ...": the adverbial
         # goes on past a comma while lower-case words follow it
         for _ in range(2):
-            if not words or not words[0].group(0).islower() or words[0].group(0).lower() in lex.determiners:
+            if not words or not words[0].group(0).islower() or words[0].group(0).lower() in lex.determiners or \
+                    _subject_pronoun(words[0].group(0), lex):
                 break
             comma = text.find(",", words[0].start(), min(cs, words[0].start() + MAX_ADVERBIAL_CHARS))
             if comma < 0:
                 break
             words = past_openers(list(_WORD.finditer(text, comma + 1, cs)))
+        if words and _subject_pronoun(words[0].group(0), lex):
+            # "As word of her victories rolled in on Tuesday, he gave a defiant speech, predicting S"
+            return words[0].start(), words[0].end()
     run: list[Any] = []
     for w in words[:8]:
         token = w.group(0)
@@ -1853,6 +1857,14 @@ def _main_subject(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tupl
             not text[run[-1].end():nxt.start()].strip() and nxt.group(0).lower() not in lex.verb_cues:
         return run[0].start(), nxt.end()    # "The Republican nominee", "White House officials": the head noun
     return run[0].start(), run[-1].end()
+
+
+def _subject_pronoun(word: str, lex: LangLexicon) -> bool:
+    """A lower-case personal pronoun that can be a subject ("he", "they"; not the possessive "his", "her", nor
+    "it", which may be an expletive)."""
+    low = word.lower()
+    return word.islower() and lex.claimant_head.get(low) == "pronoun" and low not in lex.object_pronouns and \
+        low not in lex.determiners and low not in lex.expletives
 
 
 def _opens_as_adverbial(text: str, s: int, cs: int, e: int, lex: LangLexicon) -> bool:
@@ -1889,6 +1901,10 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
     first = head[0].group(0).lower()
     if first in lex.time_openers and len(head) <= 3:
         return True     # "Last year, he played down ...", "Earlier this month, X ..."
+    last = head[-1].group(0).lower()
+    if len(head) <= 5 and (last in lex.claimant_stops or last in lex.time_nouns) and \
+            any(w.group(0).lower().removesuffix("s") in lex.time_nouns for w in head):
+        return True     # "A few days later, Trump reversed himself", "Two weeks ago, ..."
     if _participial(first, lex) or (first.endswith(lex.participle_suffixes) and
                                     head[1].group(0).lower() in lex.adjunct_words | lex.statement_adjuncts |
                                     lex.question_openers):
