@@ -1438,3 +1438,15 @@ def test_a_subject_pronoun_or_a_name_after_an_opening_adverbial_stands_for_a_par
                 "predicting he would win the state.", kb) == [("he", "predicting")]
     assert _who("But a few days later, Trump reversed himself yet again, telling CBS that the laws are set.", kb) == [
         ("Trump", "telling")]
+
+
+def test_a_decade_with_an_apostrophe_opens_no_quote(kb):
+    text = ("\"It was in the '60s, a long time ago,\" she told moderator John Dickerson. \"There was a lot of "
+            "activism on campus.\"")
+    assert _said(text, kb) == [("quote", "she", "told", "\"It was in the '60s, a long time ago,\""),
+                               ("quote", "she", "told", "\"There was a lot of activism on campus.\"")]
+    # a curly opening mark before a year is an apostrophe, which a later one would otherwise close
+    from transforms.core.claims.attribution import find_quotes
+    assert find_quotes("She marched for civil rights in the \u201860s and \u201970s with friends.", kb.lexicons["en"]) == []
+    assert find_quotes("\"It was in the '60s,\" she told him. \"There was a lot of activism.\" It's over.",
+                       kb.lexicons["en"]) == [(0, 21), (36, 66)]

@@ -191,9 +191,9 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
             if op == cl and len(op) == 1 and s + 1 < len(text) and text[s + 1] == op:
                 pos = s + 2
                 continue        # ''...'': handled by the two-character pair
-            if op in "‘'" and s > 0 and text[s - 1].isalnum():
+            if op in "‘'" and ((s > 0 and text[s - 1].isalnum()) or text[s + 1:s + 2].isdigit()):
                 pos = s + 1
-                continue        # an apostrophe, not a quote
+                continue        # an apostrophe, not a quote (and "the '60s", "in ‘08": a decade, a year)
             e = s + len(op)
             found = -1
             first = -1
