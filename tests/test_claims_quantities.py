@@ -207,3 +207,10 @@ def test_quantities_on_any_mix_stay_inside_the_text(kb, parts, lang):
 ])
 def test_counted_noun_rule_leaves_unclear_heads_alone(kb, text):
     assert find_quantities(text, kb.lexicons["en"]) == []
+
+
+def test_a_unit_after_a_hyphen_is_read(kb):
+    # (the cue index skips a compound's second half, "re-tweeting"; units must not: "three-foot", "four-mile")
+    got = [(x.value, x.unit) for x in find_quantities("the computer took a three-foot trip on my four-mile drive",
+                                                       kb.lexicons["en"])]
+    assert (3.0, "foot") in got and (4.0, "mile") in got

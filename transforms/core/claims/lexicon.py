@@ -37,8 +37,7 @@ def _alternation(words: list[str], *, spaced: bool, suffix_ok: bool = False) -> 
         # Symbols (%, $, °) glue to digits; only words need boundaries. Persian/Arabic attach
         # suffixes (ها, ی) to nouns, so there only the left edge is a boundary.
         # not preceded by a letter; a digit may precede ("10km", "200lbs", "10k")
-        # (nor by a letter and a hyphen: "re-tweeting", "self-described" hold no cue)
-        left = r"(?<![^\W\d_])(?<![^\W\d_]-)" if re.match(r"\w", w) else ""
+        left = r"(?<![^\W\d_])" if re.match(r"\w", w) else ""
         right = r"(?!\w)" if re.search(r"\w$", w) and not suffix_ok else ""
         items.append(left + body + right)
     return "(?:" + "|".join(items) + ")"
