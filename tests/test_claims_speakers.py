@@ -1450,3 +1450,11 @@ def test_a_decade_with_an_apostrophe_opens_no_quote(kb):
     assert find_quotes("She marched for civil rights in the \u201860s and \u201970s with friends.", kb.lexicons["en"]) == []
     assert find_quotes("\"It was in the '60s,\" she told him. \"There was a lot of activism.\" It's over.",
                        kb.lexicons["en"]) == [(0, 21), (36, 66)]
+
+
+def test_a_speaker_line_with_an_adjunct_introduces_the_next_quote(kb):
+    assert _said("Lau said in a statement. \u201cThere are no paper ballots to recount. The caucuses were a unique "
+                 "event.\u201d", kb) == [
+        ("quote", "Lau", "said in", "\u201cThere are no paper ballots to recount. The caucuses were a unique event.\u201d")]
+    assert _said("He said nothing. \u201cThere are no paper ballots to recount, and that is the end of it.\u201d", kb)[0][1] \
+        is None

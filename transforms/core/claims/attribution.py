@@ -2395,7 +2395,8 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
         cues = list(lex.re_cue.finditer(folded, s, colon))
     for m in cues:
         cue = re.sub(r"[\s\u200c]+", " ", m.group(0))
-        if not _speech_cue(cue, text, m.start(), lex) or _ntok(text[m.end():colon]) > 0:
+        if not _speech_cue(cue, text, m.start(), lex) or \
+                (_ntok(text[m.end():colon]) > 0 and not _line_adjunct(text, m.end(), colon, cue, lex)):
             continue
         seg = s
         for bm in _BOUNDARY.finditer(text, s, m.start()):
@@ -2408,6 +2409,17 @@ def _speaker_line(text: str, folded: str, sent: tuple[int, int], lex: LangLexico
             return None
         return Attribution("reported", s, e, (colon, colon), cl, (m.start(), m.end()), 0.7)
     return None
+
+
+def _line_adjunct(text: str, ce: int, end: int, cue: str, lex: LangLexicon) -> bool:
+    """Whether the words between a speaker line's cue and its end say only where, when or to whom it was said
+    ("Lau said in a statement.", "she told reporters on Monday.", "he said Tuesday."): a few words, with no
+    comma, opened by an adjunct word or a time word, or after a cue that ends in one or takes an addressee."""
+    words = [w.lower() for w in _WORD.findall(text, ce, end)]
+    if not words or len(words) > MAX_ADDRESSEE_TOKENS or _BOUNDARY.search(text, ce, end):
+        return False
+    return cue.split(" ")[-1] in lex.adjunct_words or cue in lex.addressee_cues or \
+        words[0] in lex.adjunct_words or words[0] in lex.claimant_stops
 
 
 def _colon_speaker(text: str, s: int, qs: int, lex: LangLexicon) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
