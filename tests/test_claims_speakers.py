@@ -1458,3 +1458,9 @@ def test_a_speaker_line_with_an_adjunct_introduces_the_next_quote(kb):
         ("quote", "Lau", "said in", "\u201cThere are no paper ballots to recount. The caucuses were a unique event.\u201d")]
     assert _said("He said nothing. \u201cThere are no paper ballots to recount, and that is the end of it.\u201d", kb)[0][1] \
         is None
+
+
+def test_a_long_parenthesis_between_a_name_and_its_cue(kb):
+    assert _who("Few politicians would admit this, but Sen. Chris Murphy (a Connecticut Democrat so boyish he has "
+                "been mistaken for a junior staffer) says he was unfocused after being elected.", kb) == [
+        ("Sen. Chris Murphy", "says")]

@@ -418,6 +418,15 @@ def _trim_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon)
 
 def _claimant_left(text: str, s: int, cs: int, lex: LangLexicon) -> Optional[tuple[int, int]]:
     """Subject before a cue: the words after the last clause boundary, at most ten."""
+    head = text[s:cs].rstrip()
+    if head.endswith(")") and not lex.claimant_first:
+        # "Sen. Chris Murphy (a Connecticut Democrat so boyish he has been mistaken for a staffer) says S": the
+        # name before a parenthesis that runs up to the cue
+        opening = text.rfind("(", s, s + len(head))
+        if opening > s and ")" not in text[opening:s + len(head) - 1] and _ntok(text[opening:s + len(head)]) > 3:
+            named = _claimant_left(text, s, opening, lex)
+            if named is not None:
+                return named
     seg_start = s
     for m in _BOUNDARY.finditer(text, s, cs):
         seg_start = m.end()
