@@ -887,7 +887,7 @@ def _after_complementizer(text: str, ce: int, e: int, lex: LangLexicon,
         if clause is not None and clause.group(1).lower() in lex.participles:
             break           # "said in a statement, adding that S": the participle's "that", a claim of its own
         # "cited documents indicating that S": a participle right before the "that" carries the claim on
-        before = (_WORD.findall(low[:m.start()])[-1:] or [""])[0]
+        before = (lead[-1:] or [""])[0]
         # (", saying that" after a comma is a clause of its own: "called for releasing the videos, saying that S")
         if n <= within or (n <= MAX_PARTICIPLE_THAT_TOKENS and before in lex.participles and
                            not re.search(r"[,;—–]", low[:m.start()])):
@@ -2870,9 +2870,6 @@ def _one_per_statement(text: str, atts: list[Attribution]) -> list[Attribution]:
                 text[a.statement[0]] in _OPEN_QUOTES + '"' and text[a.statement[1] - 1] in "”\"’»」』" and \
                 not any(ch in text[a.statement[0] + 1:a.statement[1] - 1] for ch in "“”\"«»"):
             a = Attribution("quote", a.start, a.end, a.statement, a.claimant, a.cue, a.confidence, a.gap)
-        if a.kind not in ("reported", "quote"):
-            best[(id(a), -1)] = a
-            continue
         key = a.statement
         if key not in best or rank(a) > rank(best[key]):
             best[key] = a
