@@ -1464,3 +1464,23 @@ def test_a_long_parenthesis_between_a_name_and_its_cue(kb):
     assert _who("Few politicians would admit this, but Sen. Chris Murphy (a Connecticut Democrat so boyish he has "
                 "been mistaken for a junior staffer) says he was unfocused after being elected.", kb) == [
         ("Sen. Chris Murphy", "says")]
+
+
+def test_a_noun_or_verb_cue_before_to_is_its_subjects_verb(kb):
+    # "wants", "hopes", "plans" before "to" read as nouns ("his plans to build") unless a subject comes right
+    # before them: a name with the singular verb, a subject pronoun, "who", a source's head noun, or a plural noun
+    # with the plural verb
+    assert _said("Rubio wants to emerge as the go-to candidate for mainstream Republicans.", kb) == [
+        ("reported", "Rubio", "wants", "to emerge as the go-to candidate for mainstream Republicans")]
+    assert _who("In California, Clinton hopes to make a statement in a contest that will end the primaries.", kb) == [
+        ("Clinton", "hopes")]
+    assert _who("Most Republican voters want to see the next president cut taxes for the middle class.", kb) == [
+        ("Most Republican voters", "want")]
+    assert _who("The officials hope to announce the new rules for the program later this week.", kb) == [
+        ("The officials", "hope")]
+    assert _who("Democrats are acting as though they want to lose the election in November.", kb) == [
+        ("they", "want")]
+    for noun in ("His plans to build a wall along the border were mocked by the critics.",
+                 "Russian support to reinforce the army arrived in the port on Sunday.",
+                 "Calls to impeach the governor grew louder across the state last week."):
+        assert _said(noun, kb) == [], noun

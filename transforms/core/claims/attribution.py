@@ -743,6 +743,34 @@ def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
     return any(w in lex.negations for w in prev[-2:]) or " ".join(prev[-2:]) in lex.negations
 
 
+
+def _wants_to(text: str, folded: str, s: int, cs: int, ce: int, e: int, lex: LangLexicon) -> bool:
+    """Whether a noun-or-verb cue before "to" is the verb of its subject: "Rubio wants to emerge",
+    "they hope to", "voters who want to", "the candidate plans to" (not "Russian support to reinforce",
+    "his plans to", "calls to impeach")."""
+    if not (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] == "to":
+        return False
+    seg = s
+    for bm in _BOUNDARY.finditer(folded, max(s, cs - 40), cs):
+        seg = bm.end()
+    prev = _WORD.findall(text, seg, cs)[-1:]
+    if not prev:
+        return False
+    word, low = prev[0], prev[0].lower()
+    if _subject_pronoun(word, lex) or low in lex.subject_relatives:
+        return True
+    head = lex.claimant_head.get(low)
+    function = lex.determiners | lex.conjunctions | lex.adjunct_words | lex.claimant_trim | lex.claimant_verbs | \
+        lex.non_claimant_edges | frozenset(lex.complementizers)
+    if word.islower():
+        if low in function or head == "pronoun":
+            return False
+        # a subject agrees with its verb: "the candidate plans to", "voters want to" (not "new plans to")
+        return head is not None or (low.endswith("s") and not folded[cs:ce].endswith("s") and len(low) > 3)
+    # a capitalised subject with a singular verb: "Clinton hopes to", not "Russian support to"
+    return folded[cs:ce].endswith("s") and head is None and low not in lex.determiners
+
+
 def _other_sense(folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: LangLexicon) -> bool:
     """Whether a verb cue is used in a sense that reports nothing: right after one of ``act_before``
     ("helped found the group"), or followed by one of ``act_objects``, given as the words after the cue
@@ -1162,7 +1190,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             if not run or _ntok(text[st[0]:st[1]]) < 3:
                 continue
             return Attribution("reported", s, e, st, (run[-1].start(), run[0].end()), (cs, ce), 0.6)
-        if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers:
+        if cue in lex.noun_cues and (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] in lex.noun_cue_followers \
+                and not _wants_to(text, folded, s, cs, ce, e, lex):
             continue        # "Russian support to reinforce", "military support from Russia": a noun
         if cue in lex.noun_cues and text[ce:ce + 2].strip()[:1] in (",", ".", ";") and prev and \
                 prev[-1].islower() and lex.claimant_head.get(prev[-1]) != "pronoun":
