@@ -1484,3 +1484,14 @@ def test_a_noun_or_verb_cue_before_to_is_its_subjects_verb(kb):
                  "Russian support to reinforce the army arrived in the port on Sunday.",
                  "Calls to impeach the governor grew louder across the state last week."):
         assert _said(noun, kb) == [], noun
+
+
+def test_an_object_cue_object_ends_at_the_subjects_next_predicate(kb):
+    # "and" with a verb after it opens the subject's next predicate, not more of the object
+    assert _said("Governor Paul LePage endorsed Trump last week and has appeared at his side at campaign events.",
+                 kb) == [("reported", "Governor Paul LePage", "endorsed", "Trump last week")]
+    assert _said("Both speakers praised the new trade plan and took the stage together against Mr. Trump.", kb)[0][3] \
+        == "the new trade plan"
+    # a list of objects goes on
+    assert _said("The senator criticized the tax plan and the budget that the House passed.", kb)[0][3] == \
+        "the tax plan and the budget that the House passed"

@@ -2114,7 +2114,8 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
             word = (m.group(1) or "").lower()
             if m.group(1) is not None and word not in lex.object_breaks:
                 nxt = _WORD.search(text, m.end() + len(word), se)
-                if nxt is None or f"{word} {nxt.group(0).lower()}" not in lex.object_breaks:
+                if nxt is None or (f"{word} {nxt.group(0).lower()}" not in lex.object_breaks and
+                                   not (word in lex.conjunctions and _second_predicate(nxt.group(0), lex))):
                     continue
             if _inside(m.start(), quotes) or _ntok(text[ss:m.start()]) < 2:
                 continue
@@ -2170,6 +2171,14 @@ def _end_statement(text: str, a: Attribution, lex: LangLexicon, quotes: Sequence
         end = m.start() + 2 if closes else _strip_span(text, ss, m.start())[1]
         return Attribution(a.kind, a.start, a.end, (opening, end), a.claimant, a.cue, a.confidence, a.gap)
     return a
+
+
+def _second_predicate(word: str, lex: LangLexicon) -> bool:
+    """Whether a word after "and" opens the subject's next predicate rather than more of an object: "endorsed
+    Trump last week and has appeared at his side", "echoed similar themes and took the stage"."""
+    low = word.lower()
+    return word.islower() and (low in lex.predicate_openers or low in lex.claimant_verbs or
+                               (low.endswith(lex.participle_suffixes) and len(low) > 4))
 
 
 def _subject_opens(text: str, ss: int, lex: LangLexicon) -> bool:

@@ -204,6 +204,7 @@ class LangLexicon:
     object_pronouns: frozenset[str] = frozenset()   # "called them in an article": a pronoun object says nothing
     follow_prompts: frozenset[str] = frozenset()    # '"Follow Pam Key on Twitter @pamkeyNEN."': a sign-off, no quote
     answer_words: frozenset[str] = frozenset()      # '"...," Melanie said yes': an answer, no sign-off
+    predicate_openers: frozenset[str] = frozenset()  # "endorsed Trump and *has* appeared": the subject's next predicate
     means_cues: frozenset[str] = frozenset()        # "responded by pointing a finger": by doing, not by saying
     non_claimant_edges: frozenset[str] = frozenset() # words no claimant starts or ends with ("to", "with", "in")
     quote_signs: frozenset[str] = frozenset()        # verbs that only sign a quote right after it ('"..." Hannity pressed')
@@ -306,7 +307,8 @@ _SECTION_KEYS = {
                     "expletives", "object_cues", "object_breaks", "statement_adjuncts", "clause_openers",
                     "gap_relatives", "circumstance_words", "time_nouns", "occasion_nouns",
                     "occasion_prepositions", "time_openers",
-                    "object_pronouns", "means_cues", "follow_prompts", "answer_words"},
+                    "object_pronouns", "means_cues", "follow_prompts", "answer_words",
+                    "predicate_openers"},
     "quotes": {"pairs"},
 }
 
@@ -450,6 +452,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         means_cues=frozenset(lower(_get(attr, "means_cues", path, list, []))),
         follow_prompts=frozenset(lower(_get(attr, "follow_prompts", path, list, []))),
         answer_words=frozenset(lower(_get(attr, "answer_words", path, list, []))),
+        predicate_openers=frozenset(lower(_get(attr, "predicate_openers", path, list, []))),
         non_claimant_edges=frozenset(lower(_get(attr, "non_claimant_edges", path, list, []))),
         quote_signs=frozenset(signs),
         colon_labels=frozenset(lower(_get(attr, "colon_labels", path, list, []))),
