@@ -1495,3 +1495,21 @@ def test_an_object_cue_object_ends_at_the_subjects_next_predicate(kb):
     # a list of objects goes on
     assert _said("The senator criticized the tax plan and the budget that the House passed.", kb)[0][3] == \
         "the tax plan and the budget that the House passed"
+
+
+def test_a_straight_mark_before_a_space_closes_and_one_after_a_space_opens(kb):
+    from transforms.core.claims.attribution import find_quotes
+    en = kb.lexicons["en"]
+    # one mark left open earlier on (a line break is no paragraph end here) must not shift every later pair
+    text = ('Rubio said the "real extremist is Clinton.\n"You bet I would," Christie said when asked.\n'
+            'Carson opposed quarantines "willy-nilly."\n"I don\'t believe that\'s going to work," he said.')
+    quotes = [text[a:b] for a, b in find_quotes(text, en)]
+    assert '"You bet I would,"' in quotes and '"willy-nilly."' in quotes and \
+        '"I don\'t believe that\'s going to work,"' in quotes, quotes
+    assert ("quote", "Christie", "said", '"You bet I would,"') in _said(text, kb)
+    # a straight quotation nested in one of its own marks on its line stays inside it
+    text = ('"Wenn das Prinzip "Ein Land, zwei Systeme" durch das Sicherheitsgesetz ausgeh\u00f6hlt wird, hat das '
+            'Folgen f\u00fcr unser Verh\u00e4ltnis zu China", sagte Maas.')
+    assert [text[a:b] for a, b in find_quotes(text, kb.lexicons["de"])] == [text[:text.index(", sagte")]]
+    # a short quotation signed off keeps its closing mark (it once read '"Okay')
+    assert _said('"Okay," I said. "Fine."', kb) == [("quote", "I", "said", '"Okay,"')]

@@ -151,6 +151,8 @@ _SIGN_OFF_TAIL = re.compile(r"[,”\"’»]\s*,?\s*([^\W\d_]+)\s+([^\W\d_]+)\s*$
 _QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 # A double quote opened in one style and closed in the other.
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
+# The marks that close a quotation each opening mark opens (straight marks as scraped text mixes them).
+_CLOSES = {"“": "”\"", '"': '"”', "«": "»", "„": "“”", "‘": "’'", "「": "」", "『": "』", "‹": "›"}
 
 
 def _continued_paragraph(text: str, s: int, op: str) -> Optional[int]:
@@ -194,16 +196,34 @@ def find_quotes(text: str, lex: LangLexicon) -> list[tuple[int, int]]:
             if op in "‘'" and ((s > 0 and text[s - 1].isalnum()) or text[s + 1:s + 2].isdigit()):
                 pos = s + 1
                 continue        # an apostrophe, not a quote (and "the '60s", "in ‘08": a decade, a year)
+            if op == cl == '"' and (s + 1 >= len(text) or text[s + 1].isspace()) and s > 0 and \
+                    text[s - 1].isalnum():
+                pos = s + 1
+                continue        # '..." Rubio said.': a straight mark after a word and before a space closes; it opens nothing
             e = s + len(op)
             found = -1
             first = -1
             depth, seen = 0, e       # marks of its own kind opened inside and not yet closed; scanned up to
+            straight = 0             # the same for straight marks, told apart by the spaces around them
             while True:
                 e = text.find(cl, e)
                 if e < 0 or "\n\n" in text[s:e] or e - s > 3000:
                     break
                 if cl in "’'" and e + 1 < len(text) and text[e + 1].isalpha():
                     e += 1      # "Clinton’s": an apostrophe inside the quote
+                    continue
+                if op == cl == '"' and text[e - 1].isspace() and e + 1 < len(text) and text[e + 1].isalnum():
+                    # a straight mark after a space and before a word opens a quotation: one nested in this one
+                    # on its line ('"If the principle "one country, two systems" is hollowed out, ..."'), else
+                    # a new one, and the mark at ``s`` was left open ('the "real ...\n"You bet I would," he said')
+                    if straight or "\n" in text[s:e]:
+                        break
+                    straight += 1
+                    e += 1
+                    continue
+                if straight:
+                    straight -= 1
+                    e += 1
                     continue
                 if first < 0:
                     first = e
@@ -1342,6 +1362,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     ((_ntok(tail) <= 3 and not clause_after) or _tail_is_adjunct(text, ce, e, cue, lex)) and \
                     text[seg.start()] in ",”\"’»،—–":
                 st = _strip_span(text, s, seg.start(), " \t,.;:،")
+                k = seg.start()
+                closes = _CLOSES.get(text[st[0]], "") if st[0] < st[1] else ""
+                if closes and text[k:k + 1] in closes and text[k - 1:k] in ",;":
+                    st = (st[0], k + 1)     # '"Okay," I said': the quotation keeps its closing mark
                 st = (_past_dateline(text, st[0], st[1]), st[1])   # "WASHINGTON ― S, lawmakers said"
                 cl = _strip_span(text, seg.end(), cs)
                 paren = text.find("(", cl[0], cl[1])
