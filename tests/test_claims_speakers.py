@@ -1513,3 +1513,28 @@ def test_a_straight_mark_before_a_space_closes_and_one_after_a_space_opens(kb):
     assert [text[a:b] for a, b in find_quotes(text, kb.lexicons["de"])] == [text[:text.index(", sagte")]]
     # a short quotation signed off keeps its closing mark (it once read '"Okay')
     assert _said('"Okay," I said. "Fine."', kb) == [("quote", "I", "said", '"Okay,"')]
+
+
+def test_a_time_word_after_a_determiner_is_the_sources_adjective(kb):
+    assert _said("An earlier report in a New Hampshire paper said that Sanders had used the images of pastors.", kb) == [
+        ("reported", "An earlier report in a New Hampshire paper", "said", "Sanders had used the images of pastors")]
+    # a time word after the name still ends it, and a verb after it is a verb
+    assert _who("Clinton earlier said that the plan would cut taxes for the middle class.", kb) == [("Clinton", "said")]
+
+
+def test_a_cue_after_a_noun_marker_that_is_no_determiner_may_be_a_verb(kb):
+    # "media", "earlier", "press" mark a noun cue ("media reports said"), but a form that is never a noun is a verb
+    assert _said("Russian media reported that the ship sank near the coast.", kb) == [
+        ("reported", "Russian media", "reported", "the ship sank near the coast")]
+    # ... unless a plain word follows, which it modifies; and a noun cue with "that" stays a noun
+    assert _said("She was endorsed by papers ranging from such expected backers as The New York Times.", kb) == []
+    assert _who("Video shows him with his hands up, contradicting the police's earlier claim that he had refused.",
+                kb) == [("Video", "shows")]
+
+
+def test_a_gerund_subject_signed_off_is_the_statement(kb):
+    # an opening participle clause is the circumstance of a claim after the cue ("Asked if ..., he said no"), but
+    # with nothing after the cue it is what was said
+    assert _said("Seeing his brother suffer led him to avoid ever trying alcohol or cigarettes, he said.", kb) == [
+        ("reported", "he", "said", "Seeing his brother suffer led him to avoid ever trying alcohol or cigarettes")]
+    assert _said("Asked if he was ever bullied, the candidate said no.", kb) == []

@@ -659,7 +659,8 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
     if not lex.claimant_first:
         # "Bộ Ngoại giao tối thứ Sáu cho biết": a time adverbial between subject and verb is not the source
         for k in range(1, len(low)):
-            if low[k] in lex.claimant_stops:
+            if low[k] in lex.claimant_stops and low[k - 1] not in lex.determiners:
+                # ("an earlier report in a paper": after a determiner the time word is the noun's adjective)
                 words, low = words[:k], low[:k]
                 while len(low) > 1 and low[-1] in lex.non_claimant_edges:
                     words, low = words[:-1], low[:-1]      # "Clinton on Sunday" -> "Clinton"
@@ -762,6 +763,22 @@ def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
     prev = _WORD.findall(folded, seg, cs)[-3:]
     return any(w in lex.negations for w in prev[-2:]) or " ".join(prev[-2:]) in lex.negations
 
+
+
+def _verb_after_modifier(folded: str, marker: str, cue: str, ce: int, e: int, lex: LangLexicon) -> bool:
+    """Whether a cue after a noun marker that is no determiner or preposition ("media", "earlier", "new") is a
+    verb all the same: a form that is never a noun ("state media reported that S", "Clinton earlier said S"),
+    or one that is no noun cue followed by a complementizer ("police's earlier claim that S" is a noun)."""
+    if marker not in lex.noun_markers or marker in lex.determiners or marker in lex.non_claimant_edges:
+        return False
+    nxt = (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0]
+    if nxt in lex.complementizers:
+        return cue not in lex.noun_cues
+    if cue in lex.past_participles or (cue.endswith(lex.participle_suffixes) and cue not in lex.noun_cues):
+        # ... but not one before a plain word, which it modifies ("such expected backers")
+        return not nxt or nxt in lex.determiners or nxt in lex.non_claimant_edges or nxt in lex.claimant_stops or \
+            lex.claimant_head.get(nxt) == "pronoun"
+    return False
 
 
 def _wants_to(text: str, folded: str, s: int, cs: int, ce: int, e: int, lex: LangLexicon) -> bool:
@@ -1191,7 +1208,8 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         for stop in _BOUNDARY.finditer(before):
             pass
         prev = _WORD.findall(before[stop.end():] if stop is not None else before)
-        if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers):
+        if prev and (prev[-1] in lex.noun_markers or " ".join(prev[-2:]) in lex.noun_markers) and \
+                not _verb_after_modifier(folded, prev[-1], cue, ce, e, lex):
             continue        # "its claims", "the report", "các tài liệu"
         poss = re.search(r"\w['’]s?\s+$", text[max(s, cs - 4):cs]) if lex.spaced else None
         if poss is not None:
@@ -1355,7 +1373,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             adverbial = not quoted and bool(head_words) and (
                 (head_words[0].lower() in lex.adjunct_words and len(head_words) <= 8) or
                 # "Asked if he was ever bullied, the candidate said no": the question put to the speaker
-                _adverbial_opening(text, list(_WORD.finditer(text, s, seg.end())), seg.end(), lex))
+                # (not when nothing follows the cue: "Seeing his brother suffer led him to ..., he said" is
+                # what he said, a gerund its subject)
+                (_adverbial_opening(text, list(_WORD.finditer(text, s, seg.end())), seg.end(), lex) and
+                 _ntok(tail) > 0))
             clause_after = tail_first in lex.complementizers or tail_first in lex.determiners or \
                 (lex.claimant_head.get(tail_first) == "pronoun" and tail_first not in lex.determiners)
             if 1 <= _ntok(np) <= 8 and (_ntok(text[s:seg.start()]) >= 4 or quoted) and not adverbial and \
