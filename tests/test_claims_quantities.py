@@ -214,3 +214,10 @@ def test_a_unit_after_a_hyphen_is_read(kb):
     got = [(x.value, x.unit) for x in find_quantities("the computer took a three-foot trip on my four-mile drive",
                                                        kb.lexicons["en"])]
     assert (3.0, "foot") in got and (4.0, "mile") in got
+
+
+def test_an_exponent_after_a_caret_is_the_units_not_a_number(kb):
+    en = kb.lexicons["en"]
+    text = "The reservoir covers 4km^2 and holds 4 km^3 of water."
+    assert [(x.value, x.unit) for x in find_quantities(text, en)] == [(4.0, "square_km"), (4.0, "cubic_km")]
+    assert [n.value for n in find_numbers(text, en)] == [4.0, 4.0]

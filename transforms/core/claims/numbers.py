@@ -237,9 +237,9 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
             raw = body
         ds = e - len(raw)               # where the digits start
         prev = text[ds - 1] if ds > 0 else " "
-        if (prev.isalnum() and (lex.spaced or prev.isascii())) or prev == "_" or \
+        if (prev.isalnum() and (lex.spaced or prev.isascii())) or prev == "_" or prev == "^" or \
                 _LETTER_HYPHEN.search(text[max(0, ds - 2):ds]):
-            continue        # model numbers and codes: Su-30MK2, F-16, A4, x86
+            continue        # model numbers and codes: Su-30MK2, F-16, A4, x86; an exponent: "km^2"
         if _inside(ds, masks):
             continue
         if (text[e:e + 1] == "/" and text[e + 1:e + 2].isdigit()) or (prev == "/" and ds > 1 and text[ds - 2].isdigit()):
