@@ -221,3 +221,12 @@ def test_an_exponent_after_a_caret_is_the_units_not_a_number(kb):
     text = "The reservoir covers 4km^2 and holds 4 km^3 of water."
     assert [(x.value, x.unit) for x in find_quantities(text, en)] == [(4.0, "square_km"), (4.0, "cubic_km")]
     assert [n.value for n in find_numbers(text, en)] == [4.0, 4.0]
+
+
+def test_a_written_one_with_a_measure_is_a_quantity(kb):
+    # "one" and "一" are articles before a counted noun or a time ("one of them", "one year later"), but before a
+    # measure they give its amount
+    assert [(x.value, x.unit) for x in find_quantities("澳洲警方缴获近一吨冰毒", kb.lexicons["zh"])] == [(1.0, "tonne")]
+    assert [(x.value, x.unit) for x in find_quantities("Police seized one tonne of cocaine.", kb.lexicons["en"])] == [
+        (1.0, "tonne")]
+    assert find_quantities("One year later, one soldier came back.", kb.lexicons["en"]) == []

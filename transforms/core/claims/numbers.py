@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Iterator, Optional, Sequence
 
-from transforms.core.claims.lexicon import NUMBER_GLUE, LangLexicon
+from transforms.core.claims.lexicon import _TIME_UNITS, NUMBER_GLUE, LangLexicon
 
 # Digits with optional group separators (comma, dot, space, NBSP, thin space, apostrophe) and decimals.
 # (The leading lookahead lets the engine skip non-numeric positions fast: 5x quicker on prose.)
@@ -641,8 +641,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             for m in lex.re_unit.finditer(folded, max(0, start - 8), start):
                 if lex.unit_to_concept.get(folded[m.start():m.end()]) in _TEMPERATURE_SCALES:
                     concept = lex.unit_to_concept[folded[m.start():m.end()]]
-        if n.written and (unit is None or n.value == 1):
-            continue        # "a radar", "một chiếc", "one of": an article, not a count
+        if n.written and (unit is None or (n.value == 1 and not (concept in lex.measures and concept not in _TIME_UNITS))):
+            continue        # "a radar", "một chiếc", "one of": an article, not a count ("一吨", "one tonne" measure)
         if unit and prefix_concept is None and unit[0] - end < 3:
             end = max(end, unit[1])
         # months next to the number are dates: "12 October", "tháng 9"
