@@ -230,3 +230,23 @@ def test_a_written_one_with_a_measure_is_a_quantity(kb):
     assert [(x.value, x.unit) for x in find_quantities("Police seized one tonne of cocaine.", kb.lexicons["en"])] == [
         (1.0, "tonne")]
     assert find_quantities("One year later, one soldier came back.", kb.lexicons["en"]) == []
+
+
+@pytest.mark.parametrize("lang,text,want", [
+    ("en", "Temperatures fell to minus 5 degrees Celsius overnight.", (-5.0, "celsius")),
+    ("de", "In der Nacht wurden minus 5 Grad Celsius gemessen.", (-5.0, "celsius")),
+    ("fr", "Il faisait moins 5 degrés Celsius.", (-5.0, "celsius")),
+    ("zh", "气温降至零下5摄氏度", (-5.0, "celsius")),
+    ("zh", "负13.5千米", (-13.5, "km")),
+])
+def test_a_sign_word_makes_the_number_negative(kb, lang, text, want):
+    assert want in [(x.value, x.unit) for x in find_quantities(text, kb.lexicons[lang])]
+
+
+def test_a_sign_word_after_a_number_subtracts_and_less_than_is_no_sign(kb):
+    assert [n.value for n in find_numbers("10 minus 5 is 5", kb.lexicons["en"])] == [10.0, 5.0, 5.0]
+    assert [(x.value, x.unit) for x in find_quantities("à moins de 5 kilomètres", kb.lexicons["fr"])] == [(5.0, "km")]
+    assert [(x.value, x.modifier) for x in find_quantities("al menos 12 muertos", kb.lexicons["es"])] == [
+        (12.0, "at_least")]
+    assert [(x.value, x.modifier) for x in find_quantities("au moins 12 morts", kb.lexicons["fr"])] == [
+        (12.0, "at_least")]

@@ -250,6 +250,7 @@ class LangLexicon:
     range_pairs: Mapping[str, str] = field(default_factory=dict)   # "between" X "and" Y, "from" X "to" Y
     rate_blockers: frozenset[str] = frozenset()    # "$13 billion a year earlier": "a year" is no rate there
     half_after: tuple[str, ...] = ()               # "三斤半": a half more of the unit before it
+    negative_words: tuple[str, ...] = ()           # "minus 5 degrees", "负13.5千米", "零下5度": the number below zero
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -297,7 +298,7 @@ _SECTION_KEYS = {
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
                 "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
-                "rate_blockers", "half_after"},
+                "rate_blockers", "half_after", "negative_words"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
@@ -494,6 +495,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
         rate_blockers=frozenset(lower(_get(num, "rate_blockers", path, list, []))),
         half_after=tuple(lower(_get(num, "half_after", path, list, []))),
+        negative_words=tuple(lower(_get(num, "negative_words", path, list, []))),
         range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
                      if isinstance(p, list) and len(p) == 2},
     )

@@ -276,7 +276,30 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     if words and lex.words:
         out.extend(_word_numbers(text, lex, sorted((n.start, n.end) for n in out)))
         out.sort(key=lambda n: (n.start, -n.end))
+    if lex.negative_words:
+        out = [_negated(text, folded, n, lex) for n in out]
     return out
+
+
+def _negated(text: str, folded: str, n: NumberSpan, lex: LangLexicon) -> NumberSpan:
+    """"minus 5 degrees", "负13.5千米", "零下5度": a sign word right before a number makes it negative, unless a
+    number comes before the word ("10 minus 5" is a subtraction) or it ends a modifier ("al menos 12": at least)."""
+    if n.value <= 0 or n.fraction:
+        return n
+    before = folded[max(0, n.start - 24):n.start]
+    if lex.re_modifier_before.search(before):
+        return n        # "al menos 12", "au moins 12": "at least", no sign
+    head = before.rstrip()
+    for w in lex.negative_words:
+        if not head.endswith(w) or (lex.spaced and head == before and w[-1].isalpha()):
+            continue        # (in a spaced script a word is followed by a space: not "Minus5")
+        at = n.start - len(before) + len(head) - len(w)
+        if lex.spaced and at > 0 and folded[at - 1].isalnum():
+            continue        # inside a word
+        if re.search(r"\d\s*$", text[max(0, at - 4):at]):
+            continue        # "10 minus 5"
+        return NumberSpan(at, n.end, -n.value, n.written, n.fraction)
+    return n
 
 
 _WORD_TOKEN = re.compile(r"[^\W\d_]+")
