@@ -250,3 +250,17 @@ def test_a_sign_word_after_a_number_subtracts_and_less_than_is_no_sign(kb):
         (12.0, "at_least")]
     assert [(x.value, x.modifier) for x in find_quantities("au moins 12 morts", kb.lexicons["fr"])] == [
         (12.0, "at_least")]
+
+
+def test_a_measure_after_a_determiner_is_no_reference_back(kb):
+    en = kb.lexicons["en"]
+    assert [(x.value, x.unit) for x in find_quantities("The six-mile trip to the hotel took three hours.", en)] == [
+        (6.0, "mile"), (3.0, "hour")]
+    assert find_quantities("Talks between the two countries resumed.", en) == []
+
+
+def test_indian_scale_words(kb):
+    en = kb.lexicons["en"]
+    assert [(x.value, x.unit) for x in find_quantities("The submarine weighs 25 lakh tonnes.", en)] == [
+        (2500000.0, "tonne")]
+    assert (30000000.0, "INR") in [(x.value, x.unit) for x in find_quantities("He paid Rs 3 crore for it.", en)]

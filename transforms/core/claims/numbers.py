@@ -620,8 +620,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             if unit is None:
                 continue
             conf = 0.6 if not n.written else 0.5
-        if _trivial(folded, n.start, n, lex):
-            continue
+        if _trivial(folded, n.start, n, lex) and not (unit is not None and unit[2] in lex.measures):
+            continue        # (a measure is no reference back: "the six-mile trip")
         if _year_like(n, text) and unit is not None and prefix_concept is None and \
                 unit[2] not in lex.measures and not _is_money(unit[2]) and unit[2] != "percent":
             continue        # "the 2011 raid": a year before a noun, not 2011 raids
