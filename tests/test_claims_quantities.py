@@ -264,3 +264,18 @@ def test_indian_scale_words(kb):
     assert [(x.value, x.unit) for x in find_quantities("The submarine weighs 25 lakh tonnes.", en)] == [
         (2500000.0, "tonne")]
     assert (30000000.0, "INR") in [(x.value, x.unit) for x in find_quantities("He paid Rs 3 crore for it.", en)]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Das kostet siebenhundert Euro.", (700.0, "EUR")),
+    ("achtundsiebzig Millionen Dollar", (78000000.0, "USD")),
+    ("Bei dem Unglück starben einundzwanzig Menschen.", (21.0, "death")),
+    ("zweitausenddreihundert Soldaten", (2300.0, "soldier")),
+])
+def test_german_number_words_written_as_one(kb, text, want):
+    assert want in [(x.value, x.unit) for x in find_quantities(text, kb.lexicons["de"])]
+
+
+def test_a_word_that_only_starts_like_a_number_is_none(kb):
+    # "eine" is no "ein" + "e", "Achtung" no "acht"
+    assert [n.value for n in find_numbers("Der Verein hat eine Achtung vor elf Spielern.", kb.lexicons["de"])] == [11.0]

@@ -251,6 +251,7 @@ class LangLexicon:
     rate_blockers: frozenset[str] = frozenset()    # "$13 billion a year earlier": "a year" is no rate there
     half_after: tuple[str, ...] = ()               # "三斤半": a half more of the unit before it
     negative_words: tuple[str, ...] = ()           # "minus 5 degrees", "负13.5千米", "零下5度": the number below zero
+    compound_words: bool = False                   # number words written as one ("siebenhundertachtundsiebzig")
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -266,6 +267,7 @@ class LangLexicon:
     re_claimant_head: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     cue_index: PhraseIndex = PhraseIndex({}, False)
     re_number_token: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
+    re_number_part: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     claimant_index: PhraseIndex = PhraseIndex({}, False)
     re_unit_link: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
     re_symbol: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(r"(?!x)x"))
@@ -298,7 +300,7 @@ _SECTION_KEYS = {
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
                 "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
-                "rate_blockers", "half_after", "negative_words"},
+                "rate_blockers", "half_after", "negative_words", "compound_words"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
@@ -496,6 +498,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         rate_blockers=frozenset(lower(_get(num, "rate_blockers", path, list, []))),
         half_after=tuple(lower(_get(num, "half_after", path, list, []))),
         negative_words=tuple(lower(_get(num, "negative_words", path, list, []))),
+        compound_words=_get(num, "compound_words", path, bool, False),
         range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
                      if isinstance(p, list) and len(p) == 2},
     )
@@ -531,8 +534,14 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     toks = sorted({w for w in list(words) + list(scales) + list(fractions) + fraction_articles
                    + list(NUMBER_GLUE) if " " not in w},
                   key=lambda w: (-len(w), w))
+    # (German writes a number as one word: "siebenhundertachtundsiebzig" is sieben|hundert|acht|und|siebzig; no
+    # one-letter glue word joins a compound: "eine" is no "ein" and "e")
+    if lex.compound_words:
+        toks = [w for w in toks if len(w) > 1]
     object.__setattr__(lex, "re_number_token", re.compile(
-        r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + r")(?!\w)" if toks else r"(?!x)x"))
+        r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + (r")+(?!\w)" if lex.compound_words else r")(?!\w)")
+        if toks else r"(?!x)x"))
+    object.__setattr__(lex, "re_number_part", re.compile("|".join(map(re.escape, toks)) if toks else r"(?!x)x"))
     if symbol_to_concept:
         syms = sorted(symbol_to_concept, key=lambda w: (-len(w), w))
         # case-sensitive, and never inside a word: "5 MB" and "5MB", not "MBA"

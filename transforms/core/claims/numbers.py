@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from itertools import islice
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from transforms.core.claims.lexicon import _TIME_UNITS, NUMBER_GLUE, LangLexicon
 
@@ -305,6 +305,24 @@ def _negated(text: str, folded: str, n: NumberSpan, lex: LangLexicon) -> NumberS
 _WORD_TOKEN = re.compile(r"[^\W\d_]+")
 
 
+class _Part:
+    """A number word inside a compound, read like a regex match of its own."""
+
+    __slots__ = ("_s", "_e", "_w")
+
+    def __init__(self, s: int, e: int, w: str) -> None:
+        self._s, self._e, self._w = s, e, w
+
+    def start(self) -> int:
+        return self._s
+
+    def end(self) -> int:
+        return self._e
+
+    def group(self, _: int = 0) -> str:
+        return self._w
+
+
 def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> list[NumberSpan]:
     """Runs of number words ("twenty-five", "năm trăm", "三百"), combined into one value."""
     folded = text.lower() if len(text.lower()) == len(text) else text
@@ -326,7 +344,15 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
             scale_idx.clear()
             run.clear()
 
-        tokens = list(lex.re_number_token.finditer(folded))
+        tokens: list[Any] = []
+        for m in lex.re_number_token.finditer(folded):
+            w = m.group(0)
+            if lex.compound_words and w not in lex.words and w not in lex.scales and w not in glue:
+                # one word of several number words: read as the run of its parts
+                tokens.extend(_Part(m.start() + p.start(), m.start() + p.end(), p.group(0))
+                              for p in lex.re_number_part.finditer(w))
+            else:
+                tokens.append(m)
         skip_to = -1
         for i, m in enumerate(tokens):
             if m.start() <= skip_to:
