@@ -2931,7 +2931,26 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
         out.append(x)
         spans.add((x.start, x.end))
     out.sort(key=lambda a: (a.start, a.end, a.kind))
-    return _one_per_statement(text, out)
+    return _continued_quotes(text, _one_per_statement(text, out))
+
+
+def _continued_quotes(text: str, atts: list[Attribution]) -> list[Attribution]:
+    """'"We're really stateless," Ki Hong said. "I feel like I deserve to be here."' and '"It is over," she
+    said, "and we are going home."': a quotation that goes on right after its speaker's sign-off, in the same
+    paragraph, is one quote with the sign-off as its gap (the second part took its speaker from the first)."""
+    out: list[Attribution] = []
+    for b in atts:
+        a = out[-1] if out else None
+        if a is not None and a.kind == b.kind == "quote" and a.gap is None and b.gap is None and \
+                a.claimant is not None and a.claimant == b.claimant and a.cue == b.cue and \
+                a.statement[1] <= a.claimant[0] and b.statement[0] >= max(a.claimant[1], a.cue[1] if a.cue else 0) \
+                and text[b.statement[0]] in _OPEN_QUOTES and \
+                not text[max(a.claimant[1], a.cue[1] if a.cue else 0):b.statement[0]].strip(" \t\u00a0.,;:"):
+            out[-1] = Attribution("quote", a.start, max(a.end, b.end), (a.statement[0], b.statement[1]), a.claimant,
+                                  a.cue, a.confidence, (a.statement[1], b.statement[0]))
+            continue
+        out.append(b)
+    return out
 
 
 def _one_per_statement(text: str, atts: list[Attribution]) -> list[Attribution]:
