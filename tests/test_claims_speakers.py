@@ -1551,3 +1551,7 @@ def test_a_quotation_that_goes_on_after_its_sign_off_is_one_quote(kb):
                      kb)) == 2
     assert [c[1] for c in _said('"We are stateless," Ki Hong said. "We are not," Ann Lee replied.', kb)] == [
         "Ki Hong", "Ann Lee"]
+
+
+def test_a_web_address_in_quote_marks_is_no_quote(kb):
+    assert _said('Watch the latest video at <a href="http://video.foxnews.com/v/123">video.foxnews.com</a>.', kb) == []

@@ -151,6 +151,8 @@ _SIGN_OFF_TAIL = re.compile(r"[,”\"’»]\s*,?\s*([^\W\d_]+)\s+([^\W\d_]+)\s*$
 _QUOTE_AFTER = re.compile(r"[,:]\s*([" + _OPEN_QUOTES + r"\"])")
 # A double quote opened in one style and closed in the other.
 _MIXED_CLOSERS = {"“": '"', '"': "”"}
+# A web address in quote marks (an HTML attribute left in the text: '<a href="http://video.foxnews.com">') is no quote.
+_URL_ONLY = re.compile(r"\s*(?:https?://|www\.)\S*\s*$")
 # The marks that close a quotation each opening mark opens (straight marks as scraped text mixes them).
 _CLOSES = {"“": "”\"", '"': '"”', "«": "»", "„": "“”", "‘": "’'", "「": "」", "『": "』", "‹": "›"}
 
@@ -2605,7 +2607,7 @@ MIN_REST_TOKENS = 4
 def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int]], lex: LangLexicon,
                       skip: Sequence[tuple[int, int]] = ()) -> list[Attribution]:
     quotes = [q for q in find_quotes(text, lex) if _ntok(text[q[0]:q[1]]) >= 1 and not _is_name(text, q, lex) and
-              not _follow_prompt(text, q, lex)]
+              not _follow_prompt(text, q, lex) and not _URL_ONLY.match(text, q[0] + 1, q[1] - 1)]
     sentences = _bounded(text, sentences)
     # a transcript's turns are their speakers' words, whole: nothing in them is read again
     turns = _transcript_turns(text, lex)
