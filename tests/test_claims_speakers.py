@@ -1555,3 +1555,13 @@ def test_a_quotation_that_goes_on_after_its_sign_off_is_one_quote(kb):
 
 def test_a_web_address_in_quote_marks_is_no_quote(kb):
     assert _said('Watch the latest video at <a href="http://video.foxnews.com/v/123">video.foxnews.com</a>.', kb) == []
+
+
+def test_according_to_after_an_opening_adverbial_and_before_a_later_verb(kb):
+    assert _said("In addition, according to the department, nearly nine million more workers will be protected.",
+                 kb) == [("reported", "the department", "according to",
+                          "nearly nine million more workers will be protected")]
+    # a verb cue far after the source is no sign that the verb names it ("X, citing documents, reported S" is)
+    assert _said("Only one person was killed by a gun last year in Japan, according to the National Police Agency, "
+                 "and there were only eight reported incidents of a gun being fired.", kb)[0][:3] == (
+        "reported", "the National Police Agency", "according to")

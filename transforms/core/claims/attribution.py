@@ -1278,7 +1278,11 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             return Attribution("reported", s, e, st, cl, (cs, ce), 0.8)
         if cue in lex.prep_cues:
             head = text[s:cs]
-            if _ntok(head) <= 1:
+            head_words = _WORD.findall(head)
+            # ("In addition, according to the department, S": an opening adverbial before the cue is no statement)
+            opener = 1 < len(head_words) <= 3 and head.rstrip().endswith(",") and \
+                (head_words[0].lower() in lex.adjunct_words or _adverb(head_words[0], lex))
+            if _ntok(head) <= 1 or opener:
                 comma = _BOUNDARY.search(text, ce, e)
                 np_end = _noun_phrase_end(text, ce, e, lex) if comma is None or _ntok(text[ce:comma.start()]) > 8 \
                     else None
@@ -1288,6 +1292,12 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                     st = _strip_span(text, np_end, e)
                 else:
                     cl = _claimant_right(text, ce, e, lex)
+                    if cl is None and comma is not None and text[comma.start()] == "," and lex.spaced and \
+                            not lex.claimant_first:
+                        # "According to early results of the exit poll conducted by Edison Research for the AP, S":
+                        # a long source is read for its head
+                        cl = _head_phrase(text, _leading_words(text, ce, comma.start(), MAX_RIGHT_CLAIMANT_TOKENS + 1),
+                                          lex)
                     if cl is None:
                         continue
                     st = _strip_span(text, comma.end() if comma else cl[1], e)
@@ -1300,8 +1310,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
                 if cl is None:
                     continue
                 # verb-final languages put the verb inside what reads as the claimant ("X با استناد به Y گزارش دادند")
+                # (right after the source: "..., according to the police, and there were eight reported incidents")
                 later = [c for c in cues if c.start() >= (cl[0] if lex.claimant_first else cl[1]) and
-                         re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues]
+                         re.sub(r"[\s\u200c]+", " ", c.group(0)) in lex.verb_cues and
+                         (lex.claimant_first or _ntok(text[cl[1]:c.start()]) <= 2)]
                 if later:
                     continue        # "X, citing documents, reported that S": the verb names the claimant
                 st = _strip_span(text, s, cs)
