@@ -1565,3 +1565,9 @@ def test_according_to_after_an_opening_adverbial_and_before_a_later_verb(kb):
     assert _said("Only one person was killed by a gun last year in Japan, according to the National Police Agency, "
                  "and there were only eight reported incidents of a gun being fired.", kb)[0][:3] == (
         "reported", "the National Police Agency", "according to")
+
+
+def test_a_comma_between_digits_ends_no_clause(kb):
+    # "1,409 teachers said S" once read the source as "409 teachers"
+    assert _who("Of the union's members, 1,409 teachers said they wanted to endorse Sanders in the primary.", kb) == [
+        ("1,409 teachers", "said")]

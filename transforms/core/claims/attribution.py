@@ -24,7 +24,8 @@ from transforms.core.claims.lexicon import LangLexicon, PhraseMatch
 # words mean the same in every script.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(r"[" + _CJK + r"]|[^\W_" + _CJK + r"]+(?:[\-'’][^\W_" + _CJK + r"]+)*")
-_BOUNDARY = re.compile(r"[,;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<=\s)--?(?=\s)")
+# (a comma between digits is a thousands separator, "250,000 Iowans", not a clause's end)
+_BOUNDARY = re.compile(r"[;:()\[\]،؛“”\"«»„‘—–，；：（）「」『』、]|(?<!\d),|,(?!\d)|(?<=\s)--?(?=\s)")
 _OPEN_QUOTES = "“\"«„‘「『‹"
 # A comma with the spaces around it.
 _COMMA = re.compile(r"\s*,\s*")
@@ -686,16 +687,23 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
             (k == 0 or low[k - 1] in lex.determiners or
              low[k - 1].endswith(("'s", "’s")))
 
+    def group(k: int) -> bool:
+        # "1,409": a digit group after a thousands separator is the same number as the digits before it
+        return k > 0 and len(low[k]) == 3 and low[k].isdigit() and low[k - 1].isdigit() and \
+            text[words[k - 1].end():words[k].start()] in (",", ".", "\u00a0", "\u202f")
+
     def counted(k: int) -> bool:
         # "520 superdelegates have said", "About 40 economists": a count that opens the span heads its noun
         j = k - 1 if k > 0 and low[k - 1] in lex.modifier_of else k
+        while k + 1 < len(low) and group(k + 1):
+            k += 1
         nxt = low[k + 1] if k + 1 < len(low) else ""
         return j == 0 and nxt.isalpha() and words[k + 1].group(0).islower() and nxt not in lex.adjunct_words and \
             nxt not in lex.non_claimant_edges and nxt not in lex.unit_to_concept and nxt not in lex.claimant_stops
 
     if len(low) >= 3 and low[-2] in lex.adjunct_words and len(low[-1]) == 4 and low[-1].isdigit():
         words, low = words[:-2], low[:-2]   # "an arbitration panel in 2001" -> "an arbitration panel"
-    if any(w.isdigit() and not share(k) and not year(k) and not counted(k) for k, w in enumerate(low)):
+    if any(w.isdigit() and not group(k) and not share(k) and not year(k) and not counted(k) for k, w in enumerate(low)):
         return None
     if all(w in lex.claimant_stops for w in low):
         return None     # "..., said Sunday": a time word is no source
