@@ -2957,9 +2957,10 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
 
 
 def _continued_quotes(text: str, atts: list[Attribution]) -> list[Attribution]:
-    """'"We're really stateless," Ki Hong said. "I feel like I deserve to be here."' and '"It is over," she
-    said, "and we are going home."': a quotation that goes on right after its speaker's sign-off, in the same
-    paragraph, is one quote with the sign-off as its gap (the second part took its speaker from the first)."""
+    """'"It is over," she said, "and we are going home."': a quoted sentence that its speaker's sign-off
+    interrupts is one quote, with the sign-off as its gap (the second part took its speaker from the first).
+    After a sign-off that ends its sentence ('"A," Ki Hong said. "B."') the next quotation is a claim of its
+    own, as the labelling rules count it (tests/data/claims_labelled.README.md)."""
     out: list[Attribution] = []
     for b in atts:
         a = out[-1] if out else None
@@ -2967,7 +2968,7 @@ def _continued_quotes(text: str, atts: list[Attribution]) -> list[Attribution]:
                 a.claimant is not None and a.claimant == b.claimant and a.cue == b.cue and \
                 a.statement[1] <= a.claimant[0] and b.statement[0] >= max(a.claimant[1], a.cue[1] if a.cue else 0) \
                 and text[b.statement[0]] in _OPEN_QUOTES and \
-                not text[max(a.claimant[1], a.cue[1] if a.cue else 0):b.statement[0]].strip(" \t\u00a0.,;:"):
+                text[max(a.claimant[1], a.cue[1] if a.cue else 0):b.statement[0]].strip(" \t\u00a0") == ",":
             out[-1] = Attribution("quote", a.start, max(a.end, b.end), (a.statement[0], b.statement[1]), a.claimant,
                                   a.cue, a.confidence, (a.statement[1], b.statement[0]))
             continue
