@@ -1567,3 +1567,11 @@ def test_a_comma_between_digits_ends_no_clause(kb):
     # "1,409 teachers said S" once read the source as "409 teachers"
     assert _who("Of the union's members, 1,409 teachers said they wanted to endorse Sanders in the primary.", kb) == [
         ("1,409 teachers", "said")]
+
+
+def test_a_verb_final_quote_takes_the_subject_before_its_first_adposition(kb):
+    # Persian: the quotation stands where the verb would; the subject opens the sentence
+    text = "مادورو از مسکو، تهران و پکن «برای مقابله با حمله احتمالی آمریکا درخواست کمک کرد»"
+    assert [(c[0], c[1]) for c in _said(text, kb, "fa")] == [("quote", "مادورو")]
+    # not when the quotation's own verb follows it
+    assert all(c[1] is None for c in _said("مردم در خیابان‌ها «مرگ بر دیکتاتور و همه یارانش» سر دادند.", kb, "fa"))

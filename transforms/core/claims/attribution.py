@@ -2018,6 +2018,20 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
     return _adverb(first, lex) and head[1].group(0).lower() in lex.adjunct_words
 
 
+def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
+                        lex: LangLexicon) -> Optional[tuple[int, int]]:
+    """In a verb-final language a quotation that ends its sentence stands where the verb would, and the
+    subject opens the sentence before its first adposition: 'مادورو از مسکو، تهران و پکن «برای مقابله با حمله
+    احتمالی آمریکا درخواست کمک کرد»' (Maduro asked Moscow, Tehran and Beijing «for help ...»)."""
+    if text[q[1]:sent[1]].strip(" \t.!?؟۔") or q[0] <= sent[0]:
+        return None         # something follows the quotation (its verb), or nothing comes before it
+    words = list(_WORD.finditer(text, sent[0], q[0]))
+    k = next((i for i, w in enumerate(words) if lex.fold(w.group(0)) in lex.claimant_stops), None)
+    if k is None or not 1 <= k <= 3 or any(ch in text[sent[0]:words[k].start()] for ch in ",،:;«»\"“”"):
+        return None
+    return _clean_claimant(text, (words[0].start(), words[k - 1].end()), lex)
+
+
 def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, int],
                      lex: LangLexicon) -> Optional[tuple[int, int]]:
     """The subject of the sentence a quote sits in, when no cue names a speaker but the sentence's own verb
@@ -2025,6 +2039,8 @@ def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, i
     former Arkansas governor, proposed we “wake up and smell the falafel”". Its opening name (a capitalised
     run, as ``_main_subject`` reads it) with at least a verb between it and the quote; None for a quote that
     opens its sentence, a headline, or a sentence with a colon or a longer quotation before this one."""
+    if sent is not None and lex.claimant_first and lex.claimant_stops:
+        return _verb_final_subject(text, sent, q, lex)
     if sent is None or not lex.spaced or lex.capitalised_nouns or lex.claimant_first or not lex.determiners:
         return None     # without its determiners a lexicon cannot tell "Les" (an article) from a name
     s, e = sent
