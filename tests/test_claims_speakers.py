@@ -1575,3 +1575,14 @@ def test_a_verb_final_quote_takes_the_subject_before_its_first_adposition(kb):
     assert [(c[0], c[1]) for c in _said(text, kb, "fa")] == [("quote", "مادورو")]
     # not when the quotation's own verb follows it
     assert all(c[1] is None for c in _said("مردم در خیابان‌ها «مرگ بر دیکتاتور و همه یارانش» سر دادند.", kb, "fa"))
+
+
+def test_what_follows_a_quotations_sign_off_is_no_second_statement(kb):
+    # '"...," she said <where or when>': the adjunct was read as a reported statement of hers
+    text = ('"My family has all been factory workers, including my grandmother," she said over breakfast across '
+            'the street from the Indiana Statehouse.')
+    assert _said(text, kb) == [
+        ("quote", "she", "said", '"My family has all been factory workers, including my grandmother,"')]
+    # "that" or a quotation after the sign-off still opens one
+    assert _said('"It is over," she said, "and we are going home now."', kb)[0][3] == \
+        '"It is over," "and we are going home now."'

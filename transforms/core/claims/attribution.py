@@ -1445,6 +1445,10 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
         raw_cl = None if participle else _claimant_left(text, s, cs, lex)
         if raw_cl is None and not participle:
             continue
+        if raw_cl is not None and _signs_off_quote(text, s, raw_cl[0], quotes) and \
+                not _states_after_sign_off(text, ce, e, lex):
+            continue        # '"...," she said over breakfast', '"...," Rubio said Dec. 6 on CNN': the quotation's
+            #                 sign-off; what follows the cue is where or when, not a second statement
         if raw_cl is not None and top:
             as_put = _as_put_it(text, s, raw_cl, ce, e, lex)
             if as_put is not None:
@@ -2016,6 +2020,22 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
         # "Speaking at a rally in Ohio,", "Chastened by the analyses,", "Pressed on the issue,", "Asked why,"
         return True
     return _adverb(first, lex) and head[1].group(0).lower() in lex.adjunct_words
+
+
+def _signs_off_quote(text: str, s: int, at: int, quotes: Sequence[tuple[int, int]]) -> bool:
+    """Whether the sentence from ``s`` to ``at`` is one quotation that ends with its own comma, question or
+    exclamation mark ('"It was magic," Susan said'): the words at ``at`` sign it off."""
+    head = text[s:at].rstrip()
+    return any(a == s + len(text[s:at]) - len(text[s:at].lstrip()) and b == s + len(head) and
+               text[b - 2:b - 1] in (",", "?", "!") for a, b in quotes)
+
+
+def _states_after_sign_off(text: str, ce: int, e: int, lex: LangLexicon) -> bool:
+    """After a quotation's sign-off, what follows the cue is a statement only when "that" or a quotation
+    opens it ('"...," he said, "and ..."', '"...," she said, adding that S' is the participle's)."""
+    t = text[ce:e].lstrip(" ,\u00a0")
+    first = (_WORD.findall(t[:30])[:1] or [""])[0].lower()
+    return t[:1] in _OPEN_QUOTES or first in lex.complementizers
 
 
 def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
