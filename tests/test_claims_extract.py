@@ -209,6 +209,10 @@ def test_lexicon_errors_name_the_file_and_key(tmp_path):
     bad.write_text('lang = "xx"\n[modifiers]\nroughly = ["x"]\n', encoding="utf-8")
     with pytest.raises(LexiconError, match="roughly"):
         load_lexicon(bad)
+    # a surface under two concepts ("km²" as km and square_km read "5 km²" as a distance)
+    bad.write_text('lang = "xx"\n[units]\nkm = ["km", "km²"]\nsquare_km = ["km²"]\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="xx.toml.*'km²' is listed under both 'km' and 'square_km'"):
+        load_lexicon(bad)
 
 
 def test_persian_digits_and_separators(kb):

@@ -282,3 +282,21 @@ def test_german_number_words_written_as_one(kb, text, want):
 def test_a_word_that_only_starts_like_a_number_is_none(kb):
     # "eine" is no "ein" + "e", "Achtung" no "acht"
     assert [n.value for n in find_numbers("Der Verein hat eine Achtung vor elf Spielern.", kb.lexicons["de"])] == [11.0]
+
+
+@pytest.mark.parametrize("lang,text,want", [
+    ("de", "eine Fläche von 5 km²", (5.0, "square_km")),
+    ("fr", "une superficie de 5 km²", (5.0, "square_km")),
+    ("de", "mit 120 Kilometern pro Stunde", (120.0, "kmh")),
+    ("de", "mit 120 Stundenkilometern", (120.0, "kmh")),
+    ("fr", "Il roulait à 130 km à l'heure.", (130.0, "kmh")),
+    ("ru", "со скоростью 120 километров в час", (120.0, "kmh")),
+    ("ru", "он получал 5000 рублей в месяц", (5000.0, "RUB/month")),
+])
+def test_speeds_areas_and_rates_in_other_languages(kb, lang, text, want):
+    assert want in [(x.value, x.unit) for x in find_quantities(text, kb.lexicons[lang])]
+
+
+def test_last_year_is_no_rate_in_french(kb):
+    assert [(x.value, x.unit) for x in find_quantities("14 millions de $ l'année dernière", kb.lexicons["fr"])] == [
+        (14000000.0, "USD")]

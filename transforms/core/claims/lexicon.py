@@ -376,7 +376,9 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
             if not isinstance(surfaces, list):
                 raise LexiconError(f"{path}: [{section}] {concept!r} must be a list of strings")
             for s in lower(surfaces):
-                out.setdefault(s, concept)
+                if out.setdefault(s, concept) != concept:
+                    # ("km²" under both km and square_km read "5 km²" as a distance)
+                    raise LexiconError(f"{path}: [{section}] {s!r} is listed under both {out[s]!r} and {concept!r}")
         return out
 
     words = {str(k).lower(): float(v) for k, v in _get(num, "words", path, dict, {}).items()}
@@ -549,7 +551,9 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
             r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, syms)) + r")(?![^\W\d_])"))
     per = lower(_get(num, "per_words", path, list, []))
     object.__setattr__(lex, "re_per", re.compile(
-        r"[\s\u00a0]*(?:/|(?:" + "|".join(re.escape(w) for w in sorted(per, key=lambda w: -len(w))) + r")(?!\w))[\s\u00a0]*"
+        # (a word ending in an apostrophe joins the next: "130 km à l'heure")
+        r"[\s\u00a0]*(?:/|" + "|".join(re.escape(w) + (r"(?!\w)" if w[-1].isalnum() else "")
+                                       for w in sorted(per, key=lambda w: -len(w))) + r")[\s\u00a0]*"
         if per else r"[ \u00a0]?/[ \u00a0]?"))
     for key, attr in (("age_after", "re_age_after"), ("age_before", "re_age_before")):
         ws = lower(_get(num, key, path, list, []))
