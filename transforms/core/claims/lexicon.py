@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 # Concepts of time: the denominators of rates ("a month", "per hour") and the units of ages.
-_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
+TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
 MODIFIERS = ("at_least", "about", "more_than", "up_to", "less_than")
 
 
@@ -496,7 +496,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         verb_suffixes=tuple(lower(_get(num, "verb_suffixes", path, list, []))),
         head_first=_get(num, "head_first", path, bool, False),
         trivial_before=frozenset(lower(_get(num, "trivial_before", path, list, []))),
-        measures=frozenset(set(c_units) | set(c_symbols) | _TIME_UNITS),
+        measures=frozenset(set(c_units) | set(c_symbols) | TIME_UNITS),
         rate_blockers=frozenset(lower(_get(num, "rate_blockers", path, list, []))),
         half_after=tuple(lower(_get(num, "half_after", path, list, []))),
         negative_words=tuple(lower(_get(num, "negative_words", path, list, []))),

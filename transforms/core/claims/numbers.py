@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterator, Optional, Sequence
 
-from transforms.core.claims.lexicon import _TIME_UNITS, NUMBER_GLUE, LangLexicon
+from transforms.core.claims.lexicon import NUMBER_GLUE, TIME_UNITS, LangLexicon, PhraseMatch
 
 # Digits with optional group separators (comma, dot, space, NBSP, thin space, apostrophe) and decimals.
 # (The leading lookahead lets the engine skip non-numeric positions fast: 5x quicker on prose.)
@@ -305,24 +305,6 @@ def _negated(text: str, folded: str, n: NumberSpan, lex: LangLexicon) -> NumberS
 _WORD_TOKEN = re.compile(r"[^\W\d_]+")
 
 
-class _Part:
-    """A number word inside a compound, read like a regex match of its own."""
-
-    __slots__ = ("_s", "_e", "_w")
-
-    def __init__(self, s: int, e: int, w: str) -> None:
-        self._s, self._e, self._w = s, e, w
-
-    def start(self) -> int:
-        return self._s
-
-    def end(self) -> int:
-        return self._e
-
-    def group(self, _: int = 0) -> str:
-        return self._w
-
-
 def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> list[NumberSpan]:
     """Runs of number words ("twenty-five", "năm trăm", "三百"), combined into one value."""
     folded = text.lower() if len(text.lower()) == len(text) else text
@@ -349,7 +331,7 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
             w = m.group(0)
             if lex.compound_words and w not in lex.words and w not in lex.scales and w not in glue:
                 # one word of several number words: read as the run of its parts
-                tokens.extend(_Part(m.start() + p.start(), m.start() + p.end(), p.group(0))
+                tokens.extend(PhraseMatch(m.start() + p.start(), m.start() + p.end(), p.group(0))
                               for p in lex.re_number_part.finditer(w))
             else:
                 tokens.append(m)
@@ -690,7 +672,7 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             for m in lex.re_unit.finditer(folded, max(0, start - 8), start):
                 if lex.unit_to_concept.get(folded[m.start():m.end()]) in _TEMPERATURE_SCALES:
                     concept = lex.unit_to_concept[folded[m.start():m.end()]]
-        if n.written and (unit is None or (n.value == 1 and not (concept in lex.measures and concept not in _TIME_UNITS))):
+        if n.written and (unit is None or (n.value == 1 and not (concept in lex.measures and concept not in TIME_UNITS))):
             continue        # "a radar", "một chiếc", "one of": an article, not a count ("一吨", "one tonne" measure)
         if unit and prefix_concept is None and unit[0] - end < 3:
             end = max(end, unit[1])
