@@ -793,8 +793,8 @@ def _verb_after_modifier(folded: str, marker: str, cue: str, ce: int, e: int, le
 
 def _wants_to(text: str, folded: str, s: int, cs: int, ce: int, e: int, lex: LangLexicon) -> bool:
     """Whether a noun-or-verb cue before "to" is the verb of its subject: "Rubio wants to emerge",
-    "they hope to", "voters who want to", "the candidate plans to" (not "Russian support to reinforce",
-    "his plans to", "calls to impeach")."""
+    "they hope to", "voters who want to", "the officials hope to" (not "Russian support to reinforce",
+    "his plans to", "calls to impeach"; nor "the candidate plans to", which a singular noun leaves open)."""
     if not (_WORD.findall(folded, ce, min(e, ce + 30))[:1] or [""])[0] == "to":
         return False
     seg = s
