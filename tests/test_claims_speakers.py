@@ -1586,3 +1586,14 @@ def test_what_follows_a_quotations_sign_off_is_no_second_statement(kb):
     # "that" or a quotation after the sign-off still opens one
     assert _said('"It is over," she said, "and we are going home now."', kb)[0][3] == \
         '"It is over," "and we are going home now."'
+
+
+def test_a_second_speaker_joined_by_and_is_the_second_cues_source(kb):
+    # the second statement was Trump's, and the first ran on into "and Clinton"
+    assert _said("Trump said the economy is strong and Clinton said the recovery was too slow for most families.",
+                 kb) == [("reported", "Trump", "said", "the economy is strong"),
+                         ("reported", "Clinton", "said", "the recovery was too slow for most families")]
+    # the first subject's own second verb is no new speaker
+    assert [c[1] for c in _said("He said the plan would fail and has repeatedly said the council would reject it.",
+                                kb)] == ["He"] * len(_said("He said the plan would fail and has repeatedly said the "
+                                                           "council would reject it.", kb))

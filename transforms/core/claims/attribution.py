@@ -2463,6 +2463,25 @@ def _reduced_relative(text: str, s: int, att: Attribution, lex: LangLexicon) -> 
         low not in lex.time_nouns and low not in lex.claimant_stops and not low.endswith(tuple(lex.verb_suffixes))
 
 
+def _coordinated_subject(text: str, a: int, cs: int, lex: LangLexicon) -> Optional[tuple[tuple[int, int], int]]:
+    """(subject, where its conjunction starts) of a cue whose clause is joined to a statement before it by a
+    conjunction: "S and Clinton said", "S and 25 percent said"; None when what follows the last conjunction is
+    no source, or too little of the statement comes before it."""
+    words = list(_WORD.finditer(text, a, cs))
+    k = next((i for i in range(len(words) - 1, -1, -1) if words[i].group(0).lower() in lex.conjunctions), None)
+    if k is None or k < 3 or not 1 <= len(words) - k - 1 <= 4:
+        return None
+    tail = words[k + 1:]
+    if any(w.group(0).lower() in lex.claimant_trim or _adverb(w.group(0), lex) for w in tail):
+        return None         # "S and has expressed", "S and even questioned": the first subject's next verb
+    first = tail[0].group(0)
+    if not (first[0].isupper() or first[0].isdigit() or first.lower() in lex.determiners or
+            _subject_pronoun(first, lex)):
+        return None         # a name, a count, a determiner's noun phrase or a subject pronoun opens a subject
+    sub = _clean_claimant(text, (tail[0].start(), tail[-1].end()), lex)
+    return (sub, words[k].start()) if sub is not None else None
+
+
 def _inner_claimant(text: str, s: int, outer: Attribution, inner: Attribution, lex: LangLexicon,
                     folded: str) -> Optional[tuple[int, int]]:
     """The source of an attribution found inside another's statement: its own, else the outer one's. But a
@@ -2750,6 +2769,14 @@ def find_attributions(text: str, folded: str, sentences: Sequence[tuple[int, int
                         probe = cand.cue[1]
                         continue
                     if cand.statement[0] > st[0] and _ntok(text[st[0]:cut]) >= 3 and not opens:
+                        if cand.claimant is None and cand.cue is not None and \
+                                re.sub(r"[\s\u200c]+", " ", folded[cand.cue[0]:cand.cue[1]]) not in lex.participles and \
+                                (restart := _coordinated_subject(text, st[0], cand.cue[0], lex)):
+                            # "Trump said the economy is strong and Clinton said S": the cue's own subject comes
+                            # after the conjunction, and the first statement ends before it
+                            cand = Attribution(cand.kind, cand.start, cand.end, cand.statement, restart[0], cand.cue,
+                                               cand.confidence, cand.gap)
+                            cut = restart[1]
                         inner = cand
                         break
                     joined = re.search(r",\s*([^\W\d_]+)\s*$", text[st[0]:cand.cue[0]])
