@@ -2025,9 +2025,9 @@ def _adverbial_opening(text: str, words: list[Any], cs: int, lex: LangLexicon) -
 def _signs_off_quote(text: str, s: int, at: int, quotes: Sequence[tuple[int, int]]) -> bool:
     """Whether the sentence from ``s`` to ``at`` is one quotation that ends with its own comma, question or
     exclamation mark ('"It was magic," Susan said'): the words at ``at`` sign it off."""
-    head = text[s:at].rstrip()
-    return any(a == s + len(text[s:at]) - len(text[s:at].lstrip()) and b == s + len(head) and
-               text[b - 2:b - 1] in (",", "?", "!") for a, b in quotes)
+    first, end = s + len(text[s:at]) - len(text[s:at].lstrip()), s + len(text[s:at].rstrip())
+    i = bisect.bisect_left(quotes, (first, -1))     # (one lookup in the sorted quotes, not a scan per cue)
+    return i < len(quotes) and quotes[i] == (first, end) and text[end - 2:end - 1] in (",", "?", "!")
 
 
 def _states_after_sign_off(text: str, ce: int, e: int, lex: LangLexicon) -> bool:

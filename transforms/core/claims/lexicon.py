@@ -543,7 +543,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     object.__setattr__(lex, "re_number_token", re.compile(
         r"(?<!\w)(?:" + "|".join(map(re.escape, toks)) + (r")+(?!\w)" if lex.compound_words else r")(?!\w)")
         if toks else r"(?!x)x"))
-    object.__setattr__(lex, "re_number_part", re.compile("|".join(map(re.escape, toks)) if toks else r"(?!x)x"))
+    object.__setattr__(lex, "re_number_part", re.compile("|".join(map(re.escape, toks))
+                                                         if toks and lex.compound_words else r"(?!x)x"))
     if symbol_to_concept:
         syms = sorted(symbol_to_concept, key=lambda w: (-len(w), w))
         # case-sensitive, and never inside a word: "5 MB" and "5MB", not "MBA"
