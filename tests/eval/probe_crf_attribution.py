@@ -12,7 +12,10 @@ most, else the predicted source span nearest to the nearest predicted cue.
 
 It trains on PolNeAR train without a held-out 1/8 of its documents (by a hash of the document id),
 picks nothing on dev, and prints, scored as ``eval_claims.py`` scores (token F1 >= 0.5 on content,
-any overlap on source): the rules and the tagger on the held-out part of train, then on dev.
+any overlap on source): the rules and the tagger on the held-out part of train, then on dev; and the
+hybrid of the two at each ``--thresholds`` value: every rule claim, and each tagged content span that
+no rule statement overlaps, kept when the mean marginal probability of its tokens' labels reaches the
+threshold (the threshold to choose is the held-out part's, never dev's).
 """
 from __future__ import annotations
 
@@ -153,7 +156,9 @@ def _spans(tags: list[str]) -> dict[str, list[list]]:
     return out
 
 
-def _decode(toks, tags, rules) -> list[tuple[tuple[int, int], tuple[int, int] | None]]:
+def _decode(toks, tags, rules, confidence=None) -> list[tuple[tuple[int, int], tuple[int, int] | None]]:
+    """Content spans with their sources; with ``confidence(a, b)``, each span's confidence is appended
+    (``((s, e), src, conf)``)."""
     sp, out = _spans(tags), []
     for _, a, b in sp["C"]:
         s, e = toks[a][0], toks[b][1]
@@ -169,7 +174,17 @@ def _decode(toks, tags, rules) -> list[tuple[tuple[int, int], tuple[int, int] | 
                 anchor = (q[1], q[2])
             _, sa, sb = min(sp["S"], key=lambda x: min(abs(x[1] - anchor[1]), abs(x[2] - anchor[0])))
             src = (toks[sa][0], toks[sb][1])
-        out.append(((s, e), src))
+        out.append(((s, e), src) if confidence is None else ((s, e), src, confidence(a, b)))
+    return out
+
+
+def _hybrid(rules: list, tagged: list, threshold: float) -> list:
+    """The rules' claims, and each tagged content span that no rule statement overlaps and whose tokens the
+    tagger gives a content label with a mean marginal probability of at least ``threshold``."""
+    out = list(rules)
+    for (s, e), src, conf in tagged:
+        if conf >= threshold and not any(rs < e and s < re_ for (rs, re_), _ in rules):
+            out.append(((s, e), src))
     return out
 
 
@@ -203,6 +218,8 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--c1", type=float, default=0.5)
     ap.add_argument("--c2", type=float, default=0.001)
+    ap.add_argument("--thresholds", type=float, nargs="*", default=[0.5, 0.7, 0.8, 0.9, 0.95],
+                    help="hybrid: the tagger's spans that no rule statement overlaps, kept at these confidences")
     args = ap.parse_args()
     try:
         import pycrfsuite
@@ -241,10 +258,18 @@ def main() -> int:
                                    for c in extract_claims(d["doc"], d["text"], "en", kb)
                                    if c.kind in ("quote", "reported")]
                 for toks, mine, f, _ in _paragraphs(d, kb, cues):
-                    tagged.setdefault(d["doc"], []).extend(_decode(toks, tagger.tag(f), mine))
+                    tags = tagger.tag(f)
+
+                    def confidence(a: int, b: int) -> float:
+                        return sum(tagger.marginal(tags[i], i) for i in range(a, b + 1)) / (b - a + 1)
+                    tagged.setdefault(d["doc"], []).extend(_decode(toks, tags, mine, confidence))
             print(f"{name} ({len(docs)} documents)")
             print(f"  rules   {_score(docs, rules)}")
-            print(f"  tagger  {_score(docs, tagged)}")
+            print(f"  tagger  {_score(docs, {k: [(c, s) for c, s, _ in v] for k, v in tagged.items()})}")
+            for threshold in args.thresholds:
+                both = {k: _hybrid(rules[k], tagged.get(k, []), threshold) for k in rules}
+                print(f"  rules + tagger spans off the rules' statements, confidence >= {threshold:.2f}  "
+                      f"{_score(docs, both)}")
     return 0
 
 
