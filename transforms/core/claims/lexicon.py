@@ -52,10 +52,17 @@ def _flex(word: str) -> str:
 def _prefix_pattern(surface: str) -> str:
     """A currency prefix, never the end of a word; wires may space a code from its symbol ("hk $ 10").
 
-    One letter keeps its symbol glued: "a $ 5" is Spanish "a" (to) before dollars, not Australian."""
-    left = r"(?<![^\W\d_])" if surface[:1].isalpha() else ""
+    One letter keeps its symbol glued: "a $ 5" is Spanish "a" (to) before dollars, not Australian. A word of a
+    script without spaces has no word edge to keep ("支持率为百分之五十": 百分之 after another word)."""
+    left = r"(?<![^\W\d_])" if surface[:1].isalpha() and not _unspaced_script(surface[:1]) else ""
     m = re.fullmatch(r"([a-z]{2,})([^\w\s.]+)", surface)
     return left + (re.escape(m.group(1)) + r"\s?" + re.escape(m.group(2)) if m else re.escape(surface))
+
+
+def _unspaced_script(ch: str) -> bool:
+    """Whether ``ch`` is Chinese, Japanese kana or Thai-like: written without spaces between words."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or \
+        "\u0e00" <= ch <= "\u0eff"
 
 
 _PHRASE_WORD = re.compile(r"[^\W_]+")
@@ -252,6 +259,8 @@ class LangLexicon:
     half_after: tuple[str, ...] = ()               # "三斤半": a half more of the unit before it
     negative_words: tuple[str, ...] = ()           # "minus 5 degrees", "负13.5千米", "零下5度": the number below zero
     compound_words: bool = False                   # number words written as one ("siebenhundertachtundsiebzig")
+    rate_before: Mapping[str, str] = field(default_factory=dict)   # "時速" -> hour: "時速120キロ" is 120 km/h
+    fraction_infixes: tuple[str, ...] = ()         # "三分之一", "5分の1": denominator, infix, numerator
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -300,7 +309,8 @@ _SECTION_KEYS = {
     "numbers": {"decimal", "group", "range_joiners", "months", "upgradable", "unit_links", "classifiers", "words",
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
                 "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
-                "rate_blockers", "half_after", "negative_words", "compound_words"},
+                "rate_blockers", "half_after", "negative_words", "compound_words", "rate_before",
+                "fraction_infixes"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
@@ -501,6 +511,8 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         half_after=tuple(lower(_get(num, "half_after", path, list, []))),
         negative_words=tuple(lower(_get(num, "negative_words", path, list, []))),
         compound_words=_get(num, "compound_words", path, bool, False),
+        rate_before=_rate_before(_get(num, "rate_before", path, dict, {}), path),
+        fraction_infixes=tuple(lower(_get(num, "fraction_infixes", path, list, []))),
         range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
                      if isinstance(p, list) and len(p) == 2},
     )
@@ -563,6 +575,21 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     for k, v in compiled.items():
         object.__setattr__(lex, k, v)
     return lex
+
+
+def _rate_before(table: Mapping[str, Any], path: Path) -> dict[str, str]:
+    """``[numbers.rate_before]``: time unit -> the words that, right before a number, make its measure a rate
+    per that unit ("時速120キロ", "秒速23メートル")."""
+    out: dict[str, str] = {}
+    for unit, words in table.items():
+        if unit not in TIME_UNITS:
+            raise LexiconError(f"{path}: [numbers.rate_before] key {unit!r} must be a time unit "
+                               f"({', '.join(sorted(TIME_UNITS))})")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise LexiconError(f"{path}: [numbers.rate_before] {unit!r} must be a list of words")
+        for w in words:
+            out[w.lower()] = unit
+    return out
 
 
 def load_all(folder: Path) -> dict[str, LangLexicon]:

@@ -276,9 +276,100 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     if words and lex.words:
         out.extend(_word_numbers(text, lex, sorted((n.start, n.end) for n in out)))
         out.sort(key=lambda n: (n.start, -n.end))
+        if lex.cjk_multipliers:
+            out = _cjk_mixed(text, folded, out, lex)
+        if lex.fraction_infixes:
+            out = _infix_fractions(folded, out, lex)
     if lex.negative_words:
         out = [_negated(text, folded, n, lex) for n in out]
     return out
+
+
+_CJK_MULTIPLIERS = (10.0, 100.0, 1000.0)
+
+
+def _cjk_mixed(text: str, folded: str, spans: list[NumberSpan], lex: LangLexicon) -> list[NumberSpan]:
+    """Digits mixed with CJK numerals, as Chinese and Japanese news write them, are one number: "7千" is
+    7000, "3万4500" 34500, "1万6千" 16000, "29万1,890" 291890. Adjacent spans (at most spaces between)
+    join when a digit count is followed by a multiplier word (十, 百, 千), or when a number closed by a
+    scale of 10,000 or more (万, 億) is followed by a smaller one. A multiplier that opens a unit is the
+    unit's ("1千克" is one kilogram, "3千米" three kilometres)."""
+    out: list[NumberSpan] = []
+    k = 0
+    while k < len(spans):
+        run = [spans[k]]
+        while k + len(run) < len(spans):
+            prev, nxt = run[-1], spans[k + len(run)]
+            if nxt.fraction or prev.fraction or nxt.start < prev.end or text[prev.end:nxt.start].strip():
+                break
+            multiplier = (not prev.written and nxt.written and nxt.value in _CJK_MULTIPLIERS
+                          and prev.value == int(prev.value) and 0 < prev.value < 10
+                          and not _opens_unit(folded, nxt, lex))
+            smaller = _big_scale(text, prev) and 0 < nxt.value < _big_scale(text, prev)
+            if not (multiplier or smaller):
+                break
+            run.append(nxt)
+        if len(run) == 1:
+            out.append(run[0])
+            k += 1
+            continue
+        total = section = 0.0
+        digit = None
+        for n in run:
+            if n.written and n.value in _CJK_MULTIPLIERS and digit is not None:
+                section += digit * n.value
+                digit = None
+                continue
+            if digit is not None:
+                section += digit
+            digit = None
+            if _big_scale(text, n):
+                total += section + n.value
+                section = 0.0
+            elif not n.written and n.value == int(n.value) and 0 < n.value < 10:
+                digit = n.value
+            else:
+                section += n.value
+        value = total + section + (digit or 0.0)
+        out.append(NumberSpan(run[0].start, run[-1].end, float(f"{value:.12g}"), all(n.written for n in run)))
+        k += len(run)
+    return out
+
+
+def _infix_fractions(folded: str, spans: list[NumberSpan], lex: LangLexicon) -> list[NumberSpan]:
+    """"三分之一", "5分の1": the denominator first, an infix (``fraction_infixes``), then the numerator, one
+    share (a fraction: never a claim by itself). Over a hundred ("百分之五十", a percentage) the numerator
+    stands alone, for the percent prefix unit to take (``[prefix_units] percent``)."""
+    out: list[NumberSpan] = []
+    k = 0
+    while k < len(spans):
+        den = spans[k]
+        infix = next((w for w in lex.fraction_infixes if folded.startswith(w, den.end)), None)
+        num = spans[k + 1] if k + 1 < len(spans) else None
+        if infix is None or num is None or num.start != den.end + len(infix) or den.fraction or num.fraction \
+                or den.value <= 0:
+            out.append(den)
+            k += 1
+            continue
+        if den.value == 100:
+            out.append(num)
+        else:
+            out.append(NumberSpan(den.start, num.end, float(f"{num.value / den.value:.12g}"), den.written and num.written,
+                                  fraction=True))
+        k += 2
+    return out
+
+
+def _opens_unit(folded: str, n: NumberSpan, lex: LangLexicon) -> bool:
+    """Whether a unit longer than the number word ``n`` starts where it does (千克, 千米, 百万)."""
+    m = lex.re_unit.match(folded, n.start)
+    return m is not None and m.end() > n.end
+
+
+def _big_scale(text: str, n: NumberSpan) -> float:
+    """The scale of 10,000 or more (万, 億, 兆) that closes ``n``, or 0."""
+    last = text[n.end - 1:n.end]
+    return {"万": 1e4, "萬": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12}.get(last, 0.0) if n.value >= 1e4 else 0.0
 
 
 def _negated(text: str, folded: str, n: NumberSpan, lex: LangLexicon) -> NumberSpan:
@@ -672,7 +763,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
             for m in lex.re_unit.finditer(folded, max(0, start - 8), start):
                 if lex.unit_to_concept.get(folded[m.start():m.end()]) in _TEMPERATURE_SCALES:
                     concept = lex.unit_to_concept[folded[m.start():m.end()]]
-        if n.written and (unit is None or (n.value == 1 and not (concept in lex.measures and concept not in TIME_UNITS))):
+        if n.written and prefix_concept is None and (
+                unit is None or (n.value == 1 and not (concept in lex.measures and concept not in TIME_UNITS))):
             continue        # "a radar", "một chiếc", "one of": an article, not a count ("一吨", "one tonne" measure)
         if unit and prefix_concept is None and unit[0] - end < 3:
             end = max(end, unit[1])
@@ -682,6 +774,10 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         # compound units and rates: "180 km per hour", "km/h", "$15.4/hour", "$350 per kg"
         rate_from = c_end if unit and (prefix_concept is None or unit[2] == prefix_concept) else end
         cmp = _compound(text, folded, rate_from, lex) if concept in lex.measures or _is_money(concept) else None
+        if cmp is None and lex.rate_before and concept in lex.measures and concept not in _TIME:
+            per = _rate_before(folded, start, lex)       # "時速120キロ": per hour, written before the number
+            if per is not None:
+                cmp = (end, per)
         if cmp is not None:
             concept = _COMPOUND_NAMES.get(f"{concept}/{cmp[1]}", f"{concept}/{cmp[1]}")
             c_end = end = max(end, cmp[0])
@@ -708,6 +804,16 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         used_until = end
         out.append(Quantity(start, end, value, value_max, concept, modifier, round(max(conf, 0.3), 2), c_start, c_end))
     return out
+
+
+def _rate_before(folded: str, start: int, lex: LangLexicon) -> Optional[str]:
+    """The time unit of a ``rate_before`` word that ends right before ``start`` (spaces and a modifier
+    between them allowed: "時速約120キロ"), or None."""
+    before = folded[max(0, start - 16):start].rstrip(" \u00a0")
+    mm = lex.re_modifier_before.search(before)
+    if mm:
+        before = before[:mm.start()].rstrip(" \u00a0")
+    return next((unit for word, unit in lex.rate_before.items() if before.endswith(word)), None)
 
 
 def _word_at(folded: str, pos: int, word: str) -> Optional[re.Match[str]]:
