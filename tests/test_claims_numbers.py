@@ -58,3 +58,69 @@ def test_an_ordinal_is_not_a_fraction_and_a_fraction_is_not_a_count(lex):
 ])
 def test_compound_numbers(lex, lang, text, want):
     assert values(lex, lang, text) == [want]
+
+
+@pytest.mark.parametrize("lang, text, want", [
+    ("zh", "这是7千元", [7000]),                 # a digit count before a multiplier word
+    ("ja", "これは7百円です", [700]),
+    ("zh", "3万4500吨", [34500]),                # a smaller number after 万 adds to it
+    ("ja", "29万1,890メートルトン", [291890]),
+    ("ja", "1万6千メートルトン", [16000]),
+    ("ja", "114兆3812億円", [114_381_200_000_000]),
+    ("ja", "1万億円", [1e12]),
+    ("zh", "2019年3万人", [2019, 30000]),         # not next to each other: two numbers
+])
+def test_digits_mixed_with_cjk_numerals_are_one_number(lex, lang, text, want):
+    assert values(lex, lang, text) == want
+
+
+def test_a_multiplier_that_opens_a_unit_is_the_units(lex):
+    # 千克 is the kilogram, not a thousand grams; 千米 the kilometre
+    assert [(q.value, q.unit) for q in find_quantities("1千克", lex["zh"])] == [(1.0, "kg")]
+    assert [(q.value, q.unit) for q in find_quantities("走了3千米", lex["zh"])] == [(3.0, "km")]
+
+
+@pytest.mark.parametrize("lang, text, want", [
+    ("zh", "三分之一的人", [0.3333]),             # the denominator first
+    ("ja", "宿題の3分の2が終わりました", [0.6667]),
+    ("zh", "十分之九", [0.9]),
+    ("ja", "30分の会議", [30]),                  # "分" of minutes, no numerator after it
+])
+def test_cjk_fractions_name_the_denominator_first(lex, lang, text, want):
+    assert values(lex, lang, text) == want
+    # a share, never a claim by itself
+    assert not [q for q in find_quantities(text, lex[lang]) if q.value < 1]
+
+
+def test_a_chinese_percentage_is_a_percentage_not_a_hundred_cents(lex):
+    def got(text):
+        return [(q.value, q.unit) for q in find_quantities(text, lex["zh"])]
+    assert got("支持率为百分之五十三") == [(53.0, "percent")]
+    assert got("增长了百分之3.5") == [(3.5, "percent")]
+
+
+@pytest.mark.parametrize("lang, text, want", [
+    ("ja", "速度は時速120キロメートルです", (120.0, "kmh")),
+    ("ja", "時速約300キロで走行", (300.0, "kmh")),     # a modifier between them
+    ("ja", "速度は毎秒23メートルです", (23.0, "metre/second")),
+    ("zh", "时速120公里", (120.0, "kmh")),
+    ("ja", "時速188マイル", (188.0, "mph")),
+])
+def test_a_rate_word_before_the_number_makes_a_rate(lex, lang, text, want):
+    assert [(q.value, q.unit) for q in find_quantities(text, lex[lang])] == [want]
+
+
+def test_rate_before_names_a_time_unit(tmp_path):
+    from transforms.core.claims.lexicon import LexiconError, load_lexicon
+    bad = tmp_path / "xx.toml"
+    bad.write_text('lang = "xx"\n[numbers.rate_before]\nkm = ["速"]\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="rate_before.*time unit"):
+        load_lexicon(bad)
+
+
+def test_full_width_decimal_points_and_groups_are_read_inside_numbers_only():
+    from transforms.core.digits import normalize_digits
+    assert normalize_digits("２．４パーセント") == "2.4パーセント"
+    assert normalize_digits("1，000元") == "1,000元"
+    assert normalize_digits("他说3，但是") == "他说3，但是"       # a clause comma stays
+    assert normalize_digits("3，4号") == "3，4号"
