@@ -57,6 +57,8 @@ PER_LANGUAGE = {
            {("death", 12.0, "at_least"), ("missile", 1500.0, None)}),
     "ar": ("قال المتحدث إن 12 قتيلا سقطوا وارتفعت الأسعار 45 في المئة.", {("death", 12.0, None), ("percent", 45.0, None)}),
     "zh": ("据新华社报道，至少12人死亡，另有5000枚导弹被运走。", {("death", 12.0, "at_least"), ("missile", 5000.0, None)}),
+    "it": ("Secondo il ministero, almeno 12 morti e duecentocinquanta persone hanno perso 3,5 miliardi di euro.",
+           {("death", 12.0, "at_least"), ("EUR", 3_500_000_000.0, None)}),
     "ja": ("共同通信によると、少なくとも12人が死亡し、時速約120キロの風で3万5千軒が停電した。",
            {("death", 12.0, "at_least"), ("kmh", 120.0, "about")}),
 }
@@ -79,7 +81,7 @@ def test_quantities_per_language(kb, lang):
     assert all(c.lang == lang for c in claims)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja"])
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it"])
 def test_preposition_attribution_per_language(kb, lang):
     text, _ = PER_LANGUAGE[lang]
     reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]

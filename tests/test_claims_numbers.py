@@ -55,6 +55,9 @@ def test_an_ordinal_is_not_a_fraction_and_a_fraction_is_not_a_count(lex):
     ("es", "mil quinientos veintitrés", 1523),                  # "mil" alone is a thousand
     ("pt", "duzentos e vinte e cinco", 225),
     ("fr", "quatre-vingt-dix-neuf", 99),
+    ("it", "duecentocinquanta", 250),                           # Italian writes a number as one word
+    ("it", "tremilacinquecento", 3500),
+    ("it", "ventotto", 28),                                     # venti elided before otto
 ])
 def test_compound_numbers(lex, lang, text, want):
     assert values(lex, lang, text) == [want]
