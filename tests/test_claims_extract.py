@@ -59,6 +59,8 @@ PER_LANGUAGE = {
     "zh": ("据新华社报道，至少12人死亡，另有5000枚导弹被运走。", {("death", 12.0, "at_least"), ("missile", 5000.0, None)}),
     "it": ("Secondo il ministero, almeno 12 morti e duecentocinquanta persone hanno perso 3,5 miliardi di euro.",
            {("death", 12.0, "at_least"), ("EUR", 3_500_000_000.0, None)}),
+    "nl": ("Volgens de politie zijn minstens 12 doden gevallen en is drie euro en vijftig cent gestolen.",
+           {("death", 12.0, "at_least"), ("EUR", 3.5, None)}),
     "ja": ("共同通信によると、少なくとも12人が死亡し、時速約120キロの風で3万5千軒が停電した。",
            {("death", 12.0, "at_least"), ("kmh", 120.0, "about")}),
 }
@@ -81,7 +83,7 @@ def test_quantities_per_language(kb, lang):
     assert all(c.lang == lang for c in claims)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it"])
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl"])
 def test_preposition_attribution_per_language(kb, lang):
     text, _ = PER_LANGUAGE[lang]
     reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]
@@ -224,3 +226,10 @@ def test_persian_digits_and_separators(kb):
     q = [c for c in extract_claims("a", text, "fa", kb) if c.kind == "quantity"]
     assert [(c.value, c.unit, c.modifier) for c in q] == [(1200.0, "death", "more_than")]
     assert text[q[0].char_start:q[0].char_end].startswith("۱٬۲۰۰")
+
+
+def test_a_source_fronted_in_a_verb_second_language_ends_before_the_verb(kb):
+    text = "Volgens minister De Jonge wordt het beleid niet aangepast."
+    reported = [c for c in extract_claims("a1", text, "nl", kb) if c.kind == "reported"]
+    assert [(c.claimant, c.cue, c.statement) for c in reported] == [
+        ("minister De Jonge", "Volgens", "wordt het beleid niet aangepast")]

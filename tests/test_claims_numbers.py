@@ -58,6 +58,8 @@ def test_an_ordinal_is_not_a_fraction_and_a_fraction_is_not_a_count(lex):
     ("it", "duecentocinquanta", 250),                           # Italian writes a number as one word
     ("it", "tremilacinquecento", 3500),
     ("it", "ventotto", 28),                                     # venti elided before otto
+    ("nl", "vijfentwintig", 25),                                # Dutch glues with "en" (its own glue_words)
+    ("nl", "tweeduizenddriehonderd", 2300),
 ])
 def test_compound_numbers(lex, lang, text, want):
     assert values(lex, lang, text) == [want]
@@ -127,3 +129,10 @@ def test_full_width_decimal_points_and_groups_are_read_inside_numbers_only():
     assert normalize_digits("1，000元") == "1,000元"
     assert normalize_digits("他说3，但是") == "他说3，但是"       # a clause comma stays
     assert normalize_digits("3，4号") == "3，4号"
+
+
+def test_glue_words_are_a_languages_own(lex):
+    # Dutch "en" joins number words and an amount to its cents; in French it means "in" and joins nothing
+    assert values(lex, "fr", "de deux en trois ans") == [2, 3]
+    assert [(q.value, q.unit) for q in find_quantities("3 euro en 50 cent", lex["nl"])] == [(3.5, "EUR")]
+    assert [(q.value, q.unit) for q in find_quantities("13 dollars and 45 cents", lex["en"])] == [(13.45, "USD")]

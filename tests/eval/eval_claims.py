@@ -157,7 +157,7 @@ def _print_cue_kinds(kb: ClaimKnowledge, rows: list[dict]) -> None:
 
 _RT_LANG = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
             "Chinese": "zh", "Arabic": "ar", "SpanishMexican": "es", "Japanese": "ja",
-            "Italian": "it"}
+            "Italian": "it", "Dutch": "nl"}
 # Recognizers-Text unit names (every language of the specs) -> our unit concepts. A name not here
 # can never be matched, so it counts as a miss: the table is the eval's, not the extractor's.
 _RT_UNIT = {
@@ -210,7 +210,7 @@ _RT_UNIT = {
     "chilometro": "km", "pollice": "inch", "metro quadrato": "square_metre", "metro": "metre", "millimetro": "mm",
     "litro": "litre", "millilitro": "ml", "barile": "barrel", "oncia": "ounce", "acro": "acre",
     "piede cubo": "cubic_foot", "miglia all'ora": "mph", "chilometro quadrato": "square_km",
-    "anno": "year", "mese": "month", "settimana": "week", "giorno": "day",
+    "anno": "year", "mese": "month", "settimana": "week", "giorno": "day", "terabyte": "terabyte",
     # temperature ("Degree" alone: a degree of unknown scale)
     "c": "celsius", "grado celsius": "celsius", "grau celsius": "celsius", "f": "fahrenheit",
     "grado fahrenheit": "fahrenheit", "grau fahrenheit": "fahrenheit", "k": "kelvin", "kelvin": "kelvin",
@@ -304,7 +304,7 @@ def _hits(gold: list, pred: list) -> int:
 
 def eval_number_with_unit(kb: ClaimKnowledge, langs: tuple[str, ...] = ("English", "French", "Spanish", "German",
                                                                           "Portuguese", "Chinese", "Japanese",
-                                                                          "Italian")) -> None:
+                                                                          "Italian", "Dutch")) -> None:
     """Recognizers-Text NumberWithUnit: a hit is a quantity with the gold value AND the gold unit.
 
     Each spec file annotates one type (age, currency, dimension, temperature), so only our quantities of

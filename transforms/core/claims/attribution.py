@@ -843,12 +843,19 @@ def _other_sense(folded: str, s: int, cs: int, ce: int, e: int, cue: str, lex: L
 
 
 def _noun_phrase_end(text: str, pos: int, e: int, lex: LangLexicon) -> Optional[int]:
-    """End of the noun phrase that starts at ``pos``, in a language that capitalises nouns (German).
+    """End of the noun phrase that starts at ``pos``, in a language that capitalises nouns (German) or puts
+    the finite verb second (Dutch: the phrase ends before the first of the lexicon's ``claimant_verbs``).
 
     Capitalised words and the lexicon's ``claimant_links`` (articles, "von") belong to it, and so does a
     lower-case adjective between a link and a capitalised noun ("laut der russischen Regierung");
     the first other word (the finite verb) ends it.
     """
+    if lex.verb_second and not lex.capitalised_nouns:
+        # "Volgens de politie zijn er 12 doden": the phrase ends before the finite verb that follows it
+        words = list(itertools.islice(_WORD.finditer(text, pos, e), 12))
+        k = next((k for k, w in enumerate(words) if w.group(0).lower() in lex.claimant_verbs
+                  or w.group(0).lower() in lex.verb_cues), None)
+        return words[k - 1].end() if k else None
     if not lex.capitalised_nouns:
         return None
     words = list(_WORD.finditer(text, pos, e))

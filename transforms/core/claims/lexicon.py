@@ -17,6 +17,9 @@ from typing import Any, Mapping
 
 # Concepts of time: the denominators of rates ("a month", "per hour") and the units of ages.
 TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "millisecond"})
+# Words that join number words into one number ("twenty and one", "treinta y cinco", "vinte e cinco"); a
+# lexicon adds its own (``glue_words``: Dutch "en", which in French means "in").
+NUMBER_GLUE = ("and", "và", "y", "e", "et", "und", "و")
 MODIFIERS = ("at_least", "about", "more_than", "up_to", "less_than")
 
 
@@ -261,6 +264,8 @@ class LangLexicon:
     compound_words: bool = False                   # number words written as one ("siebenhundertachtundsiebzig")
     rate_before: Mapping[str, str] = field(default_factory=dict)   # "時速" -> hour: "時速120キロ" is 120 km/h
     fraction_infixes: tuple[str, ...] = ()         # "三分之一", "5分の1": denominator, infix, numerator
+    glue: tuple[str, ...] = NUMBER_GLUE            # words between number words of one number ("and", Dutch "en")
+    verb_second: bool = False   # Dutch: the finite verb follows a fronted phrase ("Volgens X zijn er ...")
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -289,9 +294,6 @@ class LangLexicon:
         return s.lower().replace("\u200c", " ")
 
 
-# Words that join number words into one number ("twenty and one", "treinta y cinco", "vinte e cinco").
-NUMBER_GLUE = ("and", "và", "y", "e", "et", "und", "و")
-
 
 def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -> Any:
     val = d.get(key, default)
@@ -300,7 +302,7 @@ def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -
     return val
 
 
-_TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "sentences", "numbers", "modifiers", "units",
+_TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "verb_second", "sentences", "numbers", "modifiers", "units",
              "prefix_units", "context", "rates", "attribution", "claimants", "quotes", "institutions"}
 
 
@@ -310,7 +312,7 @@ _SECTION_KEYS = {
                 "scales", "cjk_multipliers", "fractions", "fraction_articles", "per_words", "age_after",
                 "age_before", "count_stops", "verb_suffixes", "head_first", "trivial_before", "range_pairs",
                 "rate_blockers", "half_after", "negative_words", "compound_words", "rate_before",
-                "fraction_infixes"},
+                "fraction_infixes", "glue_words"},
     "attribution": {"verbs", "post_verbs", "prepositions", "postpositions", "complementizers", "noun_markers",
                     "claimant_trim", "conjunctions", "claimant_stops", "participles", "subordinators",
                     "claimant_links", "capitalised_nouns", "addressee_cues", "addressee_prepositions", "claimant_relations", "uninverted_cues", "adjunct_words", "negations",
@@ -440,6 +442,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         verb_cues=frozenset(verbs), post_cues=frozenset(post), prep_cues=frozenset(preps),
         claimant_head=claimant_head, complementizers=comps, quote_pairs=pairs,  # type: ignore[arg-type]
         claimant_first=_get(data, "claimant_first", path, bool, False),
+        verb_second=_get(data, "verb_second", path, bool, False),
         claimant_stops=frozenset(lower(_get(attr, "claimant_stops", path, list, []))),
         noun_markers=frozenset(lower(_get(attr, "noun_markers", path, list, []))),
         claimant_trim=frozenset(lower(_get(attr, "claimant_trim", path, list, []))),
@@ -513,6 +516,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         compound_words=_get(num, "compound_words", path, bool, False),
         rate_before=_rate_before(_get(num, "rate_before", path, dict, {}), path),
         fraction_infixes=tuple(lower(_get(num, "fraction_infixes", path, list, []))),
+        glue=NUMBER_GLUE + tuple(lower(_get(num, "glue_words", path, list, []))),
         range_pairs={str(p[0]).lower(): str(p[1]).lower() for p in _get(num, "range_pairs", path, list, [])
                      if isinstance(p, list) and len(p) == 2},
     )
@@ -546,7 +550,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
     # number words, scale words and the glue between them, as single tokens: the only words
     # the written-number reader needs to see
     toks = sorted({w for w in list(words) + list(scales) + list(fractions) + fraction_articles
-                   + list(NUMBER_GLUE) if " " not in w},
+                   + list(lex.glue) if " " not in w},
                   key=lambda w: (-len(w), w))
     # (German writes a number as one word: "siebenhundertachtundsiebzig" is sieben|hundert|acht|und|siebzig; no
     # one-letter glue word joins a compound: "eine" is no "ein" and "e")

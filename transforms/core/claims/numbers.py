@@ -9,6 +9,7 @@ analyst cannot use "61" without knowing 61 of what.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 import unicodedata
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterator, Optional, Sequence
 
-from transforms.core.claims.lexicon import NUMBER_GLUE, TIME_UNITS, LangLexicon, PhraseMatch
+from transforms.core.claims.lexicon import TIME_UNITS, LangLexicon, PhraseMatch
 
 # Digits with optional group separators (comma, dot, space, NBSP, thin space, apostrophe) and decimals.
 # (The leading lookahead lets the engine skip non-numeric positions fast: 5x quicker on prose.)
@@ -404,7 +405,7 @@ def _word_numbers(text: str, lex: LangLexicon, taken: list[tuple[int, int]]) -> 
         # Token lookup instead of one big regex: number words are a closed set of single words.
         run: list[tuple[int, int, float]] = []
         scale_idx: set[int] = set()
-        glue = NUMBER_GLUE
+        glue = lex.glue
 
         def flush() -> None:
             while run and run[-1][2] < 0:
@@ -570,7 +571,11 @@ _MONEY_SCALE = re.compile(r"(k|mn|mm|m|bn|b|tn|t)(?![^\W\d_])", re.IGNORECASE)
 
 # Hundredths (or tenths) of a main currency unit, added to the amount before them.
 _SUBUNITS = {"cent": 100.0, "pence": 100.0, "jiao": 10.0}
-_GLUE = re.compile(r"[\s\u00a0,]*(?:(?:and|und|et|y|e|và)(?!\w)|又|零)?[\s\u00a0]*")
+@functools.lru_cache(maxsize=None)
+def _money_glue(glue: tuple[str, ...]) -> re.Pattern[str]:
+    """What may join an amount to its subunit: a lexicon's glue words ("and", "und", "en"), 又, 零 or nothing."""
+    words = "|".join(re.escape(w) for w in sorted(glue, key=lambda w: -len(w)) if w.isalpha())
+    return re.compile(r"[\s\u00a0,]*(?:(?:" + words + r")(?!\w)|又|零)?[\s\u00a0]*")
 
 
 def _is_money(concept: str) -> bool:
@@ -744,7 +749,7 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                     break
         if unit and _is_money(concept) and concept not in _SUBUNITS and i + 1 < len(nums):
             # "13 dollars and 45 cents", "两美元又三美分", "五元三毛": one amount in the main unit
-            g = _GLUE.match(folded, unit[1])
+            g = _money_glue(lex.glue).match(folded, unit[1])
             nxt = nums[i + 1]
             if g and nxt.start == g.end() and not nxt.fraction:
                 sub = _match_unit(text, folded, _skip_spaces(text, nxt.end), lex)
