@@ -61,6 +61,8 @@ PER_LANGUAGE = {
            {("death", 12.0, "at_least"), ("EUR", 3_500_000_000.0, None)}),
     "nl": ("Volgens de politie zijn minstens 12 doden gevallen en is drie euro en vijftig cent gestolen.",
            {("death", 12.0, "at_least"), ("EUR", 3.5, None)}),
+    "tr": ("Polise göre en az 12 kişi öldü ve 1,5 milyon TL değerinde hasar oluştu.",
+           {("death", 12.0, "at_least"), ("TRY", 1_500_000.0, None)}),
     "ja": ("共同通信によると、少なくとも12人が死亡し、時速約120キロの風で3万5千軒が停電した。",
            {("death", 12.0, "at_least"), ("kmh", 120.0, "about")}),
 }
@@ -83,7 +85,7 @@ def test_quantities_per_language(kb, lang):
     assert all(c.lang == lang for c in claims)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl"])
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl", "tr"])
 def test_preposition_attribution_per_language(kb, lang):
     text, _ = PER_LANGUAGE[lang]
     reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]
@@ -233,3 +235,14 @@ def test_a_source_fronted_in_a_verb_second_language_ends_before_the_verb(kb):
     reported = [c for c in extract_claims("a1", text, "nl", kb) if c.kind == "reported"]
     assert [(c.claimant, c.cue, c.statement) for c in reported] == [
         ("minister De Jonge", "Volgens", "wordt het beleid niet aangepast")]
+
+
+@pytest.mark.parametrize("lang, text, speaker", [
+    ("tr", 'İçişleri Bakanı Soylu "Kimse yasaların üstünde değildir ve herkes hesap verecek" dedi.',
+     "İçişleri Bakanı Soylu"),
+    ("tr", 'Bakan, "enflasyon yüzde 45 olacak ve sonra düşecek" dedi.', "Bakan"),
+    ("fa", "وزیر خارجه «ما به دنبال جنگ نیستیم و صلح می خواهیم» گفت.", "وزیر خارجه"),
+])
+def test_in_a_verb_final_language_a_quote_signed_by_its_verb_alone_is_the_speakers_before_it(kb, lang, text, speaker):
+    quotes = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "quote"]
+    assert [c.claimant for c in quotes] == [speaker]

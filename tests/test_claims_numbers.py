@@ -102,6 +102,11 @@ def test_a_chinese_percentage_is_a_percentage_not_a_hundred_cents(lex):
         return [(q.value, q.unit) for q in find_quantities(text, lex["zh"])]
     assert got("支持率为百分之五十三") == [(53.0, "percent")]
     assert got("增长了百分之3.5") == [(3.5, "percent")]
+    # the unit named is the whole prefix word, not its first letter
+    text = "支持率为百分之五十三"
+    assert [text[q.counted_start:q.counted_end] for q in find_quantities(text, lex["zh"])] == ["百分之"]
+    text = "enflasyon yüzde 45 oldu"
+    assert [text[q.counted_start:q.counted_end] for q in find_quantities(text, lex["tr"])] == ["yüzde"]
 
 
 @pytest.mark.parametrize("lang, text, want", [
@@ -110,6 +115,7 @@ def test_a_chinese_percentage_is_a_percentage_not_a_hundred_cents(lex):
     ("ja", "速度は毎秒23メートルです", (23.0, "metre/second")),
     ("zh", "时速120公里", (120.0, "kmh")),
     ("ja", "時速188マイル", (188.0, "mph")),
+    ("tr", "Fırtına saatte 120 kilometre hızla esti", (120.0, "kmh")),    # a speed already: no second rate
 ])
 def test_a_rate_word_before_the_number_makes_a_rate(lex, lang, text, want):
     assert [(q.value, q.unit) for q in find_quantities(text, lex[lang])] == [want]
@@ -136,3 +142,10 @@ def test_glue_words_are_a_languages_own(lex):
     assert values(lex, "fr", "de deux en trois ans") == [2, 3]
     assert [(q.value, q.unit) for q in find_quantities("3 euro en 50 cent", lex["nl"])] == [(3.5, "EUR")]
     assert [(q.value, q.unit) for q in find_quantities("13 dollars and 45 cents", lex["en"])] == [(13.45, "USD")]
+
+
+def test_a_unit_with_a_suffix_after_an_apostrophe_is_a_unit_where_words_take_suffixes(lex):
+    # Turkish "$'lık", "$'dan"; in French an apostrophe after "l" elides an article ("14 millions l'année")
+    assert [(q.value, q.unit) for q in find_quantities("1 milyar $'lık bir dava", lex["tr"])] == [(1e9, "USD")]
+    assert [(q.value, q.unit) for q in find_quantities("8,50 $'a mal oluyor", lex["tr"])] == [(8.5, "USD")]
+    assert not [q for q in find_quantities("14 millions l'année", lex["fr"]) if q.unit == "litre"]

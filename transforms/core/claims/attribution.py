@@ -2045,13 +2045,29 @@ def _states_after_sign_off(text: str, ce: int, e: int, lex: LangLexicon) -> bool
     return t[:1] in _OPEN_QUOTES or first in lex.complementizers
 
 
+# 'X Y Z "..." dedi': the most words a speaker before a quotation signed off by its verb alone may have
+MAX_VERB_FINAL_SPEAKER_WORDS = 6
+
+
 def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
                         lex: LangLexicon) -> Optional[tuple[int, int]]:
     """In a verb-final language a quotation that ends its sentence stands where the verb would, and the
     subject opens the sentence before its first adposition: 'مادورو از مسکو، تهران و پکن «برای مقابله با حمله
     احتمالی آمریکا درخواست کمک کرد»' (Maduro asked Moscow, Tehran and Beijing «for help ...»)."""
-    if text[q[1]:sent[1]].strip(" \t.!?؟۔") or q[0] <= sent[0]:
-        return None         # something follows the quotation (its verb), or nothing comes before it
+    tail = text[q[1]:sent[1]].strip(" \t.!?؟۔")
+    if q[0] <= sent[0]:
+        return None         # nothing comes before the quotation
+    if tail:
+        # 'İçişleri Bakanı Soylu "..." dedi': only the cue verb follows, and the speaker is all that comes before
+        if lex.fold(tail) not in lex.post_cues:
+            return None     # something else follows the quotation
+        lead = _strip_span(text, sent[0], q[0])
+        lead = _strip_span(text, lead[0], lead[1] - 1) if text[lead[0]:lead[1]].endswith((",", "،", ":")) else lead
+        words = list(_WORD.finditer(text, lead[0], lead[1]))
+        if not 1 <= len(words) <= MAX_VERB_FINAL_SPEAKER_WORDS or \
+                any(ch in text[lead[0]:lead[1]] for ch in ",،:;«»\"“”"):
+            return None
+        return _clean_claimant(text, lead, lex)
     words = list(_WORD.finditer(text, sent[0], q[0]))
     k = next((i for i, w in enumerate(words) if lex.fold(w.group(0)) in lex.claimant_stops), None)
     if k is None or not 1 <= k <= 3 or any(ch in text[sent[0]:words[k].start()] for ch in ",،:;«»\"“”"):

@@ -541,8 +541,8 @@ def _match_unit(text: str, folded: str, pos: int, lex: LangLexicon) -> Optional[
     sm = lex.re_symbol.match(text, pos)
     if sm and (found is None or sm.end() > found[1]):
         found = (sm.start(), sm.end(), lex.symbol_to_concept[sm.group(0)])
-    if found is not None and _ELISION.match(text, found[1]):
-        return None         # "14 millions l'année": an elided article, not litres
+    if found is not None and _ELISION.match(text, found[1]) and not lex.suffixing:
+        return None         # "14 millions l'année": an elided article, not litres (Turkish "$'lık" is a suffix)
     if found is not None and found[2] == "degree":
         # "degrees Celsius", "deg f", "° C": the scale word after a degree says which degree
         q = found[1]
@@ -683,11 +683,13 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         while p < len(text) and text[p] in " \u00a0\u202f-":
             p += 1
         prefix_concept = None
+        prefix_end = start
         before = folded[max(0, start - 6):start]
         pm = lex.re_prefix_unit.search(before)
         if pm:
             prefix_concept = lex.prefix_unit_to_concept.get(pm.group(0).strip())
             if prefix_concept is not None:
+                prefix_end = start - (len(before) - len(pm.group(0).rstrip()) - pm.start())
                 start = start - (len(before) - pm.start())
         ms = _MONEY_SCALE.match(text, p if p > end and not prefix_concept else end) if not n.written else None
         if ms and p - end <= 1:
@@ -739,7 +741,7 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
                     value, value_max = min(value, nxt.value), max(value, nxt.value)
                     end = u2[1]
         concept = prefix_concept or (unit[2] if unit else "")
-        c_start, c_end = (unit[0], unit[1]) if unit else (start, start + 1)
+        c_start, c_end = (unit[0], unit[1]) if unit else (start, max(start + 1, prefix_end))
         if unit and prefix_concept is None and unit[2] == "set":
             # "14 sets of ... missiles": the thing counted comes after the container word
             for ts, _te in _tokens_after(text, unit[1], 8):
@@ -779,7 +781,8 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         # compound units and rates: "180 km per hour", "km/h", "$15.4/hour", "$350 per kg"
         rate_from = c_end if unit and (prefix_concept is None or unit[2] == prefix_concept) else end
         cmp = _compound(text, folded, rate_from, lex) if concept in lex.measures or _is_money(concept) else None
-        if cmp is None and lex.rate_before and concept in lex.measures and concept not in _TIME:
+        if cmp is None and lex.rate_before and concept in lex.measures and concept not in _TIME and \
+                "/" not in concept and concept not in _COMPOUND_NAMES.values():
             per = _rate_before(folded, start, lex)       # "時速120キロ": per hour, written before the number
             if per is not None:
                 cmp = (end, per)
