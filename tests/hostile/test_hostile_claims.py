@@ -97,6 +97,8 @@ def _cpu(text: str, lang: str, kb: ClaimKnowledge) -> float:
     ("many sentences", "Officials said 61 people died. “It is over,” Maduro said. "),
     ("names before colons", "Ted Cruz: “It is over now for them” Update: “a b c d e f” - Jones: "),
     ("relative clauses", "Jeb Bush, who announced the plan had failed, met Ann Lee, who forcefully said it worked, "),
+    # one unbroken "word": a suffixing language looked a cue up by every prefix of it (quadratic)
+    ("one word with no space", "a1"),
 ])
 def test_cost_is_linear_in_length(kb, name, unit):
     # four times the text may cost at most eight times the CPU (a quadratic rule costs sixteen); best of

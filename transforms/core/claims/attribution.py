@@ -2045,8 +2045,10 @@ def _states_after_sign_off(text: str, ce: int, e: int, lex: LangLexicon) -> bool
     return t[:1] in _OPEN_QUOTES or first in lex.complementizers
 
 
-# 'X Y Z "..." dedi': the most words a speaker before a quotation signed off by its verb alone may have
+# 'X Y Z "..." dedi': the most words a speaker before a quotation signed off by its verb alone may have, and the
+# most characters of that sign-off (anything longer is more than a verb)
 MAX_VERB_FINAL_SPEAKER_WORDS = 6
+MAX_SIGN_OFF_CHARS = 40
 
 
 def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
@@ -2054,16 +2056,16 @@ def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
     """In a verb-final language a quotation that ends its sentence stands where the verb would, and the
     subject opens the sentence before its first adposition: 'مادورو از مسکو، تهران و پکن «برای مقابله با حمله
     احتمالی آمریکا درخواست کمک کرد»' (Maduro asked Moscow, Tehran and Beijing «for help ...»)."""
-    tail = text[q[1]:sent[1]].strip(" \t.!?؟۔")
     if q[0] <= sent[0]:
         return None         # nothing comes before the quotation
-    if tail:
+    tail = text[q[1]:min(sent[1], q[1] + MAX_SIGN_OFF_CHARS)].strip(" \t.!?؟۔")
+    if tail or sent[1] - q[1] > MAX_SIGN_OFF_CHARS:
         # 'İçişleri Bakanı Soylu "..." dedi': only the cue verb follows, and the speaker is all that comes before
-        if lex.fold(tail) not in lex.post_cues:
+        if sent[1] - q[1] > MAX_SIGN_OFF_CHARS or lex.fold(tail) not in lex.post_cues:
             return None     # something else follows the quotation
         lead = _strip_span(text, sent[0], q[0])
         lead = _strip_span(text, lead[0], lead[1] - 1) if text[lead[0]:lead[1]].endswith((",", "،", ":")) else lead
-        words = list(_WORD.finditer(text, lead[0], lead[1]))
+        words = list(itertools.islice(_WORD.finditer(text, lead[0], lead[1]), MAX_VERB_FINAL_SPEAKER_WORDS + 1))
         if not 1 <= len(words) <= MAX_VERB_FINAL_SPEAKER_WORDS or \
                 any(ch in text[lead[0]:lead[1]] for ch in ",،:;«»\"“”"):
             return None

@@ -97,6 +97,9 @@ class PhraseIndex:
     # no phrase starts in the second half of a hyphenated compound ("re-tweeting" holds no cue; a claimant
     # head may: "vice-president")
     whole_words: bool = False
+    # the longest first word: a word with a suffix is looked up by its prefixes up to this length only, so
+    # that a hostile 1 MB "word" costs its length, not its length squared
+    longest_first: int = 0
 
     @classmethod
     def build(cls, phrases: list[str], prefix_ok: bool, whole_words: bool = False) -> "PhraseIndex":
@@ -106,7 +109,7 @@ class PhraseIndex:
             if words:
                 table.setdefault(words[0], []).append(words)
         return cls({k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in table.items()}, prefix_ok,
-                   whole_words)
+                   whole_words, max(map(len, table), default=0))
 
     @staticmethod
     def tokens(folded: str, offset: int = 0) -> list[tuple[int, int, str]]:
@@ -143,7 +146,7 @@ class PhraseIndex:
             word = toks[k][2]
             cands = list(by_first.get(word, ()))
             if self.prefix_ok:
-                for n in range(len(word) - 1, 2, -1):
+                for n in range(min(len(word) - 1, self.longest_first), 2, -1):
                     cands.extend(p for p in by_first.get(word[:n], ()) if len(p) == 1)
             for ph in cands:
                 n = len(ph)
