@@ -63,6 +63,8 @@ PER_LANGUAGE = {
            {("death", 12.0, "at_least"), ("EUR", 3.5, None)}),
     "tr": ("Polise göre en az 12 kişi öldü ve 1,5 milyon TL değerinde hasar oluştu.",
            {("death", 12.0, "at_least"), ("TRY", 1_500_000.0, None)}),
+    "sv": ("Enligt polisen har minst 12 personer dödats och 1,5 miljoner kronor stulits.",
+           {("death", 12.0, "at_least"), ("SEK", 1_500_000.0, None)}),
     "ja": ("共同通信によると、少なくとも12人が死亡し、時速約120キロの風で3万5千軒が停電した。",
            {("death", 12.0, "at_least"), ("kmh", 120.0, "about")}),
 }
@@ -85,7 +87,7 @@ def test_quantities_per_language(kb, lang):
     assert all(c.lang == lang for c in claims)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl", "tr"])
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl", "tr", "sv"])
 def test_preposition_attribution_per_language(kb, lang):
     text, _ = PER_LANGUAGE[lang]
     reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]

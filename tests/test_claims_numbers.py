@@ -60,6 +60,8 @@ def test_an_ordinal_is_not_a_fraction_and_a_fraction_is_not_a_count(lex):
     ("it", "ventotto", 28),                                     # venti elided before otto
     ("nl", "vijfentwintig", 25),                                # Dutch glues with "en" (its own glue_words)
     ("nl", "tweeduizenddriehonderd", 2300),
+    ("sv", "tjugofem", 25),
+    ("sv", "tvåtusentrehundra", 2300),
 ])
 def test_compound_numbers(lex, lang, text, want):
     assert values(lex, lang, text) == [want]
