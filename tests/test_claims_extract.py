@@ -65,6 +65,8 @@ PER_LANGUAGE = {
            {("death", 12.0, "at_least"), ("TRY", 1_500_000.0, None)}),
     "sv": ("Enligt polisen har minst 12 personer dödats och 1,5 miljoner kronor stulits.",
            {("death", 12.0, "at_least"), ("SEK", 1_500_000.0, None)}),
+    "ko": ("경찰에 따르면 최소 12명이 사망했고 7천 5백만 달러의 피해가 발생했다.",
+           {("death", 12.0, "at_least"), ("USD", 75_000_000.0, None)}),
     "ja": ("共同通信によると、少なくとも12人が死亡し、時速約120キロの風で3万5千軒が停電した。",
            {("death", 12.0, "at_least"), ("kmh", 120.0, "about")}),
 }
@@ -87,7 +89,7 @@ def test_quantities_per_language(kb, lang):
     assert all(c.lang == lang for c in claims)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl", "tr", "sv"])
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "es", "fr", "pt", "ru", "ja", "it", "nl", "tr", "sv", "ko"])
 def test_preposition_attribution_per_language(kb, lang):
     text, _ = PER_LANGUAGE[lang]
     reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]
@@ -244,6 +246,7 @@ def test_a_source_fronted_in_a_verb_second_language_ends_before_the_verb(kb):
      "İçişleri Bakanı Soylu"),
     ("tr", 'Bakan, "enflasyon yüzde 45 olacak ve sonra düşecek" dedi.', "Bakan"),
     ("fa", "وزیر خارجه «ما به دنبال جنگ نیستیم و صلح می خواهیم» گفت.", "وزیر خارجه"),
+    ("ko", "외교부 대변인은 “우리는 전쟁을 원하지 않는다”고 말했다.", "외교부 대변인은"),   # (its topic particle kept)
 ])
 def test_in_a_verb_final_language_a_quote_signed_by_its_verb_alone_is_the_speakers_before_it(kb, lang, text, speaker):
     quotes = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "quote"]

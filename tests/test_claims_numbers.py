@@ -76,6 +76,12 @@ def test_compound_numbers(lex, lang, text, want):
     ("ja", "114兆3812億円", [114_381_200_000_000]),
     ("ja", "1万億円", [1e12]),
     ("zh", "2019年3万人", [2019, 30000]),         # not next to each other: two numbers
+    ("ko", "7천 5백만 달러", [75_000_000]),         # a large scale takes the small-scale number before it
+    ("zh", "7千5百万", [75_000_000]),
+    ("ko", "1천 640만 캐나다 달러", [16_400_000]),
+    ("ko", "2억 8천만 달러", [280_000_000]),
+    ("ko", "1만 2천 345 달러", [12345]),          # and smaller parts go on after a large one
+    ("ko", "2019 3만명", [2019, 30000]),          # a number with no scale before a scaled one is another number
 ])
 def test_digits_mixed_with_cjk_numerals_are_one_number(lex, lang, text, want):
     assert values(lex, lang, text) == want
@@ -151,3 +157,10 @@ def test_a_unit_with_a_suffix_after_an_apostrophe_is_a_unit_where_words_take_suf
     assert [(q.value, q.unit) for q in find_quantities("1 milyar $'lık bir dava", lex["tr"])] == [(1e9, "USD")]
     assert [(q.value, q.unit) for q in find_quantities("8,50 $'a mal oluyor", lex["tr"])] == [(8.5, "USD")]
     assert not [q for q in find_quantities("14 millions l'année", lex["fr"]) if q.unit == "litre"]
+
+
+def test_a_unit_glued_to_digits_with_its_suffix_is_read_where_words_take_suffixes(lex):
+    # Korean "29살이야" (29 years old + a particle); in English "30MK2" stays a model code
+    assert [(q.value, q.unit) for q in find_quantities("나는 겨우 29살이야!", lex["ko"])] == [(29.0, "age_year")]
+    assert [(q.value, q.unit) for q in find_quantities("12명이 사망했다", lex["ko"])] == [(12.0, "death")]
+    assert values(lex, "en", "the Su-30MK2 jet") == []

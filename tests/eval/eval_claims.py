@@ -158,7 +158,7 @@ def _print_cue_kinds(kb: ClaimKnowledge, rows: list[dict]) -> None:
 _RT_LANG = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
             "Chinese": "zh", "Arabic": "ar", "SpanishMexican": "es", "Japanese": "ja",
             "Italian": "it", "Dutch": "nl", "Turkish": "tr",
-            "Swedish": "sv"}
+            "Swedish": "sv", "Korean": "ko"}
 # Recognizers-Text unit names (every language of the specs) -> our unit concepts. A name not here
 # can never be matched, so it counts as a miss: the table is the eval's, not the extractor's.
 _RT_UNIT = {
@@ -259,10 +259,10 @@ def _held_out(i: int) -> bool:
     return i % 10 in (2, 5, 8)
 
 
-# Languages that RT's Python port lacks (Japanese, Turkish; Swedish's units) or lacks but for currency (Italian):
+# Languages that RT's Python port lacks (Japanese, Turkish, Korean; Swedish's units) or lacks but for currency (Italian):
 # their cases are flagged ``NotSupported(ByDesign): python``, but the gold is the other ports' and stands, so all
 # of them are scored.
-_SCORE_ALL = {"Japanese", "Italian", "Turkish", "Swedish"}
+_SCORE_ALL = {"Japanese", "Italian", "Turkish", "Swedish", "Korean"}
 
 
 def _skipped(case: dict, lang_dir: str = "") -> bool:
@@ -308,7 +308,7 @@ def _hits(gold: list, pred: list) -> int:
 def eval_number_with_unit(kb: ClaimKnowledge, langs: tuple[str, ...] = ("English", "French", "Spanish", "German",
                                                                           "Portuguese", "Chinese", "Japanese",
                                                                           "Italian", "Dutch", "Turkish",
-                                                                          "Swedish")) -> None:
+                                                                          "Swedish", "Korean")) -> None:
     """Recognizers-Text NumberWithUnit: a hit is a quantity with the gold value AND the gold unit.
 
     Each spec file annotates one type (age, currency, dimension, temperature), so only our quantities of

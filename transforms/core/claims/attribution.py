@@ -2048,6 +2048,7 @@ def _states_after_sign_off(text: str, ce: int, e: int, lex: LangLexicon) -> bool
 # 'X Y Z "..." dedi': the most words a speaker before a quotation signed off by its verb alone may have, and the
 # most characters of that sign-off (anything longer is more than a verb)
 MAX_VERB_FINAL_SPEAKER_WORDS = 6
+MAX_VERB_FINAL_SPEAKER_CHARS = 12
 MAX_SIGN_OFF_CHARS = 40
 
 
@@ -2067,8 +2068,9 @@ def _verb_final_subject(text: str, sent: tuple[int, int], q: tuple[int, int],
         lead = _strip_span(text, lead[0], lead[1] - 1) if text[lead[0]:lead[1]].endswith((",", "،", ":")) else lead
         words = list(itertools.islice(_WORD.finditer(text, lead[0], lead[1]), MAX_VERB_FINAL_SPEAKER_WORDS + 1))
         if not 1 <= len(words) <= MAX_VERB_FINAL_SPEAKER_WORDS or \
-                any(ch in text[lead[0]:lead[1]] for ch in ",،:;«»\"“”"):
-            return None
+                (not lex.spaced and lead[1] - lead[0] > MAX_VERB_FINAL_SPEAKER_CHARS) or \
+                any(ch in text[lead[0]:lead[1]] for ch in ",،:;«»\"“”、，"):
+            return None     # (a script without spaces is one "word": its length in characters counts)
         return _clean_claimant(text, lead, lex)
     words = list(_WORD.finditer(text, sent[0], q[0]))
     k = next((i for i, w in enumerate(words) if lex.fold(w.group(0)) in lex.claimant_stops), None)
@@ -2084,7 +2086,7 @@ def _quoting_subject(text: str, sent: Optional[tuple[int, int]], q: tuple[int, i
     former Arkansas governor, proposed we “wake up and smell the falafel”". Its opening name (a capitalised
     run, as ``_main_subject`` reads it) with at least a verb between it and the quote; None for a quote that
     opens its sentence, a headline, or a sentence with a colon or a longer quotation before this one."""
-    if sent is not None and lex.claimant_first and lex.claimant_stops:
+    if sent is not None and lex.claimant_first:
         return _verb_final_subject(text, sent, q, lex)
     if sent is None or not lex.spaced or lex.capitalised_nouns or lex.claimant_first or not lex.determiners:
         return None     # without its determiners a lexicon cannot tell "Les" (an article) from a name

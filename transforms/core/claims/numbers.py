@@ -262,8 +262,9 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
             letters = suf.group(0).lower()
             money_scale = letters in _MONEY_SCALES and ds > 0 and unicodedata.category(text[ds - 1]) == "Sc"
             if letters not in lex.unit_to_concept and letters not in lex.scales and lex.spaced and \
-                    not lex.re_symbol.match(text, e) and not money_scale:
-                continue    # "30MK2", "21st", "3D"
+                    not lex.re_symbol.match(text, e) and not money_scale and \
+                    not (lex.suffixing and (_match_unit(text, folded, e, lex) or lex.re_scale.match(folded, e))):
+                continue    # "30MK2", "21st", "3D" (a unit with its suffix stays: Korean "29살이야", "8개월이")
         sm = lex.re_scale.match(folded, e)
         if sm and sm.end() > sm.start():
             scale_word = folded[sm.start():sm.end()].strip()
@@ -277,10 +278,10 @@ def find_numbers(text: str, lex: LangLexicon, *, words: bool = True) -> list[Num
     if words and lex.words:
         out.extend(_word_numbers(text, lex, sorted((n.start, n.end) for n in out)))
         out.sort(key=lambda n: (n.start, -n.end))
-        if lex.cjk_multipliers:
-            out = _cjk_mixed(text, folded, out, lex)
         if lex.fraction_infixes:
             out = _infix_fractions(folded, out, lex)
+    if lex.cjk_multipliers:
+        out = _cjk_mixed(text, folded, out, lex)
     if lex.negative_words:
         out = [_negated(text, folded, n, lex) for n in out]
     return out
@@ -290,15 +291,18 @@ _CJK_MULTIPLIERS = (10.0, 100.0, 1000.0)
 
 
 def _cjk_mixed(text: str, folded: str, spans: list[NumberSpan], lex: LangLexicon) -> list[NumberSpan]:
-    """Digits mixed with CJK numerals, as Chinese and Japanese news write them, are one number: "7千" is
-    7000, "3万4500" 34500, "1万6千" 16000, "29万1,890" 291890. Adjacent spans (at most spaces between)
-    join when a digit count is followed by a multiplier word (十, 百, 千), or when a number closed by a
-    scale of 10,000 or more (万, 億) is followed by a smaller one. A multiplier that opens a unit is the
-    unit's ("1千克" is one kilogram, "3千米" three kilometres)."""
+    """Digits mixed with CJK numerals, as Chinese, Japanese and Korean news write them, are one number: "7千"
+    is 7000, "3万4500" 34500, "1万6千" 16000, "29万1,890" 291890, Korean "7천 5백만" 75,000,000 and
+    "1만 2천 345" 12345. Adjacent spans (at most spaces between) join when a digit count is followed by a
+    multiplier word (十, 百, 千), when a number closed by a scale of 10,000 or more (万, 億, 만, 억) is followed by a
+    smaller one (and so on down, in that run), or when a number closed by a small scale (千, 천) is followed by
+    one closed by a large one, which scales both ("7천 5백만"). A multiplier that opens a unit is the unit's
+    ("1千克" is one kilogram, "3千米" three kilometres)."""
     out: list[NumberSpan] = []
     k = 0
     while k < len(spans):
         run = [spans[k]]
+        big = _big_scale(text, spans[k])
         while k + len(run) < len(spans):
             prev, nxt = run[-1], spans[k + len(run)]
             if nxt.fraction or prev.fraction or nxt.start < prev.end or text[prev.end:nxt.start].strip():
@@ -306,10 +310,13 @@ def _cjk_mixed(text: str, folded: str, spans: list[NumberSpan], lex: LangLexicon
             multiplier = (not prev.written and nxt.written and nxt.value in _CJK_MULTIPLIERS
                           and prev.value == int(prev.value) and 0 < prev.value < 10
                           and not _opens_unit(folded, nxt, lex))
-            smaller = _big_scale(text, prev) and 0 < nxt.value < _big_scale(text, prev)
-            if not (multiplier or smaller):
+            smaller = bool(big) and 0 < nxt.value < min(big, _magnitude(prev)) and _big_scale(text, nxt) < big
+            scaled = (not _big_scale(text, prev) and text[prev.end - 1:prev.end] in _SMALL_SCALES and
+                      prev.value < 1e4 and _big_scale(text, nxt) and nxt.value / _big_scale(text, nxt) < 1e4)
+            if not (multiplier or smaller or scaled):
                 break
             run.append(nxt)
+            big = max(big, _big_scale(text, nxt))
         if len(run) == 1:
             out.append(run[0])
             k += 1
@@ -324,9 +331,12 @@ def _cjk_mixed(text: str, folded: str, spans: list[NumberSpan], lex: LangLexicon
             if digit is not None:
                 section += digit
             digit = None
-            if _big_scale(text, n):
-                total += section + n.value
+            scale = _big_scale(text, n)
+            if scale and section:
+                total += (section + n.value / scale) * scale     # "7천 5백만": the scale takes the section before
                 section = 0.0
+            elif scale:
+                total += n.value
             elif not n.written and n.value == int(n.value) and 0 < n.value < 10:
                 digit = n.value
             else:
@@ -335,6 +345,15 @@ def _cjk_mixed(text: str, folded: str, spans: list[NumberSpan], lex: LangLexicon
         out.append(NumberSpan(run[0].start, run[-1].end, float(f"{value:.12g}"), all(n.written for n in run)))
         k += len(run)
     return out
+
+
+# The small scales that a large one may multiply with the number before them ("7천 5백만", "7千5百万")
+_SMALL_SCALES = frozenset("十百千십백천")
+
+
+def _magnitude(n: NumberSpan) -> float:
+    """The power of ten at or below ``n``'s value: what a smaller part after it must stay under."""
+    return 10.0 ** math.floor(math.log10(n.value)) if n.value > 0 else 0.0
 
 
 def _infix_fractions(folded: str, spans: list[NumberSpan], lex: LangLexicon) -> list[NumberSpan]:
@@ -368,9 +387,13 @@ def _opens_unit(folded: str, n: NumberSpan, lex: LangLexicon) -> bool:
 
 
 def _big_scale(text: str, n: NumberSpan) -> float:
-    """The scale of 10,000 or more (万, 億, 兆) that closes ``n``, or 0."""
+    """The scale of 10,000 or more (万, 億, 兆, 만, 억, 조) that closes ``n``, or 0."""
     last = text[n.end - 1:n.end]
-    return {"万": 1e4, "萬": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12}.get(last, 0.0) if n.value >= 1e4 else 0.0
+    return _BIG_SCALES.get(last, 0.0) if n.value >= 1e4 else 0.0
+
+
+# Scales of 10,000 and more that a smaller number may follow: "3万4500", "29万1,890", Korean "2억 3천만"
+_BIG_SCALES = {"万": 1e4, "萬": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12, "만": 1e4, "억": 1e8, "조": 1e12}
 
 
 def _negated(text: str, folded: str, n: NumberSpan, lex: LangLexicon) -> NumberSpan:
