@@ -353,7 +353,7 @@ _SMALL_SCALES = frozenset("十百千십백천")
 
 def _magnitude(n: NumberSpan) -> float:
     """The power of ten at or below ``n``'s value: what a smaller part after it must stay under."""
-    return 10.0 ** math.floor(math.log10(n.value)) if n.value > 0 else 0.0
+    return 10.0 ** math.floor(math.log10(n.value)) if 0 < n.value < math.inf else 0.0
 
 
 def _infix_fractions(folded: str, spans: list[NumberSpan], lex: LangLexicon) -> list[NumberSpan]:
