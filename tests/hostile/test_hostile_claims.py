@@ -108,3 +108,11 @@ def test_cost_is_linear_in_length(kb, name, unit):
     for lang in ("en", "fa"):
         t_small, t_large = _cpu(small, lang, kb), _cpu(large, lang, kb)
         assert t_large <= 8 * max(t_small, 0.005), (name, lang, t_small, t_large)
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh", "ja"])
+def test_numbers_too_large_for_a_float_next_to_scales_give_claims_or_none(kb, lang):
+    # 400 digits are an infinite float; a scale after them and another number after that once reached
+    # math.floor(inf) while digits and scales were joined
+    text = ("9" * 400 + "만 " + "9" * 400 + "万 1,234억 ") * 3
+    _check(text, lang, kb)
