@@ -129,14 +129,6 @@ def test_a_rate_word_before_the_number_makes_a_rate(lex, lang, text, want):
     assert [(q.value, q.unit) for q in find_quantities(text, lex[lang])] == [want]
 
 
-def test_rate_before_names_a_time_unit(tmp_path):
-    from transforms.core.claims.lexicon import LexiconError, load_lexicon
-    bad = tmp_path / "xx.toml"
-    bad.write_text('lang = "xx"\n[numbers.rate_before]\nkm = ["速"]\n', encoding="utf-8")
-    with pytest.raises(LexiconError, match="rate_before.*time unit"):
-        load_lexicon(bad)
-
-
 def test_full_width_decimal_points_and_groups_are_read_inside_numbers_only():
     from transforms.core.digits import normalize_digits
     assert normalize_digits("２．４パーセント") == "2.4パーセント"

@@ -182,10 +182,14 @@ def test_french_elided_article_is_not_litres(kb):
 
 # --- lexicon schema --------------------------------------------------------------------------------------
 
-def test_unknown_section_key_names_file_and_key(tmp_path):
+@pytest.mark.parametrize("body, error", [
+    ('[attribution]\nverbz = ["x"]\n', "yy.toml.*verbz"),                          # an unknown key
+    ('[numbers.rate_before]\nkm = ["速"]\n', "yy.toml.*rate_before.*time unit"),   # a rate per no time unit
+])
+def test_a_bad_lexicon_key_names_file_and_key(tmp_path, body, error):
     bad = tmp_path / "yy.toml"
-    bad.write_text('lang = "yy"\n[attribution]\nverbz = ["x"]\n', encoding="utf-8")
-    with pytest.raises(LexiconError, match="yy.toml.*verbz"):
+    bad.write_text('lang = "yy"\n' + body, encoding="utf-8")
+    with pytest.raises(LexiconError, match=error):
         load_lexicon(bad)
 
 
