@@ -297,7 +297,6 @@ class LangLexicon:
         return s.lower().replace("\u200c", " ")
 
 
-
 def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -> Any:
     val = d.get(key, default)
     if not isinstance(val, kind):
@@ -305,8 +304,8 @@ def _get(d: Mapping[str, Any], key: str, path: Path, kind: type, default: Any) -
     return val
 
 
-_TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "verb_second", "sentences", "numbers", "modifiers", "units",
-             "prefix_units", "context", "rates", "attribution", "claimants", "quotes", "institutions"}
+_TOP_KEYS = {"lang", "spaced", "suffixing", "claimant_first", "verb_second", "sentences", "numbers", "modifiers",
+             "units", "prefix_units", "context", "rates", "attribution", "claimants", "quotes", "institutions"}
 
 
 _SECTION_KEYS = {

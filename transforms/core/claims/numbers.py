@@ -374,8 +374,8 @@ def _infix_fractions(folded: str, spans: list[NumberSpan], lex: LangLexicon) -> 
         if den.value == 100:
             out.append(num)
         else:
-            out.append(NumberSpan(den.start, num.end, float(f"{num.value / den.value:.12g}"), den.written and num.written,
-                                  fraction=True))
+            share = float(f"{num.value / den.value:.12g}")
+            out.append(NumberSpan(den.start, num.end, share, den.written and num.written, fraction=True))
         k += 2
     return out
 
@@ -806,7 +806,7 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
         cmp = _compound(text, folded, rate_from, lex) if concept in lex.measures or _is_money(concept) else None
         if cmp is None and lex.rate_before and concept in lex.measures and concept not in _TIME and \
                 "/" not in concept and concept not in _COMPOUND_NAMES.values():
-            per = _rate_before(folded, start, lex)       # "時速120キロ": per hour, written before the number
+            per = _rate_word_before(folded, start, lex)      # "時速120キロ": per hour, written before the number
             if per is not None:
                 cmp = (end, per)
         if cmp is not None:
@@ -837,7 +837,7 @@ def find_quantities(text: str, lex: LangLexicon, skip: list[tuple[int, int]] = (
     return out
 
 
-def _rate_before(folded: str, start: int, lex: LangLexicon) -> Optional[str]:
+def _rate_word_before(folded: str, start: int, lex: LangLexicon) -> Optional[str]:
     """The time unit of a ``rate_before`` word that ends right before ``start`` (spaces and a modifier
     between them allowed: "時速約120キロ"), or None."""
     before = folded[max(0, start - 16):start].rstrip(" \u00a0")
