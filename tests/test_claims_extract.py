@@ -246,8 +246,18 @@ def test_a_source_fronted_in_a_verb_second_language_ends_before_the_verb(kb):
      "İçişleri Bakanı Soylu"),
     ("tr", 'Bakan, "enflasyon yüzde 45 olacak ve sonra düşecek" dedi.', "Bakan"),
     ("fa", "وزیر خارجه «ما به دنبال جنگ نیستیم و صلح می خواهیم» گفت.", "وزیر خارجه"),
-    ("ko", "외교부 대변인은 “우리는 전쟁을 원하지 않는다”고 말했다.", "외교부 대변인은"),   # (its topic particle kept)
+    ("ko", "외교부 대변인은 “우리는 전쟁을 원하지 않는다”고 말했다.", "외교부 대변인"),     # its topic particle dropped
 ])
 def test_in_a_verb_final_language_a_quote_signed_by_its_verb_alone_is_the_speakers_before_it(kb, lang, text, speaker):
     quotes = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "quote"]
     assert [c.claimant for c in quotes] == [speaker]
+
+
+@pytest.mark.parametrize("lang, text, source", [
+    ("ko", "경찰에 따르면 최소 12명이 사망했다.", "경찰"),                     # 에: the particle of "according to"
+    ("tr", "Reuters'a göre en az 12 kişi öldü ve şehir karanlıkta kaldı.", "Reuters"),
+    ("tr", "Polise göre en az 12 kişi öldü.", "Polise"),                    # no apostrophe: the word is left whole
+])
+def test_a_particle_glued_to_a_source_is_not_part_of_its_name(kb, lang, text, source):
+    reported = [c for c in extract_claims("a1", text, lang, kb) if c.kind == "reported"]
+    assert [c.claimant for c in reported] == [source]

@@ -760,7 +760,18 @@ def _clean_claimant(text: str, span: Optional[tuple[int, int]], lex: LangLexicon
     if _clause_verb(words, low, lex) is not None:
         return None
     end = span[1] if not text[words[-1].end():span[1]].strip(" )") else words[-1].end()
-    return words[0].start(), end
+    return words[0].start(), _without_particle(text, words[-1].start(), end, lex)
+
+
+def _without_particle(text: str, start: int, end: int, lex: LangLexicon) -> int:
+    """The end of a claimant's last word ``text[start:end]`` without a case or topic particle glued to it
+    (``claimant_suffixes``): Korean "경찰에 따르면" and "대변인은 ... 말했다" name 경찰 and 대변인, Turkish
+    "Reuters'a göre" Reuters. Something of the word is always left."""
+    word = text[start:end]
+    for suffix in lex.claimant_suffixes:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return end - len(suffix)
+    return end
 
 
 def _negated(folded: str, s: int, cs: int, lex: LangLexicon) -> bool:
@@ -1290,6 +1301,7 @@ def _attribution_raw(text: str, s: int, e: int, lex: LangLexicon, folded: str,
             st = _strip_span(text, ce, e)
             if cl[0] >= cl[1] or _ntok(text[cl[0]:cl[1]]) > 8 or _ntok(text[st[0]:st[1]]) < 3:
                 continue
+            cl = (cl[0], _without_particle(text, max(cl[0], text.rfind(" ", cl[0], cl[1]) + 1), cl[1], lex))
             return Attribution("reported", s, e, st, cl, (cs, ce), 0.8)
         if cue in lex.prep_cues:
             head = text[s:cs]

@@ -269,6 +269,7 @@ class LangLexicon:
     fraction_infixes: tuple[str, ...] = ()         # "三分之一", "5分の1": denominator, infix, numerator
     glue: tuple[str, ...] = NUMBER_GLUE            # words between number words of one number ("and", Dutch "en")
     verb_second: bool = False   # Dutch: the finite verb follows a fronted phrase ("Volgens X zijn er ...")
+    claimant_suffixes: tuple[str, ...] = ()        # particles glued to a claimant's last word (Korean 은, 에)
     # compiled
     re_words: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
     re_scale: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
@@ -325,7 +326,7 @@ _SECTION_KEYS = {
                     "gap_relatives", "circumstance_words", "time_nouns", "occasion_nouns",
                     "occasion_prepositions", "time_openers",
                     "object_pronouns", "means_cues", "follow_prompts", "answer_words",
-                    "predicate_openers"},
+                    "predicate_openers", "claimant_suffixes"},
     "quotes": {"pairs"},
 }
 
@@ -445,6 +446,7 @@ def load_lexicon(path: Path, common: "Path | None" = None) -> LangLexicon:
         claimant_head=claimant_head, complementizers=comps, quote_pairs=pairs,  # type: ignore[arg-type]
         claimant_first=_get(data, "claimant_first", path, bool, False),
         verb_second=_get(data, "verb_second", path, bool, False),
+        claimant_suffixes=tuple(sorted(lower(_get(attr, "claimant_suffixes", path, list, [])), key=lambda w: -len(w))),
         claimant_stops=frozenset(lower(_get(attr, "claimant_stops", path, list, []))),
         noun_markers=frozenset(lower(_get(attr, "noun_markers", path, list, []))),
         claimant_trim=frozenset(lower(_get(attr, "claimant_trim", path, list, []))),
