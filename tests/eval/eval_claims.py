@@ -156,9 +156,8 @@ def _print_cue_kinds(kb: ClaimKnowledge, rows: list[dict]) -> None:
 
 
 _RT_LANG = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
-            "Chinese": "zh", "Arabic": "ar", "SpanishMexican": "es", "Japanese": "ja",
-            "Italian": "it", "Dutch": "nl", "Turkish": "tr",
-            "Swedish": "sv", "Korean": "ko"}
+            "Chinese": "zh", "Arabic": "ar", "SpanishMexican": "es", "Japanese": "ja", "Italian": "it",
+            "Dutch": "nl", "Turkish": "tr", "Swedish": "sv", "Korean": "ko"}
 # Recognizers-Text unit names (every language of the specs) -> our unit concepts. A name not here
 # can never be matched, so it counts as a miss: the table is the eval's, not the extractor's.
 _RT_UNIT = {
@@ -259,9 +258,9 @@ def _held_out(i: int) -> bool:
     return i % 10 in (2, 5, 8)
 
 
-# Languages that RT's Python port lacks (Japanese, Turkish, Korean; Swedish's units) or lacks but for currency (Italian):
-# their cases are flagged ``NotSupported(ByDesign): python``, but the gold is the other ports' and stands, so all
-# of them are scored.
+# Languages that RT's Python port lacks (Japanese, Turkish, Korean; Swedish's units; Italian but for
+# currency): their cases are flagged ``NotSupported(ByDesign): python``, but the gold is the other ports'
+# and stands, so all of them are scored.
 _SCORE_ALL = {"Japanese", "Italian", "Turkish", "Swedish", "Korean"}
 
 
