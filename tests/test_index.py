@@ -194,6 +194,48 @@ def test_a_window_read_grouped_by_story_keeps_the_profiles_in_a_story(tmp_path):
         ReadWindow((), 7, group_by="story_id", columns=["article_id"])
 
 
+def test_a_summary_reads_a_said_statement_whole_and_of_other_claims_only_the_example(tmp_path):
+    """ReadWindow(shape=_summary_statements), as SummariseStories reads earlier claims: a quote's and a
+    reported claim's statement whole (their words are matched), a quantity's cut to the example's
+    EXAMPLE_CHARS characters (code points, as Python slices), nulls kept; and the story claim's example is
+    the one the whole statements give."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datetime import datetime, timezone
+    from transforms.claims import EXAMPLE_CHARS, _example, _summary_statements
+    from transforms.core.claims.story import aggregate_story_claims
+    from transforms.core.records import ArticleMeta
+    from transforms.core.schemas import claims_from_columns
+    long = "Près de 😀 " + "le ministère a compté 300 maisons détruites " * 12
+    assert len(long) > EXAMPLE_CHARS
+    rows = {"story_id": ["s1"] * 5, "claim_id": ["c1", "c2", "c3", "c4", "c5"],
+            "article_id": ["a1", "a1", "a2", "a2", "a1"],
+            "kind": ["quantity", "quote", "reported", "equipment", "quantity"],
+            "claim_key": ["count/home=300", "said/person:x/", "said/org:y/", "equipment/su-30", "count/home=300"],
+            "lang": ["fr"] * 5, "claimant": [None, "X", "Y", None, None],
+            "statement": [long, long, long, long, None], "value": [300.0, None, None, None, 300.0], "unit": [None] * 5,
+            "char_start": [0, 10, 20, 30, 40]}
+    path = tmp_path / "claims.parquet"
+    pq.write_table(pa.table(rows), path)
+    fn = _WindowReadFn(7, "2025-03-02", column="story_id", per_value=True, shape=_summary_statements)
+    [(sid, packed)] = fn.process((str(path), "2025-03-01"), ["2025-03-02"], ["s1"])
+    got = {r["claim_id"]: r["statement"] for r in unpack_rows(packed)}
+    assert got == {"c1": long[:EXAMPLE_CHARS], "c2": long, "c3": long, "c4": long[:EXAMPLE_CHARS], "c5": None}
+    plain = _WindowReadFn(7, "2025-03-02", column="story_id", per_value=True)
+    [(_, whole)] = plain.process((str(path), "2025-03-01"), ["2025-03-02"], ["s1"])
+    when = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    metas = {a: ArticleMeta(article_id=a, source=a, lang="fr", published_at=when, story_id="s1") for a in ("a1", "a2")}
+
+    def examples(packed_rows):
+        columns = {k: [r.get(k) for r in packed_rows] for k in rows}
+        claims = claims_from_columns(columns)
+        by_id = {c.claim_id: c for c in claims}
+        return {sc.claim_key: _example(sc, by_id) for sc in aggregate_story_claims(claims, metas)}
+
+    assert examples(unpack_rows(packed)) == examples(unpack_rows(whole))
+    assert examples(unpack_rows(packed))["count/home=300"] == long[:EXAMPLE_CHARS]
+
+
 def test_packed_values_are_the_same_across_chunk_boundaries(tmp_path, monkeypatch):
     """Rows become Python objects a chunk at a time: a value whose rows straddle chunks (or fill several)
     still comes out whole, as rows and as columns; and claim rows come back as the Claims they were."""

@@ -93,6 +93,8 @@ _MEMBER_COLUMNS = ("article_id", "story_id", "source", "lang", "published_at", "
 _CLAIM_COLUMNS = ("claim_id", "article_id", "story_id", "kind", "claim_key", "lang", "claimant", "statement",
                   "value", "unit", "char_start")
 _META_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleMeta))
+# A story claim's ``example``: the first characters of its first outlet's statement.
+EXAMPLE_CHARS = 300
 
 
 def _claim_values(claim) -> tuple:
@@ -145,7 +147,21 @@ def _example(sc, by_id) -> str | None:
         return None
     c = min(pool, key=lambda c: (c.char_start, c.claim_id))
     text = c.statement or c.claimant or ""
-    return text[:300] or None
+    return text[:EXAMPLE_CHARS] or None
+
+
+def _summary_statements(table):
+    """The earlier claims a summary reads, with only what it reads of their statements: a quote's or a
+    reported claim's whole (its words are matched), any other claim's first ``EXAMPLE_CHARS`` characters
+    (its statement is read only as an example). A quantity's statement is its sentence: on run 12 of
+    the bench's history, 31,000 earlier quantity claims of the touched stories held 9.4 MB of them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from transforms.core.claims.story import SAID_KINDS
+    at = table.schema.get_field_index("statement")
+    said = pc.is_in(table["kind"], value_set=pa.array(SAID_KINDS, pa.string()))
+    short = pc.utf8_slice_codeunits(table["statement"], 0, EXAMPLE_CHARS)
+    return table.set_column(at, "statement", pc.if_else(said, table["statement"], short))
 
 
 class SummariseStories(beam.PTransform):
@@ -188,7 +204,7 @@ class SummariseStories(beam.PTransform):
         prior_claims = ((run_days, story_ids)
                         | "ReadWindowClaims" >> ReadWindow(self._index.of("index_claims"), self._window_days,
                                                            run_day, column="story_id", per_value=True,
-                                                           columns=list(_CLAIM_COLUMNS)))
+                                                           columns=list(_CLAIM_COLUMNS), shape=_summary_statements))
         grouped = ({"metas": metas, "claims": keyed, "prior_metas": prior_metas, "prior_claims": prior_claims}
                    | "ByStory" >> beam.CoGroupByKey())
         outs = grouped | "Summarise" >> beam.ParDo(_SummariseFn(self._run_id)).with_outputs(

@@ -188,13 +188,14 @@ class _WindowReadFn(beam.DoFn):
     value there is one of the run's (filtered in Arrow, before any row becomes a Python object)."""
 
     def __init__(self, window_days: int, run_day: str, column: str | None = None, per_value: bool = False,
-                 columns: list[str] | None = None, group_by: str | None = None, where=None):
+                 columns: list[str] | None = None, group_by: str | None = None, where=None, shape=None):
         self._window_days = window_days
         self._run_day = run_day
         self._column = column
         self._group_by = group_by if group_by is not None else (column if per_value else None)
         self._columns = columns
         self._where = where
+        self._shape = shape
 
     def finish_bundle(self) -> None:
         self._src = self._wsrc = self._wanted = None    # as in _FilteredReadFn
@@ -215,6 +216,8 @@ class _WindowReadFn(beam.DoFn):
             table = self._where(table)
         if self._column is not None:
             table = _rows_in(table, self._column, self._wanted)
+        if self._shape is not None:
+            table = self._shape(table)
         if self._group_by is not None:
             yield from _per_value(table, self._group_by, day)
             return
@@ -361,12 +364,14 @@ class ReadWindow(beam.PTransform):
     ``columns`` reads only those columns (rows are plain dicts of them, and ``day``).
     ``group_by``: packed rows per value of that column, as ``per_value`` gives them, with or without a
     ``column`` filter. ``where``: a function of the Arrow table read from each file that returns the
-    rows to keep (a module-level function: it travels with the graph).
+    rows to keep (a module-level function: it travels with the graph). ``shape``: a function of the
+    Arrow table of the rows kept that returns what to emit of them (a column shortened, say), applied
+    before any row becomes a Python object (module-level too).
     """
 
     def __init__(self, files: FileList, window_days: int, run_day: str = "", column: str | None = None,
                  per_value: bool = False, columns: list[str] | None = None, group_by: str | None = None,
-                 where=None):
+                 where=None, shape=None):
         super().__init__()
         if per_value and column is None:
             raise ValueError("per_value needs a column")
@@ -381,6 +386,7 @@ class ReadWindow(beam.PTransform):
         self._columns = list(columns) if columns is not None else None
         self._group_by = group_by
         self._where = where
+        self._shape = shape
 
     def expand(self, inputs):
         run_days, wanted = inputs if self._column is not None else (inputs, None)
@@ -389,5 +395,5 @@ class ReadWindow(beam.PTransform):
         if wanted is not None:
             sides.append(AsList(wanted | "DistinctWanted" >> beam.Distinct()))
         fn = _WindowReadFn(self._window_days, self._run_day, self._column, self._per_value, self._columns,
-                           self._group_by, self._where)
+                           self._group_by, self._where, self._shape)
         return _files(p, "Files", self._files) | "Read" >> beam.ParDo(fn, *sides)
