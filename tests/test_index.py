@@ -234,6 +234,11 @@ def test_a_summary_reads_a_said_statement_whole_and_of_other_claims_only_the_exa
 
     assert examples(unpack_rows(packed)) == examples(unpack_rows(whole))
     assert examples(unpack_rows(packed))["count/home=300"] == long[:EXAMPLE_CHARS]
+    # A file without a statement or a kind column reads as it is.
+    bare = pa.table({"story_id": ["s1"], "claim_id": ["c1"], "kind": ["quantity"]})
+    assert _summary_statements(bare) is bare
+    assert _summary_statements(bare.drop_columns(["kind"]).append_column("statement", pa.array([long]))
+                               ).column("statement").to_pylist() == [long]
 
 
 def test_packed_values_are_the_same_across_chunk_boundaries(tmp_path, monkeypatch):

@@ -159,6 +159,8 @@ def _summary_statements(table):
     import pyarrow.compute as pc
     from transforms.core.claims.story import SAID_KINDS
     at = table.schema.get_field_index("statement")
+    if at < 0 or "kind" not in table.schema.names:   # a file without them reads as it is (ReadWindow)
+        return table
     said = pc.is_in(table["kind"], value_set=pa.array(SAID_KINDS, pa.string()))
     short = pc.utf8_slice_codeunits(table["statement"], 0, EXAMPLE_CHARS)
     return table.set_column(at, "statement", pc.if_else(said, table["statement"], short))
