@@ -1,5 +1,6 @@
-"""Memory an SDK worker holds: each stage's output buffer freed when its bundle ends (transforms.worker_memory),
-and no side-input cache in the local runner's in-process worker unless asked (pipelines.runner)."""
+"""Memory an SDK worker holds: each stage's output buffer and side inputs freed when its bundle ends
+(transforms.worker_memory), and no side-input cache in the local runner's in-process worker unless asked
+(pipelines.runner)."""
 from __future__ import annotations
 
 import gc
@@ -9,7 +10,7 @@ import pytest
 from apache_beam.runners.worker import bundle_processor
 
 import transforms.common  # noqa: F401  (installs the release, as every stage's worker does)
-from transforms.worker_memory import release_output_buffers, releasing
+from transforms.worker_memory import NO_ARGS_CACHE, release_output_buffers, release_side_inputs, releasing
 
 
 def _open_streams_seen_by_a_later_stage(path) -> list[int]:
@@ -57,6 +58,57 @@ def test_the_release_runs_after_finish_even_when_it_raises_and_installs_once():
     assert op.output_stream is None
     installed = bundle_processor.DataOutputOperation.finish
     assert release_output_buffers() and bundle_processor.DataOutputOperation.finish is installed
+
+
+class SideValue:
+    """A side input's value, counted in the worker's memory by a later stage."""
+
+    def __init__(self, payload: str):
+        self.payload = payload
+
+
+def _side_values_seen_by_a_later_stage(path, monkeypatch) -> list[int]:
+    """Run a pipeline in this process, with the options a claimwire run builds, whose first stage reads
+    a side input; a stage after a GroupByKey counts the side input's values still held."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    from pipelines.runner import pipeline_options
+    monkeypatch.setattr(worker_handlers, "STATE_CACHE_SIZE_MB", worker_handlers.STATE_CACHE_SIZE_MB)
+    def count(_, path=str(path)):
+        gc.collect()
+        held = sum(1 for o in gc.get_objects() if isinstance(o, SideValue))
+        with open(path, "a") as fh:
+            fh.write(f"{held}\n")
+
+    with beam.Pipeline(options=pipeline_options([], "FnApiRunner")) as p:
+        side = p | "Side" >> beam.Create(["x" * 1000]) | "Value" >> beam.Map(SideValue)
+        _ = (p | beam.Create(range(200))
+             | beam.Map(lambda i, value: (i % 7, len(value.payload)), beam.pvalue.AsSingleton(side))
+             | beam.GroupByKey() | beam.Map(lambda kv: len(kv[1])) | beam.combiners.Count.Globally() | beam.Map(count))
+    return [int(x) for x in path.read_text().split()]
+
+
+def test_a_finished_stage_holds_none_of_its_side_inputs(tmp_path, monkeypatch):
+    assert _side_values_seen_by_a_later_stage(tmp_path / "with.txt", monkeypatch) == [0]
+
+
+def test_without_the_switch_a_finished_stage_keeps_its_side_inputs(tmp_path, monkeypatch):
+    """The check above can fail: Beam's invoker keeps the values it filled into its arguments."""
+    from apache_beam.options.value_provider import RuntimeValueProvider
+    monkeypatch.setattr(RuntimeValueProvider, "set_runtime_options",
+                        classmethod(RuntimeValueProvider.set_runtime_options.__func__.__wrapped__))
+    monkeypatch.setattr(RuntimeValueProvider, "experiments", set())
+    assert _side_values_seen_by_a_later_stage(tmp_path / "without.txt", monkeypatch)[0] > 0
+
+
+def test_the_switch_survives_a_runner_setting_its_options_and_installs_once():
+    from apache_beam.options.value_provider import RuntimeValueProvider
+    installed = RuntimeValueProvider.__dict__["set_runtime_options"]
+    RuntimeValueProvider.set_runtime_options({"experiments": ["beam_fn_api"]})
+    assert RuntimeValueProvider.experiments == {"beam_fn_api", NO_ARGS_CACHE}
+    assert release_side_inputs() and RuntimeValueProvider.__dict__["set_runtime_options"] is installed
+    RuntimeValueProvider.set_runtime_options({})
+    assert RuntimeValueProvider.experiments == {NO_ARGS_CACHE}
 
 
 def _side_inputs_sized(beam_args: list[str], monkeypatch) -> int:
