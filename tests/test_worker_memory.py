@@ -101,8 +101,10 @@ def test_without_the_switch_a_finished_stage_keeps_its_side_inputs(tmp_path, mon
     assert _side_values_seen_by_a_later_stage(tmp_path / "without.txt", monkeypatch)[0] > 0
 
 
-def test_the_switch_survives_a_runner_setting_its_options_and_installs_once():
+def test_the_switch_survives_a_runner_setting_its_options_and_installs_once(monkeypatch):
     from apache_beam.options.value_provider import RuntimeValueProvider
+    monkeypatch.setattr(RuntimeValueProvider, "runtime_options", RuntimeValueProvider.runtime_options)
+    monkeypatch.setattr(RuntimeValueProvider, "experiments", RuntimeValueProvider.experiments)
     installed = RuntimeValueProvider.__dict__["set_runtime_options"]
     RuntimeValueProvider.set_runtime_options({"experiments": ["beam_fn_api"]})
     assert RuntimeValueProvider.experiments == {"beam_fn_api", NO_ARGS_CACHE}

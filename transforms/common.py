@@ -24,8 +24,9 @@ from transforms.beam_memo import memoize_beam
 from transforms.worker_memory import release_output_buffers, release_side_inputs
 
 # Every process that runs a stage imports this module (it unpickles the stage's DoFn): from then
-# on its SDK worker frees each bundle's output buffer when the bundle ends (see worker_memory), and
-# Beam works out a function's arguments and a view of the options once (see beam_memo).
+# on its SDK worker frees each bundle's output buffer and side inputs when the bundle ends (see
+# worker_memory), and Beam works out a function's arguments and a view of the options once (see
+# beam_memo).
 release_output_buffers()
 release_side_inputs()
 memoize_beam()
