@@ -22,6 +22,7 @@ from transforms.core.stories import (
     candidate_pairs,
     cluster_profiles,
     document_frequencies,
+    name_key,
     names_in,
     numbers_in,
     parse_number,
@@ -63,6 +64,30 @@ def test_numbers_in_any_script_are_equal():
 def test_names_skip_sentence_starts_and_fold_accents():
     text = "Officials said Ramón Velásquez met Lohan. Then the Su-30MK2 flew."
     assert names_in(text) == ["lohan", "ramon", "su-30mk2", "velasquez"]
+
+
+def test_cyrillic_names_are_transliterated_and_meet_their_english_spellings():
+    ru = "Вчера Путина поддержали в Вашингтоне. Об этом сообщил Навальный из Сиэтла, а Байден промолчал."
+    en = "Officials in Washington backed Putin, said Navalny in Seattle, and Biden said nothing."
+    assert "putina" in names_in(ru) and "vchera" not in names_in(ru)        # a sentence start is no name
+    assert {name_key(n) for n in names_in(ru)} == {name_key(n) for n in names_in(en)}
+    assert len({name_key(n) for n in names_in(en)}) == 5
+    # a key keeps at least three consonants and a code its digits: short names and models stay apart
+    assert len({name_key(n) for n in ("moore", "mary", "maria", "meyer")}) == 4
+    assert name_key("su-30mk2") != name_key("su-20mk2")
+
+
+def test_a_russian_report_joins_its_english_original_by_names_alone():
+    en = StoryDoc("en1", "Ovechkin scores twice",
+                  "Alexander Ovechkin scored twice as Washington beat Boston. Coach Laviolette praised "
+                  "Backstrom and Kuznetsov after the win at the Capital One Arena.", "en")
+    ru = StoryDoc("ru1", "Овечкин забил дважды",
+                  "Александр Овечкин забил дважды, и «Вашингтон» обыграл «Бостон». Тренер Лавиолетт похвалил "
+                  "Бэкстрема и Кузнецова после победы на арене «Кэпитал Уан».", "ru")
+    other = StoryDoc("en2", "Harvest report",
+                     "Farmers near Lyon reported a record wheat harvest as Rhone valley growers counted stock.", "en")
+    sids, _ = assign_stories([en, ru, other], LEXICON, CFG)
+    assert sids["en1"] == sids["ru1"] != sids["en2"]
 
 
 def test_blocking_drops_keys_that_are_too_common():

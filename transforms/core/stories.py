@@ -2,7 +2,8 @@
 
 An article is reduced to a :class:`StoryProfile` (no text): entity ids resolved
 through the alias lexicons, numbers normalised from any script and separator,
-Latin-script names (capitalised tokens, accents folded), its most distinctive
+names (capitalised Latin or Cyrillic tokens, transliterated and accents folded, compared by
+their spelling key ``name_key``), its most distinctive
 terms, language and publication time. Two profiles are compared as weighted
 sparse vectors (cosine); features are weighted by kind and by inverse document
 frequency, so a name or a number that few articles share says much and "the"
@@ -20,6 +21,7 @@ in time than ``max_gap_days`` are never linked.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import math
 import re
@@ -29,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import AbstractSet, Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+from anyascii import anyascii
 
 from transforms.core.config import ConfigError, settings_from_table
 from transforms.core.digits import normalize_digits
@@ -104,7 +108,7 @@ class StoryProfile:
 
     def features(self) -> list[str]:
         """Language-free and term features, prefixed by kind: the vocabulary of IDF and blocking."""
-        return ([f"e:{e}" for e in self.entities] + [f"n:{n}" for n in self.names]
+        return ([f"e:{e}" for e in self.entities] + [f"n:{name_key(n)}" for n in self.names]
                 + [f"#:{n}" for n in self.numbers] + [f"t:{t}" for t, _ in self.terms])
 
 
@@ -123,10 +127,31 @@ def fold_latin(token: str) -> str:
 
 _LATIN_WORD = re.compile(r"^[0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.-]*[A-Za-z\u00C0-\u024F\u1E00-\u1EFF][0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.-]*$")
 _HAS_DIGIT = re.compile(r"\d")
+_CYRILLIC_WORD = re.compile(r"^[\u0400-\u04FF][\u0400-\u04FF'’.-]*$")
 
 
 def _is_latin_word(token: str) -> bool:
     return _LATIN_WORD.match(token) is not None
+
+
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_key(name: str) -> str:
+    """A folded name's spelling key, what names are compared by: each run of vowels one ``a``,
+    ``w`` as ``v``, apostrophes out, a doubled letter once, and a final vowel dropped. Outlets in
+    other scripts spell a name by its sound, and Russian inflects it, so the transliteration of
+    "Вашингтон", "Сиэтл", "Путина" or "Навальный" (vashington, sietl, putina, naval'nyy) and the
+    English "Washington", "Seattle", "Putin", "Navalny" differ in their vowels and doubled letters
+    only; each pair has one key. A code with a digit (Su-30MK2) is its own key: its digits tell models apart."""
+    if _HAS_DIGIT.search(name):
+        return name
+    key = _DOUBLED.sub(r"\1", _VOWELS.sub("a", name.replace("w", "v").replace("'", "").replace("’", "")))
+    if sum(ch.isalpha() and ch != "a" for ch in key) < 3:
+        return name
+    return key[:-1] if key.endswith("a") else key
 
 
 def parse_number(raw: str) -> float | None:
@@ -164,14 +189,20 @@ def numbers_in(text: str, min_value: float) -> list[str]:
 
 
 def names_in(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[str]:
-    """Latin-script capitalised tokens that do not start a sentence (and codes like Su-30MK2)."""
+    """Capitalised tokens that do not start a sentence (and codes like Su-30MK2), accents folded:
+    Latin-script ones as written, Cyrillic ones transliterated (``anyascii``), so that a Russian
+    report's names meet an English one's through ``name_key``."""
     out = set()
     spans = sorted(skip)
     starts = [s for s, _ in spans]
     for m in _TOKEN.finditer(text):
         tok = m.group(0).strip(".")
-        if len(tok) < 3 or not (tok[0].isupper() or tok[0].isdigit()) or not _is_latin_word(tok):
+        if len(tok) < 3 or not (tok[0].isupper() or tok[0].isdigit()):
             continue
+        if not _is_latin_word(tok):
+            if _CYRILLIC_WORD.match(tok) is None:
+                continue
+            tok = anyascii(tok)
         k = bisect.bisect_right(starts, m.start()) - 1
         if k >= 0 and m.start() < spans[k][1]:
             continue
@@ -291,7 +322,8 @@ def _vectorise(p: StoryProfile, df: Mapping[str, int], n_docs: int, cfg: StoryCo
     background = n_docs + cfg.background_docs
     get = df.get
     table = _idf_table(background)
-    for prefix, values, weight in (("e:", p.entities, cfg.weight_entity), ("n:", p.names, cfg.weight_name),
+    for prefix, values, weight in (("e:", p.entities, cfg.weight_entity),
+                                   ("n:", [name_key(n) for n in p.names], cfg.weight_name),
                                    ("#:", p.numbers, cfg.weight_number)):
         for val in values:
             key = prefix + val
