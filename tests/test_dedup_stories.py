@@ -61,6 +61,14 @@ def test_numbers_in_any_script_are_equal():
     assert numbers_in("2.5 million and 7 boats", 10) == []
 
 
+def test_numbers_glued_to_unspaced_scripts_are_read_and_codes_are_not():
+    # Japanese, Chinese and Korean write a number against the word after it; a Latin letter or a
+    # digit next to one makes a code
+    assert numbers_in("記念碑は1905年に建てられ、高さ27フィート（8.2メートル）", 10) == ["1905", "27"]
+    assert numbers_in("2020년 3월 15일", 10) == ["15", "2020"]
+    assert numbers_in("the A320 and 5G masts, COVID-19 in 2020", 10) == ["19", "2020"]
+
+
 def test_names_skip_sentence_starts_and_fold_accents():
     text = "Officials said Ramón Velásquez met Lohan. Then the Su-30MK2 flew."
     assert names_in(text) == ["lohan", "ramon", "su-30mk2", "velasquez"]

@@ -115,7 +115,14 @@ class StoryProfile:
 # ---------------------------------------------------------------- features
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*(?:[.,]\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+# Letters of the scripts written without spaces (CJK ideographs, kana, CJK punctuation and full-width
+# forms but not full-width digits, and Hangul, which glues particles to numbers): a number next to
+# them is still a number ("1905年", "27フィート", "2020년"); next to any other letter or a digit it is
+# part of a code (A320, 5G).
+_UNSPACED = "\u3000-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF00-\uFF0F\uFF1A-\uFFEF\uAC00-\uD7AF"
+_NUMBER = re.compile(
+    rf"(?<![.,])(?<![^\W{_UNSPACED}])\d{{1,3}}(?:([.,])\d{{3}})(?:\1\d{{3}})*(?:[.,]\d+)?(?![^\W{_UNSPACED}])"
+    rf"|(?<![.,])(?<![^\W{_UNSPACED}])\d+(?:[.,]\d+)?(?![^\W{_UNSPACED}])")
 _SENTENCE_END = re.compile(r"[.!?。؟:\n\"“”«»()]\s*$")
 
 
