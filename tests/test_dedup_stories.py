@@ -83,6 +83,9 @@ def test_cyrillic_names_are_transliterated_and_meet_their_english_spellings():
     # a key keeps at least three consonants and a code its digits: short names and models stay apart
     assert len({name_key(n) for n in ("moore", "mary", "maria", "meyer")}) == 4
     assert name_key("su-30mk2") != name_key("su-20mk2")
+    # Latin letters that carry no accent to fold are transliterated, as English texts write them
+    assert names_in("Hann sagði að Þórólfur Guðnason hitti Łukasz og Đặng.") == ["dang", "gudnason", "lukasz",
+                                                                                  "thorolfur"]
 
 
 def test_a_russian_report_joins_its_english_original_by_names_alone():

@@ -198,7 +198,8 @@ def numbers_in(text: str, min_value: float) -> list[str]:
 def names_in(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[str]:
     """Capitalised tokens that do not start a sentence (and codes like Su-30MK2), accents folded:
     Latin-script ones as written, Cyrillic ones transliterated (``anyascii``), so that a Russian
-    report's names meet an English one's through ``name_key``."""
+    report's names meet an English one's through ``name_key``. A Latin letter that has no accent to
+    fold (þ, ð, ø, ł, đ) is transliterated too: Guðnason is written Gudnason in English."""
     out = set()
     spans = sorted(skip)
     starts = [s for s, _ in spans]
@@ -209,6 +210,8 @@ def names_in(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[str]:
         if not _is_latin_word(tok):
             if _CYRILLIC_WORD.match(tok) is None:
                 continue
+            tok = anyascii(tok)
+        elif not tok.isascii():
             tok = anyascii(tok)
         k = bisect.bisect_right(starts, m.start()) - 1
         if k >= 0 and m.start() < spans[k][1]:
