@@ -88,6 +88,21 @@ def test_cyrillic_names_are_transliterated_and_meet_their_english_spellings():
                                                                                   "thorolfur"]
 
 
+def test_german_nouns_are_not_names_unless_the_text_writes_them_in_a_run_of_capitals():
+    text = ("Die Regierung hat neue Einschränkungen beschlossen. Trainer Valdas Dambrauskas sagte, "
+            "Dambrauskas bleibe im Amt, und Francisco Javier García Sanz nannte die Auflagen hart.")
+    assert names_in(text, capitalised_nouns=True) == ["dambrauskas", "francisco", "garcia", "javier", "sanz",
+                                                      "valdas"]
+    assert {"regierung", "einschrankungen", "auflagen", "amt"} <= set(names_in(text))    # any other language
+
+
+def test_a_list_setting_takes_a_list_of_strings_and_names_its_key_otherwise():
+    assert StoryConfig.from_mapping({"capitalised_nouns": ["de"]}).capitalised_nouns == ("de",)
+    for bad in ("de", [1]):
+        with pytest.raises(ConfigError, match=r"\[stories\] capitalised_nouns must be a list of strings"):
+            StoryConfig.from_mapping({"capitalised_nouns": bad})
+
+
 def test_a_russian_report_joins_its_english_original_by_names_alone():
     en = StoryDoc("en1", "Ovechkin scores twice",
                   "Alexander Ovechkin scored twice as Washington beat Boston. Coach Laviolette praised "

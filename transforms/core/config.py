@@ -52,6 +52,10 @@ def settings_from_table(cls: Any, data: Mapping[str, Any], section: str) -> Any:
             value = float(value)
         elif isinstance(default, str) and not isinstance(value, str):
             raise ConfigError(f"[{section}] {key} must be a string, got {value!r}")
+        elif isinstance(default, tuple):
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"[{section}] {key} must be a list of strings, got {value!r}")
+            value = tuple(value)
         values[key] = value
     return cls(**values)
 

@@ -57,7 +57,7 @@ def claims_of(extractor: Any, article: Article) -> list:
 
 def profile_parts_of(cfg: StoryConfig, lexicon: EntityLexicon, article: Article) -> ProfileParts:
     """An article's story profile parts, as ``PrepareProfiles`` and ``prepare_page`` carry them ahead."""
-    return profile_parts(article.title, article.text, lexicon, cfg)
+    return profile_parts(article.title, article.text, lexicon, cfg, article.lang)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,9 @@ class StoryConfig:
     # A new article is compared with the stories that have an article within this many days
     # of its own (the index days a run reads); older stories are closed.
     window_days: int = 7
+    # Languages that capitalise every noun: a capitalised word is a name there only where the
+    # text writes it within a run of capitalised words (``names_in``).
+    capitalised_nouns: tuple[str, ...] = ("de", "lb")
 
     def __post_init__(self) -> None:
         if isinstance(self.window_days, bool) or not isinstance(self.window_days, int) or self.window_days <= 0:
@@ -195,15 +198,23 @@ def numbers_in(text: str, min_value: float) -> list[str]:
     return sorted(out)
 
 
-def names_in(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[str]:
+def names_in(text: str, skip: Sequence[tuple[int, int]] = (), capitalised_nouns: bool = False) -> list[str]:
     """Capitalised tokens that do not start a sentence (and codes like Su-30MK2), accents folded:
     Latin-script ones as written, Cyrillic ones transliterated (``anyascii``), so that a Russian
     report's names meet an English one's through ``name_key``. A Latin letter that has no accent to
-    fold (þ, ð, ø, ł, đ) is transliterated too: Guðnason is written Gudnason in English."""
+    fold (þ, ð, ø, ł, đ) is transliterated too: Guðnason is written Gudnason in English.
+
+    ``capitalised_nouns``: the text's language capitalises every noun (German), so a capitalised
+    word alone says nothing; a word is a name there when the text writes it, at least once, within
+    a run of capitalised words ("Valdas Dambrauskas", "Francisco Javier García Sanz"), as news
+    does at a name's first mention. Left alone, a German article's nouns ("Einschränkungen") were
+    its names: some 66 per article of the cross-lingual set against 13 with the rule."""
     out = set()
     spans = sorted(skip)
     starts = [s for s, _ in spans]
-    for m in _TOKEN.finditer(text):
+    tokens = list(_TOKEN.finditer(text))
+    in_runs = _in_capitalised_runs(text, tokens) if capitalised_nouns else None
+    for i, m in enumerate(tokens):
         tok = m.group(0).strip(".")
         if len(tok) < 3 or not (tok[0].isupper() or tok[0].isdigit()):
             continue
@@ -222,11 +233,42 @@ def names_in(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[str]:
             continue
         if not tok[0].isupper() or has_digit:
             continue
-        before = text[max(0, m.start() - 3):m.start()]
-        if m.start() == 0 or _SENTENCE_END.search(before):
+        if _starts_sentence(text, m.start()):
+            continue
+        if in_runs is not None and m.group(0).strip(".") not in in_runs:
             continue
         out.add(fold_latin(tok))
     return sorted(out)
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    return at == 0 or _SENTENCE_END.search(text[max(0, at - 3):at]) is not None
+
+
+def _in_capitalised_runs(text: str, tokens: Sequence[re.Match[str]]) -> set[str]:
+    """The words of ``text`` that stand in a run of capitalised words joined by a space or a hyphen:
+    two or more words that do not start a sentence (a sentence's first word, capitalised in any
+    case, does not count towards a run)."""
+    found: set[str] = set()
+    run: list[str] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            found.update(run)
+        run.clear()
+
+    previous_end = -1
+    for m in tokens:
+        word = m.group(0).strip(".")
+        capitalised = bool(word) and word[0].isupper()
+        joined = previous_end >= 0 and text[previous_end:m.start()] in (" ", "-")
+        if not (capitalised and joined and run):
+            close()
+        if capitalised and not _starts_sentence(text, m.start()):
+            run.append(word)
+        previous_end = m.end() if capitalised else -1
+    close()
+    return found
 
 
 def term_counts(text: str, min_chars: int) -> Counter[str]:
@@ -261,12 +303,12 @@ def profile_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
-def profile_parts(title: str, text: str, lexicon: EntityLexicon, cfg: StoryConfig) -> ProfileParts:
+def profile_parts(title: str, text: str, lexicon: EntityLexicon, cfg: StoryConfig, lang: str = "") -> ProfileParts:
     full = profile_text(title, text)
     norm = normalize_digits(full)
     mentions = lexicon.find(norm)
     entities = sorted({m.entity_id for m in mentions})
-    names = names_in(norm, [(m.start, m.end) for m in mentions])
+    names = names_in(norm, [(m.start, m.end) for m in mentions], lang in cfg.capitalised_nouns)
     numbers = numbers_in(norm, cfg.min_number)
     counts = term_counts(full, cfg.min_term_chars)
     return ProfileParts(tuple(entities), tuple(names), tuple(numbers), tuple(sorted(counts.items())))
@@ -283,7 +325,7 @@ def build_profile(article_id: str, title: str, text: str, lang: str, published_a
     :func:`profile_parts`, when they were computed ahead.
     """
     if parts is None:
-        parts = profile_parts(title, text, lexicon, cfg)
+        parts = profile_parts(title, text, lexicon, cfg, lang)
     entities, names, numbers = parts.entities, parts.names, parts.numbers
     counts = dict(parts.term_counts)
     if term_df is not None and n_docs > 0:
