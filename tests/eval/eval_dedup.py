@@ -1,6 +1,7 @@
 """Figures for dedup and stories (issue 4). Run: .venv/bin/python tests/eval/eval_dedup.py [ecb|synd|seeds|cost|all]
 
 - ecb:   B-cubed P/R/F1 and ARI of story clustering on ../shared/eval/ecbplus_dev.jsonl (config defaults).
+- xling: the same on ../shared/eval/xling_dev.jsonl, with the gold pairs found per pair of languages.
 - synd:  pair P/R/F1 of duplicate folding on a seeded syndication set built from real pages.
 - seeds: the five seed reports: one story, no dup_of.
 - cost:  documents per second and peak memory of the pure core at 10k and 100k synthetic documents.
@@ -60,6 +61,31 @@ def eval_ecb() -> None:
     p, r, f = bcubed(pred, gold)
     print(f"ECB+ dev: docs={len(rows)} gold_clusters={len(set(gold.values()))} "
           f"pred_clusters={len(set(pred.values()))} B3 P={p:.3f} R={r:.3f} F1={f:.3f} ARI={ari(pred, gold):.3f}")
+
+
+def eval_xling() -> None:
+    """One run over the cross-lingual set (story stage alone, as ``split_core``'s one run): B-cubed
+    against gold, and per pair of languages how many of the gold story's document pairs share a story."""
+    import itertools
+    from collections import Counter
+
+    from transforms.core import stories as S
+    cfg, lexicon, docs, gold = _story_docs("xling")
+    pred, _ = S.assign_stories(docs, lexicon, cfg)
+    lang = {d.article_id: d.lang for d in docs}
+    members: dict[str, list[str]] = {}
+    for a, c in sorted(gold.items()):
+        members.setdefault(c, []).append(a)
+    found: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+    for arts in members.values():
+        for a, b in itertools.combinations(arts, 2):
+            key = "-".join(sorted((lang[a], lang[b])))
+            pairs[key] += 1
+            found[key] += pred[a] == pred[b]
+    p, r, f = bcubed(pred, gold)
+    print(f"xling dev, one run: docs={len(docs)} B3 P={p:.3f} R={r:.3f} F1={f:.3f}; document pairs of one gold "
+          f"story in one story: " + ", ".join(f"{k} {found[k]}/{pairs[k]}" for k in sorted(pairs)))
 
 
 def load_pages(limit: int = 300) -> list[tuple[str, str]]:
@@ -625,6 +651,8 @@ if __name__ == "__main__":
         eval_sum_sizes(sys.argv[2] if len(sys.argv) > 2 else "ecb", int(sys.argv[3]) if len(sys.argv) > 3 else 10)
     if what in ("ecb", "all"):
         eval_ecb()
+    if what in ("xling", "all"):
+        eval_xling()
     if what in ("synd", "all"):
         eval_synd()
     if what in ("seeds", "all"):
