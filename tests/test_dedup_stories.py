@@ -83,6 +83,8 @@ def test_cyrillic_names_are_transliterated_and_meet_their_english_spellings():
     # a key keeps at least three consonants and a code its digits: short names and models stay apart
     assert len({name_key(n) for n in ("moore", "mary", "maria", "meyer")}) == 4
     assert name_key("su-30mk2") != name_key("su-20mk2")
+    # a hostile page's one huge capitalised "word" is no name
+    assert names_in("Officials said " + "Ж" * 100_000 + " and X" + "y" * 60 + " left.") == []
     # Latin letters that carry no accent to fold are transliterated, as English texts write them
     assert names_in("Hann sagði að Þórólfur Guðnason hitti Łukasz og Đặng.") == ["dang", "gudnason", "lukasz",
                                                                                   "thorolfur"]

@@ -220,7 +220,7 @@ def names_in(text: str, skip: Sequence[tuple[int, int]] = (), capitalised_nouns:
     in_runs = _in_capitalised_runs(text, tokens) if capitalised_nouns else None
     for m in tokens:
         tok = m.group(0).strip(".")
-        if len(tok) < 3 or not (tok[0].isupper() or tok[0].isdigit()):
+        if not 3 <= len(tok) <= _MAX_NAME_CHARS or not (tok[0].isupper() or tok[0].isdigit()):
             continue
         if not _is_latin_word(tok):
             if _CYRILLIC_WORD.match(tok) is None:
@@ -243,6 +243,11 @@ def names_in(text: str, skip: Sequence[tuple[int, int]] = (), capitalised_nouns:
             continue
         out.add(fold_latin(tok))
     return sorted(out)
+
+
+# A longer "word" is no name (hyphenated names and model codes are shorter): it would only bloat the
+# profile, the index row and ``name_key``'s cache (a hostile page can be one 1 MB word).
+_MAX_NAME_CHARS = 48
 
 
 def _starts_sentence(text: str, at: int) -> bool:
