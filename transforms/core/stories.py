@@ -222,11 +222,9 @@ def names_in(text: str, skip: Sequence[tuple[int, int]] = (), capitalised_nouns:
         tok = m.group(0).strip(".")
         if not 3 <= len(tok) <= _MAX_NAME_CHARS or not (tok[0].isupper() or tok[0].isdigit()):
             continue
-        if not _is_latin_word(tok):
-            if _CYRILLIC_WORD.match(tok) is None:
-                continue
-            tok = anyascii(tok)
-        elif not tok.isascii():
+        if not _is_latin_word(tok) and _CYRILLIC_WORD.match(tok) is None:
+            continue
+        if not tok.isascii():
             tok = anyascii(tok)
         k = bisect.bisect_right(starts, m.start()) - 1
         if k >= 0 and m.start() < spans[k][1]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
+from anyascii import anyascii
+
 from transforms.core.claims.attribution import MAX_SENTENCE_CHARS, Attribution, find_attributions, statement_text
 from transforms.core.claims.equipment import EquipmentFinder, EquipmentMention
 from transforms.core.claims.lexicon import LangLexicon, load_all
@@ -213,18 +215,15 @@ def _claimant_type(text: str, span: Optional[tuple[int, int]], mentions: Sequenc
     return "unnamed", "unnamed"
 
 
-_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
-                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
-
-
 def _name_skeleton(word: str) -> str:
     """A name as outlets in Latin and Cyrillic scripts spell it alike: Reuters/Reuters, Путин/Putin -> "ptn".
 
     Accents and case go, Cyrillic is transliterated, then only the first five consonants are kept, since
     vowels are what transliterations disagree on (Трамп -> Tramp, Trump).
     """
-    low = "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
+    # Cyrillic letters through anyascii, as story names are (its consonants are those of the table this
+    # replaced, letter for letter); other scripts as before
+    low = "".join(anyascii(ch) if "\u0400" <= ch <= "\u04ff" else ch for ch in word.lower())
     ascii_ = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
     # five consonants are enough to tell names apart and leave case endings out (Süddeutsche/Süddeutschen)
     skeleton = re.sub(r"[^a-z]|[aeiouy]", "", ascii_)[:5]
