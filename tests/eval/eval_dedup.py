@@ -71,7 +71,7 @@ def eval_xling() -> None:
 
     from transforms.core import stories as S
     cfg, lexicon, docs, gold = _story_docs("xling")
-    pred, _ = S.assign_stories(docs, lexicon, cfg)
+    pred, profiles = S.assign_stories(docs, lexicon, cfg)
     lang = {d.article_id: d.lang for d in docs}
     members: dict[str, list[str]] = {}
     for a, c in sorted(gold.items()):
@@ -86,6 +86,10 @@ def eval_xling() -> None:
     p, r, f = bcubed(pred, gold)
     print(f"xling dev, one run: docs={len(docs)} B3 P={p:.3f} R={r:.3f} F1={f:.3f}; document pairs of one gold "
           f"story in one story: " + ", ".join(f"{k} {found[k]}/{pairs[k]}" for k in sorted(pairs)))
+    names: dict[str, list[int]] = {}
+    for prof in profiles:
+        names.setdefault(prof.lang, []).append(len(prof.names))
+    print("  names per profile, mean: " + ", ".join(f"{k} {sum(v) / len(v):.1f}" for k, v in sorted(names.items())))
 
 
 def load_pages(limit: int = 300) -> list[tuple[str, str]]:
